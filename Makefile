@@ -1,0 +1,52 @@
+# eckid: PGXS build.  See README.md for the two commands that install
+# everything and run the demo or the tests.
+
+EXTENSION  = eckid
+MODULE_big = eckid
+OBJS = \
+	src/module.o \
+	src/config.o \
+	src/ecktext.o \
+	src/eckid_type.o \
+	src/pgn.o \
+	src/validate.o \
+	src/kdf.o \
+	src/hpgn.o \
+	src/derive.o
+
+DATA = sql/eckid--1.0.sql
+PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"
+
+# pg_regress: inputs in sql/, outputs in expected/.
+REGRESS = eckid_type eckid_ops validation hpgn derivation_errors
+REGRESS_OPTS = --inputdir=. --load-extension=eckid
+
+SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium)
+SODIUM_LIBS   := $(shell pkg-config --libs libsodium)
+ifeq ($(shell pkg-config --exists libsodium && echo yes),)
+$(error libsodium not found by pkg-config: install libsodium-dev)
+endif
+
+PG_CPPFLAGS = -I$(srcdir)/src $(SODIUM_CFLAGS)
+PG_CFLAGS   = -Wall -Wextra
+SHLIB_LINK  = $(SODIUM_LIBS)
+
+EXTRA_CLEAN = test/c/test_kdf test/c/test_ecktext results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# C-level tests of the fmgr-free parts (RFC 7914 vectors, Kennisnet vector,
+# text parser).  They link the same source files the extension uses.
+TEST_CC ?= $(CC)
+test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h
+	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_kdf.c src/kdf.c $(SODIUM_LIBS)
+
+test/c/test_ecktext: test/c/test_ecktext.c src/ecktext.c src/ecktext.h
+	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ test/c/test_ecktext.c src/ecktext.c
+
+.PHONY: check-c
+check-c: test/c/test_kdf test/c/test_ecktext
+	test/c/test_ecktext
+	test/c/test_kdf

@@ -1,0 +1,112 @@
+# shellcheck shell=bash
+# Shared by scripts/demo and scripts/test: install what is missing, build and
+# install eckid, and run a throwaway PostgreSQL cluster in a temporary
+# directory as an unprivileged user.  Source it; do not run it.
+
+set -euo pipefail
+
+ECKID_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PG_MAJOR=15
+PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
+PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+# Development only: ECKID_PG_PREFIX=/some/dir builds against, installs into
+# and runs a private copy of the PostgreSQL installation there, so that
+# several work trees can be tested side by side.  PostgreSQL finds its files
+# relative to its binaries, so a copy of the three trees works as is.
+if [ -n "${ECKID_PG_PREFIX:-}" ]; then
+	if [ ! -x "$ECKID_PG_PREFIX$PGBIN/postgres" ]; then
+		mkdir -p "$ECKID_PG_PREFIX/usr/lib/postgresql" "$ECKID_PG_PREFIX/usr/share/postgresql" "$ECKID_PG_PREFIX/usr/include"
+		cp -a "/usr/lib/postgresql/$PG_MAJOR" "$ECKID_PG_PREFIX/usr/lib/postgresql/"
+		cp -a "/usr/share/postgresql/$PG_MAJOR" "$ECKID_PG_PREFIX/usr/share/postgresql/"
+		cp -a /usr/include/postgresql "$ECKID_PG_PREFIX/usr/include/"
+	fi
+	PG_CONFIG=$ECKID_PG_PREFIX$PG_CONFIG
+	PGBIN=$ECKID_PG_PREFIX$PGBIN
+fi
+export PATH=$PGBIN:$PATH
+# Kennisnet's public test salt (eckid-domain.md); never a production salt.
+ECKID_TEST_SALT='rktYml0MIp9TC9u6Ny6uqw=='
+
+say() { printf '\n== %s\n' "$*"; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Debian packages eckid needs to build, run and be tested.
+ECKID_PACKAGES=(
+	build-essential pkg-config
+	postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
+	libsodium-dev
+	postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl
+	python3
+)
+
+install_missing_packages() {
+	local missing=() p
+	for p in "${ECKID_PACKAGES[@]}" "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		say "installing with apt: ${missing[*]}"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	fi
+}
+
+build_and_install() {
+	say "building eckid"
+	make -C "$ECKID_ROOT" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
+	make -C "$ECKID_ROOT" -s PG_CONFIG="$PG_CONFIG"
+	as_root make -C "$ECKID_ROOT" -s PG_CONFIG="$PG_CONFIG" install
+}
+
+# The cluster runs as this user: postgres when we are root, else ourselves.
+if [ "$(id -u)" -eq 0 ]; then ECKID_PG_USER=postgres; else ECKID_PG_USER=$(id -un); fi
+
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u "$ECKID_PG_USER" -- "$@"; else "$@"; fi
+}
+
+# start_cluster: initdb and start a cluster in a new temporary directory with
+# eckid preloaded, the test salt and a freshly generated key file.  Exports
+# PGHOST/PGPORT/PGUSER for clients and ECKID_KEY_FILE for tests.  Extra
+# postgresql.conf lines may be passed as arguments.
+start_cluster() {
+	ECKID_TMP=$(mktemp -d /tmp/eckid.XXXXXX)
+	chmod 700 "$ECKID_TMP"
+	[ "$(id -u)" -eq 0 ] && chown "$ECKID_PG_USER": "$ECKID_TMP"
+	ECKID_DATA=$ECKID_TMP/data
+	ECKID_KEY_FILE=$ECKID_TMP/eckid.key
+	ECKID_LOG=$ECKID_TMP/server.log
+	export ECKID_TMP ECKID_DATA ECKID_KEY_FILE ECKID_LOG
+	trap stop_cluster EXIT
+
+	say "starting a throwaway cluster in $ECKID_TMP (as $ECKID_PG_USER)"
+	as_pg "$PGBIN/initdb" -D "$ECKID_DATA" -U postgres --auth=trust \
+		--encoding=UTF8 --no-locale >/dev/null
+	# The local derivation key: 32 random bytes as 64 hex digits, mode 0600.
+	as_pg sh -c "umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > '$ECKID_KEY_FILE'; echo >> '$ECKID_KEY_FILE'"
+	{
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '$ECKID_TMP'"
+		echo "port = 5432"
+		echo "shared_preload_libraries = 'eckid'"
+		echo "eckid.salt = '$ECKID_TEST_SALT'"
+		echo "eckid.key_file = '$ECKID_KEY_FILE'"
+		echo "max_worker_processes = 8"
+		local line
+		for line in "$@"; do echo "$line"; done
+	} | as_pg tee -a "$ECKID_DATA/postgresql.conf" >/dev/null
+	as_pg "$PGBIN/pg_ctl" -D "$ECKID_DATA" -l "$ECKID_LOG" -w -s start
+	export PGHOST=$ECKID_TMP PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
+}
+
+stop_cluster() {
+	if [ -n "${ECKID_DATA:-}" ] && [ -f "$ECKID_DATA/postmaster.pid" ]; then
+		as_pg "$PGBIN/pg_ctl" -D "$ECKID_DATA" -m fast -w -s stop || true
+	fi
+	if [ -n "${ECKID_TMP:-}" ] && [ -z "${ECKID_KEEP:-}" ]; then
+		rm -rf "$ECKID_TMP"
+	fi
+}

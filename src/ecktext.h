@@ -1,0 +1,103 @@
+/*-------------------------------------------------------------------------
+ *
+ * ecktext.h
+ *	  The ECK iD value and its text form, in plain C.
+ *
+ * Nothing here depends on PostgreSQL: the parser and formatter can be
+ * compiled into a fuzzer or a unit test on their own.  The fmgr glue lives
+ * in eckid_type.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef ECKTEXT_H
+#define ECKTEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ECKID_DIGEST_LEN	64		/* bytes; 128 hex digits in text */
+#define ECKID_SEGMENT_MAX	16		/* characters of [a-z0-9] */
+#define ECKID_PREFIX		"https://ketenid.nl/"
+#define ECKID_PREFIX_LEN	19
+
+/* longest canonical text form, without the terminating NUL */
+#define ECKID_TEXT_MAXLEN	(ECKID_PREFIX_LEN + ECKID_SEGMENT_MAX + 1 + 2 * ECKID_DIGEST_LEN)
+
+/*
+ * The stored value.  This layout is the on-disk format (docs/storage.md) and
+ * must never change incompatibly: 64 digest bytes, then the segment padded
+ * with NUL bytes to 16.  Comparing two values with memcmp() over all 80 bytes
+ * gives the type's sort order: by digest first, then by segment.  Putting
+ * the digest first makes its leading bytes a good abbreviated sort key.
+ */
+typedef struct EckIdValue
+{
+	uint8_t		digest[ECKID_DIGEST_LEN];
+	char		segment[ECKID_SEGMENT_MAX];
+} EckIdValue;
+
+#define ECKID_VALUE_SIZE	((int) sizeof(EckIdValue))	/* 80 */
+
+/* What eckid_parse() found wrong; ECKID_PARSE_OK when nothing. */
+typedef enum EckIdParseStatus
+{
+	ECKID_PARSE_OK = 0,
+	ECKID_PARSE_EMPTY,			/* nothing but whitespace */
+	ECKID_PARSE_BAD_PREFIX,		/* does not start with https://ketenid.nl/ */
+	ECKID_PARSE_SEGMENT_EMPTY,	/* no segment after the host */
+	ECKID_PARSE_SEGMENT_TOO_LONG,	/* more than 16 characters */
+	ECKID_PARSE_SEGMENT_BAD_CHAR,	/* a character outside [a-z0-9] */
+	ECKID_PARSE_NO_DIGEST,		/* segment not followed by "/" */
+	ECKID_PARSE_DIGEST_BAD_CHAR,	/* a non-hex character in the digest */
+	ECKID_PARSE_DIGEST_LENGTH	/* not exactly 128 hex digits */
+} EckIdParseStatus;
+
+typedef struct EckIdParseError
+{
+	EckIdParseStatus status;
+	size_t		position;		/* 1-based character position, where relevant */
+	size_t		count;			/* segment length or digest digits, where relevant */
+} EckIdParseError;
+
+/*
+ * Parse len bytes of text (need not be NUL-terminated).  Leading and trailing
+ * ASCII whitespace is ignored; scheme and host are case-insensitive; hex
+ * digits may be in either case; the segment must be lowercase.  On success
+ * fills *value (all 80 bytes, padding zeroed) and returns true; otherwise
+ * leaves *value unspecified, describes the problem in *err and returns false.
+ * err may be NULL.
+ */
+extern bool eckid_parse(const char *text, size_t len, EckIdValue *value,
+						EckIdParseError *err);
+
+/*
+ * Write the canonical lowercase text form of a valid value into buf, which
+ * must have room for ECKID_TEXT_MAXLEN + 1 bytes.  Returns the length
+ * written, not counting the terminating NUL.
+ */
+extern size_t eckid_format(const EckIdValue *value, char *buf);
+
+/* Length of the segment of a value (0 if the value is not valid). */
+extern size_t eckid_segment_length(const EckIdValue *value);
+
+/*
+ * Is this in-memory value well formed: segment of 1 to 16 characters of
+ * [a-z0-9] followed only by NUL padding?  (Any digest is valid.)
+ */
+extern bool eckid_value_is_valid(const EckIdValue *value);
+
+/* Is this string (len bytes) a valid segment: 1 to 16 of [a-z0-9]? */
+extern bool eckid_segment_is_valid(const char *segment, size_t len);
+
+/*
+ * Copy of the input that is safe to quote in an error message: every run of
+ * more than 8 hexadecimal digits is shortened to "…" followed by its last 6
+ * digits (as eckid.mask() shows a value), so that a nearly valid ECK iD never
+ * reaches the server log.  Writes at most bufsize - 1 bytes plus a NUL into
+ * buf and returns the length written; output longer than that is cut at a
+ * character boundary and ends in "…".
+ */
+extern size_t eckid_redact(const char *text, size_t len, char *buf, size_t bufsize);
+
+#endif							/* ECKTEXT_H */

@@ -1,0 +1,74 @@
+/*-------------------------------------------------------------------------
+ *
+ * kdf.h
+ *	  The key derivations eckid computes, on top of libsodium, in plain C.
+ *
+ * No PostgreSQL dependency: test/c/test_kdf.c links this file alone and
+ * checks it against RFC 7914 and the Kennisnet vector.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef KDF_H
+#define KDF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ecktext.h"
+
+/* Kennisnet's HPgn parameters (since 2016-05-26): N = 2^17, r = 8, p = 4. */
+#define HPGN_SCRYPT_N		UINT64_C(131072)
+#define HPGN_SCRYPT_R		8
+#define HPGN_SCRYPT_P		4
+#define HPGN_BYTES			32		/* 64 hex digits */
+#define HPGN_HEX_LEN		(2 * HPGN_BYTES)
+
+/* Limits eckid enforces before calling libsodium (documented in docs/). */
+#define PGN_MAX_BYTES		1024
+#define SALT_MAX_BYTES		3072	/* decoded; base64 text up to 4096 */
+#define SALT_B64_MAX_LEN	4096
+
+#define LOCAL_KEY_BYTES		32
+
+/*
+ * scrypt with libsodium's crypto_pwhash_scryptsalsa208sha256_ll, after
+ * checking every length and parameter so that libsodium never reaches its
+ * misuse handler.  Returns 0 on success; -1 with errno set otherwise
+ * (ENOMEM when the memory could not be had, EINVAL for bad parameters).
+ */
+extern int	kdf_scrypt(const uint8_t *password, size_t password_len,
+					   const uint8_t *salt, size_t salt_len,
+					   uint64_t N, uint32_t r, uint32_t p,
+					   uint8_t *out, size_t out_len);
+
+/*
+ * The HPgn: scrypt with Kennisnet's parameters over an already lowercased
+ * PGN, written as 64 lowercase hex digits plus NUL into hex_out.
+ * Returns 0, or -1 with errno as kdf_scrypt().
+ */
+extern int	kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
+					 const uint8_t *salt, size_t salt_len,
+					 char hex_out[HPGN_HEX_LEN + 1]);
+
+/*
+ * Local derivation (docs/derivation.md specifies it byte for byte):
+ *
+ *   stamp digest = BLAKE2b-512(key, "eckid/v1/stampseudonym" 0x00 || hpgn)
+ *   eckid digest = BLAKE2b-512(key, "eckid/v1/eckid" 0x00
+ *                   || u8 len(stamp segment) || stamp segment
+ *                   || stamp digest (64 bytes)
+ *                   || u32be len(chain) || chain || u32be len(sector) || sector)
+ *
+ * hpgn is the 64 lowercase hex digits of a valid HPgn.  Return 0, or -1 when
+ * a length is out of range (chain or sector over 65535 bytes).
+ */
+extern int	kdf_local_stampseudonym(const uint8_t key[LOCAL_KEY_BYTES],
+									const char *hpgn, size_t hpgn_len,
+									uint8_t digest_out[ECKID_DIGEST_LEN]);
+extern int	kdf_local_eckid(const uint8_t key[LOCAL_KEY_BYTES],
+							const EckIdValue *stampseudonym,
+							const char *chain, size_t chain_len,
+							const char *sector, size_t sector_len,
+							uint8_t digest_out[ECKID_DIGEST_LEN]);
+
+#endif							/* KDF_H */

@@ -1,0 +1,74 @@
+/*-------------------------------------------------------------------------
+ *
+ * pgn.c
+ *	  Checks of person numbers (BSN, onderwijsnummer) and HPgns.
+ *
+ * Both numbers use the same weighted sum ("elfproef"): 9*d1 + 8*d2 + ... +
+ * 2*d8 - 1*d9.  A BSN has sum = 0 (mod 11); an onderwijsnummer starts with
+ * "10" and has sum = 5 (mod 11), so the two never collide.  Source:
+ * python-stdnum, stdnum/nl/bsn.py and stdnum/nl/onderwijsnummer.py.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pgn.h"
+
+#include "kdf.h"
+
+/*
+ * The weighted sum modulo 11 of nine ASCII digits, or -1 when s is not
+ * exactly nine digits.
+ */
+static int
+ElfproefRemainder(const char *s, size_t len)
+{
+	int			sum = 0;
+
+	if (len != PGN_DIGITS)
+		return -1;
+	for (size_t i = 0; i < PGN_DIGITS; i++)
+	{
+		int			d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		d = s[i] - '0';
+		sum += (i < PGN_DIGITS - 1) ? (int) (PGN_DIGITS - i) * d : -d;
+	}
+	/* sum lies in [-9, 396]; bring it into [0, 10] */
+	return ((sum % 11) + 11) % 11;
+}
+
+bool
+pgn_bsn_is_valid(const char *s, size_t len)
+{
+	static const char zeros[PGN_DIGITS] = "000000000";
+
+	if (ElfproefRemainder(s, len) != 0)
+		return false;
+	/* 000000000 passes the elfproef but is not a number anyone holds */
+	for (size_t i = 0; i < PGN_DIGITS; i++)
+		if (s[i] != zeros[i])
+			return true;
+	return false;
+}
+
+bool
+pgn_onderwijsnummer_is_valid(const char *s, size_t len)
+{
+	return ElfproefRemainder(s, len) == 5 && s[0] == '1' && s[1] == '0';
+}
+
+bool
+pgn_hpgn_is_valid(const char *s, size_t len)
+{
+	if (len != HPGN_HEX_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return true;
+}
