@@ -27,6 +27,11 @@ CREATE FUNCTION eckid.eckid_send(eckid.eckid) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'eckid_send'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
+COMMENT ON FUNCTION eckid.eckid_in(cstring) IS 'text input of eckid';
+COMMENT ON FUNCTION eckid.eckid_out(eckid.eckid) IS 'text output of eckid (canonical lowercase)';
+COMMENT ON FUNCTION eckid.eckid_recv(internal) IS 'binary input of eckid';
+COMMENT ON FUNCTION eckid.eckid_send(eckid.eckid) IS 'binary output of eckid';
+
 -- 80 bytes: the 64-byte digest, then the segment NUL-padded to 16 bytes.
 -- docs/storage.md describes the layout; it never changes incompatibly.
 CREATE TYPE eckid.eckid (
@@ -176,15 +181,17 @@ COMMENT ON FUNCTION eckid.hpgn_is_valid(text) IS
 -- Derivation (reads eckid.salt or the key file: STABLE, not for PUBLIC)
 ------------------------------------------------------------------------------
 
+-- COST: one call takes about a second of CPU and 128 MiB (scrypt), so the
+-- planner should evaluate every cheaper condition first.
 CREATE FUNCTION eckid.hpgn(pgn text) RETURNS text
 	AS 'MODULE_PATHNAME', 'eckid_hpgn'
-	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+	LANGUAGE C STABLE STRICT PARALLEL SAFE COST 1000000;
 COMMENT ON FUNCTION eckid.hpgn(text) IS
 	'Kennisnet HPgn of a PGN: scrypt(N=131072, r=8, p=4) with the salt in eckid.salt';
 
 CREATE FUNCTION eckid.hpgn(pgn text, salt text) RETURNS text
 	AS 'MODULE_PATHNAME', 'eckid_hpgn_with_salt'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE COST 1000000;
 COMMENT ON FUNCTION eckid.hpgn(text, text) IS
 	'Kennisnet HPgn of a PGN with an explicit base64 salt (statement logging records the salt)';
 

@@ -1,0 +1,92 @@
+-- The catalog entries users rely on: volatility, parallel safety, who may
+-- execute what, comments, and the type's storage.
+BEGIN;
+SELECT plan(9);
+
+SELECT results_eq(
+	$$SELECT p.oid::regprocedure::text, p.provolatile::text, p.proparallel::text,
+			 p.proisstrict, p.prosecdef,
+			 has_function_privilege('public', p.oid, 'EXECUTE')
+		FROM pg_proc p
+	   WHERE p.pronamespace = 'eckid'::regnamespace
+	   ORDER BY 1$$,
+	$$VALUES
+		('eckid.bsn_is_valid(text)', 'i', 's', true, false, true),
+		('eckid.derive(eckid.eckid,text,text)', 's', 's', true, false, false),
+		('eckid.digest(eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_cmp(eckid.eckid,eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_eq(eckid.eckid,eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_ge(eckid.eckid,eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_gt(eckid.eckid,eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_hash(eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_hash_extended(eckid.eckid,bigint)', 'i', 's', true, false, true),
+		('eckid.eckid_in(cstring)', 'i', 's', true, false, true),
+		('eckid.eckid_le(eckid.eckid,eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_lt(eckid.eckid,eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_ne(eckid.eckid,eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_out(eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_recv(internal)', 'i', 's', true, false, true),
+		('eckid.eckid_send(eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.eckid_sortsupport(internal)', 'i', 's', true, false, true),
+		('eckid.hpgn(text)', 's', 's', true, false, false),
+		('eckid.hpgn(text,text)', 'i', 's', true, false, false),
+		('eckid.hpgn_is_valid(text)', 'i', 's', true, false, true),
+		('eckid.is_valid(text)', 'i', 's', true, false, true),
+		('eckid.local_stampseudonym(text)', 's', 's', true, false, false),
+		('eckid.onderwijsnummer_is_valid(text)', 'i', 's', true, false, true),
+		('eckid.replace_hpgn(text,text,timestamp with time zone)', 'v', 'u', false, true, false),
+		('eckid.resolve_hpgn(text)', 's', 's', true, false, false),
+		('eckid.segment(eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.stampseudonym(text)', 's', 's', true, true, false)$$,
+	'every function has the documented volatility, parallel safety, strictness and PUBLIC access'
+);
+
+SELECT is(
+	(SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+	  WHERE p.pronamespace = 'eckid'::regnamespace
+		AND obj_description(p.oid, 'pg_proc') IS NULL),
+	NULL,
+	'every function has a COMMENT'
+);
+
+SELECT is(
+	(SELECT array_agg(o.oid::regoperator::text) FROM pg_operator o
+	  WHERE o.oprnamespace = 'eckid'::regnamespace
+		AND obj_description(o.oid, 'pg_operator') IS NULL),
+	NULL,
+	'every operator has a COMMENT'
+);
+
+SELECT isnt(obj_description('eckid.eckid'::regtype, 'pg_type'), NULL, 'the type has a COMMENT');
+
+SELECT results_eq(
+	$$SELECT typlen::int, typbyval, typalign::text, typstorage::text
+		FROM pg_type WHERE oid = 'eckid.eckid'::regtype$$,
+	$$VALUES (80, false, 'c', 'p')$$,
+	'eckid is a fixed-length 80-byte value, by reference, char-aligned, plain storage'
+);
+
+SELECT is(
+	(SELECT extrelocatable FROM pg_extension WHERE extname = 'eckid'),
+	false,
+	'the extension is not relocatable'
+);
+
+SELECT ok(
+	has_schema_privilege('public', 'eckid', 'USAGE'),
+	'everybody may use schema eckid (the type and the validation functions)'
+);
+
+SELECT ok(
+	NOT has_table_privilege('eckid_plain', 'eckid.hpgn_replacement', 'SELECT'),
+	'the replacement table is not readable by PUBLIC'
+);
+
+SELECT ok(
+	(SELECT extconfig @> ARRAY['eckid.hpgn_replacement'::regclass::oid]
+	   FROM pg_extension WHERE extname = 'eckid'),
+	'the replacement table is an extension configuration table, so pg_dump keeps its rows'
+);
+
+SELECT * FROM finish();
+ROLLBACK;
