@@ -54,10 +54,11 @@ install_missing_packages() {
 	fi
 }
 
+# build_and_install [make arguments...]
 build_and_install() {
 	say "building eckid"
 	make -C "$ECKID_ROOT" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
-	make -C "$ECKID_ROOT" -s PG_CONFIG="$PG_CONFIG"
+	make -C "$ECKID_ROOT" -s PG_CONFIG="$PG_CONFIG" "$@"
 	as_root make -C "$ECKID_ROOT" -s PG_CONFIG="$PG_CONFIG" install
 }
 
@@ -71,7 +72,8 @@ as_pg() {
 # start_cluster: initdb and start a cluster in a new temporary directory with
 # eckid preloaded, the test salt and a freshly generated key file.  Exports
 # PGHOST/PGPORT/PGUSER for clients and ECKID_KEY_FILE for tests.  Extra
-# postgresql.conf lines may be passed as arguments.
+# postgresql.conf lines may be passed as arguments; with ECKID_NO_PRELOAD=1
+# eckid is not in shared_preload_libraries (to test that it refuses to work).
 start_cluster() {
 	ECKID_TMP=$(mktemp -d /tmp/eckid.XXXXXX)
 	chmod 700 "$ECKID_TMP"
@@ -91,7 +93,7 @@ start_cluster() {
 		echo "listen_addresses = ''"
 		echo "unix_socket_directories = '$ECKID_TMP'"
 		echo "port = 5432"
-		echo "shared_preload_libraries = 'eckid'"
+		[ -n "${ECKID_NO_PRELOAD:-}" ] || echo "shared_preload_libraries = 'eckid'"
 		echo "eckid.salt = '$ECKID_TEST_SALT'"
 		echo "eckid.key_file = '$ECKID_KEY_FILE'"
 		echo "max_worker_processes = 8"

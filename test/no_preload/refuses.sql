@@ -1,0 +1,24 @@
+-- A cluster where eckid is NOT in shared_preload_libraries (scripts/test
+-- starts one for this file).  PostgreSQL then keeps eckid.salt from
+-- postgresql.conf as a placeholder that any role can read until eckid is
+-- loaded in its session, so eckid refuses to use the salt or the key.
+BEGIN;
+SELECT plan(6);
+
+SELECT is(current_setting('shared_preload_libraries'), '', 'this cluster does not preload eckid');
+
+SELECT is(eckid_test.remote('eckid_plain', 'SHOW eckid.salt'), 'rktYml0MIp9TC9u6Ny6uqw==',
+	'the hazard: without preloading, a plain role''s fresh session shows the placeholder salt');
+
+SELECT throws_ok($$SELECT eckid.hpgn('063138219')$$, '55000', 'eckid must be loaded via shared_preload_libraries',
+	'hpgn() refuses to use the salt');
+SELECT matches(eckid_test.error_hint($$SELECT eckid.hpgn('063138219')$$), 'shared_preload_libraries',
+	'and the hint says what to do');
+SELECT throws_ok($$SELECT eckid.stampseudonym(repeat('a', 64))$$, '55000', 'eckid must be loaded via shared_preload_libraries',
+	'stampseudonym() refuses to use the key');
+SELECT is(eckid.hpgn('063138219', 'rktYml0MIp9TC9u6Ny6uqw=='),
+	'9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa',
+	'the explicit-salt form, which reads no setting, still works');
+
+SELECT * FROM finish();
+ROLLBACK;
