@@ -80,7 +80,9 @@ PG_FUNCTION_INFO_V1(eckid_is_valid);
 /*
  * Raise the input syntax error for what eckid_parse() found, quoting the
  * input in redacted form.  The wording of each detail is part of the
- * interface: tests and documentation quote it.
+ * interface: tests and documentation quote it.  Positions count bytes, which
+ * equal characters here because every byte before the reported one is ASCII
+ * (see eckid_parse()); a multibyte offender is reported at its first byte.
  */
 static void
 ReportParseError(const char *input, size_t len, const EckIdParseError *err)
