@@ -129,7 +129,9 @@ CREATE OPERATOR CLASS eckid.eckid_ops
 		OPERATOR 4 eckid.>=,
 		OPERATOR 5 eckid.>,
 		FUNCTION 1 eckid.eckid_cmp(eckid.eckid, eckid.eckid),
-		FUNCTION 2 eckid.eckid_sortsupport(internal);
+		FUNCTION 2 eckid.eckid_sortsupport(internal),
+		-- equal values have equal bytes: btree may deduplicate
+		FUNCTION 4 pg_catalog.btequalimage(oid);
 
 CREATE OPERATOR CLASS eckid.eckid_hash_ops
 	DEFAULT FOR TYPE eckid.eckid USING hash AS

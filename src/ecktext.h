@@ -45,7 +45,7 @@ typedef enum EckIdParseStatus
 	ECKID_PARSE_OK = 0,
 	ECKID_PARSE_EMPTY,			/* nothing but whitespace */
 	ECKID_PARSE_BAD_PREFIX,		/* does not start with https://ketenid.nl/ */
-	ECKID_PARSE_SEGMENT_EMPTY,	/* no segment after the host */
+	ECKID_PARSE_SEGMENT_EMPTY,	/* nothing or "/" right after the prefix */
 	ECKID_PARSE_SEGMENT_TOO_LONG,	/* more than 16 characters */
 	ECKID_PARSE_SEGMENT_BAD_CHAR,	/* a character outside [a-z0-9] */
 	ECKID_PARSE_NO_DIGEST,		/* segment not followed by "/" */
@@ -53,11 +53,16 @@ typedef enum EckIdParseStatus
 	ECKID_PARSE_DIGEST_LENGTH	/* not exactly 128 hex digits */
 } EckIdParseStatus;
 
+/*
+ * position is set for SEGMENT_BAD_CHAR and DIGEST_BAD_CHAR, count for
+ * SEGMENT_TOO_LONG (characters in the segment) and DIGEST_LENGTH (hex digits
+ * found); both are 0 otherwise.
+ */
 typedef struct EckIdParseError
 {
 	EckIdParseStatus status;
-	size_t		position;		/* 1-based character position, where relevant */
-	size_t		count;			/* segment length or digest digits, where relevant */
+	size_t		position;		/* 1-based character position in the input */
+	size_t		count;			/* segment length or number of digest digits */
 } EckIdParseError;
 
 /*
@@ -96,7 +101,8 @@ extern bool eckid_segment_is_valid(const char *segment, size_t len);
  * digits (as eckid.mask() shows a value), so that a nearly valid ECK iD never
  * reaches the server log.  Writes at most bufsize - 1 bytes plus a NUL into
  * buf and returns the length written; output longer than that is cut at a
- * character boundary and ends in "…".
+ * character boundary and ends in "…" (or is empty if bufsize < 4, leaving no
+ * room for the mark).  Writes nothing when bufsize is 0.
  */
 extern size_t eckid_redact(const char *text, size_t len, char *buf, size_t bufsize);
 

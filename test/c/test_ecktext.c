@@ -1,0 +1,466 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_ecktext.c
+ *	  Unit test of the plain C parser, formatter and redactor (ecktext.c).
+ *
+ * Built and run by "make check-c"; needs no server.  Prints one line per
+ * failure and a summary, and exits with status 1 if anything failed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ecktext.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int	ntests = 0;
+static int	nfailed = 0;
+
+#define CHECK(cond, ...) \
+	do { \
+		ntests++; \
+		if (!(cond)) \
+		{ \
+			nfailed++; \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+			printf(__VA_ARGS__); \
+			printf("\n"); \
+		} \
+	} while (0)
+
+/* 128 lowercase hex digits, and the same in uppercase */
+static const char digest_lower[] =
+"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+static const char digest_upper[] =
+"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
+"FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210";
+
+static const char *
+StatusName(EckIdParseStatus status)
+{
+	switch (status)
+	{
+		case ECKID_PARSE_OK:
+			return "OK";
+		case ECKID_PARSE_EMPTY:
+			return "EMPTY";
+		case ECKID_PARSE_BAD_PREFIX:
+			return "BAD_PREFIX";
+		case ECKID_PARSE_SEGMENT_EMPTY:
+			return "SEGMENT_EMPTY";
+		case ECKID_PARSE_SEGMENT_TOO_LONG:
+			return "SEGMENT_TOO_LONG";
+		case ECKID_PARSE_SEGMENT_BAD_CHAR:
+			return "SEGMENT_BAD_CHAR";
+		case ECKID_PARSE_NO_DIGEST:
+			return "NO_DIGEST";
+		case ECKID_PARSE_DIGEST_BAD_CHAR:
+			return "DIGEST_BAD_CHAR";
+		case ECKID_PARSE_DIGEST_LENGTH:
+			return "DIGEST_LENGTH";
+	}
+	return "?";
+}
+
+/*
+ * Parse input (len bytes) and check that it is accepted and formats to
+ * expected.  Also checks that the value is fully initialised: parsing into
+ * a buffer filled with 0xAA and one filled with 0x55 must give the same
+ * bytes.
+ */
+static void
+ExpectValid(const char *input, size_t len, const char *expected, const char *what)
+{
+	EckIdValue	v1,
+				v2;
+	EckIdParseError err;
+	char		buf[ECKID_TEXT_MAXLEN + 1];
+	size_t		n;
+
+	memset(&v1, 0xAA, sizeof(v1));
+	memset(&v2, 0x55, sizeof(v2));
+	if (!eckid_parse(input, len, &v1, &err))
+	{
+		CHECK(false, "%s: rejected with %s", what, StatusName(err.status));
+		return;
+	}
+	CHECK(err.status == ECKID_PARSE_OK, "%s: status %s", what, StatusName(err.status));
+	CHECK(eckid_parse(input, len, &v2, NULL), "%s: rejected without err", what);
+	CHECK(memcmp(&v1, &v2, sizeof(v1)) == 0, "%s: uninitialised bytes in value", what);
+	CHECK(eckid_value_is_valid(&v1), "%s: parsed value not valid", what);
+
+	n = eckid_format(&v1, buf);
+	CHECK(n == strlen(expected) && strcmp(buf, expected) == 0,
+		  "%s: formatted as \"%s\", expected \"%s\"", what, buf, expected);
+
+	/* the canonical form parses back to the same value */
+	CHECK(eckid_parse(buf, n, &v2, NULL) && memcmp(&v1, &v2, sizeof(v1)) == 0,
+		  "%s: canonical form does not round trip", what);
+}
+
+static void
+ExpectError(const char *input, size_t len, EckIdParseStatus status,
+			size_t position, size_t count, const char *what)
+{
+	EckIdValue	v;
+	EckIdParseError err;
+
+	memset(&err, 0xAA, sizeof(err));
+	if (eckid_parse(input, len, &v, &err))
+	{
+		CHECK(false, "%s: accepted", what);
+		return;
+	}
+	CHECK(err.status == status && err.position == position && err.count == count,
+		  "%s: got %s position %zu count %zu, expected %s position %zu count %zu",
+		  what, StatusName(err.status), err.position, err.count,
+		  StatusName(status), position, count);
+	/* err may be NULL */
+	CHECK(!eckid_parse(input, len, &v, NULL), "%s: accepted without err", what);
+}
+
+/* Build prefix + segment + "/" + digest + suffix into buf (static). */
+static const char *
+Build(const char *prefix, const char *segment, const char *digest, const char *suffix)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s%s/%s%s", prefix, segment, digest, suffix);
+	return buf;
+}
+
+#define S(str)	(str), strlen(str)
+
+static void
+TestValid(void)
+{
+	char		canon[ECKID_TEXT_MAXLEN + 1];
+	const char *segments[] = {"201703", "pilot", "sppilot", "x", "0",
+	"abcdefghij012345"};
+
+	for (size_t i = 0; i < sizeof(segments) / sizeof(segments[0]); i++)
+	{
+		snprintf(canon, sizeof(canon), "https://ketenid.nl/%s/%s", segments[i], digest_lower);
+		ExpectValid(S(canon), canon, segments[i]);
+		ExpectValid(S(Build("https://ketenid.nl/", segments[i], digest_upper, "")),
+					canon, "uppercase digest");
+		ExpectValid(S(Build("HTTPS://KETENID.NL/", segments[i], digest_upper, "")),
+					canon, "uppercase scheme and host");
+		ExpectValid(S(Build(" \t\n\r\v\fhttps://KetenId.nl/", segments[i], digest_lower, " \t\n\r\v\f")),
+					canon, "whitespace around");
+	}
+
+	snprintf(canon, sizeof(canon), "https://ketenid.nl/pilot/%s", digest_lower);
+	CHECK(strlen(canon) == 19 + 5 + 1 + 128, "length of a pilot ECK iD");
+
+	/* the longest form fills the buffer exactly */
+	snprintf(canon, sizeof(canon), "https://ketenid.nl/abcdefghij012345/%s", digest_lower);
+	CHECK(strlen(canon) == ECKID_TEXT_MAXLEN, "ECKID_TEXT_MAXLEN");
+
+	/* len is respected: a valid value followed by junk beyond len */
+	{
+		char		buf[512];
+
+		snprintf(buf, sizeof(buf), "https://ketenid.nl/pilot/%sXYZ", digest_lower);
+		ExpectValid(buf, strlen(buf) - 3, Build("https://ketenid.nl/", "pilot", digest_lower, ""),
+					"len excludes trailing junk");
+	}
+
+	/* the value layout: digest bytes, then the NUL-padded segment */
+	{
+		EckIdValue	v;
+		static const char expected_seg[ECKID_SEGMENT_MAX] = "pilot";
+
+		CHECK(sizeof(EckIdValue) == 80 && ECKID_VALUE_SIZE == 80, "EckIdValue is 80 bytes");
+		CHECK(eckid_parse(S(Build("https://ketenid.nl/", "pilot", digest_lower, "")), &v, NULL),
+			  "layout: parse");
+		CHECK(v.digest[0] == 0x01 && v.digest[1] == 0x23 && v.digest[63] == 0x10,
+			  "layout: digest bytes");
+		CHECK(memcmp(v.segment, expected_seg, ECKID_SEGMENT_MAX) == 0, "layout: segment padding");
+		CHECK(eckid_segment_length(&v) == 5, "segment length");
+	}
+}
+
+static void
+TestErrors(void)
+{
+	char		big[600];
+	char		d127[128],
+				d129[130];
+
+	memcpy(d127, digest_lower, 127);
+	d127[127] = '\0';
+	memcpy(d129, digest_lower, 128);
+	d129[128] = 'a';
+	d129[129] = '\0';
+
+	ExpectError("", 0, ECKID_PARSE_EMPTY, 0, 0, "empty");
+	ExpectError(S("   \t\n"), ECKID_PARSE_EMPTY, 0, 0, "whitespace only");
+	ExpectError(NULL, 0, ECKID_PARSE_EMPTY, 0, 0, "NULL with length 0");
+
+	ExpectError(S(Build("http://ketenid.nl/", "pilot", digest_lower, "")),
+				ECKID_PARSE_BAD_PREFIX, 0, 0, "http");
+	ExpectError(S(Build("https://id.school/", "pilot", digest_lower, "")),
+				ECKID_PARSE_BAD_PREFIX, 0, 0, "id.school");
+	ExpectError(S(Build("https://school.id/", "pilot", digest_lower, "")),
+				ECKID_PARSE_BAD_PREFIX, 0, 0, "school.id");
+	ExpectError(S(Build("https://ketenid.com/", "pilot", digest_lower, "")),
+				ECKID_PARSE_BAD_PREFIX, 0, 0, "wrong host");
+	ExpectError(S("https://ketenid.nl"), ECKID_PARSE_BAD_PREFIX, 0, 0, "host without slash");
+	ExpectError(S("https:"), ECKID_PARSE_BAD_PREFIX, 0, 0, "short");
+	ExpectError(S(Build("https://ketenid.nl:443/", "pilot", digest_lower, "")),
+				ECKID_PARSE_BAD_PREFIX, 0, 0, "port");
+	ExpectError(S(Build("xhttps://ketenid.nl/", "pilot", digest_lower, "")),
+				ECKID_PARSE_BAD_PREFIX, 0, 0, "junk before scheme");
+	ExpectError("https://ketenid\0nl/pilot/", 25, ECKID_PARSE_BAD_PREFIX, 0, 0, "NUL in host");
+
+	ExpectError(S("https://ketenid.nl/"), ECKID_PARSE_SEGMENT_EMPTY, 0, 0, "prefix only");
+	ExpectError(S("  https://ketenid.nl/  "), ECKID_PARSE_SEGMENT_EMPTY, 0, 0, "prefix only, spaces");
+	ExpectError(S(Build("https://ketenid.nl/", "", digest_lower, "")),
+				ECKID_PARSE_SEGMENT_EMPTY, 0, 0, "empty segment");
+
+	ExpectError(S(Build("https://ketenid.nl/", "abcdefghij0123456", digest_lower, "")),
+				ECKID_PARSE_SEGMENT_TOO_LONG, 0, 17, "17-char segment");
+	ExpectError(S("https://ketenid.nl/abcdefghij0123456789"),
+				ECKID_PARSE_SEGMENT_TOO_LONG, 0, 20, "20-char segment, no digest");
+	ExpectError(S("https://ketenid.nl/abcdefghij0123456789-"),
+				ECKID_PARSE_SEGMENT_TOO_LONG, 0, 20, "long segment wins over bad char");
+
+	ExpectError(S("https://ketenid.nl/pilot"), ECKID_PARSE_NO_DIGEST, 0, 0, "no slash after segment");
+	ExpectError(S(" https://ketenid.nl/pilot \n"), ECKID_PARSE_NO_DIGEST, 0, 0,
+				"no slash, whitespace");
+
+	ExpectError(S(Build("https://ketenid.nl/", "Pilot", digest_lower, "")),
+				ECKID_PARSE_SEGMENT_BAD_CHAR, 20, 0, "uppercase segment");
+	ExpectError(S(Build("https://ketenid.nl/", "piLot", digest_lower, "")),
+				ECKID_PARSE_SEGMENT_BAD_CHAR, 22, 0, "uppercase inside segment");
+	ExpectError(S(Build("https://ketenid.nl/", "sp-pilot", digest_lower, "")),
+				ECKID_PARSE_SEGMENT_BAD_CHAR, 22, 0, "segment with dash");
+	ExpectError(S(Build("   https://ketenid.nl/", "sp-pilot", digest_lower, "")),
+				ECKID_PARSE_SEGMENT_BAD_CHAR, 25, 0, "position counts leading whitespace");
+	ExpectError(S(Build("https://ketenid.nl/", "pil\xc3\xb6t", digest_lower, "")),
+				ECKID_PARSE_SEGMENT_BAD_CHAR, 23, 0, "non-ASCII in segment");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot?x=1", digest_lower, "")),
+				ECKID_PARSE_SEGMENT_BAD_CHAR, 25, 0, "query in segment");
+	ExpectError(S("https://ketenid.nl/pilot digest"), ECKID_PARSE_SEGMENT_BAD_CHAR, 25, 0,
+				"space after segment");
+
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", digest_lower, "/")),
+				ECKID_PARSE_DIGEST_BAD_CHAR, 154, 0, "trailing slash");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", digest_lower, "?a=b")),
+				ECKID_PARSE_DIGEST_BAD_CHAR, 154, 0, "query string");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", "+", digest_lower)),
+				ECKID_PARSE_DIGEST_BAD_CHAR, 26, 0, "leading +");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", "0x", digest_lower + 2)),
+				ECKID_PARSE_DIGEST_BAD_CHAR, 27, 0, "0x");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", "g", digest_lower + 1)),
+				ECKID_PARSE_DIGEST_BAD_CHAR, 26, 0, "g");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", "0123 ", digest_lower + 4)),
+				ECKID_PARSE_DIGEST_BAD_CHAR, 30, 0, "embedded space");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", digest_lower, "\xe2\x80\xa6")),
+				ECKID_PARSE_DIGEST_BAD_CHAR, 154, 0, "non-ASCII after digest");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", d129, "z")),
+				ECKID_PARSE_DIGEST_BAD_CHAR, 155, 0, "bad char wins over length");
+	ExpectError(Build("https://ketenid.nl/", "pilot", digest_lower, ""), 152,
+				ECKID_PARSE_DIGEST_LENGTH, 0, 127, "len cuts the digest");
+	{
+		const char *s = Build("https://ketenid.nl/", "pilot", digest_lower, "");
+
+		memcpy(big, s, 153);
+		big[60] = '\0';
+		ExpectError(big, 153, ECKID_PARSE_DIGEST_BAD_CHAR, 61, 0, "embedded NUL");
+	}
+
+	ExpectError(S("https://ketenid.nl/pilot/"), ECKID_PARSE_DIGEST_LENGTH, 0, 0, "empty digest");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", d127, "")),
+				ECKID_PARSE_DIGEST_LENGTH, 0, 127, "127 digits");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", d129, "")),
+				ECKID_PARSE_DIGEST_LENGTH, 0, 129, "129 digits");
+	ExpectError(S(Build("https://ketenid.nl/", "pilot", digest_lower, digest_lower)),
+				ECKID_PARSE_DIGEST_LENGTH, 0, 256, "256 digits");
+
+	/* a large input: the count is not limited */
+	{
+		size_t		n = 1024 * 1024;
+		char	   *huge = malloc(n);
+
+		if (huge == NULL)
+		{
+			printf("out of memory\n");
+			exit(1);
+		}
+		memset(huge, 'a', n);
+		memcpy(huge, "https://ketenid.nl/pilot/", 25);
+		ExpectError(huge, n, ECKID_PARSE_DIGEST_LENGTH, 0, n - 25, "1 MB digest");
+		free(huge);
+	}
+}
+
+static void
+ExpectRedact(const char *input, size_t len, size_t bufsize, const char *expected,
+			 const char *what)
+{
+	char		buf[1024];
+	size_t		n;
+
+	memset(buf, 'Z', sizeof(buf));
+	n = eckid_redact(input, len, buf, bufsize);
+	CHECK(n == strlen(expected) && strcmp(buf, expected) == 0,
+		  "redact %s: got \"%s\" (%zu), expected \"%s\"", what, buf, n, expected);
+	CHECK(n < bufsize && buf[bufsize] == 'Z', "redact %s: wrote past bufsize", what);
+}
+
+static void
+TestRedact(void)
+{
+	char		buf[8];
+
+	ExpectRedact(S(""), 200, "", "empty");
+	ExpectRedact(S("hello world"), 200, "hello world", "no hex runs");
+	ExpectRedact(S("deadbeef"), 200, "deadbeef", "8 digits kept");
+	ExpectRedact(S("deadbeef1"), 200, "\xe2\x80\xa6" "dbeef1", "9 digits redacted");
+	ExpectRedact(S(Build("https://ketenid.nl/", "pilot", digest_lower, "")), 200,
+				 "https://ketenid.nl/pilot/\xe2\x80\xa6" "543210", "an ECK iD");
+	ExpectRedact(S(Build("HTTPS://KETENID.NL/", "201703", digest_upper, "/")), 200,
+				 "HTTPS://KETENID.NL/201703/\xe2\x80\xa6" "543210/", "uppercase, trailing slash");
+	ExpectRedact(S("0123456789abcdef 0123456789ABCDEF-12345678"), 200,
+				 "\xe2\x80\xa6" "abcdef \xe2\x80\xa6" "ABCDEF-12345678", "several runs");
+	ExpectRedact(S("caf\xc3\xa9 0123456789"), 200, "caf\xc3\xa9 \xe2\x80\xa6" "456789",
+				 "multibyte kept");
+	{
+		char		out[16];
+
+		/* a NUL is copied like any other byte; the length tells */
+		CHECK(eckid_redact("ab\0cd", 5, out, sizeof(out)) == 5 &&
+			  memcmp(out, "ab\0cd", 6) == 0, "redact keeps a NUL");
+	}
+
+	/* cutting */
+	ExpectRedact(S("hello world"), 12, "hello world", "fits exactly");
+	ExpectRedact(S("hello world"), 11, "hello w\xe2\x80\xa6", "cut by one");
+	ExpectRedact(S("hello world"), 4, "\xe2\x80\xa6", "room for the mark only");
+	ExpectRedact(S("hello world"), 3, "", "no room for the mark");
+	ExpectRedact(S("hello world"), 1, "", "bufsize 1");
+	ExpectRedact(S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"), 8, "\xc3\xa9\xc3\xa9\xe2\x80\xa6",
+				 "cut at a boundary");
+	ExpectRedact(S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"), 7, "\xc3\xa9\xe2\x80\xa6",
+				 "cut backs off over a split character");
+	ExpectRedact(S("ab 0123456789abcdef"), 8, "ab \xe2\x80\xa6", "cut before the inserted mark");
+	ExpectRedact(S("ab 0123456789abcdef"), 12, "ab \xe2\x80\xa6" "ab\xe2\x80\xa6",
+				 "cut inside the shown tail");
+
+	memset(buf, 'Z', sizeof(buf));
+	CHECK(eckid_redact("abc", 3, buf, 0) == 0 && buf[0] == 'Z', "redact bufsize 0 writes nothing");
+
+	/* a long input is cut, and no long hex run survives */
+	{
+		size_t		n = 1024 * 1024;
+		char	   *huge = malloc(n);
+		char		out[200];
+		size_t		len;
+		size_t		run = 0;
+
+		if (huge == NULL)
+		{
+			printf("out of memory\n");
+			exit(1);
+		}
+		for (size_t i = 0; i < n; i++)
+			huge[i] = (i % 10 == 9) ? '/' : "0123456789"[i % 10];
+		len = eckid_redact(huge, n, out, sizeof(out));
+		CHECK(len <= sizeof(out) - 1 && len >= sizeof(out) - 4, "1 MB redact length %zu", len);
+		CHECK(memcmp(out + len - 3, "\xe2\x80\xa6", 3) == 0, "1 MB redact ends in mark");
+		memset(huge, 'f', n);
+		len = eckid_redact(huge, n, out, sizeof(out));
+		CHECK(strcmp(out, "\xe2\x80\xa6" "ffffff") == 0, "1 MB hex run: \"%s\"", out);
+		for (size_t i = 0; i < len; i++)
+		{
+			run = (out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f') ? run + 1 : 0;
+			CHECK(run <= 8, "long run in redacted output");
+		}
+		free(huge);
+	}
+}
+
+static void
+TestValueIsValid(void)
+{
+	EckIdValue	v;
+
+	memset(&v, 0, sizeof(v));
+	CHECK(!eckid_value_is_valid(&v), "all zero is not valid");
+	CHECK(eckid_segment_length(&v) == 0, "segment length of invalid value");
+
+	memcpy(v.segment, "pilot", 5);
+	CHECK(eckid_value_is_valid(&v), "pilot is valid");
+	memset(v.digest, 0xFF, sizeof(v.digest));
+	CHECK(eckid_value_is_valid(&v), "any digest is valid");
+
+	v.segment[7] = 'x';
+	CHECK(!eckid_value_is_valid(&v), "garbage after the NUL");
+	v.segment[7] = '\0';
+
+	v.segment[0] = 'P';
+	CHECK(!eckid_value_is_valid(&v), "uppercase segment");
+	v.segment[0] = '-';
+	CHECK(!eckid_value_is_valid(&v), "dash in segment");
+	v.segment[0] = 'p';
+
+	memcpy(v.segment, "abcdefghij012345", 16);
+	CHECK(eckid_value_is_valid(&v), "16 characters, no NUL");
+	CHECK(eckid_segment_length(&v) == 16, "segment length 16");
+	v.segment[15] = (char) 0xC3;
+	CHECK(!eckid_value_is_valid(&v), "high byte in segment");
+
+	CHECK(eckid_segment_is_valid("pilot", 5), "segment_is_valid pilot");
+	CHECK(eckid_segment_is_valid("abcdefghij012345", 16), "segment_is_valid 16");
+	CHECK(!eckid_segment_is_valid("abcdefghij0123456", 17), "segment_is_valid 17");
+	CHECK(!eckid_segment_is_valid("", 0), "segment_is_valid empty");
+	CHECK(!eckid_segment_is_valid("pi\0ot", 5), "segment_is_valid NUL");
+	CHECK(!eckid_segment_is_valid("Pilot", 5), "segment_is_valid uppercase");
+}
+
+/*
+ * memcmp order over the whole value is the type's order: digest first, then
+ * segment, and a shorter segment sorts before a longer one it prefixes.
+ */
+static void
+TestOrder(void)
+{
+	EckIdValue	a,
+				b;
+	char		d2[129];
+
+	memcpy(d2, digest_lower, 129);
+	d2[127] = '1';
+
+	CHECK(eckid_parse(S(Build("https://ketenid.nl/", "pilot", digest_lower, "")), &a, NULL) &&
+		  eckid_parse(S(Build("https://ketenid.nl/", "pilot", d2, "")), &b, NULL),
+		  "order: parse");
+	CHECK(memcmp(&a, &b, sizeof(a)) < 0, "order by digest");
+
+	CHECK(eckid_parse(S(Build("https://ketenid.nl/", "pilot", digest_lower, "")), &a, NULL) &&
+		  eckid_parse(S(Build("https://ketenid.nl/", "pilots", digest_lower, "")), &b, NULL),
+		  "order: parse");
+	CHECK(memcmp(&a, &b, sizeof(a)) < 0, "shorter segment first");
+
+	CHECK(eckid_parse(S(Build("https://ketenid.nl/", "zzz", digest_lower, "")), &a, NULL) &&
+		  eckid_parse(S(Build("https://ketenid.nl/", "aaa", d2, "")), &b, NULL),
+		  "order: parse");
+	CHECK(memcmp(&a, &b, sizeof(a)) < 0, "digest before segment");
+}
+
+int
+main(void)
+{
+	TestValid();
+	TestErrors();
+	TestRedact();
+	TestValueIsValid();
+	TestOrder();
+
+	printf("test_ecktext: %d of %d checks passed\n", ntests - nfailed, ntests);
+	return nfailed == 0 ? 0 : 1;
+}
