@@ -3,6 +3,9 @@
 
 \echo '--- 1. Install the extension'
 CREATE EXTENSION eckid;
+-- eckid's operators (=, <, ...) live in schema eckid, like everything of it:
+-- put the schema on the search path (for a database: ALTER DATABASE ... SET).
+SET search_path = public, eckid;
 
 \echo '--- 2. A LAS-like table of pupils.  The PGN column is only an input:'
 \echo '---    the demo wipes it once the HPgn is computed.'
