@@ -1,4 +1,548 @@
-/* STUB */
+/*-------------------------------------------------------------------------
+ *
+ * config.c
+ *	  Server settings of eckid and the secrets they point to.
+ *
+ * Two settings hold or lead to secrets:
+ *
+ * - eckid.salt, Kennisnet's environment salt (base64).  It is defined
+ *	 without a check hook, because core quotes a rejected value in its
+ *	 "invalid value for parameter" error, which would write the salt into the
+ *	 server log; it is decoded and checked when used instead.  Its show hook
+ *	 hides it from SHOW and current_setting() even for superusers, and
+ *	 GUC_NO_SHOW_ALL keeps it out of pg_settings and SHOW ALL.
+ * - eckid.key_file, the path of the local derivation key.  The key is read
+ *	 on first use, checked the way core checks ssl_key_file, and cached in
+ *	 locked memory until the setting is reloaded or the file changes.
+ *
+ * Both are PGC_SIGHUP: they come from postgresql.conf, so no SQL statement
+ * (and hence no statement log) ever carries them.  That protection holds
+ * only when eckid is in shared_preload_libraries: before the library
+ * defines them, a value from postgresql.conf is a placeholder that every
+ * role can read with current_setting().  Every function that uses a secret
+ * therefore refuses to work unless eckid was preloaded.
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "postgres.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "storage/proc.h"
+#include "utils/guc.h"
+
 #include "config.h"
-void eckid_define_settings(void) {}
+
+/* The key file holds 64 hex digits and at most one newline. */
+#define KEY_FILE_HEX_LEN	(2 * LOCAL_KEY_BYTES)
+#define KEY_FILE_MAX_LEN	(KEY_FILE_HEX_LEN + 1)
+
+/* Setting variables (owned by guc.c). */
+static char *eckid_salt = NULL;
+static char *eckid_key_file = NULL;
+static char *eckid_stampseudonym_segment = NULL;
+static char *eckid_eckid_segment = NULL;
+
+/* Were we loaded from shared_preload_libraries?  Inherited by fork. */
+static bool eckid_preloaded = false;
+
+/*
+ * The cached local derivation key.  key_cache comes from sodium_malloc(),
+ * which puts it on its own locked pages (kept out of swap and core dumps)
+ * between guard pages.  key_stat identifies the file it was read from;
+ * key_checked_lxid records the transaction in which that was last compared
+ * with the file on disk.
+ */
+static uint8_t *key_cache = NULL;
+static bool key_valid = false;
+static struct stat key_stat;
+static LocalTransactionId key_checked_lxid = InvalidLocalTransactionId;
+
+/* Segments Nummervoorziening uses; local values must never carry them. */
+static const char *const reserved_segments[] = {"201703", "pilot", "sppilot"};
+
+/* What DecodeSalt() found. */
+typedef enum SaltStatus
+{
+	SALT_OK,
+	SALT_EMPTY,
+	SALT_TOO_LONG,
+	SALT_NOT_BASE64
+} SaltStatus;
+
+static const char *ShowSalt(void);
+static void AssignKeyFile(const char *newval, void *extra);
+static bool CheckSegment(char **newval, void **extra, GucSource source);
+
+
+void
+eckid_define_settings(void)
+{
+	eckid_preloaded = process_shared_preload_libraries_in_progress;
+
+	/*
+	 * GUC_DISALLOW_IN_AUTO_FILE: ALTER SYSTEM would put the salt into SQL
+	 * text, and from there into the statement log.
+	 */
+	DefineCustomStringVariable("eckid.salt",
+							   "Environment salt for HPgns (base64), as issued by Kennisnet.",
+							   "Never shown: SHOW and current_setting() report ******** when it is set.",
+							   &eckid_salt,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_DISALLOW_IN_AUTO_FILE,
+							   NULL,
+							   NULL,
+							   ShowSalt);
+
+	DefineCustomStringVariable("eckid.key_file",
+							   "File holding the local derivation key (64 hexadecimal digits).",
+							   "Must be a regular file owned by the database user with permissions u=rw (0600) or less. "
+							   "A relative path is taken from the data directory.",
+							   &eckid_key_file,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY,
+							   NULL,
+							   AssignKeyFile,
+							   NULL);
+
+	DefineCustomStringVariable("eckid.local_stampseudonym_segment",
+							   "Segment of locally derived Stampseudonyms (https://ketenid.nl/<segment>/...).",
+							   NULL,
+							   &eckid_stampseudonym_segment,
+							   "localsp",
+							   PGC_SIGHUP,
+							   0,
+							   CheckSegment,
+							   NULL,
+							   NULL);
+
+	DefineCustomStringVariable("eckid.local_eckid_segment",
+							   "Segment of locally derived ECK iDs (https://ketenid.nl/<segment>/...).",
+							   NULL,
+							   &eckid_eckid_segment,
+							   "local",
+							   PGC_SIGHUP,
+							   0,
+							   CheckSegment,
+							   NULL,
+							   NULL);
+
+	MarkGUCPrefixReserved("eckid");
+}
+
+/* SHOW eckid.salt: whether it is set, never what it is. */
+static const char *
+ShowSalt(void)
+{
+	return (eckid_salt != NULL && eckid_salt[0] != '\0') ? "********" : "";
+}
+
+/* Forget the cached key: it may belong to another file or be outdated. */
+static void
+InvalidateKey(void)
+{
+	if (key_cache != NULL)
+		sodium_memzero(key_cache, LOCAL_KEY_BYTES);
+	key_valid = false;
+}
+
+/*
+ * eckid.key_file was (re)assigned, which happens on every configuration
+ * reload.  Assign hooks must not fail, so only drop the cache here; the next
+ * use reads the file again, which is how pg_reload_conf() picks up a
+ * rotated key.
+ */
+static void
+AssignKeyFile(const char *newval, void *extra)
+{
+	InvalidateKey();
+}
+
+/*
+ * eckid.local_*_segment: 1 to 16 of [a-z0-9] (what the eckid type accepts),
+ * and none of the segments Nummervoorziening gives out, so that a locally
+ * derived value can never pass for one of Nummervoorziening's.  The value is
+ * not secret, so core may quote it in its error.
+ */
+static bool
+CheckSegment(char **newval, void **extra, GucSource source)
+{
+	const char *s = *newval;
+	size_t		len;
+
+	if (s == NULL)
+		return false;
+
+	len = strlen(s);
+	if (len == 0 || len > ECKID_SEGMENT_MAX)
+	{
+		GUC_check_errdetail("A segment is 1 to %d characters long.", ECKID_SEGMENT_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < len; i++)
+	{
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+		{
+			GUC_check_errdetail("A segment consists of lowercase ASCII letters and digits only.");
+			return false;
+		}
+	}
+	for (size_t i = 0; i < lengthof(reserved_segments); i++)
+	{
+		if (strcmp(s, reserved_segments[i]) == 0)
+		{
+			GUC_check_errdetail("Segment \"%s\" is used by Nummervoorziening; locally derived values must not look like its values.",
+								s);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Refuse to hand out a secret unless eckid was preloaded: otherwise the
+ * settings were placeholders, readable by every role, until this session
+ * loaded the library.
+ */
+static void
+RequirePreloaded(void)
+{
+	if (!eckid_preloaded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("eckid must be loaded via shared_preload_libraries"),
+				 errhint("Add eckid to shared_preload_libraries in postgresql.conf and restart the server. "
+						 "Until the library is loaded at server start, eckid.salt and eckid.key_file "
+						 "set in postgresql.conf can be read by every role.")));
+}
+
+/*
+ * Decode base64 (the standard alphabet, with padding) into a palloc'd buffer.
+ * Reports what is wrong instead of raising an error, so that callers can word
+ * the error for a setting or an argument; on failure nothing is allocated.
+ */
+static SaltStatus
+DecodeSalt(const char *b64, size_t b64_len, uint8_t **salt, size_t *salt_len)
+{
+	size_t		maxlen;
+	size_t		bin_len = 0;
+	uint8_t    *buf;
+
+	*salt = NULL;
+	*salt_len = 0;
+	if (b64_len == 0)
+		return SALT_EMPTY;
+	if (b64_len > SALT_B64_MAX_LEN)
+		return SALT_TOO_LONG;
+
+	/* 3 bytes per 4 characters, plus room for a final partial group */
+	maxlen = b64_len / 4 * 3 + 3;
+	buf = palloc(maxlen);
+
+	/*
+	 * No characters to ignore, and b64_end NULL: the whole input must be
+	 * base64.  A too small buffer would be an error (ERANGE), not a misuse.
+	 */
+	if (sodium_base642bin(buf, maxlen, b64, b64_len, NULL, &bin_len, NULL,
+						  sodium_base64_VARIANT_ORIGINAL) != 0 ||
+		bin_len == 0 || bin_len > SALT_MAX_BYTES)
+	{
+		eckid_free_secret(buf, maxlen);
+		return SALT_NOT_BASE64;
+	}
+
+	*salt = buf;
+	*salt_len = bin_len;
+	return SALT_OK;
+}
+
+uint8_t *
+eckid_configured_salt(size_t *salt_len)
+{
+	uint8_t    *salt;
+
+	RequirePreloaded();
+
+	if (eckid_salt == NULL || eckid_salt[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("eckid.salt is not set"),
+				 errhint("Set eckid.salt in postgresql.conf to the environment salt (base64) that Kennisnet issued, then reload the configuration.")));
+
+	switch (DecodeSalt(eckid_salt, strlen(eckid_salt), &salt, salt_len))
+	{
+		case SALT_OK:
+			break;
+		case SALT_TOO_LONG:
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIG_FILE_ERROR),
+					 errmsg("eckid.salt is too long"),
+					 errdetail("The base64 text of a salt may be at most %d characters.",
+							   SALT_B64_MAX_LEN)));
+			break;
+		case SALT_EMPTY:		/* handled above */
+		case SALT_NOT_BASE64:
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIG_FILE_ERROR),
+					 errmsg("eckid.salt is not valid base64"),
+					 errhint("Copy the salt exactly as Kennisnet issued it, including any \"=\" at its end.")));
+			break;
+	}
+	return salt;
+}
+
+uint8_t *
+eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len,
+				  const char *what)
+{
+	uint8_t    *salt;
+
+	switch (DecodeSalt(b64, b64_len, &salt, salt_len))
+	{
+		case SALT_OK:
+			break;
+		case SALT_EMPTY:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not be empty", what)));
+			break;
+		case SALT_TOO_LONG:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s is too long", what),
+					 errdetail("The base64 text of a salt may be at most %d characters.",
+							   SALT_B64_MAX_LEN)));
+			break;
+		case SALT_NOT_BASE64:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s is not valid base64", what)));
+			break;
+	}
+	return salt;
+}
+
+/* Value of one hexadecimal digit (either case), or -1. */
+static int
+HexDigitValue(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Parse the content of a key file: exactly 64 hex digits, optionally followed
+ * by one newline.  Writes the key only when the whole content is valid.
+ */
+static bool
+ParseKey(const char *buf, size_t len, uint8_t key[LOCAL_KEY_BYTES])
+{
+	if (!(len == KEY_FILE_HEX_LEN ||
+		  (len == KEY_FILE_HEX_LEN + 1 && buf[KEY_FILE_HEX_LEN] == '\n')))
+		return false;
+	for (size_t i = 0; i < KEY_FILE_HEX_LEN; i++)
+		if (HexDigitValue(buf[i]) < 0)
+			return false;
+	for (size_t i = 0; i < LOCAL_KEY_BYTES; i++)
+		key[i] = (uint8_t) (HexDigitValue(buf[2 * i]) << 4 | HexDigitValue(buf[2 * i + 1]));
+	return true;
+}
+
+/* Same file, same content as far as stat() can tell? */
+static bool
+SameKeyFile(const struct stat *a, const struct stat *b)
+{
+	if (a->st_dev != b->st_dev || a->st_ino != b->st_ino ||
+		a->st_size != b->st_size ||
+		a->st_mtime != b->st_mtime || a->st_ctime != b->st_ctime)
+		return false;
+#ifdef __linux__
+	/* a rewrite within the same second keeps size and seconds */
+	if (a->st_mtim.tv_nsec != b->st_mtim.tv_nsec ||
+		a->st_ctim.tv_nsec != b->st_ctim.tv_nsec)
+		return false;
+#endif
+	return true;
+}
+
+/*
+ * Read the key file named by eckid.key_file into the cache, or raise an
+ * error with the cache empty.  Every buffer that held key material is wiped
+ * before this returns or raises.
+ *
+ * Symbolic links are followed (no O_NOFOLLOW), as core does for
+ * ssl_key_file: secret stores commonly install keys through links, and the
+ * checks below apply to the file actually opened, found with fstat() on the
+ * open descriptor, so a link cannot smuggle in a file that fails them.
+ * O_NONBLOCK keeps a FIFO at that path from blocking the open; it is then
+ * refused as not a regular file.
+ */
+static void
+LoadKey(void)
+{
+	const char *path = eckid_key_file;
+	char		buf[KEY_FILE_MAX_LEN + 1];	/* one more, to notice a longer file */
+	uint8_t		key[LOCAL_KEY_BYTES];
+	struct stat st;
+	size_t		len = 0;
+	int			fd;
+	int			save_errno;
+	bool		valid;
+
+	InvalidateKey();
+
+	if (key_cache == NULL)
+	{
+		key_cache = sodium_malloc(LOCAL_KEY_BYTES);
+		if (key_cache == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("Could not allocate locked memory for the local derivation key.")));
+	}
+
+	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | PG_BINARY);
+	if (fd < 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not open key file \"%s\": %m", path)));
+
+	if (fstat(fd, &st) != 0)
+	{
+		save_errno = errno;
+		CloseTransientFile(fd);
+		errno = save_errno;
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat key file \"%s\": %m", path)));
+	}
+	if (!S_ISREG(st.st_mode))
+	{
+		CloseTransientFile(fd);
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("key file \"%s\" is not a regular file", path)));
+	}
+	if (st.st_uid != geteuid())
+	{
+		CloseTransientFile(fd);
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("key file \"%s\" must be owned by the database user", path)));
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+	{
+		CloseTransientFile(fd);
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("key file \"%s\" has group or world access", path),
+				 errdetail("File must have permissions u=rw (0600) or less.")));
+	}
+
+	while (len < sizeof(buf))
+	{
+		ssize_t		n = read(fd, buf + len, sizeof(buf) - len);
+
+		if (n < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			save_errno = errno;
+			sodium_memzero(buf, sizeof(buf));
+			CloseTransientFile(fd);
+			errno = save_errno;
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read key file \"%s\": %m", path)));
+		}
+		if (n == 0)
+			break;
+		len += (size_t) n;
+	}
+	CloseTransientFile(fd);
+
+	valid = ParseKey(buf, len, key);
+	sodium_memzero(buf, sizeof(buf));
+	if (!valid)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("key file \"%s\" does not contain a valid key", path),
+				 errdetail("The file must contain exactly 64 hexadecimal digits, optionally followed by a newline.")));
+
+	memcpy(key_cache, key, LOCAL_KEY_BYTES);
+	sodium_memzero(key, sizeof(key));
+	key_stat = st;
+	key_valid = true;
+}
+
+const uint8_t *
+eckid_local_key(void)
+{
+	struct stat st;
+
+	RequirePreloaded();
+
+	if (eckid_key_file == NULL || eckid_key_file[0] == '\0')
+	{
+		InvalidateKey();
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("eckid.key_file is not set"),
+				 errhint("Create a key file as the database server's user, for example with "
+						 "\"umask 077; openssl rand -hex 32 > eckid.key\" in the data directory, "
+						 "set eckid.key_file to its path in postgresql.conf, then reload the configuration.")));
+	}
+
+	/*
+	 * A cached key is used as is within a transaction.  In a new transaction
+	 * one stat() tells whether the file was replaced or rewritten since.
+	 */
+	if (key_valid)
+	{
+		if (key_checked_lxid == MyProc->lxid)
+			return key_cache;
+		if (stat(eckid_key_file, &st) == 0 && SameKeyFile(&st, &key_stat))
+		{
+			key_checked_lxid = MyProc->lxid;
+			return key_cache;
+		}
+	}
+
+	LoadKey();
+	key_checked_lxid = MyProc->lxid;
+	return key_cache;
+}
+
+const char *
+eckid_local_stampseudonym_segment(void)
+{
+	return eckid_stampseudonym_segment;
+}
+
+const char *
+eckid_local_eckid_segment(void)
+{
+	return eckid_eckid_segment;
+}
+
+void
+eckid_free_secret(void *ptr, size_t len)
+{
+	if (ptr == NULL)
+		return;
+	sodium_memzero(ptr, len);
+	pfree(ptr);
+}

@@ -20,28 +20,39 @@ extern void eckid_define_settings(void);
 
 /*
  * The environment salt from eckid.salt, decoded into a palloc'd buffer of
- * *salt_len bytes.  The caller wipes and frees it (eckid_free_secret).
- * Raises an error (never quoting the setting) when eckid.salt is unset or
- * not valid base64, or when eckid was not preloaded.
+ * *salt_len bytes.  The caller wipes and frees it with
+ * eckid_free_secret(salt, *salt_len).  Raises an error (never quoting the
+ * setting) when eckid was not preloaded, or when eckid.salt is unset (55000),
+ * too long or not valid base64 (F0000).
  */
 extern uint8_t *eckid_configured_salt(size_t *salt_len);
 
 /*
- * Decode a base64 salt given as SQL text; same rules and errors as for
- * eckid.salt, worded for an argument.
+ * Decode a base64 salt given as SQL text (standard alphabet with padding, at
+ * most SALT_B64_MAX_LEN characters) into a palloc'd buffer, to be freed as
+ * above.  what names the argument in the messages ("salt must not be
+ * empty", "... is too long", "... is not valid base64"; all 22023); the
+ * value is never quoted.  Needs no preloading: it reads no setting.
  */
 extern uint8_t *eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len,
 								  const char *what);
 
 /*
- * The 32-byte local derivation key from the file named by eckid.key_file,
- * read on first use and again after a configuration reload.  Raises an error
- * when the setting is empty or the file is missing, unreadable, not owned by
- * the server's user, accessible by group or others, or not 64 hex digits.
+ * The 32-byte local derivation key from the file named by eckid.key_file.
+ * Read on first use, cached in locked memory, and read again after every
+ * configuration reload or, checked once per transaction, when the file's
+ * identity, size or times changed.  Raises an error when eckid was not
+ * preloaded, the setting is empty, or the file is missing, unreadable, not a
+ * regular file, not owned by the server's user, accessible by group or
+ * others, or not 64 hex digits with an optional newline.  The pointer stays
+ * valid until the next call or configuration reload; do not keep it.
  */
 extern const uint8_t *eckid_local_key(void);
 
-/* Segments given to locally derived values (eckid.local_*_segment). */
+/*
+ * Segments given to locally derived values (eckid.local_*_segment), always
+ * 1 to 16 of [a-z0-9] and none of Nummervoorziening's (the check hook).
+ */
 extern const char *eckid_local_stampseudonym_segment(void);
 extern const char *eckid_local_eckid_segment(void);
 

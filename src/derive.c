@@ -1,20 +1,146 @@
-/* STUB: placeholder so the tree builds; replaced by the real implementation. */
+/*-------------------------------------------------------------------------
+ *
+ * derive.c
+ *	  SQL-callable local derivation of Stampseudonyms and ECK iDs.
+ *
+ * Nummervoorziening derives the real Stampseudonym and ECK iD with secrets
+ * of its own.  These functions derive stand-ins locally with a key of the
+ * school's (eckid.key_file), by the algorithm in docs/derivation.md, and
+ * label them with segments of their own (eckid.local_*_segment) so that
+ * they can never be mistaken for Nummervoorziening's values.
+ *
+ * Arguments are checked before the key is read, so that a bad call fails
+ * the same way whether or not the key is configured.
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "postgres.h"
+
+#include <string.h>
+
 #include "fmgr.h"
 
+#include "config.h"
+#include "ecktext.h"
+#include "kdf.h"
+#include "pgn.h"
+
 PG_FUNCTION_INFO_V1(eckid_local_stampseudonym);
+PG_FUNCTION_INFO_V1(eckid_derive);
+
+/* A new value, digest zeroed, carrying the given segment. */
+static EckIdValue *
+NewValue(const char *segment)
+{
+	EckIdValue *v = palloc0(sizeof(EckIdValue));
+	size_t		len = strlen(segment);
+
+	/* the settings' check hook guarantees 1 to 16 of [a-z0-9] */
+	Assert(len >= 1 && len <= ECKID_SEGMENT_MAX);
+	memcpy(v->segment, segment, len);
+	return v;
+}
+
+/*
+ * Is the segment of a stored value well formed: 1 to 16 of [a-z0-9], then
+ * only NUL padding?  The type's input functions guarantee it; a value that
+ * fails was damaged on disk or built by hand.
+ */
+static bool
+SegmentIsWellFormed(const EckIdValue *v)
+{
+	size_t		len = 0;
+
+	while (len < ECKID_SEGMENT_MAX && v->segment[len] != '\0')
+	{
+		char		c = v->segment[len];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			return false;
+		len++;
+	}
+	if (len == 0)
+		return false;
+	for (size_t i = len; i < ECKID_SEGMENT_MAX; i++)
+		if (v->segment[i] != '\0')
+			return false;
+	return true;
+}
+
+/* A chain or sector id: 1 to LOCAL_ID_MAX_BYTES bytes, hashed as given. */
+static void
+CheckLocalId(const text *t, const char *what)
+{
+	size_t		len = VARSIZE_ANY_EXHDR(t);
+
+	if (len == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be empty", what)));
+	if (len > LOCAL_ID_MAX_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is too long", what),
+				 errdetail("A %s id may be at most %d bytes.", what, LOCAL_ID_MAX_BYTES)));
+}
+
+/*
+ * eckid.local_stampseudonym(hpgn text) returns eckid: the keyed local
+ * Stampseudonym of an HPgn, with segment eckid.local_stampseudonym_segment.
+ */
 Datum
 eckid_local_stampseudonym(PG_FUNCTION_ARGS)
 {
-	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("eckid_local_stampseudonym is not implemented yet")));
-	PG_RETURN_NULL();
+	text	   *hpgn_t = PG_GETARG_TEXT_PP(0);
+	const char *hpgn = VARDATA_ANY(hpgn_t);
+	size_t		hpgn_len = VARSIZE_ANY_EXHDR(hpgn_t);
+	EckIdValue *result;
+	const uint8_t *key;
+
+	if (!pgn_hpgn_is_valid(hpgn, hpgn_len))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid HPgn"),
+				 errdetail("An HPgn is exactly 64 lowercase hexadecimal digits.")));
+
+	result = NewValue(eckid_local_stampseudonym_segment());
+	key = eckid_local_key();
+	if (kdf_local_stampseudonym(key, hpgn, hpgn_len, result->digest) != 0)
+		elog(ERROR, "local Stampseudonym derivation failed for a valid HPgn");
+
+	PG_RETURN_POINTER(result);
 }
 
-PG_FUNCTION_INFO_V1(eckid_derive);
+/*
+ * eckid.derive(stampseudonym eckid, chain text, sector text) returns eckid:
+ * the keyed local ECK iD of a Stampseudonym for a chain and a sector, with
+ * segment eckid.local_eckid_segment.
+ */
 Datum
 eckid_derive(PG_FUNCTION_ARGS)
 {
-	ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("eckid_derive is not implemented yet")));
-	PG_RETURN_NULL();
-}
+	const EckIdValue *stamp = (const EckIdValue *) PG_GETARG_POINTER(0);
+	text	   *chain_t = PG_GETARG_TEXT_PP(1);
+	text	   *sector_t = PG_GETARG_TEXT_PP(2);
+	EckIdValue *result;
+	const uint8_t *key;
 
+	CheckLocalId(chain_t, "chain");
+	CheckLocalId(sector_t, "sector");
+	if (!SegmentIsWellFormed(stamp))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("stampseudonym is not a valid eckid value"),
+				 errdetail("Its segment is not 1 to %d lowercase letters or digits followed by zero bytes.",
+						   ECKID_SEGMENT_MAX)));
+
+	result = NewValue(eckid_local_eckid_segment());
+	key = eckid_local_key();
+	if (kdf_local_eckid(key, stamp,
+						VARDATA_ANY(chain_t), VARSIZE_ANY_EXHDR(chain_t),
+						VARDATA_ANY(sector_t), VARSIZE_ANY_EXHDR(sector_t),
+						result->digest) != 0)
+		elog(ERROR, "local ECK iD derivation failed for valid arguments");
+
+	PG_RETURN_POINTER(result);
+}

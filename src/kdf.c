@@ -1,2 +1,257 @@
-/* STUB */
+/*-------------------------------------------------------------------------
+ *
+ * kdf.c
+ *	  The key derivations eckid computes, on top of libsodium, in plain C.
+ *
+ * Two kinds of derivation live here:
+ *
+ * - the HPgn, Kennisnet's first-level hash of a PGN: scrypt with fixed
+ *	 parameters (docs/derivation.md), which must match Kennisnet's reference
+ *	 clients bit for bit;
+ * - the local Stampseudonym and ECK iD: keyed BLAKE2b-512 over messages with
+ *	 a domain-separation prefix and explicit lengths, so that no two different
+ *	 inputs can give the same message.
+ *
+ * libsodium answers some misuse (a wrong buffer size, say) with abort(),
+ * which inside a backend takes the whole server through crash recovery.
+ * Every function here therefore checks its arguments itself and returns -1
+ * with errno set before libsodium could object.  Nothing here raises a
+ * PostgreSQL error: the fmgr glue in hpgn.c and derive.c does that.
+ *
+ *-------------------------------------------------------------------------
+ */
 #include "kdf.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <sodium.h>
+
+/* Domain-separation prefixes; the terminating NUL is part of the message. */
+#define STAMP_DOMAIN	"eckid/v1/stampseudonym"
+#define ECKID_DOMAIN	"eckid/v1/eckid"
+
+/*
+ * libsodium's scrypt refuses N above 2^32 - 1 and outputs above
+ * (2^32 - 1) * 32 bytes; its PBKDF2 step abort()s on the latter where size_t
+ * is wide enough to ask for it.
+ */
+#define SCRYPT_N_MAX		UINT64_C(4294967295)
+#define SCRYPT_OUT_MAX		((UINT64_C(4294967295)) * 32)
+
+int
+kdf_scrypt(const uint8_t *password, size_t password_len,
+		   const uint8_t *salt, size_t salt_len,
+		   uint64_t N, uint32_t r, uint32_t p,
+		   uint8_t *out, size_t out_len)
+{
+	if ((password == NULL && password_len > 0) ||
+		(salt == NULL && salt_len > 0) ||
+		out == NULL || out_len == 0)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+	/* N must be a power of two greater than 1 (RFC 7914, section 2) */
+	if (N < 2 || (N & (N - 1)) != 0 || N > SCRYPT_N_MAX)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+	/* r * p < 2^30 (RFC 7914, section 2); computed in 64 bits, no overflow */
+	if (r == 0 || p == 0 || (uint64_t) r * (uint64_t) p >= (UINT64_C(1) << 30))
+	{
+		errno = EINVAL;
+		return -1;
+	}
+	if ((uint64_t) out_len > SCRYPT_OUT_MAX ||
+		out_len > crypto_pwhash_scryptsalsa208sha256_BYTES_MAX)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+
+	/*
+	 * libsodium allocates the 128 * r * (N + p) bytes itself and fails with
+	 * errno = ENOMEM when it cannot; pass that on unchanged.
+	 */
+	errno = 0;
+	if (crypto_pwhash_scryptsalsa208sha256_ll(password, password_len,
+											  salt, salt_len, N, r, p,
+											  out, out_len) != 0)
+	{
+		if (errno == 0)
+			errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+int
+kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
+		 const uint8_t *salt, size_t salt_len,
+		 char hex_out[HPGN_HEX_LEN + 1])
+{
+	uint8_t		hash[HPGN_BYTES];
+	int			save_errno;
+
+	if (pgn_lower == NULL || pgn_len == 0 || pgn_len > PGN_MAX_BYTES ||
+		salt == NULL || salt_len == 0 || salt_len > SALT_MAX_BYTES ||
+		hex_out == NULL)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+
+	if (kdf_scrypt(pgn_lower, pgn_len, salt, salt_len,
+				   HPGN_SCRYPT_N, HPGN_SCRYPT_R, HPGN_SCRYPT_P,
+				   hash, sizeof(hash)) != 0)
+	{
+		save_errno = errno;
+		sodium_memzero(hash, sizeof(hash));
+		errno = save_errno;
+		return -1;
+	}
+
+	/* sodium_bin2hex writes lowercase digits and a NUL: 65 bytes here */
+	sodium_bin2hex(hex_out, HPGN_HEX_LEN + 1, hash, sizeof(hash));
+	sodium_memzero(hash, sizeof(hash));
+	return 0;
+}
+
+/*
+ * Exactly 64 lowercase hexadecimal digits: pgn_hpgn_is_valid(), repeated here
+ * so that this file links on its own into test/c/test_kdf.
+ */
+static bool
+IsLowerHex64(const char *s, size_t len)
+{
+	if (s == NULL || len != HPGN_HEX_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Length of the segment of a value: 1 to 16 characters of [a-z0-9] followed
+ * only by NUL padding, or 0 when the segment is not well formed.
+ */
+static size_t
+SegmentLength(const EckIdValue *value)
+{
+	size_t		len = 0;
+
+	while (len < ECKID_SEGMENT_MAX && value->segment[len] != '\0')
+	{
+		char		c = value->segment[len];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			return 0;
+		len++;
+	}
+	for (size_t i = len; i < ECKID_SEGMENT_MAX; i++)
+		if (value->segment[i] != '\0')
+			return 0;
+	return len;
+}
+
+static void
+PutU32BE(uint8_t buf[4], uint32_t v)
+{
+	buf[0] = (uint8_t) (v >> 24);
+	buf[1] = (uint8_t) (v >> 16);
+	buf[2] = (uint8_t) (v >> 8);
+	buf[3] = (uint8_t) v;
+}
+
+int
+kdf_local_stampseudonym(const uint8_t key[LOCAL_KEY_BYTES],
+						const char *hpgn, size_t hpgn_len,
+						uint8_t digest_out[ECKID_DIGEST_LEN])
+{
+	crypto_generichash_state st;
+	int			rc = 0;
+
+	if (key == NULL || digest_out == NULL || !IsLowerHex64(hpgn, hpgn_len))
+	{
+		errno = EINVAL;
+		return -1;
+	}
+
+	/* lengths are compile-time constants within libsodium's limits */
+	rc |= crypto_generichash_init(&st, key, LOCAL_KEY_BYTES, ECKID_DIGEST_LEN);
+	rc |= crypto_generichash_update(&st, (const uint8_t *) STAMP_DOMAIN,
+									sizeof(STAMP_DOMAIN));	/* with its NUL */
+	rc |= crypto_generichash_update(&st, (const uint8_t *) hpgn, hpgn_len);
+	rc |= crypto_generichash_final(&st, digest_out, ECKID_DIGEST_LEN);
+	sodium_memzero(&st, sizeof(st));
+
+	if (rc != 0)
+	{
+		sodium_memzero(digest_out, ECKID_DIGEST_LEN);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+kdf_local_eckid(const uint8_t key[LOCAL_KEY_BYTES],
+				const EckIdValue *stampseudonym,
+				const char *chain, size_t chain_len,
+				const char *sector, size_t sector_len,
+				uint8_t digest_out[ECKID_DIGEST_LEN])
+{
+	crypto_generichash_state st;
+	uint8_t		seglen;
+	uint8_t		chain_prefix[4];
+	uint8_t		sector_prefix[4];
+	size_t		segment_len;
+	int			rc = 0;
+
+	if (key == NULL || stampseudonym == NULL || digest_out == NULL ||
+		chain == NULL || chain_len == 0 || chain_len > LOCAL_ID_MAX_BYTES ||
+		sector == NULL || sector_len == 0 || sector_len > LOCAL_ID_MAX_BYTES)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+	segment_len = SegmentLength(stampseudonym);
+	if (segment_len == 0)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+
+	seglen = (uint8_t) segment_len;
+	PutU32BE(chain_prefix, (uint32_t) chain_len);
+	PutU32BE(sector_prefix, (uint32_t) sector_len);
+
+	rc |= crypto_generichash_init(&st, key, LOCAL_KEY_BYTES, ECKID_DIGEST_LEN);
+	rc |= crypto_generichash_update(&st, (const uint8_t *) ECKID_DOMAIN,
+									sizeof(ECKID_DOMAIN));	/* with its NUL */
+	rc |= crypto_generichash_update(&st, &seglen, 1);
+	rc |= crypto_generichash_update(&st, (const uint8_t *) stampseudonym->segment,
+									segment_len);
+	rc |= crypto_generichash_update(&st, stampseudonym->digest, ECKID_DIGEST_LEN);
+	rc |= crypto_generichash_update(&st, chain_prefix, sizeof(chain_prefix));
+	rc |= crypto_generichash_update(&st, (const uint8_t *) chain, chain_len);
+	rc |= crypto_generichash_update(&st, sector_prefix, sizeof(sector_prefix));
+	rc |= crypto_generichash_update(&st, (const uint8_t *) sector, sector_len);
+	rc |= crypto_generichash_final(&st, digest_out, ECKID_DIGEST_LEN);
+	sodium_memzero(&st, sizeof(st));
+
+	if (rc != 0)
+	{
+		sodium_memzero(digest_out, ECKID_DIGEST_LEN);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}

@@ -31,6 +31,12 @@
 #define LOCAL_KEY_BYTES		32
 
 /*
+ * Longest chain or sector id accepted by the local ECK iD derivation.  Real
+ * ids are URIs of about 80 bytes; the limit keeps the length prefix honest.
+ */
+#define LOCAL_ID_MAX_BYTES	65535
+
+/*
  * scrypt with libsodium's crypto_pwhash_scryptsalsa208sha256_ll, after
  * checking every length and parameter so that libsodium never reaches its
  * misuse handler.  Returns 0 on success; -1 with errno set otherwise
@@ -43,7 +49,9 @@ extern int	kdf_scrypt(const uint8_t *password, size_t password_len,
 
 /*
  * The HPgn: scrypt with Kennisnet's parameters over an already lowercased
- * PGN, written as 64 lowercase hex digits plus NUL into hex_out.
+ * PGN, written as 64 lowercase hex digits plus NUL into hex_out.  pgn_len
+ * must be 1 to PGN_MAX_BYTES and salt_len 1 to SALT_MAX_BYTES (else -1 with
+ * errno EINVAL); the caller enforces the PGN rules of docs/derivation.md.
  * Returns 0, or -1 with errno as kdf_scrypt().
  */
 extern int	kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
@@ -59,8 +67,11 @@ extern int	kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
  *                   || stamp digest (64 bytes)
  *                   || u32be len(chain) || chain || u32be len(sector) || sector)
  *
- * hpgn is the 64 lowercase hex digits of a valid HPgn.  Return 0, or -1 when
- * a length is out of range (chain or sector over 65535 bytes).
+ * hpgn is the 64 lowercase hex digits of a valid HPgn; the stamp segment is
+ * the segment of the Stampseudonym (1 to 16 of [a-z0-9], NUL-padded).
+ * Return 0, or -1 with errno EINVAL when an argument is out of range: hpgn
+ * not 64 lowercase hex digits, a malformed segment, chain or sector empty or
+ * over LOCAL_ID_MAX_BYTES.
  */
 extern int	kdf_local_stampseudonym(const uint8_t key[LOCAL_KEY_BYTES],
 									const char *hpgn, size_t hpgn_len,
