@@ -97,6 +97,8 @@ start_cluster() {
 		echo "eckid.salt = '$ECKID_TEST_SALT'"
 		echo "eckid.key_file = '$ECKID_KEY_FILE'"
 		echo "max_worker_processes = 8"
+		# Tests write settings that ALTER SYSTEM refuses (eckid.salt) here.
+		echo "include_if_exists = 'eckid_test.conf'"
 		local line
 		for line in "$@"; do echo "$line"; done
 	} | as_pg tee -a "$ECKID_DATA/postgresql.conf" >/dev/null

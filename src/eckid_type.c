@@ -23,15 +23,7 @@
 #include "port/pg_bswap.h"
 #include "utils/builtins.h"
 #include "utils/sortsupport.h"
-
-/*
- * guc.h (for trace_sort) pulls in bufpage.h, which has an unused parameter
- * that -Wextra reports; the server headers are not written for -Wextra.
- */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "utils/guc.h"
-#pragma GCC diagnostic pop
+#include "utils/guc.h"			/* trace_sort */
 
 #include "ecktext.h"
 

@@ -3,6 +3,9 @@
 BEGIN;
 SELECT plan(9);
 
+-- Without eckid on the search path, regprocedure names come out qualified.
+SET LOCAL search_path = public;
+
 SELECT results_eq(
 	$$SELECT p.oid::regprocedure::text, p.provolatile::text, p.proparallel::text,
 			 p.proisstrict, p.prosecdef,

@@ -11,6 +11,7 @@ block without one must run without an error.  A file whose first line holds
 Connection settings come from the environment (PGHOST, PGPORT, PGUSER), as
 scripts/test sets them up.
 """
+import os
 import pathlib
 import re
 import subprocess
@@ -74,7 +75,8 @@ def run_file(path):
     if not ex:
         return 0, 0
     db = "doctest_" + re.sub(r"[^a-z0-9]", "_", path.stem.lower())
-    subprocess.run(["dropdb", "--if-exists", db], check=True)
+    quiet = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
+    subprocess.run(["dropdb", "--if-exists", db], check=True, env=quiet)
     subprocess.run(["createdb", db], check=True)
     try:
         # As docs/type.md tells users: eckid's operators need the schema on

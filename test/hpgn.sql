@@ -12,7 +12,7 @@ SELECT is(eckid.hpgn('063138219', :salt), :vector,
 	'the Kennisnet vector, with an explicit salt');
 SELECT ok(eckid.hpgn_is_valid(eckid.hpgn('063138219', 'YQ==')), 'a 1-byte salt works and gives a valid HPgn');
 SELECT isnt(eckid.hpgn('063138219', 'YQ=='), :vector, 'another salt gives another HPgn');
-SELECT ok(eckid.hpgn_is_valid(eckid.hpgn('063138219', encode(convert_to(repeat('s', 1000), 'UTF8'), 'base64'))),
+SELECT ok(eckid.hpgn_is_valid(eckid.hpgn('063138219', translate(encode(convert_to(repeat('s', 1000), 'UTF8'), 'base64'), E'\n', ''))),
 	'a 1000-byte salt works');
 SELECT is(eckid.hpgn('20DP Teacher@School.NL', :salt), eckid.hpgn('20dp teacher@school.nl', :salt),
 	'the PGN is lowercased before hashing (employee identifiers)');

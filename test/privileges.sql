@@ -2,7 +2,7 @@
 -- salt or the key, and cannot compute pseudonyms unless granted.  Checked in
 -- fresh sessions (dblink), as a new connection of each role sees things.
 BEGIN;
-SELECT plan(27);
+SELECT plan(28);
 
 -- Not executable by PUBLIC
 SELECT ok(NOT has_function_privilege('eckid_plain', f, 'EXECUTE'), 'PUBLIC cannot execute ' || f)
@@ -22,8 +22,8 @@ SELECT throws_ok($$SELECT eckid_test.remote('eckid_plain', 'SHOW eckid.salt')$$,
 	'42501', NULL, 'SHOW eckid.salt is refused to a plain role');
 SELECT throws_ok($$SELECT eckid_test.remote('eckid_plain', 'SELECT current_setting(''eckid.salt'')')$$,
 	'42501', NULL, 'current_setting(''eckid.salt'') is refused to a plain role');
-SELECT is(eckid_test.remote('eckid_plain', $$SELECT count(*)::text FROM pg_settings WHERE name LIKE 'eckid.%'$$), '0',
-	'pg_settings shows a plain role no eckid setting');
+SELECT is(eckid_test.remote('eckid_plain', $$SELECT count(*)::text FROM pg_settings WHERE name IN ('eckid.salt', 'eckid.key_file')$$), '0',
+	'pg_settings shows a plain role neither eckid.salt nor eckid.key_file');
 SELECT throws_ok($$SELECT eckid_test.remote('eckid_plain', 'SELECT count(*)::text FROM pg_file_settings')$$,
 	'42501', NULL, 'pg_file_settings is refused to a plain role');
 SELECT is(eckid_test.remote('eckid_plain',
@@ -43,11 +43,15 @@ SELECT is(eckid_test.remote('eckid_monitor', $$SELECT current_setting('eckid.sal
 	'and in current_setting()');
 SELECT is(eckid_test.remote('eckid_monitor', $$SELECT count(*)::text FROM pg_settings WHERE name = 'eckid.salt'$$), '0',
 	'and no eckid.salt row in pg_settings');
+SELECT throws_ok($$SELECT eckid_test.remote('eckid_monitor', 'SELECT count(*)::text FROM pg_file_settings')$$,
+	'42501', NULL, 'and pg_file_settings (postgresql.conf as written) is refused to it');
 SELECT is(eckid_test.remote('postgres', 'SHOW eckid.salt'), '********',
 	'even a superuser sees only a mask: no SQL returns the salt');
 
 -- Nobody can set the salt from SQL text
 SELECT throws_ok($$SET eckid.salt = 'c2FsdA=='$$, '55P02', NULL, 'SET eckid.salt is refused');
+SELECT throws_ok($$SELECT dblink_exec(eckid_test.connstr('postgres'), 'ALTER SYSTEM SET eckid.salt = ''c2FsdA==''')$$,
+	'55P02', 'parameter "eckid.salt" cannot be changed', 'ALTER SYSTEM SET eckid.salt is refused, even to a superuser (the salt would be SQL text)');
 SELECT throws_ok($$ALTER ROLE eckid_plain SET eckid.salt = 'c2FsdA=='$$, '55P02', NULL,
 	'ALTER ROLE ... SET eckid.salt is refused (it would land in pg_db_role_setting)');
 SELECT throws_ok($$ALTER DATABASE eckid_tap SET eckid.key_file = '/tmp/k'$$, '55P02', NULL,

@@ -52,7 +52,8 @@ SELECT throws_ok(format('SELECT eckid.replace_hpgn(%L, %L)', pg_temp.h('x'), 'no
 SELECT throws_ok(format('SELECT eckid.replace_hpgn(%L, NULL)', pg_temp.h('x')),
 	'22004', 'arguments of eckid.replace_hpgn must not be null', 'NULL arguments are refused, not ignored');
 
--- Who may record replacements
+-- Who may record replacements (the test's own helper table must be readable)
+GRANT SELECT ON h TO PUBLIC;
 SET LOCAL ROLE eckid_plain;
 SELECT throws_ok(format('SELECT eckid.replace_hpgn(%L, %L)', pg_temp.h('x'), pg_temp.h('y')),
 	'42501', NULL, 'a role without the grant cannot record a replacement');

@@ -2,7 +2,7 @@
 -- Each change goes through ALTER SYSTEM and pg_reload_conf() and is checked
 -- in fresh sessions; everything is put back at the end.
 BEGIN;
-SELECT plan(21);
+SELECT plan(20);
 
 \set h '''9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa'''
 \set stamp_q '''SELECT eckid.stampseudonym(''''9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa'''')::text'''

@@ -3,7 +3,7 @@
 BEGIN;
 SELECT plan(15);
 
-\set id '''https://ketenid.nl/201703/' || repeat('0123456789abcdef', 8) || ''''
+\set id '(''https://ketenid.nl/201703/'' || repeat(''0123456789abcdef'', 8))'
 
 SELECT is((:id)::eckid.eckid::text, :id, 'a production ECK iD round-trips unchanged');
 SELECT is(('  HTTPS://KetenID.nl/pilot/' || upper(repeat('0123456789abcdef', 8)) || E'\n')::eckid.eckid::text,
