@@ -187,13 +187,10 @@ CheckSegment(char **newval, void **extra, GucSource source)
 		GUC_check_errdetail("A segment is 1 to %d characters long.", ECKID_SEGMENT_MAX);
 		return false;
 	}
-	for (size_t i = 0; i < len; i++)
+	if (!eckid_segment_is_valid(s, len))
 	{
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
-		{
-			GUC_check_errdetail("A segment consists of lowercase ASCII letters and digits only.");
-			return false;
-		}
+		GUC_check_errdetail("A segment consists of lowercase ASCII letters and digits only.");
+		return false;
 	}
 	for (size_t i = 0; i < lengthof(reserved_segments); i++)
 	{
@@ -330,34 +327,28 @@ eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len,
 	return salt;
 }
 
-/* Value of one hexadecimal digit (either case), or -1. */
-static int
-HexDigitValue(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
- * Parse the content of a key file: exactly 64 hex digits, optionally followed
- * by one newline.  Writes the key only when the whole content is valid.
+ * Parse the content of a key file: exactly 64 hex digits (either case),
+ * optionally followed by one newline.  sodium_hex2bin() decodes in constant
+ * time, so the key does not leak through timing.  Writes the key only when
+ * the whole content is valid.
  */
 static bool
 ParseKey(const char *buf, size_t len, uint8_t key[LOCAL_KEY_BYTES])
 {
+	size_t		bin_len = 0;
+	const char *end = NULL;
+
 	if (!(len == KEY_FILE_HEX_LEN ||
 		  (len == KEY_FILE_HEX_LEN + 1 && buf[KEY_FILE_HEX_LEN] == '\n')))
 		return false;
-	for (size_t i = 0; i < KEY_FILE_HEX_LEN; i++)
-		if (HexDigitValue(buf[i]) < 0)
-			return false;
-	for (size_t i = 0; i < LOCAL_KEY_BYTES; i++)
-		key[i] = (uint8_t) (HexDigitValue(buf[2 * i]) << 4 | HexDigitValue(buf[2 * i + 1]));
+	if (sodium_hex2bin(key, LOCAL_KEY_BYTES, buf, KEY_FILE_HEX_LEN,
+					   NULL, &bin_len, &end) != 0 ||
+		bin_len != LOCAL_KEY_BYTES || end != buf + KEY_FILE_HEX_LEN)
+	{
+		sodium_memzero(key, LOCAL_KEY_BYTES);
+		return false;
+	}
 	return true;
 }
 

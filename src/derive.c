@@ -41,32 +41,6 @@ NewValue(const char *segment)
 	return v;
 }
 
-/*
- * Is the segment of a stored value well formed: 1 to 16 of [a-z0-9], then
- * only NUL padding?  The type's input functions guarantee it; a value that
- * fails was damaged on disk or built by hand.
- */
-static bool
-SegmentIsWellFormed(const EckIdValue *v)
-{
-	size_t		len = 0;
-
-	while (len < ECKID_SEGMENT_MAX && v->segment[len] != '\0')
-	{
-		char		c = v->segment[len];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			return false;
-		len++;
-	}
-	if (len == 0)
-		return false;
-	for (size_t i = len; i < ECKID_SEGMENT_MAX; i++)
-		if (v->segment[i] != '\0')
-			return false;
-	return true;
-}
-
 /* A chain or sector id: 1 to LOCAL_ID_MAX_BYTES bytes, hashed as given. */
 static void
 CheckLocalId(const text *t, const char *what)
@@ -127,7 +101,7 @@ eckid_derive(PG_FUNCTION_ARGS)
 
 	CheckLocalId(chain_t, "chain");
 	CheckLocalId(sector_t, "sector");
-	if (!SegmentIsWellFormed(stamp))
+	if (!eckid_value_is_valid(stamp))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("stampseudonym is not a valid eckid value"),

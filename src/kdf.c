@@ -27,6 +27,8 @@
 
 #include <sodium.h>
 
+#include "pgn.h"
+
 /* Domain-separation prefixes; the terminating NUL is part of the message. */
 #define STAMP_DOMAIN	"eckid/v1/stampseudonym"
 #define ECKID_DOMAIN	"eckid/v1/eckid"
@@ -119,48 +121,6 @@ kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
 	return 0;
 }
 
-/*
- * Exactly 64 lowercase hexadecimal digits: pgn_hpgn_is_valid(), repeated here
- * so that this file links on its own into test/c/test_kdf.
- */
-static bool
-IsLowerHex64(const char *s, size_t len)
-{
-	if (s == NULL || len != HPGN_HEX_LEN)
-		return false;
-	for (size_t i = 0; i < len; i++)
-	{
-		char		c = s[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-	}
-	return true;
-}
-
-/*
- * Length of the segment of a value: 1 to 16 characters of [a-z0-9] followed
- * only by NUL padding, or 0 when the segment is not well formed.
- */
-static size_t
-SegmentLength(const EckIdValue *value)
-{
-	size_t		len = 0;
-
-	while (len < ECKID_SEGMENT_MAX && value->segment[len] != '\0')
-	{
-		char		c = value->segment[len];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			return 0;
-		len++;
-	}
-	for (size_t i = len; i < ECKID_SEGMENT_MAX; i++)
-		if (value->segment[i] != '\0')
-			return 0;
-	return len;
-}
-
 static void
 PutU32BE(uint8_t buf[4], uint32_t v)
 {
@@ -178,7 +138,7 @@ kdf_local_stampseudonym(const uint8_t key[LOCAL_KEY_BYTES],
 	crypto_generichash_state st;
 	int			rc = 0;
 
-	if (key == NULL || digest_out == NULL || !IsLowerHex64(hpgn, hpgn_len))
+	if (key == NULL || digest_out == NULL || hpgn == NULL || !pgn_hpgn_is_valid(hpgn, hpgn_len))
 	{
 		errno = EINVAL;
 		return -1;
@@ -222,7 +182,7 @@ kdf_local_eckid(const uint8_t key[LOCAL_KEY_BYTES],
 		errno = EINVAL;
 		return -1;
 	}
-	segment_len = SegmentLength(stampseudonym);
+	segment_len = eckid_segment_length(stampseudonym);
 	if (segment_len == 0)
 	{
 		errno = EINVAL;
