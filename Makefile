@@ -14,7 +14,7 @@ OBJS = \
 	src/hpgn.o \
 	src/derive.o
 
-DATA = sql/eckid--1.0.sql
+DATA = sql/eckid--1.0.sql sql/eckid--1.0--1.1.sql
 PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"
 
 # pg_regress: inputs in sql/, outputs in expected/.
