@@ -12,7 +12,9 @@ OBJS = \
 	src/validate.o \
 	src/kdf.o \
 	src/hpgn.o \
-	src/derive.o
+	src/derive.o \
+	src/assign.o \
+	src/mask.o
 
 DATA = sql/eckid--1.0.sql sql/eckid--1.0--1.1.sql
 PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"

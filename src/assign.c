@@ -1,0 +1,2 @@
+/* placeholder: replaced by the eckid.assign() trigger (version 1.1) */
+#include "postgres.h"

@@ -1,0 +1,2 @@
+/* placeholder: replaced by masking (version 1.1) */
+#include "postgres.h"
