@@ -27,9 +27,6 @@
 
 #include "ecktext.h"
 
-/* Version byte that starts the binary form; the only one there is. */
-#define ECKID_BINARY_VERSION	1
-
 /*
  * Room for the redacted input in an error message.  A canonical ECK iD
  * redacts to well under this; longer input is cut with a "…", which keeps
@@ -174,47 +171,51 @@ eckid_out(PG_FUNCTION_ARGS)
 }
 
 /*
- * Binary form: one byte format version (1), one byte segment length n
- * (1..16), the n segment bytes, then the 64 digest bytes.  Shorter than the
- * stored form for every real segment, and free of the NUL padding, so the
- * wire format does not depend on the storage layout.
- *
- * recv is as strict as eckid_in(): whatever it accepts, eckid_out() can
- * print.  pq_getmsgbyte() and pq_copymsgbytes() raise an error on short
- * input; callers (COPY, array_recv, record_recv) reject trailing bytes.
+ * Binary form: see ecktext.h.  recv is as strict as eckid_in(); the
+ * decoding itself is plain C in ecktext.c, so it is fuzzed with the parser.
+ * Callers (COPY, bind parameters, array_recv, record_recv) reject trailing
+ * bytes after the value.
  */
 Datum
 eckid_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	EckIdValue *result;
-	int			version;
-	int			seg_len;
+	EckIdValue *result = palloc(sizeof(EckIdValue));
+	size_t		consumed;
+	int			found;
 
-	version = pq_getmsgbyte(buf);
-	if (version != ECKID_BINARY_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external eckid value"),
-				 errdetail("Format version %d is not supported.", version)));
-
-	seg_len = pq_getmsgbyte(buf);
-	if (seg_len < 1 || seg_len > ECKID_SEGMENT_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external eckid value"),
-				 errdetail("Segment length %d is out of range.", seg_len)));
-
-	/* palloc0: the padding after the segment must be zero */
-	result = palloc0(sizeof(EckIdValue));
-	pq_copymsgbytes(buf, result->segment, seg_len);
-	if (!eckid_segment_is_valid(result->segment, seg_len))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external eckid value"),
-				 errdetail("The segment may hold only lowercase letters a-z and digits 0-9.")));
-
-	pq_copymsgbytes(buf, (char *) result->digest, ECKID_DIGEST_LEN);
+	switch (eckid_decode_binary((const uint8_t *) buf->data + buf->cursor,
+								(size_t) (buf->len - buf->cursor),
+								result, &consumed, &found))
+	{
+		case ECKID_DECODE_OK:
+			break;
+		case ECKID_DECODE_SHORT:
+			/* core's wording for a message that ends too early */
+			ereport(ERROR,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("insufficient data left in message")));
+			break;
+		case ECKID_DECODE_VERSION:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid external eckid value"),
+					 errdetail("Format version %d is not supported.", found)));
+			break;
+		case ECKID_DECODE_SEGMENT_LENGTH:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid external eckid value"),
+					 errdetail("Segment length %d is out of range.", found)));
+			break;
+		case ECKID_DECODE_SEGMENT_CHAR:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid external eckid value"),
+					 errdetail("The segment may hold only lowercase letters a-z and digits 0-9.")));
+			break;
+	}
+	buf->cursor += (int) consumed;
 
 	PG_RETURN_POINTER(result);
 }
@@ -223,18 +224,15 @@ Datum
 eckid_send(PG_FUNCTION_ARGS)
 {
 	EckIdValue *value = PG_GETARG_ECKID_P(0);
+	uint8_t		bytes[ECKID_BINARY_MAXLEN];
+	size_t		len;
 	StringInfoData buf;
-	size_t		seg_len;
 
 	CheckStoredValue(value);
-	seg_len = eckid_segment_length(value);
+	len = eckid_encode_binary(value, bytes);
 
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, ECKID_BINARY_VERSION);
-	pq_sendbyte(&buf, (uint8) seg_len);
-	pq_sendbytes(&buf, value->segment, (int) seg_len);
-	pq_sendbytes(&buf, (const char *) value->digest, ECKID_DIGEST_LEN);
-
+	pq_sendbytes(&buf, (const char *) bytes, (int) len);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 

@@ -203,6 +203,55 @@ eckid_format(const EckIdValue *value, char *buf)
 	return (size_t) (p - buf);
 }
 
+EckIdDecodeStatus
+eckid_decode_binary(const uint8_t *buf, size_t len, EckIdValue *value,
+					size_t *consumed, int *found)
+{
+	size_t		seg_len;
+
+	*consumed = 0;
+	*found = 0;
+	if (len < 1)
+		return ECKID_DECODE_SHORT;
+	if (buf[0] != ECKID_BINARY_VERSION)
+	{
+		*found = buf[0];
+		return ECKID_DECODE_VERSION;
+	}
+	if (len < 2)
+		return ECKID_DECODE_SHORT;
+	seg_len = buf[1];
+	if (seg_len < 1 || seg_len > ECKID_SEGMENT_MAX)
+	{
+		*found = (int) seg_len;
+		return ECKID_DECODE_SEGMENT_LENGTH;
+	}
+	if (len < 2 + seg_len)
+		return ECKID_DECODE_SHORT;
+	if (!eckid_segment_is_valid((const char *) buf + 2, seg_len))
+		return ECKID_DECODE_SEGMENT_CHAR;
+	if (len < 2 + seg_len + ECKID_DIGEST_LEN)
+		return ECKID_DECODE_SHORT;
+
+	memset(value, 0, sizeof(EckIdValue));
+	memcpy(value->segment, buf + 2, seg_len);
+	memcpy(value->digest, buf + 2 + seg_len, ECKID_DIGEST_LEN);
+	*consumed = 2 + seg_len + ECKID_DIGEST_LEN;
+	return ECKID_DECODE_OK;
+}
+
+size_t
+eckid_encode_binary(const EckIdValue *value, uint8_t *buf)
+{
+	size_t		seg_len = eckid_segment_length(value);
+
+	buf[0] = ECKID_BINARY_VERSION;
+	buf[1] = (uint8_t) seg_len;
+	memcpy(buf + 2, value->segment, seg_len);
+	memcpy(buf + 2 + seg_len, value->digest, ECKID_DIGEST_LEN);
+	return 2 + seg_len + ECKID_DIGEST_LEN;
+}
+
 size_t
 eckid_segment_length(const EckIdValue *value)
 {

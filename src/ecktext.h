@@ -106,4 +106,39 @@ extern bool eckid_segment_is_valid(const char *segment, size_t len);
  */
 extern size_t eckid_redact(const char *text, size_t len, char *buf, size_t bufsize);
 
+/*
+ * The binary (send/recv) form: one byte format version (1), one byte segment
+ * length n (1..16), the n segment bytes, then the 64 digest bytes.  Shorter
+ * than the stored form for every real segment, and free of the NUL padding,
+ * so the wire format does not depend on the storage layout.
+ */
+#define ECKID_BINARY_VERSION	1
+#define ECKID_BINARY_MAXLEN		(2 + ECKID_SEGMENT_MAX + ECKID_DIGEST_LEN)
+
+typedef enum EckIdDecodeStatus
+{
+	ECKID_DECODE_OK = 0,
+	ECKID_DECODE_SHORT,			/* the buffer ends before the value does */
+	ECKID_DECODE_VERSION,		/* unknown format version (in *found) */
+	ECKID_DECODE_SEGMENT_LENGTH,	/* segment length not 1..16 (in *found) */
+	ECKID_DECODE_SEGMENT_CHAR	/* a segment byte outside [a-z0-9] */
+} EckIdDecodeStatus;
+
+/*
+ * Decode one value from the first bytes of buf (len bytes available), as
+ * strictly as eckid_parse() reads text: whatever it accepts can be printed.
+ * On success fills *value (padding zeroed) and sets *consumed to the number
+ * of bytes read; otherwise *found holds the offending version or length
+ * where the status names one.  Never reads beyond len.
+ */
+extern EckIdDecodeStatus eckid_decode_binary(const uint8_t *buf, size_t len,
+											 EckIdValue *value, size_t *consumed,
+											 int *found);
+
+/*
+ * Encode a valid value into buf (room for ECKID_BINARY_MAXLEN bytes);
+ * returns the number of bytes written.
+ */
+extern size_t eckid_encode_binary(const EckIdValue *value, uint8_t *buf);
+
 #endif							/* ECKTEXT_H */
