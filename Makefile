@@ -54,3 +54,18 @@ test/c/test_ecktext: test/c/test_ecktext.c src/ecktext.c src/ecktext.h
 check-c: test/c/test_kdf test/c/test_ecktext
 	test/c/test_ecktext
 	test/c/test_kdf
+
+# libFuzzer harnesses of the fmgr-free text and binary code (clang with
+# -fsanitize=fuzzer,address,undefined).  make fuzz FUZZ_SECONDS=N runs each.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
+FUZZERS = test/fuzz/fuzz_text test/fuzz/fuzz_recv
+EXTRA_CLEAN += $(FUZZERS)
+
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c src/ecktext.c src/ecktext.h
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/ecktext.c
+
+.PHONY: fuzz
+fuzz: $(FUZZERS)
+	test/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)

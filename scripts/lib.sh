@@ -40,6 +40,7 @@ ECKID_PACKAGES=(
 	libsodium-dev
 	postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl
 	python3
+	clang libclang-rt-14-dev
 )
 
 install_missing_packages() {
