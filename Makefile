@@ -69,3 +69,8 @@ test/fuzz/fuzz_%: test/fuzz/fuzz_%.c src/ecktext.c src/ecktext.h
 .PHONY: fuzz
 fuzz: $(FUZZERS)
 	test/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# Sanitizer run of the SQL test suites (scripts/memcheck).
+.PHONY: memcheck
+memcheck:
+	scripts/memcheck

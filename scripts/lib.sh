@@ -103,7 +103,19 @@ start_cluster() {
 		local line
 		for line in "$@"; do echo "$line"; done
 	} | as_pg tee -a "$ECKID_DATA/postgresql.conf" >/dev/null
-	as_pg "$PGBIN/pg_ctl" -D "$ECKID_DATA" -l "$ECKID_LOG" -w -s start
+	if [ -z "${ECKID_SERVER_WRAPPER:-}" ]; then
+		as_pg "$PGBIN/pg_ctl" -D "$ECKID_DATA" -l "$ECKID_LOG" -w -s start
+	else
+		# A command the server runs under (scripts/memcheck: valgrind), so
+		# postgres is started directly rather than through pg_ctl.
+		as_pg sh -c "$ECKID_SERVER_WRAPPER '$PGBIN/postgres' -D '$ECKID_DATA' >'$ECKID_LOG' 2>&1 &"
+		local i
+		for i in $(seq 1 120); do
+			"$PGBIN/pg_isready" -q -h "$ECKID_TMP" -p 5432 && break
+			sleep 1
+		done
+		"$PGBIN/pg_isready" -q -h "$ECKID_TMP" -p 5432 || { tail -n 20 "$ECKID_LOG"; return 1; }
+	fi
 	export PGHOST=$ECKID_TMP PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
 }
 
