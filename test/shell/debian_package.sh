@@ -25,6 +25,7 @@ fi
 # scripts/test runs this with its own cluster's variables exported; lib.sh's
 # stop_cluster would stop that cluster and delete its directory.
 unset ECKID_PG_PREFIX ECKID_TMP ECKID_DATA ECKID_KEY_FILE ECKID_LOG PGHOST PGPORT PGUSER PGDATABASE
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../../scripts/lib.sh"
 
 passed=0 failed=0
@@ -34,6 +35,11 @@ check() {   # check DESCRIPTION COMMAND...: run it, print ok/FAILED, count
 	else echo "FAILED  $what"; failed=$((failed + 1)); fi
 }
 die() { echo "FAILED  $*"; failed=$((failed + 1)); exit 1; }
+
+# One run at a time on a machine: the package installs into the system's
+# PostgreSQL directories.
+exec 9>/tmp/eckid-debian-package.lock
+flock 9
 
 pkg=$(sed -n 's/^Package: //p' "$ECKID_ROOT/debian/control" | head -n 1)
 pkglibdir=$("$PG_CONFIG" --pkglibdir)
@@ -53,10 +59,13 @@ cleanup() {
 	trap - EXIT
 	[ -z "$cluster" ] || lib_stop_cluster
 	if [ -n "$installed" ]; then
-		as_root dpkg --purge "$pkg" >/dev/null && echo "(purged $pkg)" || { echo "FAILED  dpkg --purge $pkg"; rc=1; }
+		if as_root dpkg --purge "$pkg" >/dev/null; then echo "(purged $pkg)"
+		else echo "FAILED  dpkg --purge $pkg"; rc=1; fi
 	fi
 	for f in "${moved[@]}"; do
-		as_root mkdir -p "$(dirname "$f")" && as_root mv "$work/aside$f" "$f" || { echo "FAILED  restoring $f"; rc=1; }
+		if ! { as_root mkdir -p "$(dirname "$f")" && as_root mv "$work/aside$f" "$f"; }; then
+			echo "FAILED  restoring $f"; rc=1
+		fi
 	done
 	[ ${#moved[@]} -eq 0 ] || echo "(put back ${#moved[@]} files of the source install)"
 	as_root rm -rf "$work"
@@ -110,9 +119,9 @@ ECKID_DEB_PLANT_STALE=1 "$ECKID_ROOT/scripts/build-deb" "$work/out" > "$work/bui
 echo "built in $((SECONDS - start)) s"
 check "the build ran pg_regress against the built files (dh_pgxs_test)" grep -q 'All [0-9]* tests passed' "$work/build.log"
 debs=("$work/out/${pkg}_"*.deb)
-[ ${#debs[@]} -eq 1 ] && [ -f "${debs[0]}" ] || die "exactly one ${pkg}_*.deb built (found: ${debs[*]})"
+if [ ${#debs[@]} -ne 1 ] || [ ! -f "${debs[0]}" ]; then die "exactly one ${pkg}_*.deb built (found: ${debs[*]})"; fi
 deb=${debs[0]}
-echo "$(basename "$deb")"
+basename "$deb"
 check "the .deb is named ${pkg}_<version>_<arch>.deb" \
 	test "$(basename "$deb")" = "${pkg}_$(dpkg-parsechangelog -l "$ECKID_ROOT/debian/changelog" -S Version)_$(dpkg --print-architecture).deb"
 orig=("$work/out/"*.orig.tar.gz)
