@@ -41,6 +41,19 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXN distribution eckid-<version>.zip: git archive of HEAD (committed files
+# only) under eckid-<version>/, the version taken from META.json.  What does
+# not belong in it is marked export-ignore in .gitattributes.  DIST_ZIP=path
+# writes it elsewhere.  test/shell/pgxn_meta.sh checks its contents.
+DIST_VERSION := $(shell sed -n -E '0,/"version"/s/^[[:space:]]*"version"[[:space:]]*:[[:space:]]*"([^"]+)".*/\1/p' $(srcdir)/META.json)
+DIST_ZIP ?= $(EXTENSION)-$(DIST_VERSION).zip
+
+.PHONY: dist
+dist:
+	git -C $(srcdir) archive --format=zip --prefix=$(EXTENSION)-$(DIST_VERSION)/ \
+		-o $(abspath $(DIST_ZIP)) HEAD
+	@echo "$(DIST_ZIP)"
+
 # C-level tests of the fmgr-free parts (RFC 7914 vectors, Kennisnet vector,
 # text parser).  They link the same source files the extension uses.
 TEST_CC ?= $(CC)

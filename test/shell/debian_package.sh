@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# The Debian package postgresql-15-eckid, end to end (docs/packaging.md):
+#   1. builds it with scripts/build-deb outside the work tree, with a fake
+#      stale eckid.so and src/module.o planted in the build tree (debian/rules
+#      clean must remove them); the build runs pg_regress on its own, with
+#      the autopkgtest's script debian/tests/installcheck;
+#   2. checks the .deb's files against the Makefile (eckid.so, eckid.control,
+#      the DATA scripts, the JIT bitcode of OBJS) plus docs, and its
+#      dependencies (libsodium, postgresql-15);
+#   3. installs it with dpkg, after moving aside a source install of eckid
+#      (scripts/test runs `make install` before this script) so that nothing
+#      but the package's files is there, and runs pg_regress against it in a
+#      throwaway cluster of its own; checks that the server mapped the
+#      package's eckid.so;
+#   4. purges the package and puts back what it moved aside, whatever happened.
+# Always the system PostgreSQL 15 (ECKID_PG_PREFIX is ignored: the package
+# installs there).  Needs root or password-less sudo; skips otherwise.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; then
+	echo "SKIP: debian_package.sh installs a package, which needs root or password-less sudo"
+	exit 0
+fi
+
+# scripts/test runs this with its own cluster's variables exported; lib.sh's
+# stop_cluster would stop that cluster and delete its directory.
+unset ECKID_PG_PREFIX ECKID_TMP ECKID_DATA ECKID_KEY_FILE ECKID_LOG PGHOST PGPORT PGUSER PGDATABASE
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/../../scripts/lib.sh"
+
+passed=0 failed=0
+check() {   # check DESCRIPTION COMMAND...: run it, print ok/FAILED, count
+	local what=$1; shift
+	if "$@"; then echo "ok      $what"; passed=$((passed + 1))
+	else echo "FAILED  $what"; failed=$((failed + 1)); fi
+}
+die() { echo "FAILED  $*"; failed=$((failed + 1)); exit 1; }
+
+# One run at a time on a machine: the package installs into the system's
+# PostgreSQL directories.
+exec 9>/tmp/eckid-debian-package.lock
+flock 9
+
+pkg=$(sed -n 's/^Package: //p' "$ECKID_ROOT/debian/control" | head -n 1)
+pkglibdir=$("$PG_CONFIG" --pkglibdir)
+sharedir=$("$PG_CONFIG" --sharedir)
+work=$(mktemp -d /tmp/eckid-debtest.XXXXXX)
+chmod 755 "$work"
+moved=()           # files of a source install moved to $work/aside
+installed=
+cluster=
+
+# lib.sh's start_cluster arms `trap stop_cluster EXIT`: make stop_cluster the
+# whole cleanup, and keep lib.sh's own as lib_stop_cluster.
+eval "lib_$(declare -f stop_cluster)"
+cleanup() {
+	local rc=$? f
+	set +e
+	trap - EXIT
+	[ -z "$cluster" ] || lib_stop_cluster
+	if [ -n "$installed" ]; then
+		if as_root dpkg --purge "$pkg" >/dev/null; then echo "(purged $pkg)"
+		else echo "FAILED  dpkg --purge $pkg"; rc=1; fi
+	fi
+	for f in "${moved[@]}"; do
+		if ! { as_root mkdir -p "$(dirname "$f")" && as_root mv "$work/aside$f" "$f"; }; then
+			echo "FAILED  restoring $f"; rc=1
+		fi
+	done
+	[ ${#moved[@]} -eq 0 ] || echo "(put back ${#moved[@]} files of the source install)"
+	as_root rm -rf "$work"
+	echo "debian_package: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ] || rc=1
+	exit "$rc"
+}
+stop_cluster() { cleanup; }
+trap cleanup EXIT
+
+if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
+	die "$pkg is already installed; this test installs and purges it. Remove it first (dpkg --purge $pkg)"
+fi
+
+# What the Makefile says the package must hold.
+make_var() {
+	make -s --no-print-directory -C "$ECKID_ROOT" -f Makefile -f - PG_CONFIG="$PG_CONFIG" eckid-print-var \
+		<<<"eckid-print-var: ; @echo \$($1)"
+}
+module=$(make_var MODULE_big)
+extension=$(make_var EXTENSION)
+expected=("$pkglibdir/$module.so" "$sharedir/extension/$extension.control")
+for f in $(make_var DATA); do expected+=("$sharedir/extension/$(basename "$f")"); done
+if grep -q '^with_llvm[[:space:]]*=[[:space:]]*yes' "$(dirname "$("$PG_CONFIG" --pgxs)")/../Makefile.global"; then
+	expected+=("$pkglibdir/bitcode/$module.index.bc")
+	for o in $(make_var OBJS); do expected+=("$pkglibdir/bitcode/$module/${o%.o}.bc"); done
+fi
+docdir=/usr/share/doc/$pkg
+
+say "moving aside eckid files that no package owns (a source install)"
+shopt -s nullglob globstar
+for f in "${expected[@]}" "$sharedir/extension/$extension".* "$sharedir/extension/$extension"--*.sql \
+	"$pkglibdir/$module.so" "$pkglibdir/bitcode/$module.index.bc" "$pkglibdir/bitcode/$module"/**; do
+	[ -f "$f" ] || continue
+	if [ "${#moved[@]}" -gt 0 ] && printf '%s\n' "${moved[@]}" | grep -qxF "$f"; then continue; fi
+	owner=$(dpkg -S "$f" 2>/dev/null) && die "$f belongs to a package: $owner"
+	as_root mkdir -p "$work/aside$(dirname "$f")"
+	as_root mv "$f" "$work/aside$f"
+	moved+=("$f")
+done
+shopt -u nullglob globstar
+echo "${#moved[@]} files moved to $work/aside"
+
+say "build dependencies"
+install_missing_packages dpkg-dev debhelper postgresql-server-dev-all
+
+say "building the package (scripts/build-deb; planted stale eckid.so and src/module.o)"
+start=$SECONDS
+ECKID_DEB_PLANT_STALE=1 "$ECKID_ROOT/scripts/build-deb" "$work/out" > "$work/build.log" 2>&1 \
+	|| { tail -n 60 "$work/build.log"; die "scripts/build-deb (log above)"; }
+echo "built in $((SECONDS - start)) s"
+check "the build ran pg_regress against the built files (dh_pgxs_test)" grep -q 'All [0-9]* tests passed' "$work/build.log"
+debs=("$work/out/${pkg}_"*.deb)
+if [ ${#debs[@]} -ne 1 ] || [ ! -f "${debs[0]}" ]; then die "exactly one ${pkg}_*.deb built (found: ${debs[*]})"; fi
+deb=${debs[0]}
+basename "$deb"
+check "the .deb is named ${pkg}_<version>_<arch>.deb" \
+	test "$(basename "$deb")" = "${pkg}_$(dpkg-parsechangelog -l "$ECKID_ROOT/debian/changelog" -S Version)_$(dpkg --print-architecture).deb"
+orig=("$work/out/"*.orig.tar.gz)
+check "the source package was built (.dsc, .orig.tar.gz, .debian.tar.xz)" \
+	test -f "${orig[0]}" -a -n "$(ls "$work"/out/*.dsc "$work"/out/*.debian.tar.xz 2>/dev/null)"
+check "the upstream tarball holds no debian/ or .ci/" \
+	bash -c "! tar -tzf '${orig[0]}' | grep -E '^[^/]+/(debian|\.ci)/'"
+
+say "the package's files and dependencies"
+dpkg-deb --fsys-tarfile "$deb" | tar -t | grep -v '/$' | sed 's|^\./|/|' | sort > "$work/files"
+printf '%s\n' "${expected[@]}" | sort > "$work/expected"
+grep -v "^$docdir/" "$work/files" > "$work/nondoc" || true
+check "outside $docdir the package holds exactly the Makefile's ${#expected[@]} files" \
+	diff -u "$work/expected" "$work/nondoc"
+for f in copyright changelog.Debian.gz README.md docs/configuration.md; do
+	check "it holds $docdir/$f" grep -qxF "$docdir/$f" "$work/files"
+done
+depends=$(dpkg-deb -f "$deb" Depends)
+echo "Depends: $depends"
+check "it depends on libsodium (\${shlibs:Depends})" grep -Eq '(^|, )libsodium[0-9]+ ' <<<"$depends"
+check "it depends on postgresql-$PG_MAJOR" grep -Eq "(^|, )postgresql-$PG_MAJOR( |,|\$)" <<<"$depends"
+dpkg-deb -x "$deb" "$work/deb"
+check "its $module.so is a freshly built ELF shared object, not the planted stale file" \
+	bash -c "readelf -h '$work/deb$pkglibdir/$module.so' | grep -q 'DYN'"
+
+say "installing $deb"
+installed=1
+as_root dpkg -i "$deb" >/dev/null
+check "dpkg -s: $pkg is installed" bash -c "dpkg -s '$pkg' | grep -qx 'Status: install ok installed'"
+check "dpkg -s: it depends on libsodium" bash -c "dpkg -s '$pkg' | grep '^Depends:' | grep -q libsodium"
+dpkg -L "$pkg" | sort > "$work/listed"
+check "dpkg -L lists every expected file" bash -c "comm -23 '$work/expected' '$work/listed' | diff /dev/null -"
+check "dpkg --verify: the installed files are the package's (md5sums)" bash -c "[ -z \"\$(dpkg --verify '$pkg')\" ]"
+check "every eckid file in the PostgreSQL directories belongs to $pkg" bash -c "
+	for f in '$sharedir/extension/$extension'* '$pkglibdir/$module'*.so; do
+		[ -e \"\$f\" ] || continue; dpkg -S \"\$f\" | grep -q '^$pkg:' || { echo \"not the package's: \$f\"; exit 1; }
+	done"
+
+say "pg_regress against the installed package"
+cluster=1
+start_cluster
+# A copy of the sources for the test inputs and expected outputs; installcheck
+# builds nothing.
+mkdir "$work/src"
+tar -C "$work/src" --strip-components=1 -xzf "${orig[0]}"
+if make -C "$work/src" -s PG_CONFIG="$PG_CONFIG" installcheck; then
+	check "make installcheck against the installed package" true
+else
+	cat "$work/src/regression.diffs" 2>/dev/null || true
+	check "make installcheck against the installed package" false
+fi
+pid=$(head -n 1 "$ECKID_DATA/postmaster.pid")
+mapped=$(as_root grep -o "/[^ ]*/$module\.so.*" "/proc/$pid/maps" | sort -u)
+echo "the server mapped: $mapped"
+check "the server loaded the package's $pkglibdir/$module.so" test "$mapped" = "$pkglibdir/$module.so"
+check "that file is byte for byte the one in the .deb" cmp -s "$pkglibdir/$module.so" "$work/deb$pkglibdir/$module.so"
