@@ -161,23 +161,23 @@ CREATE FUNCTION eckid.masked_views_of(rel oid, OUT id integer, OUT is_source boo
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT DISTINCT substr(p.proname, 13)::integer, r.ev_class OPERATOR(pg_catalog.<>) rel
+	SELECT DISTINCT substr(p.proname, 13)::integer, r.ev_class <> rel
 	  FROM (SELECT rw.oid, rw.ev_class FROM pg_rewrite rw
-			 WHERE rw.ev_class OPERATOR(pg_catalog.=) rel
+			 WHERE rw.ev_class = rel
 			UNION
 			SELECT rw.oid, rw.ev_class
-			  FROM pg_depend d JOIN pg_rewrite rw ON rw.oid OPERATOR(pg_catalog.=) d.objid
-			 WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_class'::regclass
-			   AND d.refobjid OPERATOR(pg_catalog.=) rel
-			   AND d.refobjsubid OPERATOR(pg_catalog.=) 0
-			   AND d.classid OPERATOR(pg_catalog.=) 'pg_rewrite'::regclass
-			   AND d.deptype OPERATOR(pg_catalog.=) 'n') r
-	  JOIN pg_depend f ON f.classid OPERATOR(pg_catalog.=) 'pg_rewrite'::regclass
-					  AND f.objid OPERATOR(pg_catalog.=) r.oid
-					  AND f.refclassid OPERATOR(pg_catalog.=) 'pg_proc'::regclass
-	  JOIN pg_proc p ON p.oid OPERATOR(pg_catalog.=) f.refobjid
-	 WHERE p.pronamespace OPERATOR(pg_catalog.=) 'eckid'::regnamespace
-	   AND p.proname OPERATOR(pg_catalog.~) '^masked_rows_[0-9]+$'
+			  FROM pg_depend d JOIN pg_rewrite rw ON rw.oid = d.objid
+			 WHERE d.refclassid = 'pg_class'::regclass
+			   AND d.refobjid = rel
+			   AND d.refobjsubid = 0
+			   AND d.classid = 'pg_rewrite'::regclass
+			   AND d.deptype = 'n') r
+	  JOIN pg_depend f ON f.classid = 'pg_rewrite'::regclass
+					  AND f.objid = r.oid
+					  AND f.refclassid = 'pg_proc'::regclass
+	  JOIN pg_proc p ON p.oid = f.refobjid
+	 WHERE p.pronamespace = 'eckid'::regnamespace
+	   AND p.proname ~ '^masked_rows_[0-9]+$'
 $$;
 COMMENT ON FUNCTION eckid.masked_views_of(oid) IS
 	'ids of the masked views that are, or show, this relation';
