@@ -333,7 +333,8 @@ DECLARE
 	new_vid oid;
 	g record;
 	view_comment text;
-	col_comments record;
+	comment_columns text[];
+	comment_texts text[];
 	msg_detail text;
 BEGIN
 	SELECT * INTO def FROM eckid.masked_view m WHERE m.id = view_id FOR UPDATE;
@@ -408,6 +409,11 @@ BEGIN
 	   OR view_names IS DISTINCT FROM p.names OR view_types IS DISTINCT FROM p.types THEN
 		RAISE DEBUG 'regenerating masked view %.%', quote_ident(v_schema), quote_ident(v.relname);
 		view_comment := obj_description(vid, 'pg_class');
+		SELECT array_agg(a.attname::text ORDER BY a.attnum), array_agg(col_description(vid, a.attnum) ORDER BY a.attnum)
+		  INTO comment_columns, comment_texts
+		  FROM pg_attribute a
+		 WHERE a.attrelid = vid AND a.attnum > 0 AND NOT a.attisdropped
+		   AND col_description(vid, a.attnum) IS NOT NULL;
 		DELETE FROM eckid.masked_view WHERE id = view_id;
 		BEGIN
 			EXECUTE format('DROP VIEW %I.%I', v_schema, v.relname);
@@ -442,15 +448,10 @@ BEGIN
 		IF view_comment IS NOT NULL THEN
 			EXECUTE format('COMMENT ON VIEW %I.%I IS %L', v_schema, v.relname, view_comment);
 		END IF;
-		FOR col_comments IN
-			SELECT a.attname::text AS name, col_description(vid, a.attnum) AS description
-			  FROM pg_attribute a
-			 WHERE a.attrelid = vid AND a.attnum > 0 AND NOT a.attisdropped
-			   AND col_description(vid, a.attnum) IS NOT NULL
-		LOOP
-			IF col_comments.name = ANY (p.names) THEN
+		FOR i IN 1 .. coalesce(cardinality(comment_columns), 0) LOOP
+			IF comment_columns[i] = ANY (p.names) THEN
 				EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', v_schema, v.relname,
-							   col_comments.name, col_comments.description);
+							   comment_columns[i], comment_texts[i]);
 			END IF;
 		END LOOP;
 		INSERT INTO eckid.masked_view (id, view_schema, view_name, source_schema, source_name,
