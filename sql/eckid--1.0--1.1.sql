@@ -20,5 +20,728 @@
 
 -- (section: hiding)
 
+-- docs/hiding.md describes everything in this section; docs/derivation.md
+-- specifies the pseudonym byte for byte.
 
+CREATE FUNCTION eckid.mask(eckid.eckid) RETURNS text
+	AS 'MODULE_PATHNAME', 'eckid_mask'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION eckid.mask(eckid.eckid) IS
+	'the value with only its segment and last 6 hex digits, as https://ketenid.nl/201703/…e81960 (for logs and screens)';
 
+CREATE FUNCTION eckid.pseudonymize(id eckid.eckid, recipient text) RETURNS text
+	AS 'MODULE_PATHNAME', 'eckid_pseudonymize'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION eckid.pseudonymize(eckid.eckid, text) IS
+	'keyed pseudonym of a value for one recipient: 64 hex digits, BLAKE2b-256 with the key in eckid.key_file';
+
+-- Masked views.  A masked view selects from a rows function generated for
+-- it, eckid.masked_rows_<id>(source regclass): SECURITY DEFINER, owned by
+-- the view's owner, executable by PUBLIC.  The function first calls
+-- eckid.masked_view_authorize(), which refuses a role that may not SELECT
+-- from the view, and then returns the source's rows with eckid columns
+-- masked or pseudonymized and hidden columns left out.  So a reporting role
+-- needs SELECT on the view and nothing else; it is never granted a function
+-- that computes pseudonyms (no hash oracle).  The argument of the rows
+-- function is ignored: it is the source table as a regclass constant in the
+-- view's query, which records that the view depends on the table as a whole
+-- (not on its columns, so ALTER TABLE ... DROP COLUMN is not blocked) and
+-- lets the event triggers below find the masked views of a table in
+-- pg_depend, whatever it has been renamed to.
+
+CREATE SEQUENCE eckid.masked_view_id_seq AS integer;
+REVOKE ALL ON SEQUENCE eckid.masked_view_id_seq FROM PUBLIC;
+COMMENT ON SEQUENCE eckid.masked_view_id_seq IS
+	'numbers of masked views (eckid.masked_view.id, the N of eckid.masked_rows_N)';
+SELECT pg_catalog.pg_extension_config_dump('eckid.masked_view_id_seq', '');
+
+-- The definitions.  A configuration table, so pg_dump keeps its rows (the
+-- views and rows functions are ordinary objects it dumps anyway).  Names,
+-- not OIDs: OIDs change in a dump and restore, and pg_upgrade refuses reg*
+-- columns.  The event triggers keep the names current.
+CREATE TABLE eckid.masked_view (
+	id				integer PRIMARY KEY DEFAULT nextval('eckid.masked_view_id_seq'),
+	view_schema		text NOT NULL,
+	view_name		text NOT NULL,
+	source_schema	text NOT NULL,
+	source_name		text NOT NULL,
+	hide			text[] NOT NULL DEFAULT '{}',
+	recipient		text CHECK (recipient <> '' AND octet_length(recipient) <= 65535),
+	masked			text[] NOT NULL DEFAULT '{}',
+	UNIQUE (view_schema, view_name)
+);
+REVOKE ALL ON TABLE eckid.masked_view FROM PUBLIC;
+COMMENT ON TABLE eckid.masked_view IS
+	'masked views made by eckid.create_masked_view(); maintained by eckid, read-only for everyone else';
+COMMENT ON COLUMN eckid.masked_view.id IS 'N of the rows function eckid.masked_rows_N';
+COMMENT ON COLUMN eckid.masked_view.view_schema IS 'schema of the masked view';
+COMMENT ON COLUMN eckid.masked_view.view_name IS 'name of the masked view';
+COMMENT ON COLUMN eckid.masked_view.source_schema IS 'schema of the table the view shows';
+COMMENT ON COLUMN eckid.masked_view.source_name IS 'name of the table the view shows';
+COMMENT ON COLUMN eckid.masked_view.hide IS 'columns of the table the view leaves out (followed through renames, kept when dropped)';
+COMMENT ON COLUMN eckid.masked_view.recipient IS 'recipient of eckid.pseudonymize(), or NULL for eckid.mask()';
+COMMENT ON COLUMN eckid.masked_view.masked IS 'eckid columns the view shows masked or pseudonymized';
+SELECT pg_catalog.pg_extension_config_dump('eckid.masked_view', '');
+
+CREATE FUNCTION eckid.masked_view_authorize(view_schema text, view_name text) RETURNS void
+	AS 'MODULE_PATHNAME', 'eckid_masked_view_authorize'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION eckid.masked_view_authorize(text, text) IS
+	'raise 42501 unless the session''s role may SELECT from the view (called by the rows function of a masked view)';
+
+CREATE FUNCTION eckid.masked_view_renamed_column(command pg_ddl_command) RETURNS text[]
+	AS 'MODULE_PATHNAME', 'eckid_masked_view_renamed_column'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION eckid.masked_view_renamed_column(pg_ddl_command) IS
+	'{old name, new name} if the command renamed a column, else NULL (for the masked-view event trigger)';
+
+CREATE FUNCTION eckid.masked_view_grant(target regclass, grantor oid, grantee oid,
+										privilege text, grantable boolean) RETURNS void
+	AS 'MODULE_PATHNAME', 'eckid_masked_view_grant'
+	LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION eckid.masked_view_grant(regclass, oid, oid, text, boolean) IS
+	'GRANT a privilege on a view as the role that granted it before (when a masked view is made anew)';
+
+-- What a column of this type is to a masked view: 'eckid' (eckid.eckid or
+-- a domain over it: shown masked), 'contains' (an array, composite, range
+-- or multirange that holds eckid values somewhere: cannot be masked, so it
+-- is refused or left out) or 'other' (shown as it is).
+CREATE FUNCTION eckid.masked_view_type_kind(typ oid, depth integer DEFAULT 0) RETURNS text
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t pg_type;
+BEGIN
+	IF depth > 32 THEN
+		RETURN 'contains';		-- fail closed on absurd nesting
+	END IF;
+	SELECT * INTO t FROM pg_type WHERE oid = typ;
+	WHILE FOUND AND t.typtype = 'd' LOOP
+		SELECT * INTO t FROM pg_type WHERE oid = t.typbasetype;
+	END LOOP;
+	IF NOT FOUND THEN
+		RETURN 'other';
+	END IF;
+	IF t.oid = 'eckid.eckid'::regtype THEN
+		RETURN 'eckid';
+	END IF;
+	IF t.typelem <> 0 AND t.typsubscript = 'pg_catalog.array_subscript_handler'::regproc THEN
+		RETURN CASE WHEN eckid.masked_view_type_kind(t.typelem, depth + 1) = 'other'
+					THEN 'other' ELSE 'contains' END;
+	END IF;
+	IF t.typtype = 'c' THEN
+		IF EXISTS (SELECT FROM pg_attribute a
+					WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+					  AND eckid.masked_view_type_kind(a.atttypid, depth + 1) <> 'other') THEN
+			RETURN 'contains';
+		END IF;
+	ELSIF t.typtype = 'r' THEN
+		IF eckid.masked_view_type_kind((SELECT rngsubtype FROM pg_range WHERE rngtypid = t.oid),
+									   depth + 1) <> 'other' THEN
+			RETURN 'contains';
+		END IF;
+	ELSIF t.typtype = 'm' THEN
+		IF eckid.masked_view_type_kind((SELECT rngtypid FROM pg_range WHERE rngmultitypid = t.oid),
+									   depth + 1) <> 'other' THEN
+			RETURN 'contains';
+		END IF;
+	END IF;
+	RETURN 'other';
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_type_kind(oid, integer) IS
+	'eckid, contains or other: how a masked view treats a column of this type';
+
+-- The masked views whose view or source is the relation rel, with
+-- is_source telling which.  Two index scans for a relation that has none:
+-- this is the whole cost of the event trigger for an unrelated ALTER TABLE.
+CREATE FUNCTION eckid.masked_views_of(rel oid, OUT id integer, OUT is_source boolean)
+	RETURNS SETOF record
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT DISTINCT substr(p.proname, 13)::integer, r.ev_class <> rel
+	  FROM (SELECT rw.oid, rw.ev_class FROM pg_rewrite rw
+			 WHERE rw.ev_class = rel
+			UNION
+			SELECT rw.oid, rw.ev_class
+			  FROM pg_depend d JOIN pg_rewrite rw ON rw.oid = d.objid
+			 WHERE d.refclassid = 'pg_class'::regclass
+			   AND d.refobjid = rel
+			   AND d.refobjsubid = 0
+			   AND d.classid = 'pg_rewrite'::regclass
+			   AND d.deptype = 'n') r
+	  JOIN pg_depend f ON f.classid = 'pg_rewrite'::regclass
+					  AND f.objid = r.oid
+					  AND f.refclassid = 'pg_proc'::regclass
+	  JOIN pg_proc p ON p.oid = f.refobjid
+	 WHERE p.pronamespace = 'eckid'::regnamespace
+	   AND p.proname ~ '^masked_rows_[0-9]+$'
+$$;
+COMMENT ON FUNCTION eckid.masked_views_of(oid) IS
+	'ids of the masked views that are, or show, this relation';
+
+-- What a masked view of table source shows: the visible columns' names and
+-- types (eckid columns become text), the body of its rows function, the
+-- hide and masked lists afterwards, and the columns this plan had to leave
+-- out (refused): those whose type contains eckid values without being
+-- eckid, and those shown masked so far whose type is no longer eckid (an
+-- ALTER COLUMN ... TYPE text must not reveal them).
+CREATE FUNCTION eckid.masked_view_plan(
+		source oid, view_schema text, view_name text,
+		hide text[], masked text[], recipient text,
+		OUT names text[], OUT types text[], OUT body text,
+		OUT new_hide text[], OUT new_masked text[], OUT refused text[])
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	col record;
+	kind text;
+	items text[] := '{}';
+BEGIN
+	names := '{}';
+	types := '{}';
+	new_hide := hide;
+	new_masked := '{}';
+	refused := '{}';
+	FOR col IN SELECT a.attname::text AS name, a.atttypid
+				 FROM pg_attribute a
+				WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped
+				ORDER BY a.attnum
+	LOOP
+		CONTINUE WHEN col.name = ANY (hide);
+		kind := eckid.masked_view_type_kind(col.atttypid);
+		IF kind = 'contains' OR (kind = 'other' AND col.name = ANY (masked)) THEN
+			refused := refused || col.name;
+			new_hide := new_hide || col.name;
+			CONTINUE;
+		END IF;
+		names := names || col.name;
+		IF kind = 'eckid' THEN
+			new_masked := new_masked || col.name;
+			types := types || 'text'::text;
+			items := items || CASE WHEN recipient IS NULL
+								   THEN format('eckid.mask(t.%I)', col.name)
+								   ELSE format('eckid.pseudonymize(t.%I, %L)', col.name, recipient) END;
+		ELSE
+			types := types || format_type(col.atttypid, NULL);
+			items := items || format('t.%I', col.name);
+		END IF;
+	END LOOP;
+	body := format(E'\nSELECT eckid.masked_view_authorize(%L, %L);\nSELECT %s\n  FROM %I.%I AS t\n',
+				   view_schema, view_name, array_to_string(items, E',\n       '),
+				   (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source),
+				   (SELECT c.relname FROM pg_class c WHERE c.oid = source));
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_plan(oid, text, text, text[], text[], text) IS
+	'columns, rows-function body, hide and masked lists of a masked view of a table as it is now';
+
+-- Create (or replace) the rows function of masked view view_id.
+CREATE FUNCTION eckid.masked_view_define_function(view_id integer, names text[], types text[],
+												  body text, owner oid, replace boolean)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	fn text := format('eckid.%I(pg_catalog.regclass)', 'masked_rows_' || view_id);
+BEGIN
+	EXECUTE format('CREATE %s FUNCTION %s RETURNS TABLE (%s) LANGUAGE sql STABLE SECURITY DEFINER '
+				   'SET search_path = pg_catalog, pg_temp AS %L',
+				   CASE WHEN replace THEN 'OR REPLACE' ELSE '' END, fn,
+				   (SELECT string_agg(format('%I %s', n, t), ', ' ORDER BY i)
+					  FROM unnest(names, types) WITH ORDINALITY AS u(n, t, i)),
+				   body);
+	IF NOT replace THEN
+		EXECUTE format('COMMENT ON FUNCTION %s IS %L', fn,
+					   'rows of a masked view (eckid.create_masked_view): only for roles that may SELECT from the view');
+	END IF;
+	IF (SELECT proowner FROM pg_proc WHERE oid = fn::regprocedure) <> owner THEN
+		EXECUTE format('ALTER FUNCTION %s OWNER TO %I', fn, pg_get_userbyid(owner));
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_define_function(integer, text[], text[], text, oid, boolean) IS
+	'create or replace the rows function eckid.masked_rows_N of a masked view';
+
+-- Create masked view view_schema.view_name over the rows function of view_id.
+CREATE FUNCTION eckid.masked_view_define_view(view_id integer, view_schema text, view_name text,
+											  names text[], source oid, owner oid, options text[])
+	RETURNS oid
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v oid;
+BEGIN
+	EXECUTE format('CREATE VIEW %I.%I %s AS SELECT %s FROM eckid.%I(%L::pg_catalog.regclass) AS r',
+				   view_schema, view_name,
+				   CASE WHEN cardinality(options) > 0 THEN
+						format('WITH (%s)',
+							   (SELECT string_agg(format('%I = %L', split_part(o, '=', 1),
+														 substr(o, strpos(o, '=') + 1)), ', ')
+								  FROM unnest(options) AS o))
+				   ELSE '' END,
+				   (SELECT string_agg(format('r.%I', n), ', ' ORDER BY i)
+					  FROM unnest(names) WITH ORDINALITY AS u(n, i)),
+				   'masked_rows_' || view_id,
+				   (SELECT format('%I.%I', n.nspname, c.relname)
+					  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source));
+	SELECT c.oid INTO v FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	 WHERE n.nspname = view_schema AND c.relname = view_name;
+	EXECUTE format('ALTER VIEW %I.%I OWNER TO %I', view_schema, view_name, pg_get_userbyid(owner));
+	RETURN v;
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_define_view(integer, text, text, text[], oid, oid, text[]) IS
+	'create a masked view over its rows function, owned by the given role';
+
+-- Bring masked view view_id in line with its source table, after an ALTER
+-- TABLE, ALTER VIEW or ALTER SCHEMA: names in the definition, hide and
+-- masked lists (renamed is {old, new} when the source's column old was just
+-- renamed), the rows function, and the view itself when its columns must
+-- change.  Does nothing when nothing changed, so that a restore, whose
+-- ALTER TABLE ... ADD CONSTRAINT commands reach here, changes nothing.
+-- The view is made anew with its owner, grants (with their grantors),
+-- options and comments; the definition is out of the table meanwhile, so
+-- the sql_drop trigger leaves it alone.
+CREATE FUNCTION eckid.masked_view_refresh(view_id integer, renamed text[] DEFAULT NULL)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	def eckid.masked_view;
+	fn oid;
+	view_rule oid;
+	vid oid;
+	v pg_class;
+	v_schema text;
+	src oid;
+	src_schema text;
+	src_name text;
+	hide text[];
+	masked text[];
+	p record;
+	cur_names text[];
+	cur_types text[];
+	view_names text[];
+	view_types text[];
+	new_vid oid;
+	g record;
+	view_comment text;
+	comment_columns text[];
+	comment_texts text[];
+	msg_detail text;
+BEGIN
+	SELECT * INTO def FROM eckid.masked_view m WHERE m.id = view_id FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN;		-- being made or remade right now, or rows not restored yet
+	END IF;
+	fn := to_regprocedure(format('eckid.%I(pg_catalog.regclass)', 'masked_rows_' || view_id));
+	IF fn IS NULL THEN
+		RETURN;
+	END IF;
+
+	-- The view: the relation whose query calls the rows function (the one
+	-- named in the definition, should someone have made another).
+	SELECT rw.oid, rw.ev_class INTO view_rule, vid
+	  FROM pg_depend d
+	  JOIN pg_rewrite rw ON rw.oid = d.objid
+	  JOIN pg_class c ON c.oid = rw.ev_class
+	  JOIN pg_namespace n ON n.oid = c.relnamespace
+	 WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_proc'::regclass AND d.refobjid = fn
+	 ORDER BY (n.nspname = def.view_schema AND c.relname = def.view_name) DESC, c.oid
+	 LIMIT 1;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	SELECT * INTO v FROM pg_class WHERE oid = vid;
+	SELECT nspname INTO v_schema FROM pg_namespace WHERE oid = v.relnamespace;
+
+	-- The source: the table the view's query names as a regclass constant.
+	SELECT t.oid, n.nspname, t.relname INTO src, src_schema, src_name
+	  FROM pg_depend d
+	  JOIN pg_class t ON t.oid = d.refobjid
+	  JOIN pg_namespace n ON n.oid = t.relnamespace
+	 WHERE d.classid = 'pg_rewrite'::regclass AND d.objid = view_rule
+	   AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid = 0 AND d.deptype = 'n'
+	   AND t.relkind IN ('r', 'p')
+	 LIMIT 1;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+
+	hide := def.hide;
+	masked := def.masked;
+	IF renamed IS NOT NULL THEN
+		hide := array_replace(hide, renamed[1], renamed[2]);
+		masked := array_replace(masked, renamed[1], renamed[2]);
+	END IF;
+	hide := ARRAY(SELECT h FROM unnest(hide) WITH ORDINALITY AS u(h, i) GROUP BY h ORDER BY min(i));
+
+	p := eckid.masked_view_plan(src, v_schema, v.relname, hide, masked, def.recipient);
+	IF cardinality(p.refused) > 0 THEN
+		RAISE WARNING 'masked view %.% now leaves out column % of table %.%',
+			quote_ident(v_schema), quote_ident(v.relname),
+			array_to_string(ARRAY(SELECT quote_ident(r) FROM unnest(p.refused) AS r), ', '),
+			quote_ident(src_schema), quote_ident(src_name)
+			USING DETAIL = 'The column''s type is not eckid.eckid, but contains eckid values or was eckid.eckid before.',
+				  HINT = 'The column is now in the hide list of the masked view (eckid.masked_view).';
+	END IF;
+	IF cardinality(p.names) = 0 THEN
+		RAISE EXCEPTION 'masked view %.% would have no columns', quote_ident(v_schema), quote_ident(v.relname)
+			USING ERRCODE = 'invalid_table_definition';
+	END IF;
+
+	SELECT array_agg(u.n ORDER BY u.i), array_agg(format_type(u.t, NULL) ORDER BY u.i)
+	  INTO cur_names, cur_types
+	  FROM pg_proc pp, unnest(pp.proargnames, pp.proallargtypes, pp.proargmodes) WITH ORDINALITY AS u(n, t, m, i)
+	 WHERE pp.oid = fn AND u.m = 't';
+	SELECT array_agg(a.attname::text ORDER BY a.attnum), array_agg(format_type(a.atttypid, NULL) ORDER BY a.attnum)
+	  INTO view_names, view_types
+	  FROM pg_attribute a WHERE a.attrelid = vid AND a.attnum > 0 AND NOT a.attisdropped;
+
+	IF cur_names IS DISTINCT FROM p.names OR cur_types IS DISTINCT FROM p.types
+	   OR view_names IS DISTINCT FROM p.names OR view_types IS DISTINCT FROM p.types THEN
+		RAISE DEBUG 'regenerating masked view %.%', quote_ident(v_schema), quote_ident(v.relname);
+		view_comment := obj_description(vid, 'pg_class');
+		SELECT array_agg(a.attname::text ORDER BY a.attnum), array_agg(col_description(vid, a.attnum) ORDER BY a.attnum)
+		  INTO comment_columns, comment_texts
+		  FROM pg_attribute a
+		 WHERE a.attrelid = vid AND a.attnum > 0 AND NOT a.attisdropped
+		   AND col_description(vid, a.attnum) IS NOT NULL;
+		DELETE FROM eckid.masked_view WHERE id = view_id;
+		BEGIN
+			EXECUTE format('DROP VIEW %I.%I', v_schema, v.relname);
+		EXCEPTION WHEN dependent_objects_still_exist THEN
+			GET STACKED DIAGNOSTICS msg_detail = PG_EXCEPTION_DETAIL;
+			RAISE EXCEPTION 'cannot regenerate masked view %.% because other objects depend on it',
+				quote_ident(v_schema), quote_ident(v.relname)
+				USING ERRCODE = 'dependent_objects_still_exist', DETAIL = msg_detail,
+					  HINT = 'Drop the objects that depend on the masked view, or the masked view, and repeat the command.';
+		END;
+		EXECUTE format('DROP FUNCTION %s', fn::regprocedure);
+		PERFORM eckid.masked_view_define_function(view_id, p.names, p.types, p.body, v.relowner, false);
+		new_vid := eckid.masked_view_define_view(view_id, v_schema, v.relname, p.names, src, v.relowner,
+												 coalesce(v.reloptions, '{}'));
+		IF v.relacl IS NOT NULL THEN
+			-- the owner's own entry is in the old ACL if the owner still has it
+			EXECUTE format('REVOKE ALL ON %I.%I FROM %I', v_schema, v.relname, pg_get_userbyid(v.relowner));
+			FOR g IN SELECT a.grantor, a.grantee, a.privilege_type, a.is_grantable
+					   FROM aclexplode(v.relacl) WITH ORDINALITY AS a(grantor, grantee, privilege_type, is_grantable, i)
+					  ORDER BY a.grantor <> v.relowner, a.i
+			LOOP
+				IF g.grantor = v.relowner THEN
+					-- as superuser, which GRANT records as done by the owner
+					EXECUTE format('GRANT %s ON %I.%I TO %s%s', g.privilege_type, v_schema, v.relname,
+								   CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END,
+								   CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+				ELSE
+					PERFORM eckid.masked_view_grant(new_vid, g.grantor, g.grantee, g.privilege_type, g.is_grantable);
+				END IF;
+			END LOOP;
+		END IF;
+		IF view_comment IS NOT NULL THEN
+			EXECUTE format('COMMENT ON VIEW %I.%I IS %L', v_schema, v.relname, view_comment);
+		END IF;
+		FOR i IN 1 .. coalesce(cardinality(comment_columns), 0) LOOP
+			IF comment_columns[i] = ANY (p.names) THEN
+				EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', v_schema, v.relname,
+							   comment_columns[i], comment_texts[i]);
+			END IF;
+		END LOOP;
+		INSERT INTO eckid.masked_view (id, view_schema, view_name, source_schema, source_name,
+									   hide, recipient, masked)
+			VALUES (view_id, v_schema, v.relname, src_schema, src_name,
+					p.new_hide, def.recipient, p.new_masked);
+		RETURN;
+	END IF;
+
+	IF (SELECT prosrc FROM pg_proc WHERE oid = fn) IS DISTINCT FROM p.body
+	   OR (SELECT proowner FROM pg_proc WHERE oid = fn) <> v.relowner THEN
+		RAISE DEBUG 'replacing the rows function of masked view %.%', quote_ident(v_schema), quote_ident(v.relname);
+		PERFORM eckid.masked_view_define_function(view_id, p.names, p.types, p.body, v.relowner, true);
+	END IF;
+	IF (def.view_schema, def.view_name, def.source_schema, def.source_name, def.hide, def.masked)
+	   IS DISTINCT FROM (v_schema, v.relname::text, src_schema, src_name::text, p.new_hide, p.new_masked) THEN
+		UPDATE eckid.masked_view
+		   SET view_schema = v_schema, view_name = v.relname, source_schema = src_schema,
+			   source_name = src_name, hide = p.new_hide, masked = p.new_masked
+		 WHERE id = view_id;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_refresh(integer, text[]) IS
+	'bring a masked view in line with its source table (called by the event trigger)';
+
+CREATE FUNCTION eckid.masked_view_create(caller oid, source regclass, view_name text,
+										 hide text[], recipient text)
+	RETURNS regclass
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	src pg_class;
+	src_schema text;
+	parts text[];
+	v_schema text;
+	v_name text;
+	v_nsp oid;
+	h text;
+	p record;
+	new_id integer;
+	v oid;
+BEGIN
+	IF source IS NULL OR view_name IS NULL OR hide IS NULL THEN
+		RAISE EXCEPTION 'source, view_name and hide must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT * INTO src FROM pg_class WHERE oid = source;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', source::oid
+			USING ERRCODE = 'undefined_table';
+	END IF;
+	SELECT nspname INTO src_schema FROM pg_namespace WHERE oid = src.relnamespace;
+	IF src.relkind NOT IN ('r', 'p') THEN
+		RAISE EXCEPTION '"%" is not a table', src.relname
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = 'Masked views can be made of ordinary and partitioned tables only.';
+	END IF;
+	IF src.relpersistence = 't' THEN
+		RAISE EXCEPTION 'cannot make a masked view of temporary table "%"', src.relname
+			USING ERRCODE = 'feature_not_supported';
+	END IF;
+	IF NOT pg_has_role(caller, src.relowner, 'USAGE') THEN
+		RAISE EXCEPTION 'must be owner of table %', src.relname
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+
+	parts := parse_ident(view_name);
+	IF cardinality(parts) = 1 THEN
+		v_schema := src_schema;
+		v_name := parts[1];
+	ELSIF cardinality(parts) = 2 THEN
+		v_schema := parts[1];
+		v_name := parts[2];
+	ELSE
+		RAISE EXCEPTION 'improper qualified name (too many dotted names): %', view_name
+			USING ERRCODE = 'syntax_error';
+	END IF;
+	IF octet_length(v_name) >= 64 THEN
+		RAISE EXCEPTION 'view name "%" is too long', v_name
+			USING ERRCODE = 'name_too_long', DETAIL = 'Names are at most 63 bytes.';
+	END IF;
+	SELECT oid INTO v_nsp FROM pg_namespace WHERE nspname = v_schema;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'schema "%" does not exist', v_schema
+			USING ERRCODE = 'invalid_schema_name';
+	END IF;
+	IF NOT has_schema_privilege(caller, v_nsp, 'CREATE') THEN
+		RAISE EXCEPTION 'permission denied for schema %', v_schema
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	IF EXISTS (SELECT FROM pg_class WHERE relnamespace = v_nsp AND relname = v_name) THEN
+		RAISE EXCEPTION 'relation "%" already exists', v_name
+			USING ERRCODE = 'duplicate_table';
+	END IF;
+
+	FOREACH h IN ARRAY hide LOOP
+		IF h IS NULL THEN
+			RAISE EXCEPTION 'hide must not contain null'
+				USING ERRCODE = 'null_value_not_allowed';
+		END IF;
+		IF NOT EXISTS (SELECT FROM pg_attribute
+						WHERE attrelid = source AND attname = h AND attnum > 0 AND NOT attisdropped) THEN
+			RAISE EXCEPTION 'column "%" of relation "%" does not exist', h, src.relname
+				USING ERRCODE = 'undefined_column',
+					  HINT = 'Every name in hide must be a column of the source table.';
+		END IF;
+	END LOOP;
+	hide := ARRAY(SELECT x FROM unnest(hide) WITH ORDINALITY AS u(x, i) GROUP BY x ORDER BY min(i));
+
+	IF recipient IS NOT NULL THEN
+		IF recipient = '' THEN
+			RAISE EXCEPTION 'recipient must not be empty'
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		IF octet_length(recipient) > 65535 THEN
+			RAISE EXCEPTION 'recipient is too long'
+				USING ERRCODE = 'invalid_parameter_value',
+					  DETAIL = 'A recipient may be at most 65535 bytes.';
+		END IF;
+		IF NOT has_function_privilege(src.relowner, 'eckid.pseudonymize(eckid.eckid, text)', 'EXECUTE') THEN
+			RAISE EXCEPTION 'owner of table % may not execute eckid.pseudonymize()', src.relname
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = 'A masked view computes its pseudonyms with the rights of its owner, the owner of the table.',
+					  HINT = format('GRANT EXECUTE ON FUNCTION eckid.pseudonymize(eckid.eckid, text) TO %I;',
+									pg_get_userbyid(src.relowner));
+		END IF;
+	END IF;
+
+	p := eckid.masked_view_plan(source, v_schema, v_name, hide, '{}', recipient);
+	IF cardinality(p.refused) > 0 THEN
+		RAISE EXCEPTION 'column "%" of relation "%" cannot be masked', p.refused[1], src.relname
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = 'Its type contains eckid values but is not eckid.eckid or a domain over it.',
+				  HINT = 'Add the column to hide.';
+	END IF;
+	IF cardinality(p.names) = 0 THEN
+		RAISE EXCEPTION 'masked view would have no columns'
+			USING ERRCODE = 'invalid_table_definition';
+	END IF;
+
+	new_id := nextval('eckid.masked_view_id_seq');
+	PERFORM eckid.masked_view_define_function(new_id, p.names, p.types, p.body, src.relowner, false);
+	v := eckid.masked_view_define_view(new_id, v_schema, v_name, p.names, source, src.relowner,
+									   '{security_barrier=true}');
+	-- last, so that the event trigger ignores the ALTER VIEW ... OWNER above
+	INSERT INTO eckid.masked_view (id, view_schema, view_name, source_schema, source_name,
+								   hide, recipient, masked)
+		VALUES (new_id, v_schema, v_name, src_schema, src.relname, p.new_hide, recipient, p.new_masked);
+	RETURN v;
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_create(oid, regclass, text, text[], text) IS
+	'the work of eckid.create_masked_view(), for the calling role given as the first argument';
+
+CREATE FUNCTION eckid.masked_view_drop(caller oid, target regclass)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_id integer;
+	owner oid;
+BEGIN
+	IF target IS NULL THEN
+		RAISE EXCEPTION 'view must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT m.id INTO v_id
+	  FROM eckid.masked_views_of(target) m JOIN eckid.masked_view d ON d.id = m.id
+	 WHERE NOT m.is_source;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION '"%" is not a masked view', target
+			USING ERRCODE = 'wrong_object_type';
+	END IF;
+	SELECT relowner INTO owner FROM pg_class WHERE oid = target;
+	IF NOT pg_has_role(caller, owner, 'USAGE') THEN
+		RAISE EXCEPTION 'must be owner of view %', target
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	DELETE FROM eckid.masked_view WHERE id = v_id;
+	EXECUTE format('DROP VIEW %s', target);
+	EXECUTE format('DROP FUNCTION eckid.%I(pg_catalog.regclass)', 'masked_rows_' || v_id);
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_drop(oid, regclass) IS
+	'the work of eckid.drop_masked_view(), for the calling role given as the first argument';
+
+CREATE FUNCTION eckid.create_masked_view(source regclass, view_name text,
+										 hide text[] DEFAULT '{}', recipient text DEFAULT NULL)
+	RETURNS regclass
+	AS 'MODULE_PATHNAME', 'eckid_create_masked_view'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION eckid.create_masked_view(regclass, text, text[], text) IS
+	'make a view of a table with eckid columns masked (or pseudonymized for recipient) and the hide columns left out';
+
+CREATE FUNCTION eckid.drop_masked_view(view regclass)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'eckid_drop_masked_view'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION eckid.drop_masked_view(regclass) IS
+	'drop a masked view, its rows function and its definition';
+
+-- Following ALTER TABLE, ALTER VIEW and ALTER SCHEMA.  SECURITY DEFINER: it
+-- remakes views and functions owned by others, and gives them back their
+-- owners.
+CREATE FUNCTION eckid.masked_view_follow_ddl() RETURNS event_trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	cmd record;
+	v record;
+	renamed text[];
+BEGIN
+	FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
+		IF cmd.classid = 'pg_namespace'::regclass THEN
+			-- ALTER SCHEMA ... RENAME renames the views and tables in it
+			FOR v IN SELECT id FROM eckid.masked_view ORDER BY id LOOP
+				PERFORM eckid.masked_view_refresh(v.id);
+			END LOOP;
+		ELSIF cmd.classid = 'pg_class'::regclass THEN
+			renamed := eckid.masked_view_renamed_column(cmd.command);
+			FOR v IN SELECT * FROM eckid.masked_views_of(cmd.objid) ORDER BY id LOOP
+				PERFORM eckid.masked_view_refresh(v.id, CASE WHEN v.is_source THEN renamed END);
+			END LOOP;
+		END IF;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_follow_ddl() IS
+	'event trigger: regenerate the masked views of an altered table; keep names current';
+
+-- After a DROP of any view: forget the masked views that are gone (dropped
+-- by hand, or with their table by DROP ... CASCADE) and drop their rows
+-- functions.
+CREATE FUNCTION eckid.masked_view_forget_dropped() RETURNS event_trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	v_id integer;
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_event_trigger_dropped_objects() WHERE object_type = 'view') THEN
+		RETURN;
+	END IF;
+	FOR v_id IN
+		SELECT m.id FROM eckid.masked_view m
+		 WHERE NOT EXISTS (
+			SELECT FROM pg_depend d
+			 WHERE d.refclassid = 'pg_proc'::regclass
+			   AND d.refobjid = to_regprocedure(format('eckid.%I(pg_catalog.regclass)', 'masked_rows_' || m.id))::oid
+			   AND d.classid = 'pg_rewrite'::regclass)
+		 ORDER BY m.id
+	LOOP
+		DELETE FROM eckid.masked_view WHERE id = v_id;
+		EXECUTE format('DROP FUNCTION IF EXISTS eckid.%I(pg_catalog.regclass)', 'masked_rows_' || v_id);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_forget_dropped() IS
+	'event trigger: remove the definitions and rows functions of masked views that were dropped';
+
+CREATE EVENT TRIGGER eckid_masked_view_follow_ddl ON ddl_command_end
+	WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER SCHEMA')
+	EXECUTE FUNCTION eckid.masked_view_follow_ddl();
+COMMENT ON EVENT TRIGGER eckid_masked_view_follow_ddl IS
+	'masked views follow ALTER TABLE on their source, and renames';
+
+CREATE EVENT TRIGGER eckid_masked_view_forget_dropped ON sql_drop
+	EXECUTE FUNCTION eckid.masked_view_forget_dropped();
+COMMENT ON EVENT TRIGGER eckid_masked_view_forget_dropped IS
+	'a dropped masked view takes its definition and rows function with it';
+
+-- Privileges (docs/privileges.md): mask() and masked_view_authorize() are
+-- for everyone; nothing else here is.  create_masked_view and
+-- drop_masked_view are granted by the DBA to the roles that own tables.
+REVOKE ALL ON FUNCTION eckid.pseudonymize(eckid.eckid, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.create_masked_view(regclass, text, text[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.drop_masked_view(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_create(oid, regclass, text, text[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_drop(oid, regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_refresh(integer, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_plan(oid, text, text, text[], text[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_define_function(integer, text[], text[], text, oid, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_define_view(integer, text, text, text[], oid, oid, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_grant(regclass, oid, oid, text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_renamed_column(pg_ddl_command) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_views_of(oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_type_kind(oid, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_follow_ddl() FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_forget_dropped() FROM PUBLIC;

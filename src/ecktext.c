@@ -252,6 +252,42 @@ eckid_encode_binary(const EckIdValue *value, uint8_t *buf)
 	return 2 + seg_len + ECKID_DIGEST_LEN;
 }
 
+/*
+ * The last ECKID_MASK_TAIL hex digits are the last three digest bytes: 6 of
+ * 128 digits, 24 of 512 bits, so the masked form tells a value apart from
+ * its neighbours in a log without identifying the pupil.
+ */
+size_t
+eckid_format_masked(const EckIdValue *value, bool ascii_only, char *buf)
+{
+	char	   *p = buf;
+	size_t		seg_len = eckid_segment_length(value);
+
+	memcpy(p, ECKID_PREFIX, ECKID_PREFIX_LEN);
+	p += ECKID_PREFIX_LEN;
+	memcpy(p, value->segment, seg_len);
+	p += seg_len;
+	*p++ = '/';
+	if (ascii_only)
+	{
+		memcpy(p, "...", 3);
+		p += 3;
+	}
+	else
+	{
+		memcpy(p, ELLIPSIS, ELLIPSIS_LEN);
+		p += ELLIPSIS_LEN;
+	}
+	for (size_t i = ECKID_DIGEST_LEN - ECKID_MASK_TAIL / 2; i < ECKID_DIGEST_LEN; i++)
+	{
+		*p++ = hex_digits[value->digest[i] >> 4];
+		*p++ = hex_digits[value->digest[i] & 0x0F];
+	}
+	*p = '\0';
+
+	return (size_t) (p - buf);
+}
+
 size_t
 eckid_segment_length(const EckIdValue *value)
 {

@@ -83,6 +83,23 @@ extern bool eckid_parse(const char *text, size_t len, EckIdValue *value,
  */
 extern size_t eckid_format(const EckIdValue *value, char *buf);
 
+/*
+ * The masked form eckid.mask() returns: prefix, segment, "/", a mark for
+ * the digits left out, and only the last ECKID_MASK_TAIL hex digits, e.g.
+ * "https://ketenid.nl/201703/…e81960" (what itslearning writes to its
+ * logs).  The mark is "…" (U+2026) in UTF-8, or "..." when ascii_only is
+ * true (for databases whose encoding cannot hold the UTF-8 bytes).
+ */
+#define ECKID_MASK_TAIL		6
+#define ECKID_MASKED_MAXLEN	(ECKID_PREFIX_LEN + ECKID_SEGMENT_MAX + 1 + 3 + ECKID_MASK_TAIL)
+
+/*
+ * Write the masked form of a valid value into buf, which must have room for
+ * ECKID_MASKED_MAXLEN + 1 bytes.  Returns the length written, not counting
+ * the terminating NUL.
+ */
+extern size_t eckid_format_masked(const EckIdValue *value, bool ascii_only, char *buf);
+
 /* Length of the segment of a value (0 if the value is not valid). */
 extern size_t eckid_segment_length(const EckIdValue *value);
 

@@ -10,7 +10,9 @@
  *	 clients bit for bit;
  * - the local Stampseudonym and ECK iD: keyed BLAKE2b-512 over messages with
  *	 a domain-separation prefix and explicit lengths, so that no two different
- *	 inputs can give the same message.
+ *	 inputs can give the same message;
+ * - the per-recipient pseudonym of eckid.pseudonymize(): keyed BLAKE2b-256,
+ *	 built the same way under a prefix of its own.
  *
  * libsodium answers some misuse (a wrong buffer size, say) with abort(),
  * which inside a backend takes the whole server through crash recovery.
@@ -32,6 +34,7 @@
 /* Domain-separation prefixes; the terminating NUL is part of the message. */
 #define STAMP_DOMAIN	"eckid/v1/stampseudonym"
 #define ECKID_DOMAIN	"eckid/v1/eckid"
+#define PSEUDONYM_DOMAIN "eckid/v1/pseudonymize"
 
 /*
  * libsodium's scrypt refuses N above 2^32 - 1 and outputs above
@@ -210,6 +213,55 @@ kdf_local_eckid(const uint8_t key[LOCAL_KEY_BYTES],
 	if (rc != 0)
 	{
 		sodium_memzero(digest_out, ECKID_DIGEST_LEN);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+kdf_pseudonymize(const uint8_t key[LOCAL_KEY_BYTES],
+				 const EckIdValue *value,
+				 const char *recipient, size_t recipient_len,
+				 uint8_t out[PSEUDONYM_BYTES])
+{
+	crypto_generichash_state st;
+	uint8_t		seglen;
+	uint8_t		recipient_prefix[4];
+	size_t		segment_len;
+	int			rc = 0;
+
+	if (key == NULL || value == NULL || out == NULL ||
+		recipient == NULL || recipient_len == 0 || recipient_len > RECIPIENT_MAX_BYTES)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+	segment_len = eckid_segment_length(value);
+	if (segment_len == 0)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+
+	seglen = (uint8_t) segment_len;
+	PutU32BE(recipient_prefix, (uint32_t) recipient_len);
+
+	/* 32-byte key and output: within libsodium's limits (16..64 bytes) */
+	rc |= crypto_generichash_init(&st, key, LOCAL_KEY_BYTES, PSEUDONYM_BYTES);
+	rc |= crypto_generichash_update(&st, (const uint8_t *) PSEUDONYM_DOMAIN,
+									sizeof(PSEUDONYM_DOMAIN));	/* with its NUL */
+	rc |= crypto_generichash_update(&st, recipient_prefix, sizeof(recipient_prefix));
+	rc |= crypto_generichash_update(&st, (const uint8_t *) recipient, recipient_len);
+	rc |= crypto_generichash_update(&st, &seglen, 1);
+	rc |= crypto_generichash_update(&st, (const uint8_t *) value->segment, segment_len);
+	rc |= crypto_generichash_update(&st, value->digest, ECKID_DIGEST_LEN);
+	rc |= crypto_generichash_final(&st, out, PSEUDONYM_BYTES);
+	sodium_memzero(&st, sizeof(st));
+
+	if (rc != 0)
+	{
+		sodium_memzero(out, PSEUDONYM_BYTES);
 		errno = EINVAL;
 		return -1;
 	}

@@ -37,6 +37,14 @@
 #define LOCAL_ID_MAX_BYTES	65535
 
 /*
+ * eckid.pseudonymize(): a keyed per-recipient pseudonym of 32 bytes (64 hex
+ * digits).  A recipient is 1 to RECIPIENT_MAX_BYTES bytes.
+ */
+#define PSEUDONYM_BYTES		32
+#define PSEUDONYM_HEX_LEN	(2 * PSEUDONYM_BYTES)
+#define RECIPIENT_MAX_BYTES	65535
+
+/*
  * scrypt with libsodium's crypto_pwhash_scryptsalsa208sha256_ll, after
  * checking every length and parameter so that libsodium never reaches its
  * misuse handler.  Returns 0 on success; -1 with errno set otherwise
@@ -81,5 +89,22 @@ extern int	kdf_local_eckid(const uint8_t key[LOCAL_KEY_BYTES],
 							const char *chain, size_t chain_len,
 							const char *sector, size_t sector_len,
 							uint8_t digest_out[ECKID_DIGEST_LEN]);
+
+/*
+ * Per-recipient pseudonym (docs/derivation.md specifies it byte for byte):
+ *
+ *   pseudonym = BLAKE2b-256(key, "eckid/v1/pseudonymize" 0x00
+ *                || u32be len(recipient) || recipient
+ *                || u8 len(segment) || segment
+ *                || digest (64 bytes))
+ *
+ * of the segment and digest of a valid eckid value.  Returns 0, or -1 with
+ * errno EINVAL when an argument is out of range: a malformed value, a
+ * recipient empty or over RECIPIENT_MAX_BYTES.
+ */
+extern int	kdf_pseudonymize(const uint8_t key[LOCAL_KEY_BYTES],
+							 const EckIdValue *value,
+							 const char *recipient, size_t recipient_len,
+							 uint8_t out[PSEUDONYM_BYTES]);
 
 #endif							/* KDF_H */

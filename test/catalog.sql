@@ -1,7 +1,7 @@
 -- The catalog entries users rely on: volatility, parallel safety, who may
 -- execute what, comments, and the type's storage.
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 
 -- Without eckid on the search path, regprocedure names come out qualified.
 SET LOCAL search_path = public;
@@ -15,8 +15,10 @@ SELECT results_eq(
 	   ORDER BY 1$$,
 	$$VALUES
 		('eckid.bsn_is_valid(text)', 'i', 's', true, false, true),
+		('eckid.create_masked_view(regclass,text,text[],text)', 'v', 'u', false, false, false),
 		('eckid.derive(eckid.eckid,text,text)', 's', 's', true, false, false),
 		('eckid.digest(eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.drop_masked_view(regclass)', 'v', 'u', false, false, false),
 		('eckid.eckid_cmp(eckid.eckid,eckid.eckid)', 'i', 's', true, false, true),
 		('eckid.eckid_eq(eckid.eckid,eckid.eckid)', 'i', 's', true, false, true),
 		('eckid.eckid_ge(eckid.eckid,eckid.eckid)', 'i', 's', true, false, true),
@@ -36,7 +38,22 @@ SELECT results_eq(
 		('eckid.hpgn_is_valid(text)', 'i', 's', true, false, true),
 		('eckid.is_valid(text)', 'i', 's', true, false, true),
 		('eckid.local_stampseudonym(text)', 's', 's', true, false, false),
+		('eckid.mask(eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.masked_view_authorize(text,text)', 's', 's', true, false, true),
+		('eckid.masked_view_create(oid,regclass,text,text[],text)', 'v', 'u', false, true, false),
+		('eckid.masked_view_define_function(integer,text[],text[],text,oid,boolean)', 'v', 'u', false, false, false),
+		('eckid.masked_view_define_view(integer,text,text,text[],oid,oid,text[])', 'v', 'u', false, false, false),
+		('eckid.masked_view_drop(oid,regclass)', 'v', 'u', false, true, false),
+		('eckid.masked_view_follow_ddl()', 'v', 'u', false, true, false),
+		('eckid.masked_view_forget_dropped()', 'v', 'u', false, true, false),
+		('eckid.masked_view_grant(regclass,oid,oid,text,boolean)', 'v', 'u', true, false, false),
+		('eckid.masked_view_plan(oid,text,text,text[],text[],text)', 's', 's', false, false, false),
+		('eckid.masked_view_refresh(integer,text[])', 'v', 'u', false, false, false),
+		('eckid.masked_view_renamed_column(pg_ddl_command)', 's', 's', true, false, false),
+		('eckid.masked_view_type_kind(oid,integer)', 's', 's', true, false, false),
+		('eckid.masked_views_of(oid)', 's', 's', true, false, false),
 		('eckid.onderwijsnummer_is_valid(text)', 'i', 's', true, false, true),
+		('eckid.pseudonymize(eckid.eckid,text)', 's', 's', true, false, false),
 		('eckid.replace_hpgn(text,text,timestamp with time zone)', 'v', 'u', false, true, false),
 		('eckid.resolve_hpgn(text)', 's', 's', true, false, false),
 		('eckid.segment(eckid.eckid)', 'i', 's', true, false, true),
@@ -89,6 +106,20 @@ SELECT ok(
 	(SELECT extconfig @> ARRAY['eckid.hpgn_replacement'::regclass::oid]
 	   FROM pg_extension WHERE extname = 'eckid'),
 	'the replacement table is an extension configuration table, so pg_dump keeps its rows'
+);
+
+SELECT ok(
+	NOT has_table_privilege('eckid_plain', 'eckid.masked_view', 'SELECT'),
+	'the masked-view definitions are not readable by PUBLIC'
+);
+
+SELECT is(
+	(SELECT array_agg(evtname::text ORDER BY evtname) FROM pg_event_trigger e
+	  WHERE obj_description(e.oid, 'pg_event_trigger') IS NOT NULL
+		AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid
+					   AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e')),
+	ARRAY['eckid_masked_view_follow_ddl', 'eckid_masked_view_forget_dropped']::text[],
+	'the event triggers of masked views belong to the extension and have a COMMENT'
 );
 
 SELECT * FROM finish();

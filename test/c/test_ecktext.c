@@ -452,6 +452,42 @@ TestOrder(void)
 	CHECK(memcmp(&a, &b, sizeof(a)) < 0, "digest before segment");
 }
 
+/*
+ * The masked form: prefix, segment, "/", the mark and the last six digits,
+ * for the shortest and the longest segment, in both marks.
+ */
+static void
+TestMasked(void)
+{
+	EckIdValue	v;
+	char		buf[ECKID_MASKED_MAXLEN + 1];
+	size_t		n;
+	const char *longest = "abcdefghijklmnop";
+
+	CHECK(eckid_parse(S(Build("https://ketenid.nl/", "201703", digest_lower, "")), &v, NULL),
+		  "masked: parse");
+	n = eckid_format_masked(&v, false, buf);
+	CHECK(n == strlen(buf) && strcmp(buf, "https://ketenid.nl/201703/\xe2\x80\xa6" "543210") == 0,
+		  "masked 201703: got \"%s\"", buf);
+	n = eckid_format_masked(&v, true, buf);
+	CHECK(n == strlen(buf) && strcmp(buf, "https://ketenid.nl/201703/...543210") == 0,
+		  "masked 201703 ascii: got \"%s\"", buf);
+
+	CHECK(eckid_parse(S(Build("https://ketenid.nl/", "x", digest_upper, "")), &v, NULL),
+		  "masked: parse");
+	n = eckid_format_masked(&v, false, buf);
+	CHECK(strcmp(buf, "https://ketenid.nl/x/\xe2\x80\xa6" "543210") == 0,
+		  "masked x (upper-case input): got \"%s\"", buf);
+
+	CHECK(eckid_parse(S(Build("https://ketenid.nl/", longest, digest_lower, "")), &v, NULL),
+		  "masked: parse");
+	memset(buf, 0xAA, sizeof(buf));
+	n = eckid_format_masked(&v, false, buf);
+	CHECK(n == ECKID_MASKED_MAXLEN && buf[n] == '\0',
+		  "masked with a 16-character segment fills the buffer exactly: %zu", n);
+	CHECK(strncmp(buf + n - 6, "543210", 6) == 0, "masked ends in the last six digits");
+}
+
 int
 main(void)
 {
@@ -460,6 +496,7 @@ main(void)
 	TestRedact();
 	TestValueIsValid();
 	TestOrder();
+	TestMasked();
 
 	printf("test_ecktext: %d of %d checks passed\n", ntests - nfailed, ntests);
 	return nfailed == 0 ? 0 : 1;

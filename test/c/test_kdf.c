@@ -8,8 +8,9 @@
  * - HPgn: Kennisnet's public test vector;
  * - bad scrypt parameters: -1 with errno EINVAL, and no abort() from
  *	 libsodium's misuse handler (the test would die instead of failing);
- * - local derivation: values computed by test/local_derivation.py, the
- *	 independent Python implementation of docs/derivation.md.
+ * - local derivation and per-recipient pseudonyms: values computed by
+ *	 test/local_derivation.py, the independent Python implementation of
+ *	 docs/derivation.md.
  *
  * Run with: make test/c/test_kdf && test/c/test_kdf
  *
@@ -289,6 +290,72 @@ TestLocalDerivation(void)
 	Check(rc == -1 && errno == EINVAL, "ECK iD of a Stampseudonym with bad padding gives EINVAL");
 }
 
+/*
+ * Per-recipient pseudonyms.  Key 00 01 02 ... 1f; expected values from
+ *
+ *   test/local_derivation.py --key-file K --eckid https://ketenid.nl/SEGMENT/KAT_DIGEST
+ *		--recipient RECIPIENT
+ */
+#define KAT_DIGEST \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+	"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define KAT_PSEUDONYM_201703_A \
+	"644eadd03638577f3bd058af9b55c05ffa43168a6d7371cdc562a1217f08e16b"
+#define KAT_PSEUDONYM_201703_B \
+	"86e69bcb20b4781a88681b4437016e570636d30348b3febf5b1dcfa7a2d0dee0"
+#define KAT_PSEUDONYM_PILOT_A \
+	"2db0552d879ed7218cb07b261cd22f40a9d796edd3a08674f6a665a3d5c91574"
+
+static void
+TestPseudonymize(void)
+{
+	uint8_t		key[LOCAL_KEY_BYTES];
+	uint8_t		digest[ECKID_DIGEST_LEN];
+	uint8_t		out[PSEUDONYM_BYTES];
+	EckIdValue	value;
+	int			rc;
+
+	for (int i = 0; i < LOCAL_KEY_BYTES; i++)
+		key[i] = (uint8_t) i;
+	Check(sodium_hex2bin(digest, sizeof(digest), KAT_DIGEST, strlen(KAT_DIGEST),
+						 NULL, NULL, NULL) == 0, "pseudonym test digest decodes");
+
+	MakeStamp(&value, digest, "201703");
+	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
+	Check(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_201703_A) == 0,
+		  "pseudonym (201703, uitgever-a) matches local_derivation.py");
+	rc = kdf_pseudonymize(key, &value, "uitgever-b", 10, out);
+	Check(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_201703_B) == 0,
+		  "pseudonym (201703, uitgever-b) matches local_derivation.py");
+	MakeStamp(&value, digest, "pilot");
+	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
+	Check(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_PILOT_A) == 0,
+		  "pseudonym (pilot, uitgever-a) matches local_derivation.py: the segment counts");
+
+	/* argument checks */
+	errno = 0;
+	rc = kdf_pseudonymize(key, &value, "", 0, out);
+	Check(rc == -1 && errno == EINVAL, "pseudonym for an empty recipient gives EINVAL");
+	{
+		static char long_recipient[RECIPIENT_MAX_BYTES + 1];
+
+		memset(long_recipient, 'r', sizeof(long_recipient));
+		rc = kdf_pseudonymize(key, &value, long_recipient, RECIPIENT_MAX_BYTES, out);
+		Check(rc == 0, "pseudonym for a recipient of 65535 bytes is accepted");
+		errno = 0;
+		rc = kdf_pseudonymize(key, &value, long_recipient, sizeof(long_recipient), out);
+		Check(rc == -1 && errno == EINVAL, "pseudonym for a recipient over 65535 bytes gives EINVAL");
+	}
+	MakeStamp(&value, digest, "");
+	errno = 0;
+	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
+	Check(rc == -1 && errno == EINVAL, "pseudonym of a value without segment gives EINVAL");
+	MakeStamp(&value, digest, "Pilot");
+	errno = 0;
+	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
+	Check(rc == -1 && errno == EINVAL, "pseudonym of a value with an uppercase segment gives EINVAL");
+}
+
 int
 main(void)
 {
@@ -302,6 +369,7 @@ main(void)
 	TestKennisnet();
 	TestBadParameters();
 	TestLocalDerivation();
+	TestPseudonymize();
 
 	printf("1..%d\n", checks);
 	if (failures > 0)

@@ -3,7 +3,7 @@
 -- postgresql.conf as a placeholder that any role can read until eckid is
 -- loaded in its session, so eckid refuses to use the salt or the key.
 BEGIN;
-SELECT plan(6);
+SELECT plan(8);
 
 SELECT is(current_setting('shared_preload_libraries'), '', 'this cluster does not preload eckid');
 
@@ -16,6 +16,10 @@ SELECT matches(eckid_test.error_hint($$SELECT eckid.hpgn('063138219')$$), 'share
 	'and the hint says what to do');
 SELECT throws_ok($$SELECT eckid.stampseudonym(repeat('a', 64))$$, '55000', 'eckid must be loaded via shared_preload_libraries',
 	'stampseudonym() refuses to use the key');
+SELECT throws_ok($$SELECT eckid.pseudonymize(('https://ketenid.nl/201703/' || repeat('ab', 64))::eckid.eckid, 'r')$$,
+	'55000', 'eckid must be loaded via shared_preload_libraries', 'pseudonymize() refuses to use the key');
+SELECT is(eckid.mask(('https://ketenid.nl/201703/' || repeat('ab', 64))::eckid.eckid), 'https://ketenid.nl/201703/…ababab',
+	'mask(), which uses no secret, still works');
 SELECT is(eckid.hpgn('063138219', 'rktYml0MIp9TC9u6Ny6uqw=='),
 	'9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa',
 	'the explicit-salt form, which reads no setting, still works');
