@@ -389,14 +389,15 @@ EckIdEqual(const EckIdValue *a, const EckIdValue *b)
 }
 
 /*
- * The HPgn of a PGN stored in the PGN column.  A PGN of digits only is a
- * person number: it must be a valid BSN or onderwijsnummer (8 digits are
- * padded to 9 first), because a typo in a BSN would otherwise give a
- * pupil an ECK iD nobody else can reproduce.  Anything else (an employee
- * identifier) is hashed as given, by eckid.hpgn()'s rules.
+ * Check a PGN stored in the PGN column and, if hash, return its HPgn (else
+ * NULL).  A PGN of digits only is a person number: it must be a valid BSN
+ * or onderwijsnummer (8 digits are padded to 9 first), because a typo in a
+ * BSN would otherwise give a pupil an ECK iD nobody else can reproduce.
+ * Anything else (an employee identifier) is hashed as given, by
+ * eckid.hpgn()'s rules.
  */
 static text *
-HpgnOfColumnValue(const AssignConfig *cfg, Datum value)
+PgnColumnValue(const AssignConfig *cfg, Datum value, bool hash)
 {
 	text	   *pgn = DatumGetTextPP(value);
 	char		digits[PGN_DIGITS];
@@ -410,7 +411,8 @@ HpgnOfColumnValue(const AssignConfig *cfg, Datum value)
 		switch (pgn_number_form(s, len, digits))
 		{
 			case PGN_NUMBER:
-				result = eckid_hpgn_of_pgn(digits, PGN_DIGITS, cfg->pgn_column);
+				s = digits;
+				len = PGN_DIGITS;
 				break;
 			case PGN_INVALID_NUMBER:
 				ereport(ERROR,
@@ -420,9 +422,12 @@ HpgnOfColumnValue(const AssignConfig *cfg, Datum value)
 						 errdetail("A PGN of digits only must be a BSN of 9 digits (8 with the leading zero left off) or an onderwijsnummer.")));
 				break;
 			case PGN_NOT_A_NUMBER:
-				result = eckid_hpgn_of_pgn(s, len, cfg->pgn_column);
 				break;
 		}
+		if (hash)
+			result = eckid_hpgn_of_pgn(s, len, cfg->pgn_column);
+		else
+			eckid_check_pgn(s, len, cfg->pgn_column);
 	}
 	PG_FINALLY();
 	{
@@ -490,6 +495,76 @@ CheckUnknownOldHpgn(const EckidObjects *objs, const AssignConfig *cfg,
 }
 
 /*
+ * An UPDATE changed the PGN; new_hpgn is the HPgn of the new one.  The
+ * pupil keeps the Stampseudonym, and so every ECK iD, of the old HPgn, if
+ * the row had one: it is in the HPgn column, or else derivable from the old
+ * PGN if an ECK iD was made from it.  A row with neither had no identity
+ * yet and is filled as on INSERT.
+ */
+static void
+KeepIdentity(const EckidObjects *objs, const AssignConfig *cfg, TupleDesc tupdesc,
+			 HeapTuple oldtuple, HeapTuple newtuple, text *new_hpgn)
+{
+	text	   *old_hpgn = NULL;
+	bool		old_isnull;
+	Datum		old_pgn;
+	Datum		old_eckid_d;
+	bool		old_eckid_isnull;
+
+	old_eckid_d = heap_getattr(oldtuple, cfg->eckid_attnum, tupdesc, &old_eckid_isnull);
+	if (cfg->hpgn_column)
+	{
+		Datum		d = heap_getattr(oldtuple, cfg->hpgn_attnum, tupdesc, &old_isnull);
+
+		if (!old_isnull)
+			old_hpgn = DatumGetTextPP(d);
+	}
+	old_pgn = heap_getattr(oldtuple, cfg->pgn_attnum, tupdesc, &old_isnull);
+	if (old_hpgn == NULL && !old_isnull && !old_eckid_isnull)
+	{
+		ErrorContextCallback oldcb;
+
+		oldcb.callback = OldPgnErrorCallback;
+		oldcb.arg = (void *) cfg->pgn_column;
+		oldcb.previous = error_context_stack;
+		error_context_stack = &oldcb;
+		old_hpgn = PgnColumnValue(cfg, old_pgn, true);
+		error_context_stack = oldcb.previous;
+	}
+
+	if (old_hpgn)
+	{
+		/*
+		 * Same Stampseudonym already (the same HPgn, a re-entered PGN, a
+		 * typo corrected back): nothing to record, and recording would be
+		 * refused as a cycle.
+		 */
+		if (!EckIdEqual(Stampseudonym(objs, old_hpgn), Stampseudonym(objs, new_hpgn)))
+		{
+			bool		void_isnull;
+
+			(void) CallEckid(objs->replace_hpgn, 3, PointerGetDatum(old_hpgn),
+							 PointerGetDatum(new_hpgn),
+							 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
+							 &void_isnull);
+		}
+	}
+	else if (!old_eckid_isnull)
+	{
+		bool		new_eckid_isnull;
+		Datum		new_eckid_d = heap_getattr(newtuple, cfg->eckid_attnum, tupdesc,
+											   &new_eckid_isnull);
+
+		/* unless this UPDATE sets an ECK iD of its own */
+		if (!new_eckid_isnull &&
+			EckIdEqual((EckIdValue *) DatumGetPointer(new_eckid_d),
+					   (EckIdValue *) DatumGetPointer(old_eckid_d)))
+			CheckUnknownOldHpgn(objs, cfg, new_hpgn,
+								(EckIdValue *) DatumGetPointer(old_eckid_d));
+	}
+}
+
+/*
  * eckid.assign(): BEFORE INSERT OR UPDATE ... FOR EACH ROW trigger.
  */
 Datum
@@ -507,7 +582,7 @@ eckid_assign(PG_FUNCTION_ARGS)
 	ErrorContextCallback errcb;
 	Datum		new_pgn;
 	bool		isnull;
-	text	   *new_hpgn;
+	text	   *new_hpgn = NULL;
 	EckIdValue *new_eckid = NULL;
 	int			cols[3];
 	Datum		values[3];
@@ -568,75 +643,18 @@ eckid_assign(PG_FUNCTION_ARGS)
 		}
 	}
 
-	new_hpgn = HpgnOfColumnValue(&cfg, new_pgn);
+	/*
+	 * An INSERT into a table without an HPgn column, with an ECK iD given,
+	 * has no use for the HPgn: check the PGN, but spare the hash.
+	 */
+	(void) heap_getattr(newtuple, cfg.eckid_attnum, tupdesc, &isnull);
+	if (!oldtuple && !cfg.hpgn_column && !isnull)
+		(void) PgnColumnValue(&cfg, new_pgn, false);
+	else
+		new_hpgn = PgnColumnValue(&cfg, new_pgn, true);
 
 	if (oldtuple)
-	{
-		/*
-		 * A changed PGN.  The pupil keeps the Stampseudonym, and so every
-		 * ECK iD, of the old HPgn, if the row had one: it is in the HPgn
-		 * column, or else derivable from the old PGN if an ECK iD was made
-		 * from it.  A row with neither had no identity yet and is filled as
-		 * on INSERT.
-		 */
-		text	   *old_hpgn = NULL;
-		bool		old_isnull;
-		Datum		old_pgn;
-		Datum		old_eckid_d;
-		bool		old_eckid_isnull;
-
-		old_eckid_d = heap_getattr(oldtuple, cfg.eckid_attnum, tupdesc, &old_eckid_isnull);
-		if (cfg.hpgn_column)
-		{
-			Datum		d = heap_getattr(oldtuple, cfg.hpgn_attnum, tupdesc, &old_isnull);
-
-			if (!old_isnull)
-				old_hpgn = DatumGetTextPP(d);
-		}
-		old_pgn = heap_getattr(oldtuple, cfg.pgn_attnum, tupdesc, &old_isnull);
-		if (old_hpgn == NULL && !old_isnull && !old_eckid_isnull)
-		{
-			ErrorContextCallback oldcb;
-
-			oldcb.callback = OldPgnErrorCallback;
-			oldcb.arg = (void *) cfg.pgn_column;
-			oldcb.previous = error_context_stack;
-			error_context_stack = &oldcb;
-			old_hpgn = HpgnOfColumnValue(&cfg, old_pgn);
-			error_context_stack = oldcb.previous;
-		}
-
-		if (old_hpgn)
-		{
-			/*
-			 * Same Stampseudonym already (the same HPgn, a re-entered PGN, a
-			 * typo corrected back): nothing to record, and recording would
-			 * be refused as a cycle.
-			 */
-			if (!EckIdEqual(Stampseudonym(&objs, old_hpgn), Stampseudonym(&objs, new_hpgn)))
-			{
-				bool		void_isnull;
-
-				(void) CallEckid(objs.replace_hpgn, 3, PointerGetDatum(old_hpgn),
-								 PointerGetDatum(new_hpgn),
-								 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),
-								 &void_isnull);
-			}
-		}
-		else if (!old_eckid_isnull)
-		{
-			bool		new_eckid_isnull;
-			Datum		new_eckid_d = heap_getattr(newtuple, cfg.eckid_attnum, tupdesc,
-												   &new_eckid_isnull);
-
-			/* unless this UPDATE sets an ECK iD of its own */
-			if (!new_eckid_isnull &&
-				EckIdEqual((EckIdValue *) DatumGetPointer(new_eckid_d),
-						   (EckIdValue *) DatumGetPointer(old_eckid_d)))
-				CheckUnknownOldHpgn(&objs, &cfg, new_hpgn,
-									(EckIdValue *) DatumGetPointer(old_eckid_d));
-		}
-	}
+		KeepIdentity(&objs, &cfg, tupdesc, oldtuple, newtuple, new_hpgn);
 
 	/* An ECK iD in the row (imported, or kept through a change) stays. */
 	(void) heap_getattr(newtuple, cfg.eckid_attnum, tupdesc, &isnull);
@@ -814,10 +832,15 @@ eckid_backfill_row(PG_FUNCTION_ARGS)
 	LookupEckidObjects(&objs);
 	FindAssignTrigger(rel, &objs, &cfg, &ctx);
 
+	/*
+	 * A stored HPgn is used as it is; a PGN is hashed only for a column that
+	 * lacks a value, and otherwise (a complete row with wipe_pgn) checked.
+	 */
 	if (!PG_ARGISNULL(2))
 		hpgn = PG_GETARG_TEXT_PP(2);
 	else if (!PG_ARGISNULL(1))
-		hpgn = HpgnOfColumnValue(&cfg, PG_GETARG_DATUM(1));
+		hpgn = PgnColumnValue(&cfg, PG_GETARG_DATUM(1),
+							  cfg.hpgn_column != NULL || PG_ARGISNULL(3));
 
 	if (hpgn)
 	{

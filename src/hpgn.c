@@ -180,6 +180,13 @@ eckid_hpgn_of_pgn(const char *pgn, size_t len, const char *column)
 	return HpgnOf(pgn, len, NULL, column);
 }
 
+/* See hpgn.h. */
+void
+eckid_check_pgn(const char *pgn, size_t len, const char *column)
+{
+	CheckPgn(pgn, len, column);
+}
+
 /*
  * eckid.hpgn(pgn text) returns text: the HPgn of pgn with the salt in
  * eckid.salt.

@@ -24,4 +24,10 @@
  */
 extern text *eckid_hpgn_of_pgn(const char *pgn, size_t len, const char *column);
 
+/*
+ * Only the checks of eckid_hpgn_of_pgn(), for a PGN whose HPgn is not
+ * needed (so that a PGN is never accepted unchecked, hashed or not).
+ */
+extern void eckid_check_pgn(const char *pgn, size_t len, const char *column);
+
 #endif							/* ECKID_HPGN_H */
