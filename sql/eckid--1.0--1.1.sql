@@ -78,7 +78,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 
-	SELECT * INTO s FROM eckid.backfill_setup(tbl);
+	s := eckid.backfill_setup(tbl);
 
 	-- Work: a PGN not yet hashed, an ECK iD not yet derived, and with
 	-- wipe_pgn any PGN still stored.  A complete row is never selected.
