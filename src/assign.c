@@ -44,10 +44,8 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
-#include "miscadmin.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -833,14 +831,17 @@ eckid_backfill_row(PG_FUNCTION_ARGS)
 	FindAssignTrigger(rel, &objs, &cfg, &ctx);
 
 	/*
-	 * A stored HPgn is used as it is; a PGN is hashed only for a column that
-	 * lacks a value, and otherwise (a complete row with wipe_pgn) checked.
+	 * A PGN is always checked, but hashed only for a column that lacks a
+	 * value; a stored HPgn is used as it is.
 	 */
+	if (!PG_ARGISNULL(1))
+	{
+		bool		hash = PG_ARGISNULL(2) && (cfg.hpgn_column != NULL || PG_ARGISNULL(3));
+
+		hpgn = PgnColumnValue(&cfg, PG_GETARG_DATUM(1), hash);
+	}
 	if (!PG_ARGISNULL(2))
 		hpgn = PG_GETARG_TEXT_PP(2);
-	else if (!PG_ARGISNULL(1))
-		hpgn = PgnColumnValue(&cfg, PG_GETARG_DATUM(1),
-							  cfg.hpgn_column != NULL || PG_ARGISNULL(3));
 
 	if (hpgn)
 	{

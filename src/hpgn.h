@@ -11,8 +11,6 @@
 #ifndef ECKID_HPGN_H
 #define ECKID_HPGN_H
 
-#include "postgres.h"
-
 /*
  * The HPgn of pgn (len bytes, not necessarily NUL-terminated) with the salt
  * in eckid.salt, as palloc'd text of 64 lowercase hex digits.  Raises the
