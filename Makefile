@@ -57,7 +57,7 @@ dist:
 # C-level tests of the fmgr-free parts (RFC 7914 vectors, Kennisnet vector,
 # text parser).  They link the same source files the extension uses.
 TEST_CC ?= $(CC)
-test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/ecktext.c
+test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/pgn.h src/ecktext.c
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_kdf.c src/kdf.c src/pgn.c src/ecktext.c $(SODIUM_LIBS)
 
 test/c/test_ecktext: test/c/test_ecktext.c src/ecktext.c src/ecktext.h

@@ -29,6 +29,7 @@
 #include "utils/builtins.h"
 
 #include "config.h"
+#include "hpgn.h"
 #include "kdf.h"
 
 PG_FUNCTION_INFO_V1(eckid_hpgn);
@@ -39,39 +40,44 @@ PG_FUNCTION_INFO_V1(eckid_hpgn_with_salt);
  * hashes the PGN exactly as given, lowercased with the platform's locale; it
  * rejects only values whose trimmed length is below 2.  Whatever it would
  * hash differently than a careful reading of the PGN suggests, eckid refuses.
+ *
+ * The messages name the PGN "PGN", or "PGN in column "x"" when it comes from
+ * a table's column (the eckid.assign() trigger); never its value.
  */
 static void
-CheckPgn(const char *pgn, size_t len)
+CheckPgn(const char *pgn, size_t len, const char *column)
 {
+	const char *subject = column ? psprintf("PGN in column \"%s\"", column) : "PGN";
+
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("PGN must not be empty")));
+				 errmsg("%s must not be empty", subject)));
 
 	/* Java's String.trim() strips every character <= U+0020 */
 	if ((unsigned char) pgn[0] <= 0x20 || (unsigned char) pgn[len - 1] <= 0x20)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("PGN must not begin or end with whitespace"),
+				 errmsg("%s must not begin or end with whitespace", subject),
 				 errdetail("The reference implementation hashes the PGN as given, so a padded value would give another HPgn.")));
 
 	if (len < 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("PGN is too short"),
+				 errmsg("%s is too short", subject),
 				 errdetail("The reference implementation rejects a PGN of fewer than 2 characters.")));
 
 	if (len > PGN_MAX_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("PGN is too long"),
+				 errmsg("%s is too long", subject),
 				 errdetail("A PGN may be at most %d bytes.", PGN_MAX_BYTES)));
 
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char) pgn[i] >= 0x80)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("PGN contains non-ASCII characters"),
+					 errmsg("%s contains non-ASCII characters", subject),
 					 errdetail("eckid lowercases only ASCII letters, because the reference implementation's lowercasing of other letters depends on the platform's locale.")));
 }
 
@@ -145,15 +151,16 @@ ComputeHpgn(const char *pgn, size_t pgn_len, uint8_t *salt, size_t salt_len)
 
 /*
  * The HPgn of a PGN, with the salt given as base64 text or, when salt_arg is
- * NULL, the salt in eckid.salt.
+ * NULL, the salt in eckid.salt.  column, if not NULL, names the table column
+ * the PGN came from in the errors about it.
  */
 static text *
-HpgnOf(const char *pgn, size_t pgn_len, const text *salt_arg)
+HpgnOf(const char *pgn, size_t pgn_len, const text *salt_arg, const char *column)
 {
 	uint8_t    *salt;
 	size_t		salt_len;
 
-	CheckPgn(pgn, pgn_len);
+	CheckPgn(pgn, pgn_len, column);
 
 	/* scrypt cannot be interrupted; this is the last chance before it */
 	CHECK_FOR_INTERRUPTS();
@@ -164,6 +171,20 @@ HpgnOf(const char *pgn, size_t pgn_len, const text *salt_arg)
 		salt = eckid_decode_salt(VARDATA_ANY(salt_arg), VARSIZE_ANY_EXHDR(salt_arg),
 								 &salt_len, "salt");
 	return ComputeHpgn(pgn, pgn_len, salt, salt_len);
+}
+
+/* See hpgn.h. */
+text *
+eckid_hpgn_of_pgn(const char *pgn, size_t len, const char *column)
+{
+	return HpgnOf(pgn, len, NULL, column);
+}
+
+/* See hpgn.h. */
+void
+eckid_check_pgn(const char *pgn, size_t len, const char *column)
+{
+	CheckPgn(pgn, len, column);
 }
 
 /*
@@ -180,7 +201,7 @@ eckid_hpgn(PG_FUNCTION_ARGS)
 
 	PG_TRY();
 	{
-		result = HpgnOf(VARDATA_ANY(pgn_t), VARSIZE_ANY_EXHDR(pgn_t), NULL);
+		result = HpgnOf(VARDATA_ANY(pgn_t), VARSIZE_ANY_EXHDR(pgn_t), NULL, NULL);
 	}
 	PG_FINALLY();
 	{
@@ -204,7 +225,7 @@ eckid_hpgn_with_salt(PG_FUNCTION_ARGS)
 
 	PG_TRY();
 	{
-		result = HpgnOf(VARDATA_ANY(pgn_t), VARSIZE_ANY_EXHDR(pgn_t), salt_t);
+		result = HpgnOf(VARDATA_ANY(pgn_t), VARSIZE_ANY_EXHDR(pgn_t), salt_t, NULL);
 	}
 	PG_FINALLY();
 	{

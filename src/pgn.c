@@ -12,6 +12,8 @@
  */
 #include "pgn.h"
 
+#include <string.h>
+
 #include "kdf.h"
 
 /*
@@ -71,4 +73,30 @@ pgn_hpgn_is_valid(const char *s, size_t len)
 			return false;
 	}
 	return true;
+}
+
+PgnNumberForm
+pgn_number_form(const char *s, size_t len, char digits[PGN_DIGITS])
+{
+	if (len == 0)
+		return PGN_NOT_A_NUMBER;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return PGN_NOT_A_NUMBER;
+
+	/* only 8 and 9 digits can be a person number; never pad anything else */
+	if (len == PGN_DIGITS)
+		memcpy(digits, s, PGN_DIGITS);
+	else if (len == PGN_DIGITS - 1)
+	{
+		digits[0] = '0';
+		memcpy(digits + 1, s, PGN_DIGITS - 1);
+	}
+	else
+		return PGN_INVALID_NUMBER;
+
+	if (pgn_bsn_is_valid(digits, PGN_DIGITS) ||
+		pgn_onderwijsnummer_is_valid(digits, PGN_DIGITS))
+		return PGN_NUMBER;
+	return PGN_INVALID_NUMBER;
 }

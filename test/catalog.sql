@@ -14,6 +14,10 @@ SELECT results_eq(
 	   WHERE p.pronamespace = 'eckid'::regnamespace
 	   ORDER BY 1$$,
 	$$VALUES
+		('eckid.assign()', 'v', 'u', false, false, false),
+		('eckid.backfill(regclass,integer)', 'v', 'u', false, false, false),
+		('eckid.backfill_row(regclass,text,text,eckid.eckid)', 's', 's', false, false, false),
+		('eckid.backfill_setup(regclass)', 'v', 'u', true, false, false),
 		('eckid.bsn_is_valid(text)', 'i', 's', true, false, true),
 		('eckid.create_masked_view(regclass,text,text[],text)', 'v', 'u', false, false, false),
 		('eckid.derive(eckid.eckid,text,text)', 's', 's', true, false, false),

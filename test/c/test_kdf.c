@@ -11,6 +11,9 @@
  * - local derivation and per-recipient pseudonyms: values computed by
  *	 test/local_derivation.py, the independent Python implementation of
  *	 docs/derivation.md.
+ * - local derivation: values computed by test/local_derivation.py, the
+ *	 independent Python implementation of docs/derivation.md;
+ * - pgn_number_form(), which decides how eckid.assign() treats a PGN.
  *
  * Run with: make test/c/test_kdf && test/c/test_kdf
  *
@@ -24,6 +27,7 @@
 #include <sodium.h>
 
 #include "kdf.h"
+#include "pgn.h"
 
 static int	failures = 0;
 static int	checks = 0;
@@ -354,6 +358,33 @@ TestPseudonymize(void)
 	errno = 0;
 	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
 	Check(rc == -1 && errno == EINVAL, "pseudonym of a value with an uppercase segment gives EINVAL");
+/* pgn_number_form(): the classification eckid.assign() hashes by. */
+static void
+CheckNumberForm(const char *pgn, PgnNumberForm want, const char *want_digits, const char *what)
+{
+	char		digits[PGN_DIGITS];
+	PgnNumberForm got = pgn_number_form(pgn, strlen(pgn), digits);
+
+	Check(got == want && (want != PGN_NUMBER || memcmp(digits, want_digits, PGN_DIGITS) == 0), what);
+}
+
+static void
+TestNumberForm(void)
+{
+	CheckNumberForm("063138219", PGN_NUMBER, "063138219", "a 9-digit BSN is a number, as given");
+	CheckNumberForm("63138219", PGN_NUMBER, "063138219", "an 8-digit BSN is padded with a leading zero");
+	CheckNumberForm("101222331", PGN_NUMBER, "101222331", "an onderwijsnummer is a number");
+	CheckNumberForm("123456789", PGN_INVALID_NUMBER, NULL, "9 digits failing the elfproef are invalid");
+	CheckNumberForm("000000000", PGN_INVALID_NUMBER, NULL, "000000000 is invalid");
+	CheckNumberForm("00000000", PGN_INVALID_NUMBER, NULL, "00000000 is invalid (padded: 000000000)");
+	CheckNumberForm("211222337", PGN_INVALID_NUMBER, NULL, "an onderwijsnummer without prefix 10 is invalid");
+	CheckNumberForm("3138219", PGN_INVALID_NUMBER, NULL, "7 digits are never padded");
+	CheckNumberForm("0063138219", PGN_INVALID_NUMBER, NULL, "10 digits are invalid");
+	CheckNumberForm("1", PGN_INVALID_NUMBER, NULL, "1 digit is invalid");
+	CheckNumberForm("", PGN_NOT_A_NUMBER, NULL, "an empty PGN is left to the hashing rules");
+	CheckNumberForm(" 63138219", PGN_NOT_A_NUMBER, NULL, "a space makes it no number (the hashing rules refuse it)");
+	CheckNumberForm("20DP teacher@school.nl", PGN_NOT_A_NUMBER, NULL, "an employee identifier is no number");
+	CheckNumberForm("06313821a", PGN_NOT_A_NUMBER, NULL, "a letter makes it no number");
 }
 
 int
@@ -370,6 +401,7 @@ main(void)
 	TestBadParameters();
 	TestLocalDerivation();
 	TestPseudonymize();
+	TestNumberForm();
 
 	printf("1..%d\n", checks);
 	if (failures > 0)

@@ -1,0 +1,108 @@
+-- eckid.backfill(): fills the rows written before the eckid.assign()
+-- trigger existed.  It commits after every batch, so it runs here in fresh
+-- autocommit sessions (dblink); its tables are committed, and dropped
+-- after the test.  The NOTICE per batch and resuming after a cancel are checked by
+-- test/shell/backfill_cancel.sh.  Two HPgns are computed.
+BEGIN;
+SELECT plan(24);
+
+\set vector '''9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa'''
+\set employee '''230e701391a7d646ef70bcadf783d303feae51bf0bc40a906d91913aaba32d3c'''
+
+CREATE FUNCTION pg_temp.local_eckid(hpgn text) RETURNS eckid.eckid LANGUAGE sql AS $$
+	SELECT eckid.derive(eckid.stampseudonym(hpgn), 'chain', 'sector')
+$$;
+
+-- Run a command in a fresh session as a role, with extra settings.
+CREATE FUNCTION pg_temp.remote_exec(role text, command text, options text DEFAULT '') RETURNS text
+LANGUAGE sql AS $$
+	SELECT dblink_exec(eckid_test.connstr(role) || format(' options=%L', '-c client_min_messages=error ' || options),
+					   command)
+$$;
+
+SELECT lives_ok($$SELECT pg_temp.remote_exec('postgres', $r$
+	DROP TABLE IF EXISTS eckid_test.bf, eckid_test.bf_wiped, eckid_test.bf_none;
+	CREATE TABLE eckid_test.bf (id integer PRIMARY KEY, pgn text, hpgn text, eck_id eckid.eckid);
+	INSERT INTO eckid_test.bf VALUES
+		(1, '101222331', NULL, NULL),				-- to hash
+		(2, NULL, '9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa', NULL),	-- an HPgn only
+		(3, '20DP Teacher@School.nl', NULL, NULL),	-- to hash
+		(4, '12345', NULL, NULL),					-- invalid: skipped
+		(5, NULL, NULL, NULL),						-- nothing to do
+		(6, '123456782', repeat('c', 64), ('https://ketenid.nl/201703/' || repeat('ab', 64))::eckid.eckid),	-- complete
+		(7, '063138219', repeat('d', 64), NULL);	-- HPgn stored: not hashed again
+	CREATE TRIGGER bf_eckid BEFORE INSERT OR UPDATE ON eckid_test.bf FOR EACH ROW
+		EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector');
+	CREATE TABLE eckid_test.bf_wiped (id integer, pgn text, eck_id eckid.eckid);
+	INSERT INTO eckid_test.bf_wiped VALUES
+		(1, '063138219', ('https://ketenid.nl/201703/' || repeat('ab', 64))::eckid.eckid),	-- complete, but a PGN
+		(2, NULL, NULL);
+	CREATE TRIGGER bf_wiped_eckid BEFORE INSERT OR UPDATE ON eckid_test.bf_wiped FOR EACH ROW
+		EXECUTE FUNCTION eckid.assign('pgn', '', 'eck_id', 'chain', 'sector', 'wipe_pgn');
+	CREATE TABLE eckid_test.bf_none (pgn text, eck_id eckid.eckid);
+$r$)$$, 'tables with rows from before their trigger, committed');
+
+CREATE TEMP TABLE before_backfill AS SELECT * FROM eckid_test.bf;
+
+SELECT lives_ok($$SELECT pg_temp.remote_exec('postgres', 'CALL eckid.backfill(''eckid_test.bf'', 2)')$$,
+	'CALL eckid.backfill() in an autocommit session');
+CREATE VIEW pg_temp.bf AS SELECT * FROM eckid_test.bf;
+SELECT ok(eckid.hpgn_is_valid(hpgn) AND eck_id = pg_temp.local_eckid(hpgn), 'fills HPgn and ECK iD from a PGN')
+  FROM bf WHERE id = 1;
+SELECT ok(hpgn = :employee AND eck_id = pg_temp.local_eckid(:employee), 'by the trigger''s rules (an employee identifier)')
+  FROM bf WHERE id = 3;
+SELECT ok(hpgn = :vector AND eck_id = pg_temp.local_eckid(:vector), 'derives the ECK iD of a row that has only an HPgn')
+  FROM bf WHERE id = 2;
+SELECT ok(hpgn = repeat('d', 64) AND eck_id = pg_temp.local_eckid(repeat('d', 64)),
+	'uses a stored HPgn as it is, without hashing the PGN again') FROM bf WHERE id = 7;
+SELECT ok(pgn = '12345' AND hpgn IS NULL AND eck_id IS NULL, 'skips a row with an invalid PGN and leaves it as it was')
+  FROM bf WHERE id = 4;
+SELECT ok(pgn IS NULL AND hpgn IS NULL AND eck_id IS NULL, 'leaves a row without PGN or HPgn alone') FROM bf WHERE id = 5;
+SELECT results_eq($$SELECT pgn, hpgn, eck_id FROM bf WHERE id = 6$$,
+	$$SELECT pgn, hpgn, eck_id FROM before_backfill WHERE id = 6$$,
+	'never recomputes a complete row (its values would differ if it did)');
+SELECT is((SELECT count(*) FROM eckid.hpgn_replacement r JOIN bf ON bf.hpgn IN (r.new_hpgn, r.old_hpgn)), 0::bigint,
+	'records no replacement');
+
+-- A second call finds no work: under a 500 ms statement_timeout it would be
+-- cancelled if it hashed anything.
+CREATE TEMP TABLE after_backfill AS SELECT * FROM eckid_test.bf;
+SELECT lives_ok($$SELECT pg_temp.remote_exec('postgres', 'CALL eckid.backfill(''eckid_test.bf'', 2)', '-c statement_timeout=500')$$,
+	'a second call finishes within 500 ms: nothing is hashed again');
+SELECT set_eq($$SELECT * FROM eckid_test.bf$$, $$SELECT * FROM after_backfill$$, 'and changes nothing');
+
+-- wipe_pgn
+SELECT lives_ok($$SELECT pg_temp.remote_exec('postgres', 'CALL eckid.backfill(''eckid_test.bf_wiped'')', '-c statement_timeout=500')$$,
+	'backfill of a table with wipe_pgn');
+SELECT results_eq($$SELECT id, pgn, eck_id::text FROM eckid_test.bf_wiped ORDER BY id$$,
+	$$VALUES (1, NULL::text, 'https://ketenid.nl/201703/' || repeat('ab', 64)), (2, NULL, NULL)$$,
+	'removes the PGN of a complete row, computing nothing, and keeps its ECK iD');
+
+-- Refusals
+SELECT throws_ok($$CALL eckid.backfill('eckid_test.bf')$$, '25001', 'eckid.backfill() cannot run inside a transaction block',
+	'a call inside a transaction block is refused before any work');
+SELECT is(eckid_test.error_hint($$CALL eckid.backfill('eckid_test.bf')$$),
+	'Call it on its own, in autocommit mode: it commits after every batch.', 'with a hint');
+SELECT throws_ok($$SELECT pg_temp.remote_exec('postgres', 'CALL eckid.backfill(''eckid_test.bf_none'')')$$,
+	'55000', 'table "bf_none" has no eckid.assign() trigger', 'a table without the trigger is refused');
+SELECT lives_ok($$SELECT pg_temp.remote_exec('postgres', $r$
+	CREATE TRIGGER bf_second BEFORE INSERT ON eckid_test.bf FOR EACH ROW
+		EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector2')$r$)$$,
+	'a second eckid.assign() trigger on a table');
+SELECT throws_ok($$SELECT pg_temp.remote_exec('postgres', 'CALL eckid.backfill(''eckid_test.bf'')')$$,
+	'55000', 'table "bf" has 2 eckid.assign() triggers', 'makes backfill refuse (which one would be meant?)');
+SELECT throws_ok($$SELECT pg_temp.remote_exec('postgres', 'CALL eckid.backfill(''eckid_test.bf_wiped'', 0)')$$,
+	'22023', 'batch_size must be at least 1', 'a batch size below 1 is refused');
+
+-- Privileges
+SELECT ok(NOT has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC cannot execute ' || f)
+  FROM unnest(ARRAY['eckid.backfill(regclass,integer)', 'eckid.backfill_setup(regclass)',
+					'eckid.backfill_row(regclass,text,text,eckid.eckid)']) f;
+SELECT throws_ok($$SELECT pg_temp.remote_exec('eckid_plain', 'CALL eckid.backfill(''pg_catalog.pg_class'')')$$,
+	'42501', 'permission denied for procedure backfill', 'a plain role cannot run a backfill');
+
+SELECT * FROM finish();
+ROLLBACK;
+
+-- Outside the test's transaction, which holds locks on them.
+DROP TABLE eckid_test.bf, eckid_test.bf_wiped, eckid_test.bf_none;
