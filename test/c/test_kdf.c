@@ -358,6 +358,8 @@ TestPseudonymize(void)
 	errno = 0;
 	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
 	Check(rc == -1 && errno == EINVAL, "pseudonym of a value with an uppercase segment gives EINVAL");
+}
+
 /* pgn_number_form(): the classification eckid.assign() hashes by. */
 static void
 CheckNumberForm(const char *pgn, PgnNumberForm want, const char *want_digits, const char *what)
