@@ -374,6 +374,7 @@ RunWave(Worker *w, size_t first, size_t count)
 	__m512i    *xin = xa;
 	__m512i    *xout = xb;
 	uint64_t	slice;
+	uint64_t	written = 0;	/* V entries stored so far */
 	int			rc = 0;
 
 	/* wrong only for absurd r; keep slices at least one iteration */
@@ -423,6 +424,8 @@ RunWave(Worker *w, size_t first, size_t count)
 				break;
 			}
 			RomixSliceG(G, second, r, N, &xin, &xout, v, nl, i, to);
+			if (!second)
+				written = to;
 		}
 
 	if (rc == 0)
@@ -448,7 +451,9 @@ RunWave(Worker *w, size_t first, size_t count)
 	}
 
 	/* V of the lanes used, and the working state */
-	sodium_memzero(w->arena, count * vbytes);
+	/* wipe only what was written: touching the rest would fault it in */
+	for (size_t l = 0; l < count; l++)
+		sodium_memzero(w->arena + l * vbytes, written * blk);
 	sodium_memzero(xa, 2 * GROUPS_PER_WAVE * 8 * (size_t) r * sizeof(__m512i));
 	return rc;
 }
@@ -558,8 +563,8 @@ MapArena(size_t bytes, void **map_base, size_t *map_len)
 
 	if (len < bytes)
 		return NULL;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	/* no MAP_POPULATE: faulting in 128 MiB could not be interrupted */
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	aligned = (uint8_t *) (((uintptr_t) p + HUGE_PAGE - 1) & ~(uintptr_t) (HUGE_PAGE - 1));
