@@ -77,7 +77,7 @@ fuzz: $(FUZZERS)
 # docs/performance.md).
 src/scrypt_simd.o: CFLAGS += -O3
 SHLIB_LINK += -lpthread
-EXTRA_CLEAN += test/c/test_scrypt_simd bench/scrypt_bench
+EXTRA_CLEAN += test/c/test_scrypt_simd
 
 test/c/test_scrypt_simd: test/c/test_scrypt_simd.c src/scrypt_simd.c src/scrypt_simd.h
 	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_scrypt_simd.c src/scrypt_simd.c $(SODIUM_LIBS) -lpthread
