@@ -8,7 +8,7 @@ rounds=${BENCH_ROUNDS:-5}
 db=eckid_bench
 createdb "$db"
 # single-process plans (no parallel workers), hash joins for row 5b
-export PGOPTIONS="-c max_parallel_workers_per_gather=0 -c max_parallel_maintenance_workers=0 -c enable_mergejoin=off"
+export PGOPTIONS="-c max_parallel_workers_per_gather=0 -c max_parallel_maintenance_workers=0 -c enable_mergejoin=off -c search_path=public,eckid"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 q -c "CREATE EXTENSION eckid"
 # ms of one statement, by EXPLAIN ANALYZE-free wall clock inside the server
