@@ -12,7 +12,7 @@ export PGOPTIONS="-c max_parallel_workers_per_gather=0 -c max_parallel_maintenan
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 q -c "CREATE EXTENSION eckid"
 # ms of one statement, by EXPLAIN ANALYZE-free wall clock inside the server
-ms() { q -c "DO \$\$DECLARE t timestamptz := clock_timestamp(); BEGIN EXECUTE \$q\$$1\$q\$; RAISE NOTICE 'ms=%', round(extract(epoch FROM clock_timestamp() - t) * 1000, 1); END\$\$" 2>&1 | sed -n 's/.*ms=//p'; }
+ms() { q -c "DO \$\$DECLARE t timestamptz := clock_timestamp(); BEGIN EXECUTE \$q\$ $1 \$q\$; RAISE NOTICE 'ms=%', round(extract(epoch FROM clock_timestamp() - t) * 1000, 1); END\$\$" 2>&1 | sed -n 's/.*ms=//p'; }
 median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 ratio() { python3 -c "import sys; print(round(float(sys.argv[1])/float(sys.argv[2]),2))" "$1" "$2"; }
 
