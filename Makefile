@@ -11,6 +11,7 @@ OBJS = \
 	src/pgn.o \
 	src/validate.o \
 	src/kdf.o \
+	src/scrypt_simd.o \
 	src/hpgn.o \
 	src/derive.o \
 	src/assign.o \
@@ -57,16 +58,17 @@ dist:
 # C-level tests of the fmgr-free parts (RFC 7914 vectors, Kennisnet vector,
 # text parser).  They link the same source files the extension uses.
 TEST_CC ?= $(CC)
-test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/pgn.h src/ecktext.c
-	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_kdf.c src/kdf.c src/pgn.c src/ecktext.c $(SODIUM_LIBS)
+test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/pgn.h src/ecktext.c src/scrypt_simd.c src/scrypt_simd.h
+	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_kdf.c src/kdf.c src/pgn.c src/ecktext.c src/scrypt_simd.c $(SODIUM_LIBS) -lpthread
 
 test/c/test_ecktext: test/c/test_ecktext.c src/ecktext.c src/ecktext.h
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ test/c/test_ecktext.c src/ecktext.c
 
 .PHONY: check-c
-check-c: test/c/test_kdf test/c/test_ecktext
+check-c: test/c/test_kdf test/c/test_ecktext test/c/test_scrypt_simd
 	test/c/test_ecktext
 	test/c/test_kdf
+	test/c/test_scrypt_simd
 
 # libFuzzer harnesses of the fmgr-free text and binary code (clang with
 # -fsanitize=fuzzer,address,undefined).  make fuzz FUZZ_SECONDS=N runs each.
@@ -87,3 +89,20 @@ fuzz: $(FUZZERS)
 .PHONY: memcheck
 memcheck:
 	scripts/memcheck
+
+# The AVX-512 scrypt (src/scrypt_simd.c): -O3 unrolls its group loops; its
+# C test checks it against libsodium; make bench runs bench/ (see
+# docs/performance.md).
+src/scrypt_simd.o: CFLAGS += -O3
+SHLIB_LINK += -lpthread
+EXTRA_CLEAN += test/c/test_scrypt_simd
+
+test/c/test_scrypt_simd: test/c/test_scrypt_simd.c src/scrypt_simd.c src/scrypt_simd.h
+	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_scrypt_simd.c src/scrypt_simd.c $(SODIUM_LIBS) -lpthread
+
+bench/scrypt_bench: bench/scrypt_bench.c src/scrypt_simd.c src/scrypt_simd.h
+	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ bench/scrypt_bench.c src/scrypt_simd.c $(SODIUM_LIBS) -lpthread
+
+.PHONY: bench
+bench: bench/scrypt_bench
+	PG_CONFIG="$(PG_CONFIG)" bench/run.sh

@@ -32,12 +32,14 @@
 
 #include <sodium.h>
 
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "storage/proc.h"
 #include "utils/guc.h"
 
 #include "config.h"
+#include "scrypt_simd.h"
 
 /* The key file holds 64 hex digits and at most one newline. */
 #define KEY_FILE_HEX_LEN	(2 * LOCAL_KEY_BYTES)
@@ -80,6 +82,34 @@ static const char *ShowSalt(void);
 static void AssignKeyFile(const char *newval, void *extra);
 static bool CheckSegment(char **newval, void **extra, GucSource source);
 
+
+static const struct config_enum_entry scrypt_implementation_options[] = {
+	{"auto", KDF_SCRYPT_AUTO, false},
+	{"libsodium", KDF_SCRYPT_LIBSODIUM, false},
+	{NULL, 0, false}
+};
+
+/*
+ * Asked by the AVX-512 scrypt between slices, on the backend's own thread:
+ * stop when a cancel or termination is pending and may be processed now.
+ * The caller then raises it with CHECK_FOR_INTERRUPTS() after cleaning up.
+ */
+static int
+ScryptShouldStop(void *arg)
+{
+	return InterruptPending && (QueryCancelPending || ProcDiePending) &&
+		INTERRUPTS_CAN_BE_PROCESSED();
+}
+
+/* The AVX-512 scrypt keeps its wiped 128 MiB for the transaction only. */
+static void
+ReleaseScryptMemory(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE)
+		scrypt_simd_release_memory();
+}
 
 void
 eckid_define_settings(void)
@@ -134,6 +164,21 @@ eckid_define_settings(void)
 							   CheckSegment,
 							   NULL,
 							   NULL);
+
+	DefineCustomEnumVariable("eckid.scrypt_implementation",
+							 "scrypt implementation for HPgns: auto (AVX-512 when the CPU has it) or libsodium.",
+							 "Both give the same HPgn; auto is several times faster and can be cancelled mid-hash.",
+							 &kdf_scrypt_implementation,
+							 KDF_SCRYPT_AUTO,
+							 scrypt_implementation_options,
+							 PGC_SUSET,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+	kdf_scrypt_stop = ScryptShouldStop;
+	scrypt_simd_keep_memory(1);
+	RegisterXactCallback(ReleaseScryptMemory, NULL);
 
 	MarkGUCPrefixReserved("eckid");
 }

@@ -133,6 +133,14 @@ ComputeHpgn(const char *pgn, size_t pgn_len, uint8_t *salt, size_t salt_len)
 	{
 		sodium_memzero(hex, sizeof(hex));
 		errno = save_errno;
+		if (save_errno == ECANCELED)
+		{
+			/* the AVX-512 path stopped for a pending cancel or termination */
+			CHECK_FOR_INTERRUPTS();
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("canceling statement due to user request")));
+		}
 		if (save_errno == ENOMEM)
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -162,7 +170,7 @@ HpgnOf(const char *pgn, size_t pgn_len, const text *salt_arg, const char *column
 
 	CheckPgn(pgn, pgn_len, column);
 
-	/* scrypt cannot be interrupted; this is the last chance before it */
+	/* libsodium's scrypt cannot be interrupted: check before it */
 	CHECK_FOR_INTERRUPTS();
 
 	if (salt_arg == NULL)

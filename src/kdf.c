@@ -30,6 +30,10 @@
 #include <sodium.h>
 
 #include "pgn.h"
+#include "scrypt_simd.h"
+
+int			kdf_scrypt_implementation = KDF_SCRYPT_AUTO;
+int			(*kdf_scrypt_stop) (void *arg) = NULL;
 
 /* Domain-separation prefixes; the terminating NUL is part of the message. */
 #define STAMP_DOMAIN	"eckid/v1/stampseudonym"
@@ -75,6 +79,10 @@ kdf_scrypt(const uint8_t *password, size_t password_len,
 		errno = EINVAL;
 		return -1;
 	}
+
+	if (kdf_scrypt_implementation == KDF_SCRYPT_AUTO && scrypt_simd_available())
+		return scrypt_simd(password, password_len, salt, salt_len, N, r, p,
+						   out, out_len, kdf_scrypt_stop, NULL);
 
 	/*
 	 * libsodium allocates the 128 * r * (N + p) bytes itself and fails with

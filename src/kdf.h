@@ -45,6 +45,17 @@
 #define RECIPIENT_MAX_BYTES	65535
 
 /*
+ * Which scrypt kdf_scrypt() runs (eckid.scrypt_implementation): the
+ * AVX-512 path of scrypt_simd.c when the CPU has it, else libsodium; or
+ * libsodium always.  kdf_scrypt_stop, if set, is asked between slices of
+ * the AVX-512 path whether to give up (then -1 with errno ECANCELED).
+ */
+#define KDF_SCRYPT_AUTO			0
+#define KDF_SCRYPT_LIBSODIUM	1
+extern int	kdf_scrypt_implementation;
+extern int	(*kdf_scrypt_stop) (void *arg);
+
+/*
  * scrypt with libsodium's crypto_pwhash_scryptsalsa208sha256_ll, after
  * checking every length and parameter so that libsodium never reaches its
  * misuse handler.  Returns 0 on success; -1 with errno set otherwise

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# make bench: every row measured side by side in the same run; writes the
+# table and the machine's description to docs/performance.md.
+# Environment: BENCH_ROWS (default 1000000), BENCH_BULK (default 64),
+# BENCH_ROUNDS (default 5), ECKID_PG_PREFIX as for scripts/cluster.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_ROWS=${BENCH_ROWS:-1000000} BENCH_BULK=${BENCH_BULK:-64} BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+out=$(mktemp)
+cores=$(nproc)
+{
+	echo "| row | measured | eckid / fast | baseline | ratio |"
+	echo "|---|---|---|---|---|"
+	read -r _ _ s v r < <("$root/bench/scrypt_bench" single "$BENCH_ROUNDS")
+	echo "| 1a | one HPgn, C, fresh memory (median of $BENCH_ROUNDS) | $v s | libsodium $s s | **$r x** |"
+	read -r _ _ s v r < <("$root/bench/scrypt_bench" single "$BENCH_ROUNDS" warm)
+	echo "| 1b | one HPgn, C, memory kept (as within one transaction) | $v s | libsodium $s s | **$r x** |"
+	read -r _ n c s v r < <("$root/bench/scrypt_bench" bulk "$BENCH_BULK" "$cores" 1)
+	one=$("$root/bench/scrypt_bench" sodium-one)
+	echo "| 2 | $n HPgns, $c threads vs libsodium in $c processes | $v s | $s s | **$r x** faster; $(python3 -c "print(round($one*$n/$v,1))") x one libsodium process |"
+} > "$out"
+"$root/scripts/cluster" bash "$root/bench/sql_bench.sh" >> "$out"
+cat "$out"
+python3 - "$out" "$root/docs/performance.md" <<'PY'
+import sys, re, subprocess, datetime, platform
+table = open(sys.argv[1]).read()
+doc = open(sys.argv[2]).read()
+cpu = next(l.split(':',1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+mem = int(next(l.split()[1] for l in open('/proc/meminfo') if l.startswith('MemTotal'))) // 1024 // 1024
+sod = subprocess.run(['pkg-config','--modversion','libsodium'],capture_output=True,text=True).stdout.strip()
+pg = subprocess.run(['psql','--version'],capture_output=True,text=True).stdout.strip()
+import os
+machine = (f"Machine: {cpu}, {os.cpu_count()} cores, {mem} GiB; {pg}; libsodium {sod}; "
+           f"{platform.platform()}; {datetime.date.today().isoformat()}. "
+           f"BENCH_ROWS={os.environ['BENCH_ROWS']}, BENCH_BULK={os.environ['BENCH_BULK']}, BENCH_ROUNDS={os.environ['BENCH_ROUNDS']}.\n\n")
+new = "<!-- bench:begin -->\n" + machine + table + "<!-- bench:end -->"
+doc = re.sub(r"<!-- bench:begin -->.*<!-- bench:end -->", lambda m: new, doc, flags=re.S)
+open(sys.argv[2], 'w').write(doc)
+PY
+rm -f "$out"

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Rows 1c and 3-6 of make bench, inside the cluster scripts/cluster started.
+# Prints markdown table rows.  Each comparison runs in the same session,
+# alternating, BENCH_ROUNDS times; medians.
+set -euo pipefail
+rows=${BENCH_ROWS:-1000000}
+rounds=${BENCH_ROUNDS:-5}
+db=eckid_bench
+createdb "$db"
+# single-process plans (no parallel workers), hash joins for row 5b
+export PGOPTIONS="-c max_parallel_workers_per_gather=0 -c max_parallel_maintenance_workers=0 -c enable_mergejoin=off -c search_path=public,eckid"
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+q -c "CREATE EXTENSION eckid"
+# ms of one statement, by EXPLAIN ANALYZE-free wall clock inside the server
+ms() { q -c "DO \$\$DECLARE t timestamptz := clock_timestamp(); BEGIN EXECUTE \$q\$ $1 \$q\$; RAISE NOTICE 'ms=%', round(extract(epoch FROM clock_timestamp() - t) * 1000, 1); END\$\$" 2>&1 | sed -n 's/.*ms=//p'; }
+median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+ratio() { python3 -c "import sys; print(round(float(sys.argv[1])/float(sys.argv[2]),2))" "$1" "$2"; }
+
+# 1c: one HPgn through SQL, auto vs libsodium, and OpenSSL via Python
+a=(); b=(); c=()
+for _ in $(seq "$rounds"); do
+	a+=("$(ms "SELECT eckid.hpgn('063138219')")")
+	b+=("$(q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "DO \$\$DECLARE t timestamptz := clock_timestamp(); BEGIN PERFORM eckid.hpgn('063138219'); RAISE NOTICE 'ms=%', round(extract(epoch FROM clock_timestamp() - t) * 1000, 1); END\$\$" 2>&1 | sed -n 's/.*ms=//p')")
+	c+=("$(python3 -c "import hashlib,base64,time; s=base64.b64decode('rktYml0MIp9TC9u6Ny6uqw=='); t=time.monotonic(); hashlib.scrypt(b'063138219', salt=s, n=131072, r=8, p=4, maxmem=2**28, dklen=32); print(round((time.monotonic()-t)*1000,1))")")
+done
+ma=$(median "${a[@]}"); mb=$(median "${b[@]}"); mc=$(median "${c[@]}")
+echo "| 1c | one HPgn through SQL (new transaction each): auto vs libsodium vs OpenSSL (python hashlib) | $ma ms | libsodium $mb ms, OpenSSL $mc ms | **$(ratio "$ma" "$mb") x** libsodium, $(ratio "$ma" "$mc") x OpenSSL |"
+
+# data: rows ECK iDs, as eckid, text and bytea (the 64-byte digest alone)
+q -c "CREATE UNLOGGED TABLE src AS SELECT 'https://ketenid.nl/201703/' || encode(sha512(i::text::bytea), 'hex') AS t FROM generate_series(1, $rows) i"
+q -c "CREATE TABLE e (v eckid.eckid); CREATE TABLE t (v text); CREATE TABLE b (v bytea); CREATE TABLE u (v uuid)"
+q -c "INSERT INTO e SELECT t::eckid.eckid FROM src; INSERT INTO t SELECT t FROM src; INSERT INTO b SELECT decode(right(t, 128), 'hex') FROM src; INSERT INTO u SELECT md5(t)::uuid FROM src" -c "VACUUM ANALYZE e, t, b, u"
+
+# 6: CREATE INDEX (before row 3 needs them)
+ie=(); it=(); iu=()
+for k in $(seq "$rounds"); do
+	ie+=("$(ms "CREATE INDEX e_i$k ON e (v)")"); it+=("$(ms "CREATE INDEX t_i$k ON t (v)")"); iu+=("$(ms "CREATE INDEX u_i$k ON u (v)")")
+	if [ "$k" -lt "$rounds" ]; then q -c "DROP INDEX e_i$k, t_i$k, u_i$k"; fi
+done
+q -c "CREATE INDEX b_i ON b (v)" -c "VACUUM ANALYZE e, t, b, u"
+me=$(median "${ie[@]}"); mt=$(median "${it[@]}"); mu=$(median "${iu[@]}")
+
+# 3: storage
+read -r se st sb < <(q -F ' ' -c "SELECT (pg_table_size('e') + pg_indexes_size('e'))::float8 / $rows, (pg_table_size('t') + pg_indexes_size('t'))::float8 / $rows, (pg_table_size('b') + pg_indexes_size('b'))::float8 / $rows")
+printf '| 3 | heap + btree bytes per row, %s rows | eckid %.1f | text %.1f, bytea (digest only) %.1f | **%s x** text |\n' "$rows" "$se" "$st" "$sb" "$(ratio "$se" "$st")"
+
+# 4: COPY out and in
+f=$(mktemp -d); chmod 777 "$f"
+oe=(); ot=(); ne=(); nt=()
+for _ in $(seq "$rounds"); do
+	oe+=("$(ms "COPY e TO '$f/e.copy'")"); ot+=("$(ms "COPY t TO '$f/t.copy'")")
+	ne+=("$(q -c "CREATE TABLE IF NOT EXISTS ce (v eckid.eckid); TRUNCATE ce" -c "DO \$\$DECLARE t timestamptz := clock_timestamp(); BEGIN COPY ce FROM '$f/e.copy'; RAISE NOTICE 'ms=%', round(extract(epoch FROM clock_timestamp() - t) * 1000, 1); END\$\$" 2>&1 | sed -n 's/.*ms=//p')")
+	nt+=("$(q -c "CREATE TABLE IF NOT EXISTS ct (v text); TRUNCATE ct" -c "DO \$\$DECLARE t timestamptz := clock_timestamp(); BEGIN COPY ct FROM '$f/t.copy'; RAISE NOTICE 'ms=%', round(extract(epoch FROM clock_timestamp() - t) * 1000, 1); END\$\$" 2>&1 | sed -n 's/.*ms=//p')")
+done
+rm -rf "$f"
+a=$(median "${oe[@]}"); b=$(median "${ot[@]}"); echo "| 4a | COPY TO file, $rows rows | eckid $a ms | text $b ms | **$(ratio "$a" "$b") x** |"
+a=$(median "${ne[@]}"); b=$(median "${nt[@]}"); echo "| 4b | COPY FROM file, $rows rows (parse + validate) | eckid $a ms | text $b ms | **$(ratio "$a" "$b") x** |"
+
+# 5: point lookups (10,000 by index) and a hash join of two copies
+q -c "CREATE TABLE e2 AS SELECT * FROM e; CREATE TABLE t2 AS SELECT * FROM t; ANALYZE e2, t2"
+le=(); lt=(); je=(); jt=()
+for _ in $(seq "$rounds"); do
+	le+=("$(ms "DO \$x\$DECLARE r record; BEGIN FOR r IN SELECT v FROM e2 LIMIT 10000 LOOP PERFORM 1 FROM e WHERE v = r.v; END LOOP; END\$x\$")")
+	lt+=("$(ms "DO \$x\$DECLARE r record; BEGIN FOR r IN SELECT v FROM t2 LIMIT 10000 LOOP PERFORM 1 FROM t WHERE v = r.v; END LOOP; END\$x\$")")
+	je+=("$(ms "SELECT count(*) FROM e JOIN e2 USING (v)")")
+	jt+=("$(ms "SELECT count(*) FROM t JOIN t2 USING (v)")")
+done
+a=$(median "${le[@]}"); b=$(median "${lt[@]}"); echo "| 5a | 10,000 point lookups by btree | eckid $a ms | text $b ms | **$(ratio "$a" "$b") x** |"
+a=$(median "${je[@]}"); b=$(median "${jt[@]}"); echo "| 5b | hash join of two $rows-row tables | eckid $a ms | text $b ms | **$(ratio "$a" "$b") x** |"
+echo "| 6 | CREATE INDEX on $rows values | eckid $me ms | text $mt ms, uuid $mu ms | **$(ratio "$me" "$mt") x** text, $(ratio "$me" "$mu") x uuid |"
+echo "| 7 | masked views | TODO: not in this tree (wt-mask) | | |"
+echo "| 8 | eckid.assign trigger | TODO: not in this tree (wt-assign) | | |"
+dropdb "$db"

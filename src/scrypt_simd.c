@@ -1,0 +1,834 @@
+/*-------------------------------------------------------------------------
+ *
+ * scrypt_simd.c
+ *	  scrypt (RFC 7914) with AVX-512F, several lanes and hashes at once.
+ *
+ * scrypt(P, S, N, r, p) = PBKDF2(P, ROMix(B_1) || ... || ROMix(B_p), 1)
+ * with B = PBKDF2(P, S, 1); the p ROMix "lanes" are independent, and so are
+ * the lanes of different hashes.  libsodium runs them one after another,
+ * one salsa20/8 block at a time.  Here:
+ *
+ * - a "group" is four lanes; a zmm register holds one row of the salsa20/8
+ *	 state of each of them, one lane per 128-bit quarter, in the diagonal
+ *	 word order of the SSE implementations (word i of the block at position
+ *	 i * 5 mod 16), so a double round is the SSE code with 512-bit registers
+ *	 and native rotates (vprold);
+ * - a "wave" is up to four groups (16 lanes) run interleaved, so that the
+ *	 long dependency chain of one salsa20/8 is overlapped with three others;
+ * - each lane keeps its own V (N * 128 * r bytes) in the diagonal order, so
+ *	 the random reads of ROMix's second loop touch whole cache lines.
+ *
+ * Lanes are flattened over all hashes (hash h, lane i is lane h * p + i) and
+ * cut into waves; threads take waves from a shared counter.  A wave short of
+ * four lanes in its last group repeats that group's first lane: the copies
+ * compute identical values, read its V and never store.
+ *
+ * The work is done in slices of about 64 Ki salsa20/8 blocks per group; the
+ * calling thread asks its stop callback between slices, and helper threads
+ * look at a shared flag, so a stop takes effect within milliseconds.
+ *
+ * V holds values that are cheap functions of the password (V[0] is one
+ * PBKDF2 of it): whoever reads it could test guesses at the PGN without
+ * paying scrypt's cost.  It is therefore wiped before it is unmapped (about
+ * 5% of the time of a hash), as are B and every PBKDF2 input and output.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "scrypt_simd.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+
+#include <sodium.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SCRYPT_SIMD_X86 1
+#include <immintrin.h>
+#endif
+
+#define LANES_PER_GROUP		4
+#ifndef GROUPS_PER_WAVE
+#define GROUPS_PER_WAVE		1
+#endif
+#define LANES_PER_WAVE		(LANES_PER_GROUP * GROUPS_PER_WAVE)
+#define SLICE_BLOCKS		65536	/* salsa20/8 blocks per group per slice */
+#define SCRYPT_SIMD_N_MAX	(UINT64_C(1) << 32)
+#define MAX_THREADS			64
+
+/* One scrypt lane: its B (standard byte order) and its V. */
+typedef struct Lane
+{
+	uint8_t    *b;				/* 128 * r bytes */
+	uint8_t    *v;				/* N * 128 * r bytes, diagonal order */
+} Lane;
+
+typedef struct Job
+{
+	uint64_t	N;
+	uint32_t	r;
+	size_t		nlanes;			/* n * p */
+	size_t		wave_lanes;		/* lanes of V in each worker's arena */
+	uint8_t    *bflat;			/* all lanes' B, 128 * r bytes each */
+	size_t		nwaves;
+	atomic_size_t next_wave;
+	atomic_int	stop;			/* set by the calling thread */
+	scrypt_simd_stop_fn stopfn;
+	void	   *stop_arg;
+} Job;
+
+typedef struct Worker
+{
+	Job		   *job;
+	uint8_t    *arena;			/* V of LANES_PER_WAVE lanes, then X buffers */
+	void	   *map_base;		/* what to munmap */
+	size_t		map_len;
+	int			is_caller;
+	int			result;			/* 0, or an errno value */
+	pthread_t	thread;
+	atomic_int	done;
+} Worker;
+
+uint64_t
+scrypt_simd_lane_bytes(uint64_t N, uint32_t r)
+{
+	/* V, plus two 128 * r buffers of working state (per lane share) */
+	return N * 128 * (uint64_t) r + 2 * 128 * (uint64_t) r;
+}
+
+#ifdef SCRYPT_SIMD_X86
+
+#define TGT __attribute__((target("avx512f")))
+#define INLINE_TGT static inline __attribute__((always_inline, target("avx512f")))
+
+int
+scrypt_simd_available(void)
+{
+	static int	cached = -1;
+
+	if (cached < 0)
+	{
+		__builtin_cpu_init();
+		cached = __builtin_cpu_supports("avx512f") ? 1 : 0;
+	}
+	return cached;
+}
+
+/*
+ * G groups' salsa20/8 (four double rounds plus the feed-forward), state in
+ * X[g][0..3], the rows of the diagonal order.
+ */
+#define ARX(out, a, b, s) \
+	do { for (int g = 0; g < G; g++) \
+		out[g] = _mm512_xor_si512(out[g], _mm512_rol_epi32(_mm512_add_epi32(a[g], b[g]), s)); } while (0)
+#define SHUF(x, imm) \
+	do { for (int g = 0; g < G; g++) x[g] = _mm512_shuffle_epi32(x[g], (_MM_PERM_ENUM) (imm)); } while (0)
+
+INLINE_TGT void
+Salsa8(const int G, __m512i *X0, __m512i *X1, __m512i *X2, __m512i *X3)
+{
+	__m512i		S0[GROUPS_PER_WAVE], S1[GROUPS_PER_WAVE], S2[GROUPS_PER_WAVE], S3[GROUPS_PER_WAVE];
+
+	for (int g = 0; g < G; g++)
+	{
+		S0[g] = X0[g];
+		S1[g] = X1[g];
+		S2[g] = X2[g];
+		S3[g] = X3[g];
+	}
+	for (int i = 0; i < 4; i++)
+	{
+		/* columns */
+		ARX(X1, X0, X3, 7);
+		ARX(X2, X1, X0, 9);
+		ARX(X3, X2, X1, 13);
+		ARX(X0, X3, X2, 18);
+		SHUF(X1, 0x93);
+		SHUF(X2, 0x4E);
+		SHUF(X3, 0x39);
+		/* rows */
+		ARX(X3, X0, X1, 7);
+		ARX(X2, X3, X0, 9);
+		ARX(X1, X2, X3, 13);
+		ARX(X0, X1, X2, 18);
+		SHUF(X1, 0x39);
+		SHUF(X2, 0x4E);
+		SHUF(X3, 0x93);
+	}
+	for (int g = 0; g < G; g++)
+	{
+		X0[g] = _mm512_add_epi32(X0[g], S0[g]);
+		X1[g] = _mm512_add_epi32(X1[g], S1[g]);
+		X2[g] = _mm512_add_epi32(X2[g], S2[g]);
+		X3[g] = _mm512_add_epi32(X3[g], S3[g]);
+	}
+}
+
+/* Row k of the lanes' 128-bit pieces at p[0..3] + off, as one zmm. */
+INLINE_TGT __m512i
+Gather4(uint8_t *const *p, size_t off)
+{
+	__m512i		t = _mm512_castsi128_si512(_mm_load_si128((const __m128i *) (p[0] + off)));
+
+	t = _mm512_inserti32x4(t, _mm_load_si128((const __m128i *) (p[1] + off)), 1);
+	t = _mm512_inserti32x4(t, _mm_load_si128((const __m128i *) (p[2] + off)), 2);
+	t = _mm512_inserti32x4(t, _mm_load_si128((const __m128i *) (p[3] + off)), 3);
+	return t;
+}
+
+/*
+ * Iterations [from, to) of one of ROMix's two loops for G groups.
+ * xin/xout: per group 2r blocks of 4 zmm rows (interleaved lanes);
+ * v[g][l]: lane l's V (lanes past nl[g] alias lane 0 and are not stored).
+ * second: 0 for "V[i] = X; X = BlockMix(X)", 1 for
+ * "X = BlockMix(X ^ V[Integerify(X) mod N])".
+ */
+INLINE_TGT void
+RomixSlice(const int G, int second, uint32_t r, uint64_t N,
+		   __m512i **xin_p, __m512i **xout_p,
+		   uint8_t *v[][LANES_PER_GROUP], const int *nl,
+		   uint64_t from, uint64_t to)
+{
+	const size_t blk = 128 * (size_t) r;	/* bytes of one lane's block */
+	const size_t rows = 8 * (size_t) r; /* zmm rows of one group */
+	__m512i    *xin = *xin_p;
+	__m512i    *xout = *xout_p;
+
+	for (uint64_t i = from; i < to; i++)
+	{
+		__m512i		X0[GROUPS_PER_WAVE], X1[GROUPS_PER_WAVE], X2[GROUPS_PER_WAVE], X3[GROUPS_PER_WAVE];
+		uint8_t    *src[GROUPS_PER_WAVE][LANES_PER_GROUP];
+
+		for (int g = 0; g < G; g++)
+		{
+			__m512i    *in = xin + g * rows;
+
+			if (second)
+			{
+				uint32_t	w[16];
+
+				/* word 0 of each lane's last block */
+				_mm512_storeu_si512(w, in[(2 * r - 1) * 4]);
+				for (int l = 0; l < LANES_PER_GROUP; l++)
+				{
+					src[g][l] = v[g][l] + (w[4 * l] & (N - 1)) * blk;
+					/* all of V[j] at once: the reads below then overlap */
+					for (size_t c = 0; c < blk; c += 64)
+						_mm_prefetch((const char *) (src[g][l] + c), _MM_HINT_T0);
+				}
+			}
+			else
+			{
+				for (int l = 0; l < nl[g]; l++)
+				{
+					uint8_t    *dst = v[g][l] + i * blk;
+
+					for (size_t k = 0; k < rows; k++)
+					{
+						__m128i		piece;
+
+						switch (l)
+						{
+							case 0:
+								piece = _mm512_castsi512_si128(in[k]);
+								break;
+							case 1:
+								piece = _mm512_extracti32x4_epi32(in[k], 1);
+								break;
+							case 2:
+								piece = _mm512_extracti32x4_epi32(in[k], 2);
+								break;
+							default:
+								piece = _mm512_extracti32x4_epi32(in[k], 3);
+								break;
+						}
+						_mm_store_si128((__m128i *) (dst + k * 16), piece);
+					}
+				}
+			}
+			/* X = last block of the input (xor V[j] in the second loop) */
+			{
+				size_t		k0 = (2 * (size_t) r - 1) * 4;
+
+				X0[g] = in[k0 + 0];
+				X1[g] = in[k0 + 1];
+				X2[g] = in[k0 + 2];
+				X3[g] = in[k0 + 3];
+				if (second)
+				{
+					X0[g] = _mm512_xor_si512(X0[g], Gather4(src[g], (k0 + 0) * 16));
+					X1[g] = _mm512_xor_si512(X1[g], Gather4(src[g], (k0 + 1) * 16));
+					X2[g] = _mm512_xor_si512(X2[g], Gather4(src[g], (k0 + 2) * 16));
+					X3[g] = _mm512_xor_si512(X3[g], Gather4(src[g], (k0 + 3) * 16));
+				}
+			}
+		}
+
+		for (size_t b = 0; b < 2 * (size_t) r; b++)
+		{
+			/* even blocks go to the first half, odd ones to the second */
+			size_t		dstb = (b & 1) ? r + b / 2 : b / 2;
+
+			for (int g = 0; g < G; g++)
+			{
+				__m512i    *in = xin + g * rows + b * 4;
+
+				if (second)
+				{
+					X0[g] = _mm512_xor_si512(X0[g], _mm512_xor_si512(in[0], Gather4(src[g], (b * 4 + 0) * 16)));
+					X1[g] = _mm512_xor_si512(X1[g], _mm512_xor_si512(in[1], Gather4(src[g], (b * 4 + 1) * 16)));
+					X2[g] = _mm512_xor_si512(X2[g], _mm512_xor_si512(in[2], Gather4(src[g], (b * 4 + 2) * 16)));
+					X3[g] = _mm512_xor_si512(X3[g], _mm512_xor_si512(in[3], Gather4(src[g], (b * 4 + 3) * 16)));
+				}
+				else
+				{
+					X0[g] = _mm512_xor_si512(X0[g], in[0]);
+					X1[g] = _mm512_xor_si512(X1[g], in[1]);
+					X2[g] = _mm512_xor_si512(X2[g], in[2]);
+					X3[g] = _mm512_xor_si512(X3[g], in[3]);
+				}
+			}
+			Salsa8(G, X0, X1, X2, X3);
+			for (int g = 0; g < G; g++)
+			{
+				__m512i    *out = xout + g * rows + dstb * 4;
+
+				out[0] = X0[g];
+				out[1] = X1[g];
+				out[2] = X2[g];
+				out[3] = X3[g];
+			}
+		}
+
+		{
+			__m512i    *t = xin;
+
+			xin = xout;
+			xout = t;
+		}
+	}
+	*xin_p = xin;
+	*xout_p = xout;
+}
+
+TGT static void
+RomixSliceG(int G, int second, uint32_t r, uint64_t N,
+			__m512i **xin, __m512i **xout,
+			uint8_t *v[][LANES_PER_GROUP], const int *nl,
+			uint64_t from, uint64_t to)
+{
+	switch (G)
+	{
+		case 1:
+			RomixSlice(1, second, r, N, xin, xout, v, nl, from, to);
+			break;
+		case 2:
+			RomixSlice(2, second, r, N, xin, xout, v, nl, from, to);
+			break;
+		case 3:
+			RomixSlice(GROUPS_PER_WAVE > 2 ? 3 : GROUPS_PER_WAVE, second, r, N, xin, xout, v, nl, from, to);
+			break;
+		default:
+			RomixSlice(GROUPS_PER_WAVE, second, r, N, xin, xout, v, nl, from, to);
+			break;
+	}
+}
+
+static int
+ShouldStop(Worker *w)
+{
+	Job		   *job = w->job;
+
+	if (atomic_load_explicit(&job->stop, memory_order_relaxed))
+		return 1;
+	if (w->is_caller && job->stopfn != NULL && job->stopfn(job->stop_arg))
+	{
+		atomic_store(&job->stop, 1);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * ROMix for the lanes [first, first + count) of the job, count <= 16, with
+ * the worker's arena.  Returns 0 or ECANCELED.
+ */
+static int
+RunWave(Worker *w, size_t first, size_t count)
+{
+	Job		   *job = w->job;
+	const uint32_t r = job->r;
+	const uint64_t N = job->N;
+	const size_t blk = 128 * (size_t) r;
+	const size_t vbytes = N * blk;
+	const int	G = (int) ((count + LANES_PER_GROUP - 1) / LANES_PER_GROUP);
+	uint8_t    *v[GROUPS_PER_WAVE][LANES_PER_GROUP];
+	int			nl[GROUPS_PER_WAVE];
+	__m512i    *xa = (__m512i *) (w->arena + job->wave_lanes * vbytes);
+	__m512i    *xb = xa + GROUPS_PER_WAVE * 8 * (size_t) r;
+	__m512i    *xin = xa;
+	__m512i    *xout = xb;
+	uint64_t	slice;
+	uint64_t	written = 0;	/* V entries stored so far */
+	int			rc = 0;
+
+	/* wrong only for absurd r; keep slices at least one iteration */
+	slice = SLICE_BLOCKS / (2 * (uint64_t) r);
+	if (slice == 0)
+		slice = 1;
+
+	for (int g = 0; g < G; g++)
+	{
+		size_t		left = count - (size_t) g * LANES_PER_GROUP;
+
+		nl[g] = left >= LANES_PER_GROUP ? LANES_PER_GROUP : (int) left;
+		for (int l = 0; l < LANES_PER_GROUP; l++)
+		{
+			int			src = l < nl[g] ? l : 0;
+
+			v[g][l] = w->arena + ((size_t) g * LANES_PER_GROUP + (size_t) src) * vbytes;
+		}
+		/* B, standard order, into the interleaved diagonal layout */
+		for (int l = 0; l < LANES_PER_GROUP; l++)
+		{
+			int			src = l < nl[g] ? l : 0;
+			const uint8_t *b = job->bflat + (first + (size_t) g * LANES_PER_GROUP + (size_t) src) * blk;
+			uint32_t   *x = (uint32_t *) (xin + (size_t) g * 8 * r);
+
+			for (size_t bk = 0; bk < 2 * (size_t) r; bk++)
+				for (int i = 0; i < 16; i++)
+				{
+					const uint8_t *q = b + bk * 64 + (size_t) ((i * 5) % 16) * 4;
+
+					/* row i / 4, lane l, word i % 4 */
+					x[(bk * 4 + (size_t) (i / 4)) * 16 + (size_t) l * 4 + (size_t) (i % 4)] =
+						(uint32_t) q[0] | ((uint32_t) q[1] << 8) |
+						((uint32_t) q[2] << 16) | ((uint32_t) q[3] << 24);
+				}
+		}
+	}
+
+	for (int second = 0; second < 2 && rc == 0; second++)
+		for (uint64_t i = 0; i < N; i += slice)
+		{
+			uint64_t	to = (N - i < slice) ? N : i + slice;
+
+			if (ShouldStop(w))
+			{
+				rc = ECANCELED;
+				break;
+			}
+			RomixSliceG(G, second, r, N, &xin, &xout, v, nl, i, to);
+			if (!second)
+				written = to;
+		}
+
+	if (rc == 0)
+	{
+		for (int g = 0; g < G; g++)
+			for (int l = 0; l < nl[g]; l++)
+			{
+				uint8_t    *b = job->bflat + (first + (size_t) g * LANES_PER_GROUP + (size_t) l) * blk;
+				const uint32_t *x = (const uint32_t *) (xin + (size_t) g * 8 * r);
+
+				for (size_t bk = 0; bk < 2 * (size_t) r; bk++)
+					for (int i = 0; i < 16; i++)
+					{
+						uint8_t    *q = b + bk * 64 + (size_t) ((i * 5) % 16) * 4;
+						uint32_t	val = x[(bk * 4 + (size_t) (i / 4)) * 16 + (size_t) l * 4 + (size_t) (i % 4)];
+
+						q[0] = (uint8_t) val;
+						q[1] = (uint8_t) (val >> 8);
+						q[2] = (uint8_t) (val >> 16);
+						q[3] = (uint8_t) (val >> 24);
+					}
+			}
+	}
+
+	/* V of the lanes used, and the working state */
+	/* wipe only what was written: touching the rest would fault it in */
+	for (size_t l = 0; l < count; l++)
+		sodium_memzero(w->arena + l * vbytes, written * blk);
+	sodium_memzero(xa, 2 * GROUPS_PER_WAVE * 8 * (size_t) r * sizeof(__m512i));
+	return rc;
+}
+
+#else							/* !SCRYPT_SIMD_X86 */
+
+int
+scrypt_simd_available(void)
+{
+	return 0;
+}
+
+static int
+RunWave(Worker *w, size_t first, size_t count)
+{
+	(void) w;
+	(void) first;
+	(void) count;
+	return ENOTSUP;
+}
+
+#endif
+
+static void
+WorkerLoop(Worker *w)
+{
+	Job		   *job = w->job;
+
+	for (;;)
+	{
+		size_t		wave = atomic_fetch_add(&job->next_wave, 1);
+		size_t		first;
+		size_t		count;
+		int			rc;
+
+		if (wave >= job->nwaves)
+			break;
+		first = wave * LANES_PER_WAVE;
+		count = job->nlanes - first < LANES_PER_WAVE ? job->nlanes - first : LANES_PER_WAVE;
+		rc = RunWave(w, first, count);
+		if (rc != 0)
+		{
+			w->result = rc;
+			atomic_store(&job->stop, 1);
+			break;
+		}
+		if (atomic_load(&job->stop))
+		{
+			w->result = ECANCELED;
+			break;
+		}
+	}
+}
+
+static void *
+HelperMain(void *arg)
+{
+	Worker	   *w = arg;
+
+	WorkerLoop(w);
+	atomic_store(&w->done, 1);
+	return NULL;
+}
+
+/* PBKDF2-HMAC-SHA256 with one iteration, from libsodium's HMAC. */
+static void
+Pbkdf2Once(const uint8_t *pw, size_t pw_len, const uint8_t *salt, size_t salt_len,
+		   uint8_t *out, size_t out_len)
+{
+	crypto_auth_hmacsha256_state base;
+	crypto_auth_hmacsha256_state st;
+	uint8_t		u[32];
+
+	crypto_auth_hmacsha256_init(&base, pw, pw_len);
+	crypto_auth_hmacsha256_update(&base, salt, salt_len);
+	for (uint32_t i = 1; (size_t) (i - 1) * 32 < out_len; i++)
+	{
+		uint8_t		ctr[4] = {(uint8_t) (i >> 24), (uint8_t) (i >> 16), (uint8_t) (i >> 8), (uint8_t) i};
+		size_t		off = (size_t) (i - 1) * 32;
+		size_t		n = out_len - off < 32 ? out_len - off : 32;
+
+		memcpy(&st, &base, sizeof(st));
+		crypto_auth_hmacsha256_update(&st, ctr, 4);
+		crypto_auth_hmacsha256_final(&st, u);
+		memcpy(out + off, u, n);
+	}
+	sodium_memzero(&base, sizeof(base));
+	sodium_memzero(&st, sizeof(st));
+	sodium_memzero(u, sizeof(u));
+}
+
+#define HUGE_PAGE	((size_t) 2 * 1024 * 1024)
+
+/*
+ * Anonymous memory for a worker, aligned to 2 MiB and marked for
+ * transparent huge pages: ROMix's second loop reads V at random, and with
+ * 4 KiB pages nearly every read would miss the TLB (and the first loop
+ * would take a page fault every four blocks, which is slow in a VM).  Kept
+ * out of core dumps.  *map_base and *map_len are what to munmap.
+ */
+static uint8_t *
+MapArena(size_t bytes, void **map_base, size_t *map_len)
+{
+	size_t		len = bytes + HUGE_PAGE;
+	uint8_t    *p;
+	uint8_t    *aligned;
+
+	if (len < bytes)
+		return NULL;
+	/* no MAP_POPULATE: faulting in 128 MiB could not be interrupted */
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	aligned = (uint8_t *) (((uintptr_t) p + HUGE_PAGE - 1) & ~(uintptr_t) (HUGE_PAGE - 1));
+#ifdef MADV_HUGEPAGE
+	(void) madvise(aligned, bytes, MADV_HUGEPAGE);
+#endif
+#ifdef MADV_DONTDUMP
+	(void) madvise(p, len, MADV_DONTDUMP);
+#endif
+	*map_base = p;
+	*map_len = len;
+	return aligned;
+}
+
+/*
+ * Arenas kept mapped between calls when the caller asked for it (fresh
+ * memory costs the kernel as much time as the hash itself on some virtual
+ * machines).  They are wiped after every use; only the mapping stays.
+ */
+typedef struct Arena
+{
+	void	   *base;
+	size_t		len;
+	uint8_t    *aligned;
+	size_t		bytes;
+} Arena;
+
+static int	keep_memory = 0;
+static Arena kept[MAX_THREADS];
+
+void
+scrypt_simd_keep_memory(int keep)
+{
+	keep_memory = keep;
+	if (!keep)
+		scrypt_simd_release_memory();
+}
+
+void
+scrypt_simd_release_memory(void)
+{
+	for (int i = 0; i < MAX_THREADS; i++)
+		if (kept[i].base != NULL)
+		{
+			munmap(kept[i].base, kept[i].len);
+			memset(&kept[i], 0, sizeof(kept[i]));
+		}
+}
+
+uint64_t
+scrypt_simd_kept_bytes(void)
+{
+	uint64_t	total = 0;
+
+	for (int i = 0; i < MAX_THREADS; i++)
+		total += kept[i].len;
+	return total;
+}
+
+static uint8_t *
+GetArena(int t, size_t bytes, void **map_base, size_t *map_len)
+{
+	if (kept[t].base != NULL)
+	{
+		if (kept[t].bytes >= bytes)
+		{
+			*map_base = kept[t].base;
+			*map_len = kept[t].len;
+			return kept[t].aligned;
+		}
+		munmap(kept[t].base, kept[t].len);
+		memset(&kept[t], 0, sizeof(kept[t]));
+	}
+	return MapArena(bytes, map_base, map_len);
+}
+
+static void
+PutArena(int t, uint8_t *aligned, size_t bytes, void *map_base, size_t map_len)
+{
+	if (map_base == NULL)
+		return;
+	if (keep_memory && (kept[t].base == NULL || kept[t].base == map_base))
+	{
+		kept[t].base = map_base;
+		kept[t].len = map_len;
+		kept[t].aligned = aligned;
+		if (kept[t].bytes < bytes)
+			kept[t].bytes = bytes;
+		return;
+	}
+	if (kept[t].base == map_base)
+		memset(&kept[t], 0, sizeof(kept[t]));
+	munmap(map_base, map_len);
+}
+
+int
+scrypt_simd_multi(size_t n,
+				  const uint8_t *const *pw, const size_t *pw_len,
+				  const uint8_t *const *salt, const size_t *salt_len,
+				  uint64_t N, uint32_t r, uint32_t p,
+				  uint8_t *const *out, size_t out_len,
+				  int nthreads,
+				  scrypt_simd_stop_fn stop, void *stop_arg)
+{
+	Job			job;
+	Worker		workers[MAX_THREADS];
+	size_t		lane_blk;
+	size_t		wave_lanes;
+	uint64_t	arena64;
+	int			nworkers = 0;
+	int			result = 0;
+
+	if (n == 0 || pw == NULL || pw_len == NULL || salt == NULL || salt_len == NULL ||
+		out == NULL || out_len == 0 || out_len > (size_t) UINT32_MAX * 32 / 2 ||
+		nthreads < 1)
+		goto einval;
+	for (size_t i = 0; i < n; i++)
+		if ((pw[i] == NULL && pw_len[i] > 0) || (salt[i] == NULL && salt_len[i] > 0) ||
+			out[i] == NULL)
+			goto einval;
+	if (N < 2 || (N & (N - 1)) != 0 || N > SCRYPT_SIMD_N_MAX)
+		goto einval;
+	if (r == 0 || p == 0 || (uint64_t) r * p >= (UINT64_C(1) << 30) || r > (1 << 16))
+		goto einval;
+	if (!scrypt_simd_available())
+	{
+		errno = ENOTSUP;
+		return -1;
+	}
+	if (nthreads > MAX_THREADS)
+		nthreads = MAX_THREADS;
+
+	lane_blk = 128 * (size_t) r;
+	memset(&job, 0, sizeof(job));
+	job.N = N;
+	job.r = r;
+	if ((uint64_t) n * p > SIZE_MAX / lane_blk)
+		goto enomem;
+	job.nlanes = n * p;
+	job.nwaves = (job.nlanes + LANES_PER_WAVE - 1) / LANES_PER_WAVE;
+	if ((size_t) nthreads > job.nwaves)
+		nthreads = (int) job.nwaves;
+	atomic_init(&job.next_wave, 0);
+	atomic_init(&job.stop, 0);
+	job.stopfn = stop;
+	job.stop_arg = stop_arg;
+
+	/* each worker: V for its wave's lanes plus two X buffers of a full wave */
+	wave_lanes = job.nlanes < LANES_PER_WAVE ? job.nlanes : LANES_PER_WAVE;
+	job.wave_lanes = wave_lanes;
+	arena64 = wave_lanes * N * lane_blk + 2 * (uint64_t) LANES_PER_WAVE * lane_blk;
+	if (arena64 > SIZE_MAX / 2 || arena64 / wave_lanes / lane_blk < N)
+		goto enomem;
+
+	job.bflat = malloc(job.nlanes * lane_blk);
+	if (job.bflat == NULL)
+		goto enomem;
+	for (size_t i = 0; i < n; i++)
+		Pbkdf2Once(pw[i], pw_len[i], salt[i], salt_len[i],
+				   job.bflat + i * p * lane_blk, p * lane_blk);
+
+	memset(workers, 0, sizeof(workers));
+	for (int t = 0; t < nthreads; t++)
+	{
+		workers[t].job = &job;
+		workers[t].arena = GetArena(t, (size_t) arena64, &workers[t].map_base,
+									&workers[t].map_len);
+		if (workers[t].arena == NULL)
+		{
+			if (t == 0)
+			{
+				sodium_memzero(job.bflat, job.nlanes * lane_blk);
+				free(job.bflat);
+				goto enomem;
+			}
+			break;				/* fewer threads, then */
+		}
+		workers[t].is_caller = (t == 0);
+		atomic_init(&workers[t].done, 0);
+		nworkers++;
+	}
+
+	/* helpers: every signal blocked, so the backend's handlers run only on it */
+	{
+		sigset_t	all,
+					old;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		for (int t = 1; t < nworkers; t++)
+		{
+			if (pthread_create(&workers[t].thread, NULL, HelperMain, &workers[t]) != 0)
+			{
+				/* run with what we have */
+				for (int u = t; u < nworkers; u++)
+				{
+					PutArena(u, workers[u].arena, (size_t) arena64,
+							 workers[u].map_base, workers[u].map_len);
+					workers[u].arena = NULL;
+				}
+				nworkers = t;
+				break;
+			}
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+
+	WorkerLoop(&workers[0]);
+
+	/* wait for the helpers, still answering stop requests */
+	for (int t = 1; t < nworkers; t++)
+	{
+		while (!atomic_load(&workers[t].done))
+		{
+			struct timespec ts = {0, 5 * 1000 * 1000};
+
+			if (!atomic_load(&job.stop) && stop != NULL && stop(stop_arg))
+				atomic_store(&job.stop, 1);
+			nanosleep(&ts, NULL);
+		}
+		pthread_join(workers[t].thread, NULL);
+	}
+
+	for (int t = 0; t < nworkers; t++)
+	{
+		if (workers[t].result != 0 && result == 0)
+			result = workers[t].result;
+		PutArena(t, workers[t].arena, (size_t) arena64,
+				 workers[t].map_base, workers[t].map_len);
+	}
+	if (result == 0 && atomic_load(&job.stop))
+		result = ECANCELED;
+
+	if (result == 0)
+		for (size_t i = 0; i < n; i++)
+			Pbkdf2Once(pw[i], pw_len[i], job.bflat + i * p * lane_blk, p * lane_blk,
+					   out[i], out_len);
+	sodium_memzero(job.bflat, job.nlanes * lane_blk);
+	free(job.bflat);
+
+	if (result != 0)
+	{
+		for (size_t i = 0; i < n; i++)
+			sodium_memzero(out[i], out_len);
+		errno = result;
+		return -1;
+	}
+	return 0;
+
+einval:
+	errno = EINVAL;
+	return -1;
+enomem:
+	errno = ENOMEM;
+	return -1;
+}
+
+int
+scrypt_simd(const uint8_t *pw, size_t pw_len,
+			const uint8_t *salt, size_t salt_len,
+			uint64_t N, uint32_t r, uint32_t p,
+			uint8_t *out, size_t out_len,
+			scrypt_simd_stop_fn stop, void *stop_arg)
+{
+	return scrypt_simd_multi(1, &pw, &pw_len, &salt, &salt_len, N, r, p,
+							 &out, out_len, 1, stop, stop_arg);
+}
