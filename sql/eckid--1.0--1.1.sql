@@ -58,7 +58,6 @@ DECLARE
 	put text;			-- store one row's values
 	remaining text;		-- how many rows still need work
 	r record;
-	v record;
 	skipped text[] := '{}';	-- tableoid:ctid of rows with invalid values
 	fetched integer;
 	batch integer := 0;
@@ -93,17 +92,23 @@ BEGIN
 	END IF;
 	need := pg_catalog.format('(%s) AND (tableoid::pg_catalog.text OPERATOR(pg_catalog.||) '':'' OPERATOR(pg_catalog.||) ctid::pg_catalog.text) OPERATOR(pg_catalog.<>) ALL ($1)', need);
 
-	pick := pg_catalog.format('SELECT tableoid, ctid, %I::pg_catalog.text AS pgn, %s AS hpgn, %I AS eckid FROM %s WHERE %s LIMIT $2 FOR UPDATE',
-							  s.pgn_column,
-							  CASE WHEN s.hpgn_column IS NULL THEN 'NULL::pg_catalog.text'
-								   ELSE pg_catalog.format('%I::pg_catalog.text', s.hpgn_column) END,
-							  s.eckid_column, tbl, need);
-	put := pg_catalog.format('UPDATE %s SET %s%I = $2%s WHERE tableoid OPERATOR(pg_catalog.=) $3 AND ctid OPERATOR(pg_catalog.=) $4',
+	-- No PGN, HPgn or ECK iD ever passes through a PL/pgSQL variable or a
+	-- query parameter here: the UPDATE reads them from the row itself.  A
+	-- parameter's value can be written into a plan as a constant, and plans
+	-- reach the server log through auto_explain (docs/security.md).
+	pick := pg_catalog.format('SELECT tableoid, ctid FROM %s WHERE %s LIMIT $2 FOR UPDATE', tbl, need);
+	put := pg_catalog.format('UPDATE %1$s SET (%2$s%3$I%4$s) = (SELECT %5$sv.eckid%6$s FROM eckid.backfill_row(%7$L::pg_catalog.regclass, %8$I::pg_catalog.text, %9$s, %3$I) v) WHERE tableoid OPERATOR(pg_catalog.=) $1 AND ctid OPERATOR(pg_catalog.=) $2',
 							 tbl,
 							 CASE WHEN s.hpgn_column IS NULL THEN ''
-								  ELSE pg_catalog.format('%I = $1, ', s.hpgn_column) END,
+								  ELSE pg_catalog.format('%I, ', s.hpgn_column) END,
 							 s.eckid_column,
-							 CASE WHEN s.wipe_pgn THEN pg_catalog.format(', %I = NULL', s.pgn_column) ELSE '' END);
+							 CASE WHEN s.wipe_pgn THEN pg_catalog.format(', %I', s.pgn_column) ELSE '' END,
+							 CASE WHEN s.hpgn_column IS NULL THEN '' ELSE 'v.hpgn, ' END,
+							 CASE WHEN s.wipe_pgn THEN ', NULL' ELSE '' END,
+							 tbl::pg_catalog.oid,
+							 s.pgn_column,
+							 CASE WHEN s.hpgn_column IS NULL THEN 'NULL::pg_catalog.text'
+								  ELSE pg_catalog.format('%I::pg_catalog.text', s.hpgn_column) END);
 	remaining := pg_catalog.format('SELECT pg_catalog.count(*) FROM %s WHERE %s', tbl, need);
 
 	LOOP
@@ -111,7 +116,9 @@ BEGIN
 		FOR r IN EXECUTE pick USING skipped, batch_size LOOP
 			fetched := fetched + 1;
 			BEGIN
-				SELECT * INTO v FROM eckid.backfill_row(tbl, r.pgn, r.hpgn, r.eckid);
+				-- The trigger fires on this UPDATE and computes nothing: the
+				-- PGN is unchanged or, with wipe_pgn, NULL.
+				EXECUTE put USING r.tableoid, r.ctid;
 			EXCEPTION WHEN invalid_parameter_value THEN
 				-- a value in the row breaks a rule: report the row by its
 				-- ctid (never by a key, which might be the PGN) and go on
@@ -120,9 +127,6 @@ BEGIN
 				skipped := skipped OPERATOR(pg_catalog.||) (r.tableoid::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) r.ctid::pg_catalog.text);
 				CONTINUE;
 			END;
-			-- The trigger fires on this UPDATE and computes nothing: the PGN
-			-- is unchanged or, with wipe_pgn, NULL.
-			EXECUTE put USING v.hpgn, v.eckid, r.tableoid, r.ctid;
 			done := done + 1;
 		END LOOP;
 		EXIT WHEN fetched = 0;

@@ -263,6 +263,9 @@ CREATE FUNCTION eckid.replace_hpgn(old_hpgn text, new_hpgn text,
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	-- Generic plans only: a custom plan would carry the HPgns as constants,
+	-- and auto_explain would write them into the server log.
+	SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
 	IF old_hpgn IS NULL OR new_hpgn IS NULL OR effective IS NULL THEN
