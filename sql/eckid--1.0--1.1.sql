@@ -7,7 +7,8 @@
 -- so there is exactly one definition of every object.
 
 -- Comments on the objects of 1.0 that had none, so that every object of
--- the extension explains itself in psql (\dT+, \df+, \dAc+, \dAf+, \d+).
+-- the extension explains itself (psql's \dT+, \df+, \do+, \d+ and \dd show
+-- the comments; obj_description() returns every one).
 COMMENT ON OPERATOR CLASS eckid.eckid_ops USING btree IS
 	'default btree operator class of eckid: digest order, then segment; sort support with abbreviated keys';
 COMMENT ON OPERATOR FAMILY eckid.eckid_ops USING btree IS

@@ -79,8 +79,8 @@ SELECT is(
 
 SELECT isnt(obj_description('eckid.eckid'::regtype, 'pg_type'), NULL, 'the type has a COMMENT');
 
--- What psql's \dT+, \df+, \do+, \dAc+, \dAf+, \d+ and \dy+ show as the
--- description: every object of the extension has one, whatever its kind.
+-- What psql's \dT+, \df+, \do+, \d+, \dy+ and \dd show as the description
+-- (obj_description): every object of the extension has one, whatever its kind.
 SELECT is(
 	(SELECT array_agg(pg_describe_object(d.classid, d.objid, 0) ORDER BY 1)
 	   FROM pg_depend d
