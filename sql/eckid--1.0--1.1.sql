@@ -6,6 +6,22 @@
 -- A fresh CREATE EXTENSION eckid runs eckid--1.0.sql and then this script,
 -- so there is exactly one definition of every object.
 
+-- Comments on the objects of 1.0 that had none, so that every object of
+-- the extension explains itself (psql's \dT+, \df+, \do+, \d+ and \dd show
+-- the comments; obj_description() returns every one).
+COMMENT ON OPERATOR CLASS eckid.eckid_ops USING btree IS
+	'default btree operator class of eckid: digest order, then segment; sort support with abbreviated keys';
+COMMENT ON OPERATOR FAMILY eckid.eckid_ops USING btree IS
+	'btree operators and support functions of eckid';
+COMMENT ON OPERATOR CLASS eckid.eckid_hash_ops USING hash IS
+	'default hash operator class of eckid: hash indexes, hash joins and aggregation, hash partitioning';
+COMMENT ON OPERATOR FAMILY eckid.eckid_hash_ops USING hash IS
+	'hash operator and support functions of eckid';
+COMMENT ON COLUMN eckid.hpgn_replacement.new_hpgn IS 'the HPgn that takes over the Stampseudonym of old_hpgn';
+COMMENT ON COLUMN eckid.hpgn_replacement.old_hpgn IS 'the HPgn whose Stampseudonym new_hpgn carries from effective on';
+COMMENT ON COLUMN eckid.hpgn_replacement.effective IS 'from this moment on, eckid.stampseudonym(new_hpgn) follows old_hpgn';
+COMMENT ON COLUMN eckid.hpgn_replacement.recorded IS 'when eckid.replace_hpgn() recorded the change';
+
 ------------------------------------------------------------------------------
 -- Row-level helpers: the eckid.assign() trigger and eckid.backfill()
 ------------------------------------------------------------------------------

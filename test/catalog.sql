@@ -1,7 +1,7 @@
 -- The catalog entries users rely on: volatility, parallel safety, who may
 -- execute what, comments, and the type's storage.
 BEGIN;
-SELECT plan(11);
+SELECT plan(14);
 
 -- Without eckid on the search path, regprocedure names come out qualified.
 SET LOCAL search_path = public;
@@ -82,6 +82,38 @@ SELECT is(
 );
 
 SELECT isnt(obj_description('eckid.eckid'::regtype, 'pg_type'), NULL, 'the type has a COMMENT');
+
+-- What psql's \dT+, \df+, \do+, \d+, \dy+ and \dd show as the description
+-- (obj_description): every object of the extension has one, whatever its kind.
+SELECT is(
+	(SELECT array_agg(pg_describe_object(d.classid, d.objid, 0) ORDER BY 1)
+	   FROM pg_depend d
+	  WHERE d.refclassid = 'pg_extension'::regclass
+		AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'eckid')
+		AND d.deptype = 'e'
+		AND obj_description(d.objid, d.classid::regclass::text) IS NULL),
+	NULL,
+	'every object of the extension (type, functions, operators, operator classes and families, tables, sequence, event triggers) has a COMMENT'
+);
+
+SELECT ok(
+	(SELECT array_agg(DISTINCT d.classid::regclass::text)
+	   FROM pg_depend d
+	  WHERE d.refclassid = 'pg_extension'::regclass
+		AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'eckid')
+		AND d.deptype = 'e')
+	@> ARRAY['pg_class', 'pg_event_trigger', 'pg_opclass', 'pg_operator', 'pg_opfamily', 'pg_proc', 'pg_type'],
+	'(so the test above covers types, functions, operators, operator classes and families, tables and event triggers)'
+);
+
+SELECT is(
+	(SELECT array_agg(format('%s.%s', c.oid::regclass, a.attname) ORDER BY 1)
+	   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+	  WHERE c.relnamespace = 'eckid'::regnamespace AND c.relkind IN ('r', 'p', 'v')
+		AND col_description(c.oid, a.attnum) IS NULL),
+	NULL,
+	'every column of the tables in schema eckid has a COMMENT'
+);
 
 SELECT results_eq(
 	$$SELECT typlen::int, typbyval, typalign::text, typstorage::text
