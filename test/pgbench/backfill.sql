@@ -1,0 +1,2 @@
+-- The backfill, in batches of 2, while the others write.
+CALL eckid.backfill('pupil', 2);
