@@ -16,6 +16,7 @@ sector=http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071
 
 dropdb --if-exists eckid_concurrency >/dev/null 2>&1 || true
 createdb eckid_concurrency
+psql -X -q -d eckid_concurrency -c 'ALTER DATABASE eckid_concurrency SET search_path = "$user", public, eckid'
 q <<SQL
 CREATE EXTENSION eckid;
 CREATE TABLE pupil (id serial PRIMARY KEY, pgn text, hpgn text, eck_id eckid.eckid UNIQUE);
