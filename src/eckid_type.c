@@ -26,6 +26,7 @@
 #include "utils/guc.h"			/* trace_sort */
 
 #include "ecktext.h"
+#include "eckid_type.h"
 
 /*
  * Room for the redacted input in an error message.  A canonical ECK iD
@@ -132,8 +133,8 @@ ReportParseError(const char *input, size_t len, const EckIdParseError *err)
  * eckid_in() and eckid_recv() accept nothing else.  Refuse to print one
  * rather than send bytes that may not even be valid in the encoding.
  */
-static void
-CheckStoredValue(const EckIdValue *value)
+void
+eckid_check_stored_value(const EckIdValue *value)
 {
 	if (!eckid_value_is_valid(value))
 		ereport(ERROR,
@@ -163,7 +164,7 @@ eckid_out(PG_FUNCTION_ARGS)
 	EckIdValue *value = PG_GETARG_ECKID_P(0);
 	char	   *result;
 
-	CheckStoredValue(value);
+	eckid_check_stored_value(value);
 	result = palloc(ECKID_TEXT_MAXLEN + 1);
 	eckid_format(value, result);
 
@@ -228,7 +229,7 @@ eckid_send(PG_FUNCTION_ARGS)
 	size_t		len;
 	StringInfoData buf;
 
-	CheckStoredValue(value);
+	eckid_check_stored_value(value);
 	len = eckid_encode_binary(value, bytes);
 
 	pq_begintypsend(&buf);
@@ -439,7 +440,7 @@ eckid_segment(PG_FUNCTION_ARGS)
 {
 	EckIdValue *value = PG_GETARG_ECKID_P(0);
 
-	CheckStoredValue(value);
+	eckid_check_stored_value(value);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(value->segment,
 											  (int) eckid_segment_length(value)));
 }

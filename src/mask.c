@@ -51,6 +51,7 @@
 
 #include "config.h"
 #include "ecktext.h"
+#include "eckid_type.h"
 #include "kdf.h"
 
 PG_FUNCTION_INFO_V1(eckid_mask);
@@ -63,18 +64,6 @@ PG_FUNCTION_INFO_V1(eckid_masked_view_grant);
 
 /* The most arguments of a function CallWithCaller() calls, caller included. */
 #define CALL_MAX_ARGS	5
-
-/* A stored value that is not well formed: damaged data, never user error. */
-static void
-CheckStoredValue(const EckIdValue *value)
-{
-	if (!eckid_value_is_valid(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid eckid value in storage"),
-				 errdetail("The segment is not 1 to %d characters of a-z and 0-9 followed by zero bytes.",
-						   ECKID_SEGMENT_MAX)));
-}
 
 /*
  * eckid.mask(eckid) returns text: "https://ketenid.nl/<segment>/…<last 6>".
@@ -89,7 +78,7 @@ eckid_mask(PG_FUNCTION_ARGS)
 	char		buf[ECKID_MASKED_MAXLEN + 1];
 	size_t		len;
 
-	CheckStoredValue(value);
+	eckid_check_stored_value(value);
 	len = eckid_format_masked(value,
 							  encoding != PG_UTF8 && encoding != PG_SQL_ASCII,
 							  buf);
@@ -120,7 +109,7 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("recipient is too long"),
 				 errdetail("A recipient may be at most %d bytes.", RECIPIENT_MAX_BYTES)));
-	CheckStoredValue(value);
+	eckid_check_stored_value(value);
 
 	key = eckid_local_key();
 	if (kdf_pseudonymize(key, value, VARDATA_ANY(recipient_t), recipient_len,
