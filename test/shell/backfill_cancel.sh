@@ -110,6 +110,25 @@ check "the ECK iDs it filled are the local derivation of their HPgns" \
 	[ "$(q "SELECT count(*) FROM pupils WHERE id NOT IN ($kept_ids) AND eck_id = eckid.derive(eckid.stampseudonym(hpgn), 'chain', 'sector')")" -eq "$left" ]
 check "no PGN in anything the second call sent" lacks_pgns "$work/second.err" "$work/second.out"
 
+# statement_timeout stops it too, counted from the start of the CALL (across
+# its COMMITs), and the batches committed before stay.
+q "UPDATE pupils SET hpgn = NULL, eck_id = NULL"	# PGN unchanged: the trigger computes nothing
+# twice a warm hash, measured now: time for one or two of the five batches
+t0=$(now)
+q "SELECT eckid.hpgn('calibration')" >/dev/null
+t1=$(now)
+timeout_ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 2000 }')
+t0=$(now)
+if psql -X -q -d "$db" -c "SET statement_timeout = $timeout_ms" -c "CALL eckid.backfill('pupils', 1)" \
+	>"$work/third.out" 2>"$work/third.err"; then rc=0; else rc=$?; fi
+t1=$(now)
+took=$(awk -v a="$t0" -v b="$t1" -v t="$timeout_ms" 'BEGIN { printf "%.2f", b - a - t / 1000 }')
+check "statement_timeout (${timeout_ms} ms) stops the backfill" contains "$work/third.err" 'ERROR:  canceling statement due to statement timeout'
+check "within ${took} s of the timeout (limit ${limit} s)" le "$took" "$limit"
+kept=$(q "SELECT count(*) FROM pupils WHERE eck_id IS NOT NULL AND hpgn IS NOT NULL")
+check "the batches committed before the timeout stay: $kept of 5" [ "$kept" -ge 1 ]
+check "and the rest was not done: $kept < 5" [ "$kept" -lt 5 ]
+
 if [ "$failures" -gt 0 ]; then
 	echo "backfill_cancel.sh: $failures check(s) failed"
 	echo "--- first call, stderr:"; cat "$work/first.err"
