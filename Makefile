@@ -30,10 +30,11 @@ ifeq ($(shell pkg-config --exists libsodium && echo yes),)
 $(error libsodium not found by pkg-config: install libsodium-dev)
 endif
 
-PG_CPPFLAGS = -I$(srcdir)/src $(SODIUM_CFLAGS)
-# -Wno-unused-parameter: PostgreSQL's own headers (ilist.h, bufpage.h via guc.h)
-# and every GUC hook signature have parameters nobody uses.
-PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter
+# PostgreSQL's headers are not written for -Wextra (ilist.h and bufpage.h
+# have unused parameters): -isystem makes them system headers, so -Wall
+# -Wextra report eckid's own code only, in full.
+PG_CPPFLAGS = -I$(srcdir)/src $(SODIUM_CFLAGS) -isystem $(includedir_server) -isystem $(includedir_internal)
+PG_CFLAGS   = -Wall -Wextra
 SHLIB_LINK  = $(SODIUM_LIBS)
 
 EXTRA_CLEAN = test/c/test_kdf test/c/test_ecktext results regression.diffs regression.out

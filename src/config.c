@@ -95,7 +95,7 @@ static const struct config_enum_entry scrypt_implementation_options[] = {
  * The caller then raises it with CHECK_FOR_INTERRUPTS() after cleaning up.
  */
 static int
-ScryptShouldStop(void *arg)
+ScryptShouldStop(void *arg pg_attribute_unused())
 {
 	return InterruptPending && (QueryCancelPending || ProcDiePending) &&
 		INTERRUPTS_CAN_BE_PROCESSED();
@@ -103,7 +103,7 @@ ScryptShouldStop(void *arg)
 
 /* The AVX-512 scrypt keeps its wiped 128 MiB for the transaction only. */
 static void
-ReleaseScryptMemory(XactEvent event, void *arg)
+ReleaseScryptMemory(XactEvent event, void *arg pg_attribute_unused())
 {
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
 		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
@@ -206,7 +206,7 @@ InvalidateKey(void)
  * rotated key.
  */
 static void
-AssignKeyFile(const char *newval, void *extra)
+AssignKeyFile(const char *newval pg_attribute_unused(), void *extra pg_attribute_unused())
 {
 	InvalidateKey();
 }
@@ -218,7 +218,7 @@ AssignKeyFile(const char *newval, void *extra)
  * not secret, so core may quote it in its error.
  */
 static bool
-CheckSegment(char **newval, void **extra, GucSource source)
+CheckSegment(char **newval, void **extra pg_attribute_unused(), GucSource source pg_attribute_unused())
 {
 	const char *s = *newval;
 	size_t		len;
