@@ -7,6 +7,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export BENCH_ROWS=${BENCH_ROWS:-1000000} BENCH_BULK=${BENCH_BULK:-64} BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 out=$(mktemp)
+load_start=$(cut -d" " -f1-3 /proc/loadavg)
+export load_start
 cores=$(nproc)
 {
 	echo "| row | measured | eckid / fast | baseline | ratio |"
@@ -32,6 +34,9 @@ pg = subprocess.run(['psql','--version'],capture_output=True,text=True).stdout.s
 import os
 machine = (f"Machine: {cpu}, {os.cpu_count()} cores, {mem} GiB; {pg}; libsodium {sod}; "
            f"{platform.platform()}; {datetime.date.today().isoformat()}. "
+           f"Load average (1, 5, 15 min) {os.environ['load_start']} at the start, "
+           f"{' '.join(open('/proc/loadavg').read().split()[:3])} at the end: other jobs share the machine, "
+           f"so absolute times are inflated and vary; compare the ratios, medians of alternating runs. "
            f"BENCH_ROWS={os.environ['BENCH_ROWS']}, BENCH_BULK={os.environ['BENCH_BULK']}, BENCH_ROUNDS={os.environ['BENCH_ROUNDS']}.\n\n")
 new = "<!-- bench:begin -->\n" + machine + table + "<!-- bench:end -->"
 doc = re.sub(r"<!-- bench:begin -->.*<!-- bench:end -->", lambda m: new, doc, flags=re.S)
