@@ -733,6 +733,38 @@ FindAssignTrigger(Relation rel, const EckidObjects *objs, AssignConfig *cfg,
 }
 
 /*
+ * The common opening of the backfill helpers: open the table, put the
+ * "eckid.backfill() on table ..." context on errors, and read the settings
+ * of its eckid.assign() trigger.  ctx and errcb live in the caller's frame
+ * until CloseForBackfill().
+ */
+static Relation
+OpenForBackfill(Oid relid, EckidObjects *objs, AssignConfig *cfg,
+				AssignErrorContext *ctx, ErrorContextCallback *errcb)
+{
+	Relation	rel = relation_open(relid, AccessShareLock);
+
+	ctx->what = "eckid.backfill()";
+	ctx->trigname = NULL;
+	ctx->relname = RelationGetRelationName(rel);
+	errcb->callback = AssignErrorCallback;
+	errcb->arg = ctx;
+	errcb->previous = error_context_stack;
+	error_context_stack = errcb;
+
+	LookupEckidObjects(objs);
+	FindAssignTrigger(rel, objs, cfg, ctx);
+	return rel;
+}
+
+static void
+CloseForBackfill(Relation rel, ErrorContextCallback *errcb)
+{
+	error_context_stack = errcb->previous;
+	relation_close(rel, AccessShareLock);
+}
+
+/*
  * eckid.backfill_setup(tbl regclass, OUT pgn_column text, OUT hpgn_column
  * text, OUT eckid_column text, OUT wipe_pgn boolean): the first step of
  * eckid.backfill().  Refuses to run inside a transaction block, where the
@@ -761,17 +793,7 @@ eckid_backfill_setup(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
-	rel = relation_open(relid, AccessShareLock);
-	ctx.what = "eckid.backfill()";
-	ctx.trigname = NULL;
-	ctx.relname = RelationGetRelationName(rel);
-	errcb.callback = AssignErrorCallback;
-	errcb.arg = &ctx;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-
-	LookupEckidObjects(&objs);
-	FindAssignTrigger(rel, &objs, &cfg, &ctx);
+	rel = OpenForBackfill(relid, &objs, &cfg, &ctx, &errcb);
 
 	values[0] = CStringGetTextDatum(cfg.pgn_column);
 	if (cfg.hpgn_column)
@@ -781,8 +803,7 @@ eckid_backfill_setup(PG_FUNCTION_ARGS)
 	values[2] = CStringGetTextDatum(cfg.eckid_column);
 	values[3] = BoolGetDatum(cfg.wipe_pgn);
 
-	error_context_stack = errcb.previous;
-	relation_close(rel, AccessShareLock);
+	CloseForBackfill(rel, &errcb);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, nulls)));
 }
@@ -818,17 +839,7 @@ eckid_backfill_row(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
-	rel = relation_open(relid, AccessShareLock);
-	ctx.what = "eckid.backfill()";
-	ctx.trigname = NULL;
-	ctx.relname = RelationGetRelationName(rel);
-	errcb.callback = AssignErrorCallback;
-	errcb.arg = &ctx;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-
-	LookupEckidObjects(&objs);
-	FindAssignTrigger(rel, &objs, &cfg, &ctx);
+	rel = OpenForBackfill(relid, &objs, &cfg, &ctx, &errcb);
 
 	/*
 	 * A PGN is always checked, but hashed only for a column that lacks a
@@ -859,8 +870,7 @@ eckid_backfill_row(PG_FUNCTION_ARGS)
 		nulls[1] = false;
 	}
 
-	error_context_stack = errcb.previous;
-	relation_close(rel, AccessShareLock);
+	CloseForBackfill(rel, &errcb);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, nulls)));
 }

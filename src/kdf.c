@@ -141,6 +141,25 @@ PutU32BE(uint8_t buf[4], uint32_t v)
 	buf[3] = (uint8_t) v;
 }
 
+/*
+ * Finish a keyed BLAKE2b started by one of the functions below: the state is
+ * wiped whatever happened, and on any libsodium failure (rc != 0, which the
+ * checked lengths make impossible) so is the output, with errno EINVAL.
+ */
+static int
+FinishKeyedHash(crypto_generichash_state *st, int rc, uint8_t *out, size_t out_len)
+{
+	rc |= crypto_generichash_final(st, out, out_len);
+	sodium_memzero(st, sizeof(*st));
+	if (rc != 0)
+	{
+		sodium_memzero(out, out_len);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 int
 kdf_local_stampseudonym(const uint8_t key[LOCAL_KEY_BYTES],
 						const char *hpgn, size_t hpgn_len,
@@ -160,16 +179,7 @@ kdf_local_stampseudonym(const uint8_t key[LOCAL_KEY_BYTES],
 	rc |= crypto_generichash_update(&st, (const uint8_t *) STAMP_DOMAIN,
 									sizeof(STAMP_DOMAIN));	/* with its NUL */
 	rc |= crypto_generichash_update(&st, (const uint8_t *) hpgn, hpgn_len);
-	rc |= crypto_generichash_final(&st, digest_out, ECKID_DIGEST_LEN);
-	sodium_memzero(&st, sizeof(st));
-
-	if (rc != 0)
-	{
-		sodium_memzero(digest_out, ECKID_DIGEST_LEN);
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
+	return FinishKeyedHash(&st, rc, digest_out, ECKID_DIGEST_LEN);
 }
 
 int
@@ -215,16 +225,7 @@ kdf_local_eckid(const uint8_t key[LOCAL_KEY_BYTES],
 	rc |= crypto_generichash_update(&st, (const uint8_t *) chain, chain_len);
 	rc |= crypto_generichash_update(&st, sector_prefix, sizeof(sector_prefix));
 	rc |= crypto_generichash_update(&st, (const uint8_t *) sector, sector_len);
-	rc |= crypto_generichash_final(&st, digest_out, ECKID_DIGEST_LEN);
-	sodium_memzero(&st, sizeof(st));
-
-	if (rc != 0)
-	{
-		sodium_memzero(digest_out, ECKID_DIGEST_LEN);
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
+	return FinishKeyedHash(&st, rc, digest_out, ECKID_DIGEST_LEN);
 }
 
 int
@@ -264,14 +265,5 @@ kdf_pseudonymize(const uint8_t key[LOCAL_KEY_BYTES],
 	rc |= crypto_generichash_update(&st, &seglen, 1);
 	rc |= crypto_generichash_update(&st, (const uint8_t *) value->segment, segment_len);
 	rc |= crypto_generichash_update(&st, value->digest, ECKID_DIGEST_LEN);
-	rc |= crypto_generichash_final(&st, out, PSEUDONYM_BYTES);
-	sodium_memzero(&st, sizeof(st));
-
-	if (rc != 0)
-	{
-		sodium_memzero(out, PSEUDONYM_BYTES);
-		errno = EINVAL;
-		return -1;
-	}
-	return 0;
+	return FinishKeyedHash(&st, rc, out, PSEUDONYM_BYTES);
 }
