@@ -26,6 +26,47 @@ done
 ma=$(median "${a[@]}"); mb=$(median "${b[@]}"); mc=$(median "${c[@]}")
 echo "| 1c | one HPgn through SQL (new transaction each): auto vs libsodium vs OpenSSL (python hashlib) | $ma ms | libsodium $mb ms, OpenSSL $mc ms | **$(ratio "$ma" "$mb") x** libsodium, $(ratio "$ma" "$mc") x OpenSSL |"
 
+# 1d: one HPgn per transaction in one long session, as a LAS application's
+# pooled connection inserts pupils one by one through the trigger: with
+# eckid.scrypt_keep_memory = on the AVX-512 path keeps its memory between
+# transactions.  Alternating with libsodium in the same session; medians.
+read -r ka kb < <(q -c "DO \$\$
+DECLARE t timestamptz; a float8[] := '{}'; b float8[] := '{}';
+BEGIN
+	PERFORM pg_catalog.set_config('eckid.scrypt_keep_memory', 'on', false);
+	PERFORM eckid.hpgn('063138219');	-- the session's first HPgn maps the memory
+	COMMIT;
+	FOR k IN 1 .. $rounds LOOP
+		PERFORM pg_catalog.set_config('eckid.scrypt_implementation', 'auto', false);
+		t := clock_timestamp(); PERFORM eckid.hpgn('pupil-' || k); a := a || extract(epoch FROM clock_timestamp() - t) * 1000;
+		COMMIT;
+		PERFORM pg_catalog.set_config('eckid.scrypt_implementation', 'libsodium', false);
+		t := clock_timestamp(); PERFORM eckid.hpgn('pupil-' || k); b := b || extract(epoch FROM clock_timestamp() - t) * 1000;
+		COMMIT;
+	END LOOP;
+	RAISE NOTICE 'res=% %', (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)::numeric, 1) FROM unnest(a) x),
+		(SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)::numeric, 1) FROM unnest(b) x);
+END\$\$" 2>&1 | sed -n 's/.*res=//p')
+echo "| 1d | one HPgn per transaction in one session, eckid.scrypt_keep_memory = on: auto vs libsodium, alternating | $ka ms | libsodium $kb ms | **$(ratio "$ka" "$kb") x** |"
+
+# 2b: a backfill through SQL: BENCH_BULK rows hashed in batches of 16 on
+# eckid.scrypt_threads = nproc threads, vs libsodium row by row in this one
+# backend (fewer rows: it is slow); compared as rows per second
+bulk=${BENCH_BULK:-64}; sod_rows=$(( bulk < 16 ? bulk : 16 )); threads=$(nproc)
+q -c "CREATE TABLE bf_simd (id int, pgn text, hpgn text, eck_id eckid.eckid); CREATE TABLE bf_sod (LIKE bf_simd)" \
+  -c "INSERT INTO bf_simd SELECT i, 'pupil-' || i, NULL, NULL FROM generate_series(1, $bulk) i" \
+  -c "INSERT INTO bf_sod SELECT i, 'pupil-' || i, NULL, NULL FROM generate_series(1, $sod_rows) i" \
+  -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON bf_simd FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')" \
+  -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON bf_sod FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
+secs() { local t0; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; python3 -c "import sys; print(round($(date +%s.%N) - $t0, 2))"; }
+bs=$(secs q -c "SET eckid.scrypt_threads = $threads" -c "CALL eckid.backfill('bf_simd', 16)")
+bl=$(secs q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "CALL eckid.backfill('bf_sod', $sod_rows)")
+# every HPgn is libsodium's (a sample; each check costs a libsodium hash)
+bad=$(q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "SELECT count(*) FROM bf_simd WHERE id % 16 = 1 AND hpgn IS DISTINCT FROM eckid.hpgn(pgn)")
+[ "$bad" = 0 ] || { echo "backfill HPgn mismatch" >&2; exit 1; }
+rs=$(python3 -c "print(round($bulk / $bs, 2))"); rl=$(python3 -c "print(round($sod_rows / $bl, 2))")
+echo "| 2b | CALL eckid.backfill() of $bulk rows (batches of 16, eckid.scrypt_threads = $threads) vs $sod_rows rows with libsodium in the one backend | $rs rows/s ($bs s) | libsodium $rl rows/s ($bl s) | **$(ratio "$rs" "$rl") x** one libsodium process |"
+
 # data: rows ECK iDs, as eckid, text and bytea (the 64-byte digest alone)
 q -c "CREATE UNLOGGED TABLE src AS SELECT 'https://ketenid.nl/201703/' || encode(sha512(i::text::bytea), 'hex') AS t FROM generate_series(1, $rows) i"
 q -c "CREATE TABLE e (v eckid.eckid); CREATE TABLE t (v text); CREATE TABLE b (v bytea); CREATE TABLE u (v uuid)"

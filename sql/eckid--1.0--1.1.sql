@@ -59,6 +59,14 @@ CREATE FUNCTION eckid.backfill_row(tbl regclass, pgn text, stored_hpgn text,
 COMMENT ON FUNCTION eckid.backfill_row(regclass, text, text, eckid.eckid) IS
 	'helper of eckid.backfill(): the HPgn and ECK iD of one row by its eckid.assign() trigger''s rules, keeping stored values';
 
+CREATE FUNCTION eckid.backfill_compute_ahead(tbl regclass, rows tid[])
+	RETURNS integer
+	AS 'MODULE_PATHNAME', 'eckid_backfill_compute_ahead'
+	LANGUAGE C STRICT VOLATILE;
+
+COMMENT ON FUNCTION eckid.backfill_compute_ahead(regclass, tid[]) IS
+	'helper of eckid.backfill(): hashes the PGNs of a batch of rows at once, on eckid.scrypt_threads threads, for the rest of the transaction';
+
 -- Fills the derived columns of rows written before the trigger existed, a
 -- batch per transaction, so that a cancel or a crash loses at most one
 -- batch and a second call continues.  SECURITY INVOKER: the caller's own
@@ -73,9 +81,9 @@ DECLARE
 	pick text;			-- the next batch, locked
 	put text;			-- store one row's values
 	remaining text;		-- how many rows still need work
-	r record;
+	oids oid[];			-- the batch: tableoid and ctid of each row
+	tids tid[];
 	skipped text[] := '{}';	-- tableoid:ctid of rows with invalid values
-	fetched integer;
 	batch integer := 0;
 	done bigint := 0;
 	rows_left bigint;
@@ -112,7 +120,7 @@ BEGIN
 	-- query parameter here: the UPDATE reads them from the row itself.  A
 	-- parameter's value can be written into a plan as a constant, and plans
 	-- reach the server log through auto_explain (docs/security.md).
-	pick := pg_catalog.format('SELECT tableoid, ctid FROM %s WHERE %s LIMIT $2 FOR UPDATE', tbl, need);
+	pick := pg_catalog.format('SELECT pg_catalog.array_agg(tableoid), pg_catalog.array_agg(ctid) FROM (SELECT tableoid, ctid FROM %s WHERE %s LIMIT $2 FOR UPDATE) b', tbl, need);
 	put := pg_catalog.format('UPDATE %1$s SET (%2$s%3$I%4$s) = (SELECT %5$sv.eckid%6$s FROM eckid.backfill_row(%7$L::pg_catalog.regclass, %8$I::pg_catalog.text, %9$s, %3$I) v) WHERE tableoid OPERATOR(pg_catalog.=) $1 AND ctid OPERATOR(pg_catalog.=) $2',
 							 tbl,
 							 CASE WHEN s.hpgn_column IS NULL THEN ''
@@ -128,24 +136,26 @@ BEGIN
 	remaining := pg_catalog.format('SELECT pg_catalog.count(*) FROM %s WHERE %s', tbl, need);
 
 	LOOP
-		fetched := 0;
-		FOR r IN EXECUTE pick USING skipped, batch_size LOOP
-			fetched := fetched + 1;
+		EXECUTE pick INTO oids, tids USING skipped, batch_size;
+		EXIT WHEN tids IS NULL;
+		-- the batch's HPgns at once, on every thread allowed; the UPDATEs
+		-- below then find them instead of hashing row by row
+		PERFORM eckid.backfill_compute_ahead(tbl, tids);
+		FOR i IN 1 .. pg_catalog.cardinality(tids) LOOP
 			BEGIN
 				-- The trigger fires on this UPDATE and computes nothing: the
 				-- PGN is unchanged or, with wipe_pgn, NULL.
-				EXECUTE put USING r.tableoid, r.ctid;
+				EXECUTE put USING oids[i], tids[i];
 			EXCEPTION WHEN invalid_parameter_value THEN
 				-- a value in the row breaks a rule: report the row by its
 				-- ctid (never by a key, which might be the PGN) and go on
 				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-				RAISE WARNING 'eckid.backfill: row % of table % skipped: %', r.ctid, tbl, msg;
-				skipped := skipped OPERATOR(pg_catalog.||) (r.tableoid::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) r.ctid::pg_catalog.text);
+				RAISE WARNING 'eckid.backfill: row % of table % skipped: %', tids[i], tbl, msg;
+				skipped := skipped OPERATOR(pg_catalog.||) (oids[i]::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) tids[i]::pg_catalog.text);
 				CONTINUE;
 			END;
 			done := done + 1;
 		END LOOP;
-		EXIT WHEN fetched = 0;
 		COMMIT;
 
 		batch := batch + 1;
@@ -170,6 +180,7 @@ COMMENT ON PROCEDURE eckid.backfill(regclass, integer) IS
 REVOKE ALL ON FUNCTION eckid.assign() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.backfill_setup(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.backfill_row(regclass, text, text, eckid.eckid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.backfill_compute_ahead(regclass, tid[]) FROM PUBLIC;
 REVOKE ALL ON PROCEDURE eckid.backfill(regclass, integer) FROM PUBLIC;
 
 

@@ -46,6 +46,8 @@
 #include "funcapi.h"
 #include "parser/parse_func.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/array.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -59,6 +61,7 @@
 PG_FUNCTION_INFO_V1(eckid_assign);
 PG_FUNCTION_INFO_V1(eckid_backfill_setup);
 PG_FUNCTION_INFO_V1(eckid_backfill_row);
+PG_FUNCTION_INFO_V1(eckid_backfill_compute_ahead);
 
 /* PGN column, HPgn column, ECK iD column, chain, sector; then flags */
 #define ASSIGN_FIXED_ARGS	5
@@ -873,4 +876,112 @@ eckid_backfill_row(PG_FUNCTION_ARGS)
 	CloseForBackfill(rel, &errcb);
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, nulls)));
+}
+
+/*
+ * eckid.backfill_compute_ahead(tbl regclass, rows tid[]) returns integer:
+ * the batch step of eckid.backfill().  Hashes at once, on
+ * eckid.scrypt_threads threads, the PGNs of those of the given rows whose
+ * HPgn backfill_row() would compute, and keeps the HPgns for the rest of the
+ * transaction (eckid_hpgn_compute_ahead()), so that the row-by-row UPDATEs
+ * that follow find them.  Returns how many distinct PGNs it hashed: 0 when
+ * the AVX-512 path is not in use, and the rows are then hashed one by one.
+ *
+ * The rows are read with SPI, under the caller's privileges and row
+ * security, so that nothing the caller could not read is hashed.  A PGN
+ * that breaks a rule is left out: backfill_row() reports it for its row.
+ * No PGN passes through a query parameter or into a query's text.
+ */
+Datum
+eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	Datum		rows = PG_GETARG_DATUM(1);
+	Relation	rel;
+	EckidObjects objs;
+	AssignConfig cfg;
+	AssignErrorContext ctx;
+	ErrorContextCallback errcb;
+	StringInfoData query;
+	Oid			argtypes[1] = {TIDARRAYOID};
+	volatile int n = 0;
+	const char **pgns;
+	size_t	   *lens;
+	char	   (*digits)[PGN_DIGITS];
+	text	  **copies;			/* detoasted copies of PGNs, to wipe */
+	int			ncopies = 0;
+	volatile int count = 0;
+
+	rel = OpenForBackfill(relid, &objs, &cfg, &ctx, &errcb);
+
+	initStringInfo(&query);
+	appendStringInfo(&query,
+					 "SELECT %s::pg_catalog.text FROM %s WHERE ctid OPERATOR(pg_catalog.=) ANY ($1) AND %s IS NOT NULL AND %s IS NULL",
+					 quote_identifier(cfg.pgn_column),
+					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+												RelationGetRelationName(rel)),
+					 quote_identifier(cfg.pgn_column),
+					 quote_identifier(cfg.hpgn_column ? cfg.hpgn_column : cfg.eckid_column));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(query.data, 1, argtypes, &rows, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed");
+
+	pgns = palloc0(Max(SPI_processed, 1) * sizeof(*pgns));
+	lens = palloc0(Max(SPI_processed, 1) * sizeof(*lens));
+	digits = palloc0(Max(SPI_processed, 1) * sizeof(*digits));
+	copies = palloc0(Max(SPI_processed, 1) * sizeof(*copies));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		Datum		value = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		text	   *pgn;
+		const char *s;
+		size_t		len;
+
+		if (isnull)
+			continue;
+		pgn = DatumGetTextPP(value);
+		if ((Pointer) pgn != DatumGetPointer(value))
+			copies[ncopies++] = pgn;
+		s = VARDATA_ANY(pgn);
+		len = VARSIZE_ANY_EXHDR(pgn);
+		switch (pgn_number_form(s, len, digits[n]))
+		{
+			case PGN_NUMBER:
+				s = digits[n];
+				len = PGN_DIGITS;
+				break;
+			case PGN_INVALID_NUMBER:
+				continue;		/* backfill_row() reports it */
+			case PGN_NOT_A_NUMBER:
+				break;
+		}
+		if (!eckid_pgn_is_hashable(s, len))
+			continue;
+		pgns[n] = s;
+		lens[n] = len;
+		n++;
+	}
+
+	/*
+	 * The HPgns are kept in TopMemoryContext; the PGNs read here go with the
+	 * SPI memory, after the copies of digits are wiped, on errors as well.
+	 */
+	PG_TRY();
+	{
+		count = eckid_hpgn_compute_ahead(n, pgns, lens);
+	}
+	PG_FINALLY();
+	{
+		sodium_memzero(digits, Max(SPI_processed, 1) * sizeof(*digits));
+		for (int i = 0; i < ncopies; i++)
+			sodium_memzero(copies[i], VARSIZE_ANY(copies[i]));
+	}
+	PG_END_TRY();
+
+	SPI_finish();
+	CloseForBackfill(rel, &errcb);
+	PG_RETURN_INT32(count);
 }

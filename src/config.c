@@ -101,13 +101,44 @@ ScryptShouldStop(void *arg pg_attribute_unused())
 		INTERRUPTS_CAN_BE_PROCESSED();
 }
 
-/* The AVX-512 scrypt keeps its wiped 128 MiB for the transaction only. */
+/*
+ * The AVX-512 scrypt keeps its wiped memory (512 MiB for one HPgn) mapped
+ * between calls, so that a statement hashing many rows does not fault in
+ * fresh memory for each.  Unless eckid.scrypt_keep_memory is on, it is
+ * unmapped at the end of the transaction.
+ */
+static bool eckid_scrypt_keep_memory = false;
+
+/* Set by eckid_keep_scrypt_memory_past_commit(), for one transaction. */
+static bool keep_past_commit = false;
+
 static void
 ReleaseScryptMemory(XactEvent event, void *arg pg_attribute_unused())
 {
-	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
-		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
-		event == XACT_EVENT_PREPARE)
+	bool		keep = keep_past_commit;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	keep_past_commit = false;
+	if (eckid_scrypt_keep_memory || (keep && event == XACT_EVENT_COMMIT))
+		return;
+	scrypt_simd_release_memory();
+}
+
+/* See config.h. */
+void
+eckid_keep_scrypt_memory_past_commit(void)
+{
+	keep_past_commit = true;
+}
+
+/* Turning eckid.scrypt_keep_memory off gives the memory back at once. */
+static void
+AssignScryptKeepMemory(bool newval, void *extra pg_attribute_unused())
+{
+	if (!newval && eckid_scrypt_keep_memory)
 		scrypt_simd_release_memory();
 }
 
@@ -176,6 +207,30 @@ eckid_define_settings(void)
 							 NULL,
 							 NULL,
 							 NULL);
+	DefineCustomBoolVariable("eckid.scrypt_keep_memory",
+							 "Keeps the AVX-512 scrypt's memory mapped for the rest of the session.",
+							 "Off: it is unmapped at the end of each transaction. On: it stays mapped, wiped and "
+							 "given back to the kernel lazily (MADV_FREE), so later HPgns need not fault in fresh memory.",
+							 &eckid_scrypt_keep_memory,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL,
+							 AssignScryptKeepMemory,
+							 NULL);
+
+	DefineCustomIntVariable("eckid.scrypt_threads",
+							"Threads that compute a batch of HPgns at once (eckid.backfill()).",
+							"Each thread needs 1 GiB of memory while the batch is computed.",
+							&kdf_scrypt_threads,
+							2,
+							1,
+							64,
+							PGC_SUSET,
+							0,
+							NULL,
+							NULL,
+							NULL);
 	kdf_scrypt_stop = ScryptShouldStop;
 	scrypt_simd_keep_memory(1);
 	RegisterXactCallback(ReleaseScryptMemory, NULL);

@@ -56,6 +56,14 @@ extern const uint8_t *eckid_local_key(void);
 extern const char *eckid_local_stampseudonym_segment(void);
 extern const char *eckid_local_eckid_segment(void);
 
+/*
+ * Keep the AVX-512 scrypt's memory mapped past the commit of the current
+ * transaction (not past an abort), for a next batch of eckid.backfill() in
+ * the transaction that follows; the end of any transaction that does not
+ * ask again releases it (unless eckid.scrypt_keep_memory is on).
+ */
+extern void eckid_keep_scrypt_memory_past_commit(void);
+
 /* sodium_memzero() then pfree(). */
 extern void eckid_free_secret(void *ptr, size_t len);
 

@@ -25,6 +25,8 @@
 #include "kdf.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -34,6 +36,7 @@
 
 int			kdf_scrypt_implementation = KDF_SCRYPT_AUTO;
 int			(*kdf_scrypt_stop) (void *arg) = NULL;
+int			kdf_scrypt_threads = 2;
 
 /* Domain-separation prefixes; the terminating NUL is part of the message. */
 #define STAMP_DOMAIN	"eckid/v1/stampseudonym"
@@ -130,6 +133,76 @@ kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
 	sodium_bin2hex(hex_out, HPGN_HEX_LEN + 1, hash, sizeof(hash));
 	sodium_memzero(hash, sizeof(hash));
 	return 0;
+}
+
+int
+kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
+			   const uint8_t *salt, size_t salt_len,
+			   char (*hex_out)[HPGN_HEX_LEN + 1])
+{
+	uint8_t    *hashes;
+	uint8_t   **outs;
+	const uint8_t **salts;
+	size_t	   *salt_lens;
+	int			rc = -1;
+	int			save_errno;
+
+	if (n == 0 || pgn_lower == NULL || pgn_len == NULL || hex_out == NULL ||
+		salt == NULL || salt_len == 0 || salt_len > SALT_MAX_BYTES)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (pgn_lower[i] == NULL || pgn_len[i] == 0 || pgn_len[i] > PGN_MAX_BYTES)
+		{
+			errno = EINVAL;
+			return -1;
+		}
+	if (kdf_scrypt_implementation != KDF_SCRYPT_AUTO || !scrypt_simd_available())
+	{
+		errno = ENOTSUP;
+		return -1;
+	}
+	if (n > SIZE_MAX / HPGN_BYTES)
+	{
+		errno = ENOMEM;
+		return -1;
+	}
+
+	hashes = malloc(n * HPGN_BYTES);
+	outs = malloc(n * sizeof(*outs));
+	salts = malloc(n * sizeof(*salts));
+	salt_lens = malloc(n * sizeof(*salt_lens));
+	if (hashes == NULL || outs == NULL || salts == NULL || salt_lens == NULL)
+		errno = ENOMEM;
+	else
+	{
+		for (size_t i = 0; i < n; i++)
+		{
+			outs[i] = hashes + i * HPGN_BYTES;
+			salts[i] = salt;
+			salt_lens[i] = salt_len;
+		}
+		rc = scrypt_simd_multi(n, pgn_lower, pgn_len, salts, salt_lens,
+							   HPGN_SCRYPT_N, HPGN_SCRYPT_R, HPGN_SCRYPT_P,
+							   outs, HPGN_BYTES,
+							   kdf_scrypt_threads < 1 ? 1 : kdf_scrypt_threads,
+							   kdf_scrypt_stop, NULL);
+		if (rc == 0)
+			for (size_t i = 0; i < n; i++)
+				sodium_bin2hex(hex_out[i], HPGN_HEX_LEN + 1, outs[i], HPGN_BYTES);
+	}
+
+	save_errno = errno;
+	if (hashes != NULL)
+		sodium_memzero(hashes, n * HPGN_BYTES);
+	free(hashes);
+	free(outs);
+	free(salts);
+	free(salt_lens);
+	errno = save_errno;
+	return rc;
 }
 
 static void

@@ -56,6 +56,12 @@ extern int	kdf_scrypt_implementation;
 extern int	(*kdf_scrypt_stop) (void *arg);
 
 /*
+ * Threads of the bulk path (eckid.scrypt_threads): kdf_hpgn_multi() uses
+ * this many, the calling thread included.
+ */
+extern int	kdf_scrypt_threads;
+
+/*
  * scrypt with libsodium's crypto_pwhash_scryptsalsa208sha256_ll, after
  * checking every length and parameter so that libsodium never reaches its
  * misuse handler.  Returns 0 on success; -1 with errno set otherwise
@@ -76,6 +82,20 @@ extern int	kdf_scrypt(const uint8_t *password, size_t password_len,
 extern int	kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
 					 const uint8_t *salt, size_t salt_len,
 					 char hex_out[HPGN_HEX_LEN + 1]);
+
+/*
+ * n HPgns at once, with the same salt, on kdf_scrypt_threads threads of the
+ * AVX-512 path (scrypt_simd_multi(): helper threads block every signal and
+ * call only libc and libsodium).  Same length rules as kdf_hpgn().  Returns
+ * 0, or -1 with errno: ENOTSUP when the AVX-512 path is not available or
+ * not chosen (the caller then hashes one at a time with kdf_hpgn()),
+ * ENOMEM, ECANCELED (kdf_scrypt_stop said stop) or EINVAL.  On failure no
+ * hex_out[i] holds a value.
+ */
+extern int	kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower,
+						   const size_t *pgn_len,
+						   const uint8_t *salt, size_t salt_len,
+						   char (*hex_out)[HPGN_HEX_LEN + 1]);
 
 /*
  * Local derivation (docs/derivation.md specifies it byte for byte):

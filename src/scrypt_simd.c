@@ -54,7 +54,7 @@
 
 #define LANES_PER_GROUP		4
 #ifndef GROUPS_PER_WAVE
-#define GROUPS_PER_WAVE		1
+#define GROUPS_PER_WAVE		2
 #endif
 #define LANES_PER_WAVE		(LANES_PER_GROUP * GROUPS_PER_WAVE)
 #define SLICE_BLOCKS		65536	/* salsa20/8 blocks per group per slice */
@@ -89,6 +89,8 @@ typedef struct Worker
 	void	   *map_base;		/* what to munmap */
 	size_t		map_len;
 	int			is_caller;
+	size_t		used_lanes;		/* lanes of V written by any wave */
+	uint64_t	used_entries;	/* entries of each such lane written */
 	int			result;			/* 0, or an errno value */
 	pthread_t	thread;
 	atomic_int	done;
@@ -450,11 +452,15 @@ RunWave(Worker *w, size_t first, size_t count)
 			}
 	}
 
-	/* V of the lanes used, and the working state */
-	/* wipe only what was written: touching the rest would fault it in */
-	for (size_t l = 0; l < count; l++)
-		sodium_memzero(w->arena + l * vbytes, written * blk);
-	sodium_memzero(xa, 2 * GROUPS_PER_WAVE * 8 * (size_t) r * sizeof(__m512i));
+	/*
+	 * V is wiped once, by WipeArena() after the worker's last wave: the next
+	 * wave overwrites every entry it reads before reading it, and a wipe per
+	 * wave would add a third to the memory traffic.  Record what was written.
+	 */
+	if (count > w->used_lanes)
+		w->used_lanes = count;
+	if (written > w->used_entries)
+		w->used_entries = written;
 	return rc;
 }
 
@@ -476,6 +482,22 @@ RunWave(Worker *w, size_t first, size_t count)
 }
 
 #endif
+
+/*
+ * Wipe what the worker's waves wrote: V (only the parts written, since
+ * touching the rest would fault it in) and the working state.
+ */
+static void
+WipeArena(Worker *w)
+{
+	Job		   *job = w->job;
+	const size_t blk = 128 * (size_t) job->r;
+	const size_t vbytes = job->N * blk;
+
+	for (size_t l = 0; l < w->used_lanes; l++)
+		sodium_memzero(w->arena + l * vbytes, w->used_entries * blk);
+	sodium_memzero(w->arena + job->wave_lanes * vbytes, 2 * (size_t) LANES_PER_WAVE * blk);
+}
 
 static void
 WorkerLoop(Worker *w)
@@ -506,6 +528,7 @@ WorkerLoop(Worker *w)
 			break;
 		}
 	}
+	WipeArena(w);
 }
 
 static void *
@@ -648,6 +671,14 @@ PutArena(int t, uint8_t *aligned, size_t bytes, void *map_base, size_t map_len)
 		return;
 	if (keep_memory && (kept[t].base == NULL || kept[t].base == map_base))
 	{
+#ifdef MADV_FREE
+		/*
+		 * Already wiped.  Let the kernel take the pages back if it runs short
+		 * of memory (they read as zeros then); until it does, the next call
+		 * reuses them without faulting.
+		 */
+		(void) madvise(aligned, bytes, MADV_FREE);
+#endif
 		kept[t].base = map_base;
 		kept[t].len = map_len;
 		kept[t].aligned = aligned;

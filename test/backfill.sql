@@ -4,7 +4,7 @@
 -- after the test.  The NOTICE per batch and resuming after a cancel are checked by
 -- test/shell/backfill_cancel.sh.  Two HPgns are computed.
 BEGIN;
-SELECT plan(24);
+SELECT plan(33);
 
 \set vector '''9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa'''
 \set employee '''230e701391a7d646ef70bcadf783d303feae51bf0bc40a906d91913aaba32d3c'''
@@ -94,10 +94,47 @@ SELECT throws_ok($$SELECT pg_temp.remote_exec('postgres', 'CALL eckid.backfill('
 SELECT throws_ok($$SELECT pg_temp.remote_exec('postgres', 'CALL eckid.backfill(''eckid_test.bf_wiped'', 0)')$$,
 	'22023', 'batch_size must be at least 1', 'a batch size below 1 is refused');
 
+-- The batch step: the PGNs of the rows that need an HPgn, hashed at once
+-- (on two threads here) and kept for the rest of the transaction.
+CREATE TABLE eckid_test.bulk (id integer, pgn text, hpgn text, eck_id eckid.eckid);
+INSERT INTO eckid_test.bulk VALUES
+	(1, '101222331', NULL, NULL), (2, '101222331', NULL, NULL),	-- one PGN, twice
+	(3, '063138219', NULL, NULL), (4, '20DP Teacher@School.nl', NULL, NULL),
+	(5, '63138219', NULL, NULL),		-- 8 digits: the same person as row 3
+	(6, '12345', NULL, NULL),			-- invalid: left to backfill_row()
+	(7, ' x', NULL, NULL),				-- breaks a PGN rule: the same
+	(8, '123456782', repeat('c', 64), NULL),	-- has its HPgn
+	(9, NULL, NULL, NULL),
+	(10, '123456782', NULL, NULL);
+CREATE TRIGGER bulk_eckid BEFORE INSERT OR UPDATE ON eckid_test.bulk FOR EACH ROW
+	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector');
+SET LOCAL eckid.scrypt_threads = 2;
+SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id <> 10)), 3,
+	'backfill_compute_ahead hashes each distinct valid PGN of the given rows that lacks an HPgn, once');
+SELECT is(eckid.hpgn('063138219'), :vector, 'an HPgn computed ahead is Kennisnet''s');
+SELECT is(eckid.hpgn('20DP Teacher@School.nl'), :employee, 'so is that of an employee identifier');
+SELECT is(eckid.hpgn('101222331'),
+		  (SELECT h FROM dblink(eckid_test.connstr('postgres'), $q$SELECT eckid.hpgn('101222331')$q$) AS t(h text)),
+		  'and the HPgn another session computes on its own');
+SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id IN (8, 9, 6, 7))), 0,
+	'rows with an HPgn, without a PGN or with an invalid one are not hashed');
+SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', '{}'), 0, 'an empty batch hashes nothing');
+SET LOCAL eckid.scrypt_implementation = 'libsodium';
+SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT ctid FROM eckid_test.bulk)), 0,
+	'with libsodium nothing is computed ahead: backfill_row() hashes row by row');
+RESET eckid.scrypt_implementation;
+GRANT EXECUTE ON FUNCTION eckid.backfill_compute_ahead(regclass, tid[]) TO eckid_las_app;
+GRANT USAGE ON SCHEMA eckid_test TO eckid_las_app;
+SET LOCAL ROLE eckid_las_app;
+SELECT throws_ok($$SELECT eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY['(0,1)'::tid])$$,
+	'42501', 'permission denied for table bulk', 'it reads the rows with the caller''s privileges');
+RESET ROLE;
+
 -- Privileges
 SELECT ok(NOT has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC cannot execute ' || f)
   FROM unnest(ARRAY['eckid.backfill(regclass,integer)', 'eckid.backfill_setup(regclass)',
-					'eckid.backfill_row(regclass,text,text,eckid.eckid)']) f;
+					'eckid.backfill_row(regclass,text,text,eckid.eckid)',
+					'eckid.backfill_compute_ahead(regclass,tid[])']) f;
 SELECT throws_ok($$SELECT pg_temp.remote_exec('eckid_plain', 'CALL eckid.backfill(''pg_catalog.pg_class'')')$$,
 	'42501', 'permission denied for procedure backfill', 'a plain role cannot run a backfill');
 
