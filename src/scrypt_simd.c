@@ -647,6 +647,16 @@ scrypt_simd_kept_bytes(void)
 	return total;
 }
 
+int
+scrypt_simd_kept_memory_is_zero(void)
+{
+	for (int i = 0; i < MAX_THREADS; i++)
+		for (size_t k = 0; kept[i].base != NULL && k < kept[i].bytes; k++)
+			if (kept[i].aligned[k] != 0)
+				return 0;
+	return 1;
+}
+
 static uint8_t *
 GetArena(int t, size_t bytes, void **map_base, size_t *map_len)
 {

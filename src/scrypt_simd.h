@@ -75,4 +75,7 @@ extern void scrypt_simd_keep_memory(int keep);
 extern void scrypt_simd_release_memory(void);
 extern uint64_t scrypt_simd_kept_bytes(void);
 
+/* For tests: is all memory kept between calls wiped (zero)?  Reads it all. */
+extern int	scrypt_simd_kept_memory_is_zero(void);
+
 #endif							/* SCRYPT_SIMD_H */

@@ -204,6 +204,8 @@ main(void)
 		ok = scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, 2, NULL, NULL) == 0 &&
 			scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, 2, NULL, NULL) == 0 &&
 			scrypt_simd_kept_bytes() > 0;
+		Check(ok && scrypt_simd_kept_memory_is_zero(),
+			  "the memory kept between calls (V of every lane, working state) is wiped");
 		for (int i = 0; i < NH && ok; i++)
 			ok = crypto_pwhash_scryptsalsa208sha256_ll(pw[i], pwl[i], sa[i], sl[i], 4096, 8, 3, ref, 48) == 0 &&
 				memcmp(ref, outb[i], 48) == 0;
