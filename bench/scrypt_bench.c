@@ -7,6 +7,8 @@
  *                    wall s with scrypt_simd_multi on <cores> threads, ratio
  *
  * Usage: scrypt_bench single ROUNDS | bulk HASHES CORES ROUNDS | sodium-one
+ *
+ *   sodium-one       median s of one libsodium hash, 3 in a row
  */
 #include <errno.h>
 #include <stdio.h>
@@ -214,12 +216,19 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "sodium-one") == 0)
 	{
+		/* one libsodium process: median of 3 hashes, one after another */
 		uint8_t		a[32];
-		double		t0 = Now();
+		double		t[3];
 
-		if (Sodium(0, a) != 0)
-			return 1;
-		printf("%.3f\n", Now() - t0);
+		for (int k = 0; k < 3; k++)
+		{
+			double		t0 = Now();
+
+			if (Sodium(k, a) != 0)
+				return 1;
+			t[k] = Now() - t0;
+		}
+		printf("%.3f\n", Median(t, 3));
 		return 0;
 	}
 	return 2;
