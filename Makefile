@@ -62,8 +62,8 @@ TEST_CC ?= $(CC)
 test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/pgn.h src/ecktext.c src/scrypt_simd.c src/scrypt_simd.h
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_kdf.c src/kdf.c src/pgn.c src/ecktext.c src/scrypt_simd.c $(SODIUM_LIBS) -lpthread
 
-test/c/test_ecktext: test/c/test_ecktext.c src/ecktext.c src/ecktext.h
-	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ test/c/test_ecktext.c src/ecktext.c
+test/c/test_ecktext: test/c/test_ecktext.c src/ecktext.c src/ecktext.h test/c/ecktext_reference.c test/c/ecktext_reference.h
+	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ test/c/test_ecktext.c src/ecktext.c test/c/ecktext_reference.c
 
 .PHONY: check-c
 check-c: test/c/test_kdf test/c/test_ecktext test/c/test_scrypt_simd
@@ -75,12 +75,12 @@ check-c: test/c/test_kdf test/c/test_ecktext test/c/test_scrypt_simd
 # -fsanitize=fuzzer,address,undefined).  make fuzz FUZZ_SECONDS=N runs each.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc -Itest/c
 FUZZERS = test/fuzz/fuzz_text test/fuzz/fuzz_recv
 EXTRA_CLEAN += $(FUZZERS)
 
-test/fuzz/fuzz_%: test/fuzz/fuzz_%.c src/ecktext.c src/ecktext.h
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/ecktext.c
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c src/ecktext.c src/ecktext.h test/c/ecktext_reference.c test/c/ecktext_reference.h
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/ecktext.c test/c/ecktext_reference.c
 
 .PHONY: fuzz
 fuzz: $(FUZZERS)

@@ -9,6 +9,7 @@
  *-------------------------------------------------------------------------
  */
 #include "ecktext.h"
+#include "ecktext_reference.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -488,6 +489,115 @@ TestMasked(void)
 	CHECK(strncmp(buf + n - 6, "543210", 6) == 0, "masked ends in the last six digits");
 }
 
+/* xorshift64: the same "random" inputs on every run */
+static uint64_t rng_state = 0x9E3779B97F4A7C15;
+
+static uint32_t
+Random(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t) (rng_state >> 32) % n;
+}
+
+/*
+ * eckid_parse() against eckid_parse_reference() (ecktext_reference.c) on
+ * nearly valid input: ECK iDs with random segments, digests of 126 to 130
+ * digits in mixed case and whitespace around, then up to three random
+ * edits (a byte replaced, inserted or removed, the end cut off).  Verdict,
+ * status, position, count and value must all agree.  The fuzzer does the
+ * same on whatever libFuzzer makes up.
+ */
+static void
+TestAgainstReference(void)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+	static const char seg[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	/* bytes that sit on a boundary of some rule */
+	static const char odd[] = "/ \t\n\v:.-_?gGzZ@`[{\x7f\x80\xc3\xff";
+	int			cases = 200000;
+	int			accepted = 0;
+	int			mismatches = 0;
+
+	for (int n = 0; n < cases; n++)
+	{
+		char		buf[300];
+		size_t		len = 0;
+		size_t		seglen = 1 + Random(18);
+		size_t		ndigits = 126 + Random(5);
+		int			edits = (int) Random(4);
+		EckIdValue	v1,
+					v2;
+		EckIdParseError e1,
+					e2;
+		bool		ok1,
+					ok2;
+
+		if (Random(8) == 0)
+			buf[len++] = " \t\n\r\v\f"[Random(6)];
+		for (size_t i = 0; i < ECKID_PREFIX_LEN; i++)
+		{
+			char		c = ECKID_PREFIX[i];
+
+			buf[len++] = (Random(16) == 0 && c >= 'a' && c <= 'z') ? (char) (c - 'a' + 'A') : c;
+		}
+		for (size_t i = 0; i < seglen; i++)
+			buf[len++] = seg[Random(sizeof(seg) - 1)];
+		buf[len++] = '/';
+		for (size_t i = 0; i < ndigits; i++)
+			buf[len++] = hex[Random(Random(4) == 0 ? 22 : 16)];
+		if (Random(8) == 0)
+			buf[len++] = " \t\n\r\v\f"[Random(6)];
+
+		for (int e = 0; e < edits && len > 0; e++)
+		{
+			size_t		at = Random((uint32_t) len);
+			char		c = Random(2) ? (char) Random(256) : odd[Random(sizeof(odd) - 1)];
+
+			switch (Random(4))
+			{
+				case 0:
+					buf[at] = c;
+					break;
+				case 1:
+					memmove(buf + at + 1, buf + at, len - at);
+					buf[at] = c;
+					len++;
+					break;
+				case 2:
+					memmove(buf + at, buf + at + 1, len - at - 1);
+					len--;
+					break;
+				case 3:
+					len = at;
+					break;
+			}
+		}
+
+		memset(&v1, 0xAA, sizeof(v1));
+		memset(&v2, 0x55, sizeof(v2));
+		memset(&e1, 0xAA, sizeof(e1));
+		memset(&e2, 0x55, sizeof(e2));
+		ok1 = eckid_parse(buf, len, &v1, &e1);
+		ok2 = eckid_parse_reference(buf, len, &v2, &e2);
+		accepted += ok1;
+		if (ok1 != ok2 || e1.status != e2.status || e1.position != e2.position ||
+			e1.count != e2.count || (ok1 && memcmp(&v1, &v2, sizeof(v1)) != 0))
+		{
+			/* report a few, count all */
+			if (mismatches++ < 5)
+				CHECK(false, "reference: \"%.*s\" (%zu bytes): %s position %zu count %zu, reference %s position %zu count %zu",
+					  (int) len, buf, len, StatusName(e1.status), e1.position, e1.count,
+					  StatusName(e2.status), e2.position, e2.count);
+		}
+	}
+	CHECK(mismatches == 0, "reference: %d of %d inputs differ", mismatches, cases);
+	/* the inputs cover both sides of the verdict */
+	CHECK(accepted > cases / 20 && accepted < cases / 2,
+		  "reference: %d of %d inputs accepted", accepted, cases);
+}
+
 int
 main(void)
 {
@@ -497,6 +607,7 @@ main(void)
 	TestValueIsValid();
 	TestOrder();
 	TestMasked();
+	TestAgainstReference();
 
 	printf("test_ecktext: %d of %d checks passed\n", ntests - nfailed, ntests);
 	return nfailed == 0 ? 0 : 1;

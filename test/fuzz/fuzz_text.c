@@ -7,6 +7,8 @@
  *   80 bytes (and is already canonical: formatting it again gives the same
  *   text); its binary form decodes back to the same value;
  * - a rejected input comes with a status and a position inside the input;
+ * - eckid_parse_reference() (test/c/ecktext_reference.c), the rules written
+ *   out plainly, gives the same verdict, status, position, count and value;
  * - eckid_redact() stays within its buffer, NUL-terminates, and leaves no run
  *   of more than 8 hex digits, for every buffer size from 0 to 300.
  *
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "ecktext.h"
+#include "ecktext_reference.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
@@ -57,9 +60,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *text = (const char *) data;
 	EckIdValue	value;
 	EckIdParseError err;
+	EckIdValue	ref_value;
+	EckIdParseError ref_err;
+	bool		ok;
 
 	memset(&err, 0, sizeof(err));
-	if (eckid_parse(text, size, &value, &err))
+	memset(&ref_err, 0, sizeof(ref_err));
+	ok = eckid_parse(text, size, &value, &err);
+	CHECK(eckid_parse_reference(text, size, &ref_value, &ref_err) == ok);
+	CHECK(err.status == ref_err.status && err.position == ref_err.position &&
+		  err.count == ref_err.count);
+
+	if (ok)
 	{
 		char		out[ECKID_TEXT_MAXLEN + 1];
 		char		again[ECKID_TEXT_MAXLEN + 1];
@@ -71,6 +83,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t		consumed;
 		int			found;
 
+		CHECK(memcmp(&value, &ref_value, sizeof(value)) == 0);
 		CHECK(eckid_value_is_valid(&value));
 		len = eckid_format(&value, out);
 		CHECK(len <= ECKID_TEXT_MAXLEN && out[len] == '\0' && strlen(out) == len);
