@@ -21,7 +21,8 @@ cores=$(nproc)
 	one=$("$root/bench/scrypt_bench" sodium-one)
 	echo "| 2 | $n HPgns, $c threads vs libsodium in $c processes | $v s | $s s | **$r x** faster; $(python3 -c "print(round($one*$n/$v,1))") x one libsodium process |"
 } > "$out"
-"$root/scripts/cluster" bash "$root/bench/sql_bench.sh" >> "$out"
+# only the table rows: scripts/cluster also says what it is doing
+"$root/scripts/cluster" bash "$root/bench/sql_bench.sh" | grep '^|' >> "$out"
 cat "$out"
 python3 - "$out" "$root/docs/performance.md" <<'PY'
 import sys, re, subprocess, datetime, platform
