@@ -1,5 +1,5 @@
 -- eckid.assign(): the row-level trigger (docs/row-level.md).
--- Every successful HPgn costs about 1.2 s (scrypt, 128 MiB); this file
+-- Every successful HPgn costs about 1.2 s (scrypt: 128 MiB with libsodium, 512 MiB on the AVX-512 path); this file
 -- computes 19, and checks HPgns against known values where it can instead
 -- of hashing twice.
 BEGIN;

@@ -1,5 +1,5 @@
 -- eckid.hpgn(): Kennisnet's first-level hash, bit for bit.
--- Each successful call costs about a second (scrypt, 128 MiB): keep them few.
+-- Each successful call costs about a second (scrypt: 128 MiB with libsodium, 512 MiB on the AVX-512 path): keep them few.
 BEGIN;
 SELECT plan(24);
 
