@@ -13,8 +13,10 @@
  *	 word order of the SSE implementations (word i of the block at position
  *	 i * 5 mod 16), so a double round is the SSE code with 512-bit registers
  *	 and native rotates (vprold);
- * - a "wave" is up to four groups (16 lanes) run interleaved, so that the
- *	 long dependency chain of one salsa20/8 is overlapped with three others;
+ * - a "wave" is up to GROUPS_PER_WAVE groups (two: 8 lanes, two HPgns) run
+ *	 interleaved, so that the long dependency chain of one salsa20/8 is
+ *	 overlapped with another's (four groups measured no faster than two, at
+ *	 twice the memory);
  * - each lane keeps its own V (N * 128 * r bytes) in the diagonal order, so
  *	 the random reads of ROMix's second loop touch whole cache lines.
  *
@@ -29,8 +31,9 @@
  *
  * V holds values that are cheap functions of the password (V[0] is one
  * PBKDF2 of it): whoever reads it could test guesses at the PGN without
- * paying scrypt's cost.  It is therefore wiped before it is unmapped (about
- * 5% of the time of a hash), as are B and every PBKDF2 input and output.
+ * paying scrypt's cost.  It is therefore wiped when a call ends, before it
+ * is unmapped or kept for the next call (about 5% of the time of a hash),
+ * as are B and every PBKDF2 input and output.
  *
  *-------------------------------------------------------------------------
  */

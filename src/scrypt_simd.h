@@ -7,9 +7,9 @@
  * against libsodium).  The PBKDF2-HMAC-SHA256 steps use libsodium's HMAC;
  * only ROMix is vectorised.  Each zmm register holds one row of the
  * salsa20/8 state of four scrypt lanes (the SSE layout, one lane per
- * 128-bit quarter); up to four such groups are interleaved, so one call
- * works on up to 16 lanes at a time per thread: a single HPgn (p = 4) is
- * one group, a batch of four HPgns fills a wave.
+ * 128-bit quarter); two such groups are interleaved, so one call works
+ * on up to 8 lanes at a time per thread: a single HPgn (p = 4) is one
+ * group, two HPgns fill a wave.
  *
  * The code is compiled with function-level target attributes, so the rest
  * of the build needs no -mavx512f; scrypt_simd_available() tells at run
@@ -42,8 +42,9 @@ extern uint64_t scrypt_simd_lane_bytes(uint64_t N, uint32_t r);
  * out[i] = scrypt(pw[i], salt[i], N, r, p, out_len).  Parameters as in RFC
  * 7914 (N a power of two >= 2, r * p < 2^30, 1 <= out_len); every length is
  * checked first.  nthreads >= 1 threads work on it: the caller's and
- * nthreads - 1 helpers that block every signal and call nothing but libc.
- * Memory: nthreads * min(16, lanes) * scrypt_simd_lane_bytes(N, r), from
+ * nthreads - 1 helpers that block every signal and call nothing but libc
+ * and sodium_memzero().
+ * Memory: nthreads * min(8, lanes) * scrypt_simd_lane_bytes(N, r), from
  * mmap, wiped before it is unmapped.
  *
  * Returns 0, or -1 with errno: EINVAL (bad arguments), ENOTSUP (CPU lacks
