@@ -26,15 +26,17 @@ done
 ma=$(median "${a[@]}"); mb=$(median "${b[@]}"); mc=$(median "${c[@]}")
 echo "| 1c | one HPgn through SQL (new transaction each): auto vs libsodium vs OpenSSL (python hashlib) | $ma ms | libsodium $mb ms, OpenSSL $mc ms | **$(ratio "$ma" "$mb") x** libsodium, $(ratio "$ma" "$mc") x OpenSSL |"
 
-# 1d: one HPgn per transaction in one long session, as a LAS application's
-# pooled connection inserts pupils one by one through the trigger: with
-# eckid.scrypt_keep_memory = on the AVX-512 path keeps its memory between
-# transactions.  Alternating with libsodium in the same session; medians.
-read -r ka kb < <(q -c "DO \$\$
+# 1d, 1e: one HPgn per transaction in one long session, as a LAS
+# application's pooled connection inserts pupils one by one through the
+# trigger, alternating with libsodium in the same session; medians.  1d with
+# eckid.scrypt_keep_memory = on (the AVX-512 path keeps its memory between
+# transactions), 1e with the default off (it maps fresh memory each time).
+session_hpgn() {
+	q -c "DO \$\$
 DECLARE t timestamptz; a float8[] := '{}'; b float8[] := '{}';
 BEGIN
-	PERFORM pg_catalog.set_config('eckid.scrypt_keep_memory', 'on', false);
-	PERFORM eckid.hpgn('063138219');	-- the session's first HPgn maps the memory
+	PERFORM pg_catalog.set_config('eckid.scrypt_keep_memory', '$1', false);
+	PERFORM eckid.hpgn('063138219');	-- the session's first HPgn is not counted
 	COMMIT;
 	FOR k IN 1 .. $rounds LOOP
 		PERFORM pg_catalog.set_config('eckid.scrypt_implementation', 'auto', false);
@@ -46,8 +48,12 @@ BEGIN
 	END LOOP;
 	RAISE NOTICE 'res=% %', (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)::numeric, 1) FROM unnest(a) x),
 		(SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)::numeric, 1) FROM unnest(b) x);
-END\$\$" 2>&1 | sed -n 's/.*res=//p')
+END\$\$" 2>&1 | sed -n 's/.*res=//p'
+}
+read -r ka kb < <(session_hpgn on)
 echo "| 1d | one HPgn per transaction in one session, eckid.scrypt_keep_memory = on: auto vs libsodium, alternating | $ka ms | libsodium $kb ms | **$(ratio "$ka" "$kb") x** |"
+read -r ka kb < <(session_hpgn off)
+echo "| 1e | the same with eckid.scrypt_keep_memory = off (the default) | $ka ms | libsodium $kb ms | **$(ratio "$ka" "$kb") x** |"
 
 # 2b: a backfill through SQL: BENCH_BULK rows hashed in batches of 16 on
 # eckid.scrypt_threads = nproc threads, vs libsodium row by row in this one
