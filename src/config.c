@@ -134,6 +134,14 @@ eckid_keep_scrypt_memory_past_commit(void)
 	keep_past_commit = true;
 }
 
+static bool eckid_scrypt_huge_pages = true;
+
+static void
+AssignScryptHugePages(bool newval, void *extra pg_attribute_unused())
+{
+	scrypt_simd_use_huge_pages(newval ? 1 : 0);
+}
+
 /* Turning eckid.scrypt_keep_memory off gives the memory back at once. */
 static void
 AssignScryptKeepMemory(bool newval, void *extra pg_attribute_unused())
@@ -217,6 +225,17 @@ eckid_define_settings(void)
 							 0,
 							 NULL,
 							 AssignScryptKeepMemory,
+							 NULL);
+
+	DefineCustomBoolVariable("eckid.scrypt_huge_pages",
+							 "Takes the AVX-512 scrypt's memory from the reserved huge pages (vm.nr_hugepages) when enough are free.",
+							 "Like huge_pages = try: otherwise, or when off, ordinary memory with transparent huge pages.",
+							 &eckid_scrypt_huge_pages,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL,
+							 AssignScryptHugePages,
 							 NULL);
 
 	DefineCustomIntVariable("eckid.scrypt_threads",

@@ -573,12 +573,21 @@ Pbkdf2Once(const uint8_t *pw, size_t pw_len, const uint8_t *salt, size_t salt_le
 
 #define HUGE_PAGE	((size_t) 2 * 1024 * 1024)
 
+static int	use_hugetlb = 1;
+
+void
+scrypt_simd_use_huge_pages(int use)
+{
+	use_hugetlb = use;
+}
+
 /*
- * Anonymous memory for a worker, aligned to 2 MiB and marked for
- * transparent huge pages: ROMix's second loop reads V at random, and with
- * 4 KiB pages nearly every read would miss the TLB (and the first loop
- * would take a page fault every four blocks, which is slow in a VM).  Kept
- * out of core dumps.  *map_base and *map_len are what to munmap.
+ * Anonymous memory for a worker, aligned to 2 MiB: from the reserved huge
+ * pages when there are enough, else marked for transparent huge pages.
+ * ROMix's second loop reads V at random, and with 4 KiB pages nearly every
+ * read would miss the TLB (and the first loop would take a page fault every
+ * four blocks, which is slow in a VM).  Kept out of core dumps.  *map_base
+ * and *map_len are what to munmap.
  */
 static uint8_t *
 MapArena(size_t bytes, void **map_base, size_t *map_len)
@@ -589,6 +598,37 @@ MapArena(size_t bytes, void **map_base, size_t *map_len)
 
 	if (len < bytes)
 		return NULL;
+
+#ifdef MAP_HUGETLB
+
+	/*
+	 * First from the huge pages the administrator reserved (vm.nr_hugepages),
+	 * as PostgreSQL's huge_pages = try does for shared memory.  Those stay
+	 * with the kernel's pool when unmapped, so mapping them again is cheap,
+	 * however long ago they were last used; ordinary memory that has been
+	 * free for a while may have been handed back to a virtual machine's host
+	 * and then costs as much to fault in again as the hash itself.  The
+	 * pages are reserved at mmap() time (no MAP_NORESERVE), so a pool that
+	 * is too small fails here, not with SIGBUS later.
+	 */
+	if (use_hugetlb)
+	{
+		size_t		hlen = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+
+		p = mmap(NULL, hlen, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		if (p != MAP_FAILED)
+		{
+#ifdef MADV_DONTDUMP
+			(void) madvise(p, hlen, MADV_DONTDUMP);
+#endif
+			*map_base = p;
+			*map_len = hlen;
+			return p;
+		}
+	}
+#endif
+
 	/* no MAP_POPULATE: faulting in 128 MiB could not be interrupted */
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)

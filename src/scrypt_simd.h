@@ -76,6 +76,13 @@ extern void scrypt_simd_keep_memory(int keep);
 extern void scrypt_simd_release_memory(void);
 extern uint64_t scrypt_simd_kept_bytes(void);
 
+/*
+ * use = 1 (the default): take memory from the reserved huge pages
+ * (MAP_HUGETLB, vm.nr_hugepages) when there are enough free, else ordinary
+ * memory with transparent huge pages; use = 0: ordinary memory only.
+ */
+extern void scrypt_simd_use_huge_pages(int use);
+
 /* For tests: is all memory kept between calls wiped (zero)?  Reads it all. */
 extern int	scrypt_simd_kept_memory_is_zero(void);
 

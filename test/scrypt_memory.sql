@@ -1,4 +1,4 @@
--- eckid.scrypt_keep_memory and eckid.scrypt_threads: defaults, who may set
+-- eckid.scrypt_keep_memory, scrypt_threads and scrypt_huge_pages: defaults, who may set
 -- them, and what keeping the AVX-512 path's memory means for a backend: it
 -- stays mapped after the transaction (RssAnon of the backend) with the
 -- setting on, is unmapped at commit with it off, and turning it off
@@ -6,7 +6,7 @@
 -- transaction.  The memory checks are skipped on a CPU without AVX-512F,
 -- where libsodium allocates and frees its own memory for every hash.
 BEGIN;
-SELECT plan(10);
+SELECT plan(12);
 
 CREATE FUNCTION pg_temp.avx512() RETURNS boolean LANGUAGE sql AS $$
 	SELECT pg_read_file('/proc/cpuinfo') ~ '\mavx512f\M'
@@ -21,15 +21,20 @@ $$;
 
 SELECT is(current_setting('eckid.scrypt_keep_memory'), 'off', 'eckid.scrypt_keep_memory is off by default');
 SELECT is(current_setting('eckid.scrypt_threads'), '2', 'eckid.scrypt_threads is 2 by default');
+SELECT is(current_setting('eckid.scrypt_huge_pages'), 'on', 'eckid.scrypt_huge_pages is on by default (test/shell/huge_pages.sh checks what it does)');
 SELECT throws_ok($$SET eckid.scrypt_threads = 0$$, '22023', NULL, 'a backfill needs at least one thread');
 SELECT throws_ok($$SET eckid.scrypt_threads = 65$$, '22023', NULL, 'and at most 64');
 SET LOCAL ROLE eckid_plain;
 SELECT throws_ok($$SET eckid.scrypt_keep_memory = on$$, '42501', NULL, 'only superusers keep memory for a session');
 SELECT throws_ok($$SET eckid.scrypt_threads = 8$$, '42501', NULL, 'only superusers choose the threads');
+SELECT throws_ok($$SET eckid.scrypt_huge_pages = off$$, '42501', NULL, 'only superusers choose where the memory comes from');
 RESET ROLE;
 
 SELECT dblink_connect('keep', eckid_test.connstr('postgres'));
 SELECT dblink_connect('nokeep', eckid_test.connstr('postgres'));
+-- ordinary memory: reserved huge pages would not count in RssAnon
+SELECT dblink_exec('keep', 'SET eckid.scrypt_huge_pages = off');
+SELECT dblink_exec('nokeep', 'SET eckid.scrypt_huge_pages = off');
 SELECT dblink_exec('keep', 'SET eckid.scrypt_keep_memory = on');
 
 SELECT is(pg_temp.hash_in('keep'), '9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa',
