@@ -117,9 +117,7 @@ ReleaseScryptMemory(XactEvent event, void *arg pg_attribute_unused())
 {
 	bool		keep = keep_past_commit;
 
-	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
-		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
-		event != XACT_EVENT_PREPARE)
+	if (!eckid_xact_event_ends(event))
 		return;
 	keep_past_commit = false;
 	if (eckid_scrypt_keep_memory || (keep && event == XACT_EVENT_COMMIT))

@@ -13,6 +13,8 @@
 #ifndef ECKID_CONFIG_H
 #define ECKID_CONFIG_H
 
+#include "access/xact.h"
+
 #include "kdf.h"
 
 /* Called once from _PG_init(). */
@@ -55,6 +57,19 @@ extern const uint8_t *eckid_local_key(void);
  */
 extern const char *eckid_local_stampseudonym_segment(void);
 extern const char *eckid_local_eckid_segment(void);
+
+/*
+ * Does this transaction callback event end the transaction (commit, abort
+ * or prepare, in a backend or a parallel worker)?  Where eckid lets go of
+ * what it kept for one transaction.
+ */
+static inline bool
+eckid_xact_event_ends(XactEvent event)
+{
+	return event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
+		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_PREPARE;
+}
 
 /*
  * Keep the AVX-512 scrypt's memory mapped past the commit of the current

@@ -252,9 +252,7 @@ ForgetComputedAhead(void)
 static void
 ForgetComputedAheadAtEnd(XactEvent event, void *arg pg_attribute_unused())
 {
-	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT ||
-		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
-		event == XACT_EVENT_PREPARE)
+	if (eckid_xact_event_ends(event))
 		ForgetComputedAhead();
 }
 
