@@ -6,7 +6,9 @@
 set -euo pipefail
 
 ECKID_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PG_MAJOR=15
+# The PostgreSQL major version to build against and test: the host's 15 by
+# default; scripts/test-chroot sets ECKID_PG_MAJOR inside its chroots.
+PG_MAJOR=${ECKID_PG_MAJOR:-15}
 PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
 PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
 # Development only: ECKID_PG_PREFIX=/some/dir builds against, installs into
@@ -40,8 +42,9 @@ ECKID_PACKAGES=(
 	libsodium-dev
 	postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl
 	python3
-	clang libclang-rt-14-dev
 )
+# The fuzzers' compiler and sanitizer runtime (scripts/test on the host only).
+ECKID_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 install_missing_packages() {
 	local missing=() p

@@ -25,6 +25,7 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+#include "compat.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -620,17 +621,17 @@ eckid_local_key(void)
 	 */
 	if (key_valid)
 	{
-		if (key_checked_lxid == MyProc->lxid)
+		if (key_checked_lxid == MyLocalTransactionId())
 			return key_cache;
 		if (stat(eckid_key_file, &st) == 0 && SameKeyFile(&st, &key_stat))
 		{
-			key_checked_lxid = MyProc->lxid;
+			key_checked_lxid = MyLocalTransactionId();
 			return key_cache;
 		}
 	}
 
 	LoadKey();
-	key_checked_lxid = MyProc->lxid;
+	key_checked_lxid = MyLocalTransactionId();
 	return key_cache;
 }
 

@@ -43,13 +43,11 @@ ElfproefRemainder(const char *s, size_t len)
 bool
 pgn_bsn_is_valid(const char *s, size_t len)
 {
-	static const char zeros[PGN_DIGITS] = "000000000";
-
 	if (ElfproefRemainder(s, len) != 0)
 		return false;
 	/* 000000000 passes the elfproef but is not a number anyone holds */
 	for (size_t i = 0; i < PGN_DIGITS; i++)
-		if (s[i] != zeros[i])
+		if (s[i] != '0')
 			return true;
 	return false;
 }

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# The Debian package postgresql-15-eckid, end to end (docs/packaging.md):
+# The Debian package postgresql-<major>-eckid, end to end (docs/packaging.md):
 #   1. builds it with scripts/build-deb outside the work tree, with a fake
 #      stale eckid.so and src/module.o planted in the build tree (debian/rules
 #      clean must remove them); the build runs pg_regress on its own, with
 #      the autopkgtest's script debian/tests/installcheck;
 #   2. checks the .deb's files against the Makefile (eckid.so, eckid.control,
 #      the DATA scripts, the JIT bitcode of OBJS) plus docs, and its
-#      dependencies (libsodium, postgresql-15);
+#      dependencies (libsodium, postgresql-<major>);
 #   3. installs it with dpkg, after moving aside a source install of eckid
 #      (scripts/test runs `make install` before this script) so that nothing
 #      but the package's files is there, and runs pg_regress against it in a
 #      throwaway cluster of its own; checks that the server mapped the
 #      package's eckid.so;
 #   4. purges the package and puts back what it moved aside, whatever happened.
-# Always the system PostgreSQL 15 (ECKID_PG_PREFIX is ignored: the package
+# Always the system's PostgreSQL of lib.sh's PG_MAJOR: 15 on the host, 17 in
+# scripts/test-chroot's chroot (ECKID_PG_PREFIX is ignored: the package
 # installs there).  Needs root or password-less sudo; skips otherwise.
 set -euo pipefail
 
@@ -41,7 +42,9 @@ die() { echo "FAILED  $*"; failed=$((failed + 1)); exit 1; }
 exec 9>/tmp/eckid-debian-package.lock
 flock 9
 
-pkg=$(sed -n 's/^Package: //p' "$ECKID_ROOT/debian/control" | head -n 1)
+# debian/control.in names postgresql-PGVERSION-eckid; scripts/build-deb
+# makes debian/control for the versions this machine has (pg_buildext).
+pkg=postgresql-$PG_MAJOR-eckid
 pkglibdir=$("$PG_CONFIG" --pkglibdir)
 sharedir=$("$PG_CONFIG" --sharedir)
 work=$(mktemp -d /tmp/eckid-debtest.XXXXXX)
@@ -110,7 +113,7 @@ shopt -u nullglob globstar
 echo "${#moved[@]} files moved to $work/aside"
 
 say "build dependencies"
-install_missing_packages dpkg-dev debhelper postgresql-server-dev-all
+install_missing_packages dpkg-dev debhelper postgresql-server-dev-all git
 
 say "building the package (scripts/build-deb; planted stale eckid.so and src/module.o)"
 start=$SECONDS

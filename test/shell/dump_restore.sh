@@ -3,9 +3,19 @@
 # eckid.assign() trigger, PGN changes (replacement records), a masked view
 # and grants.  After a restore into a fresh database: every stored value is
 # byte-identical, the replacement records are the same rows, the masked view
-# gives the reporting role the same rows, the trigger still works, and
-# nothing was recomputed: the restores run while the server has no salt and
-# no key, so any hash or derivation during a restore would fail it.
+# gives the reporting role the same rows, the trigger still works and gives a
+# new row exactly the values the source database gives it, and nothing was
+# recomputed: the restores run while the server has no salt and no key, so
+# any hash or derivation during a restore would fail it.
+#
+#   dump_restore.sh             make the source database, dump it, restore
+#                               it into the same cluster; with
+#                               ECKID_CROSS_DUMP=DIR set, also leave the dumps,
+#                               the source's snapshot and key file in DIR
+#   dump_restore.sh --from DIR  restore the dumps in DIR (made by another
+#                               PostgreSQL version) into this cluster and
+#                               check them against the source's snapshot
+#
 # Uses the cluster scripts/test started (PGHOST etc., ECKID_DATA).
 source "$(dirname "$0")/../../scripts/lib.sh"
 set -euo pipefail
@@ -14,7 +24,15 @@ q() { local db=$1; shift; psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 chain=http://purl.edustandaard.nl/begrippenkader/e7ec7d3c-c235-4513-bfb6-e54e66854795
 sector=http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071d1b725
 work=$(mktemp -d /tmp/eckid-dump.XXXXXX)
+chmod 755 "$work"
 conf=$ECKID_DATA/eckid_test.conf
+from=
+if [ "${1:-}" = --from ]; then
+	from=${2:?usage: dump_restore.sh [--from DIR]}
+	for f in plain.sql custom.dump src.txt after_insert.txt eckid.key version; do
+		[ -f "$from/$f" ] || fail "$from/$f is missing: the source version's dump_restore.sh did not run to the end"
+	done
+fi
 
 # Write the test include file of postgresql.conf, reload, and wait until a
 # fresh session shows the expected mask of eckid.salt.
@@ -36,6 +54,7 @@ cleanup() {
 trap cleanup EXIT
 
 psql -X -q -d postgres -c "DROP ROLE IF EXISTS eckid_dump_report" -c "CREATE ROLE eckid_dump_report LOGIN"
+if [ -z "$from" ]; then
 createdb eckid_dump_src
 q eckid_dump_src >/dev/null <<SQL
 CREATE EXTENSION eckid;
@@ -53,7 +72,7 @@ GRANT SELECT ON pupil_export TO eckid_dump_report;
 SQL
 snapshot() {
 	q "$1" -c "SELECT id, coalesce(pgn, '-'), hpgn, eck_id::text, encode(eckid.digest(eck_id), 'hex'), eckid.segment(eck_id) FROM pupil ORDER BY id"
-	q "$1" -c "SELECT new_hpgn, old_hpgn, effective, recorded FROM eckid.hpgn_replacement ORDER BY new_hpgn"
+	q "$1" -c "SET TimeZone = 'UTC'" -c "SELECT new_hpgn, old_hpgn, effective, recorded FROM eckid.hpgn_replacement ORDER BY new_hpgn"
 	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -U eckid_dump_report -c "SELECT * FROM pupil_export ORDER BY id"
 	q "$1" -c "SELECT relacl FROM pg_class WHERE relname = 'pupil_export'"
 	# (a fixed search path: the restored databases lack the source's ALTER
@@ -62,9 +81,25 @@ snapshot() {
 }
 snapshot eckid_dump_src > "$work/src.txt"
 [ "$(grep -c '' "$work/src.txt")" -ge 10 ] || fail "the source snapshot is too small"
+# What the trigger gives a new pupil in the source database (rolled back).
+q eckid_dump_src -c "BEGIN" -c "INSERT INTO pupil (id, pgn) VALUES (5, '123456782')" \
+	-c "SELECT id, hpgn, eck_id::text FROM pupil WHERE id = 5" -c "ROLLBACK" > "$work/after_insert.txt"
+grep -q '^5|[0-9a-f]\{64\}|https://ketenid.nl/local/' "$work/after_insert.txt" || fail "the trigger does not work in the source database"
+as_pg cat "$ECKID_KEY_FILE" > "$work/eckid.key"
+q postgres -c "SHOW server_version" > "$work/version"
 
 pg_dump -d eckid_dump_src -f "$work/plain.sql"
 pg_dump -Fc -d eckid_dump_src -f "$work/custom.dump"
+if [ -n "${ECKID_CROSS_DUMP:-}" ]; then
+	cp "$work"/{plain.sql,custom.dump,src.txt,after_insert.txt,eckid.key,version} "$ECKID_CROSS_DUMP/"
+fi
+else
+	cp "$from"/{plain.sql,custom.dump,src.txt,after_insert.txt,eckid.key,version} "$work/"
+	echo "restoring dumps made by PostgreSQL $(cat "$work/version") into PostgreSQL $(q postgres -c "SHOW server_version")"
+fi
+# The source's key, readable by the server only, for the trigger's check.
+key=$ECKID_TMP/source.key
+as_pg sh -c "umask 077; cat > '$key'" < "$work/eckid.key"
 
 # No salt, no key: a restore that hashed or derived anything would fail.
 reconfigure "eckid.salt = ''
@@ -75,17 +110,21 @@ psql -X -q -v ON_ERROR_STOP=1 -d eckid_dump_plain -f "$work/plain.sql" >"$work/p
 createdb eckid_dump_custom
 pg_restore --exit-on-error -d eckid_dump_custom "$work/custom.dump" >"$work/custom.log" 2>&1 \
 	|| { tail -n 20 "$work/custom.log"; fail "the custom dump does not restore (without salt and key)"; }
-reconfigure "# eckid_test.conf: nothing" "********"
+# The salt and the source's key: a new row must get what it got there.
+reconfigure "eckid.key_file = '$key'" "********"
 
 for db in eckid_dump_plain eckid_dump_custom; do
 	snapshot "$db" > "$work/$db.txt"
 	cmp -s "$work/src.txt" "$work/$db.txt" || { diff "$work/src.txt" "$work/$db.txt" | head -n 20; fail "$db differs from the source"; }
 	# the trigger still works after the restore: a new pupil gets an iD
 	q "$db" -c "INSERT INTO pupil (id, pgn) VALUES (5, '123456782')"
-	[ "$(q "$db" -c "SELECT eckid.segment(eck_id) FROM pupil WHERE id = 5")" = local ] || fail "$db: the trigger does not work after the restore"
+	q "$db" -c "SELECT id, hpgn, eck_id::text FROM pupil WHERE id = 5" > "$work/$db.after_insert.txt"
+	cmp -s "$work/after_insert.txt" "$work/$db.after_insert.txt" \
+		|| fail "$db: the trigger gives a new pupil other values than the source database did"
 	[ "$(psql -X -At -d "$db" -U eckid_dump_report -c "SELECT count(*) FROM pupil_export")" = 5 ] \
 		|| fail "$db: the masked view does not follow the new row"
 done
 echo "ok: plain and custom dumps of a database with the trigger, 2 replacement records, a masked view and its grant"
 echo "    restore without salt or key (nothing recomputed); rows, digests, replacement records (with their dates),"
-echo "    the reporting role's view, the grant and the trigger are identical, and the trigger works afterwards"
+echo "    the reporting role's view, the grant and the trigger are identical, and the trigger gives a new pupil"
+echo "    the values the source gave it${from:+ (source: PostgreSQL $(cat "$work/version"))}"

@@ -1,0 +1,38 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *	  The one place where eckid follows PostgreSQL's server API from one
+ *	  major version to the next.
+ *
+ * eckid supports PostgreSQL 15 and later.  Each guard below names the
+ * release that moved the API, by PG_VERSION_NUM, so that a version eckid is
+ * not tested on (16: Debian ships no package of it) still gets the right
+ * branch.  Include this file right after postgres.h, in place of the
+ * headers it wraps; no other file tests PG_VERSION_NUM.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef ECKID_COMPAT_H
+#define ECKID_COMPAT_H
+
+#include "storage/proc.h"
+
+/*
+ * PostgreSQL 16 moved the varlena macros (VARDATA_ANY, VARSIZE_ANY_EXHDR,
+ * SET_VARSIZE, ...) out of postgres.h into varatt.h.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/*
+ * The backend's local transaction id: PostgreSQL 17 moved it from
+ * PGPROC.lxid into PGPROC.vxid.lxid.
+ */
+#if PG_VERSION_NUM >= 170000
+#define MyLocalTransactionId()	(MyProc->vxid.lxid)
+#else
+#define MyLocalTransactionId()	(MyProc->lxid)
+#endif
+
+#endif							/* ECKID_COMPAT_H */
