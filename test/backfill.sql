@@ -109,8 +109,13 @@ INSERT INTO eckid_test.bulk VALUES
 CREATE TRIGGER bulk_eckid BEFORE INSERT OR UPDATE ON eckid_test.bulk FOR EACH ROW
 	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector');
 SET LOCAL eckid.scrypt_threads = 2;
-SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id <> 10)), 3,
-	'backfill_compute_ahead hashes each distinct valid PGN of the given rows that lacks an HPgn, once');
+-- (the bulk path is the AVX-512 scrypt's: where the server does not use it,
+-- nothing is computed ahead, and the checks after this one still hold)
+SELECT CASE WHEN eckid_test.uses_avx512()
+	THEN is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id <> 10)), 3,
+		'backfill_compute_ahead hashes each distinct valid PGN of the given rows that lacks an HPgn, once')
+	ELSE is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id <> 10)), 0,
+		'without the AVX-512 path backfill_compute_ahead computes nothing ahead') END;
 SELECT is(eckid.hpgn('063138219'), :vector, 'an HPgn computed ahead is Kennisnet''s');
 SELECT is(eckid.hpgn('20DP Teacher@School.nl'), :employee, 'so is that of an employee identifier');
 SELECT is(eckid.hpgn('101222331'),

@@ -92,7 +92,12 @@ SELECT is(
 	  WHERE d.refclassid = 'pg_extension'::regclass
 		AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'eckid')
 		AND d.deptype = 'e'
-		AND obj_description(d.objid, d.classid::regclass::text) IS NULL),
+		AND obj_description(d.objid, d.classid::regclass::text) IS NULL
+		-- not the types PostgreSQL makes along with another object (a
+		-- type's array type, a table's row type): their COMMENT is the
+		-- object's own.  PostgreSQL 17 records them as extension members too.
+		AND NOT EXISTS (SELECT 1 FROM pg_depend i
+						 WHERE i.classid = d.classid AND i.objid = d.objid AND i.deptype = 'i')),
 	NULL,
 	'every object of the extension (type, functions, operators, operator classes and families, tables, sequence, event triggers) has a COMMENT'
 );

@@ -10,10 +10,6 @@
 BEGIN;
 SELECT plan(12);
 
-CREATE FUNCTION pg_temp.avx512() RETURNS boolean LANGUAGE sql AS $$
-	SELECT pg_read_file('/proc/cpuinfo') ~ '\mavx512f\M'
-	   AND current_setting('eckid.scrypt_implementation') = 'auto'
-$$;
 -- anonymous resident memory of a dblink session's backend, in MiB
 CREATE FUNCTION pg_temp.rss_mib(conn text) RETURNS integer LANGUAGE sql AS $$
 	SELECT v FROM dblink(conn, $q$SELECT (regexp_match(pg_read_file('/proc/self/status'), 'RssAnon:\s+(\d+) kB'))[1]::integer / 1024$q$) AS t(v integer)
@@ -43,15 +39,15 @@ SELECT dblink_exec('keep', 'SET eckid.scrypt_keep_memory = on');
 SELECT is(pg_temp.hash_in('keep'), '9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa',
 	'a session that keeps its memory hashes right');
 SELECT pg_temp.hash_in('nokeep');
-SELECT CASE WHEN pg_temp.avx512()
+SELECT CASE WHEN eckid_test.uses_avx512()
 	THEN ok(pg_temp.rss_mib('keep') >= 400,
 			'with eckid.scrypt_keep_memory on, the 512 MiB stay mapped after the transaction')
 	ELSE skip('not the AVX-512 path: libsodium frees its memory after every hash') END;
-SELECT CASE WHEN pg_temp.avx512()
+SELECT CASE WHEN eckid_test.uses_avx512()
 	THEN ok(pg_temp.rss_mib('nokeep') < 200, 'with it off, they are unmapped when the transaction ends')
 	ELSE skip('not the AVX-512 path: libsodium frees its memory after every hash') END;
 SELECT dblink_exec('keep', 'SET eckid.scrypt_keep_memory = off');
-SELECT CASE WHEN pg_temp.avx512()
+SELECT CASE WHEN eckid_test.uses_avx512()
 	THEN ok(pg_temp.rss_mib('keep') < 200, 'turning it off unmaps them at once')
 	ELSE skip('not the AVX-512 path: libsodium frees its memory after every hash') END;
 

@@ -54,6 +54,17 @@ cleanup() {
 trap cleanup EXIT
 
 psql -X -q -d postgres -c "DROP ROLE IF EXISTS eckid_dump_report" -c "CREATE ROLE eckid_dump_report LOGIN"
+snapshot() {
+	q "$1" -c "SELECT id, coalesce(pgn, '-'), hpgn, eck_id::text, encode(eckid.digest(eck_id), 'hex'), eckid.segment(eck_id) FROM pupil ORDER BY id"
+	q "$1" -c "SET TimeZone = 'UTC'" -c "SELECT new_hpgn, old_hpgn, effective, recorded FROM eckid.hpgn_replacement ORDER BY new_hpgn"
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -U eckid_dump_report -c "SELECT * FROM pupil_export ORDER BY id"
+	# the grants to other roles, with their grantors (the owner's own
+	# privileges grow with the version: 17 added MAINTAIN)
+	q "$1" -c "SELECT a.grantee::regrole, a.privilege_type, a.grantor::regrole FROM pg_class c, aclexplode(c.relacl) a WHERE c.relname = 'pupil_export' AND a.grantee <> c.relowner ORDER BY 1, 2"
+	# (a fixed search path: the restored databases lack the source's ALTER
+	# DATABASE ... SET search_path, which only pg_dump --create would carry)
+	q "$1" -c "SET search_path = public" -c "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'pupil'::regclass AND NOT tgisinternal"
+}
 if [ -z "$from" ]; then
 createdb eckid_dump_src
 q eckid_dump_src >/dev/null <<SQL
@@ -70,15 +81,6 @@ SELECT eckid.replace_hpgn(repeat('0a', 32), repeat('0b', 32), now() + interval '
 SELECT eckid.create_masked_view('pupil', 'pupil_export', '{pgn,hpgn}', 'uitgeverij-a');
 GRANT SELECT ON pupil_export TO eckid_dump_report;
 SQL
-snapshot() {
-	q "$1" -c "SELECT id, coalesce(pgn, '-'), hpgn, eck_id::text, encode(eckid.digest(eck_id), 'hex'), eckid.segment(eck_id) FROM pupil ORDER BY id"
-	q "$1" -c "SET TimeZone = 'UTC'" -c "SELECT new_hpgn, old_hpgn, effective, recorded FROM eckid.hpgn_replacement ORDER BY new_hpgn"
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -U eckid_dump_report -c "SELECT * FROM pupil_export ORDER BY id"
-	q "$1" -c "SELECT relacl FROM pg_class WHERE relname = 'pupil_export'"
-	# (a fixed search path: the restored databases lack the source's ALTER
-	# DATABASE ... SET search_path, which only pg_dump --create would carry)
-	q "$1" -c "SET search_path = public" -c "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'pupil'::regclass AND NOT tgisinternal"
-}
 snapshot eckid_dump_src > "$work/src.txt"
 [ "$(grep -c '' "$work/src.txt")" -ge 10 ] || fail "the source snapshot is too small"
 # What the trigger gives a new pupil in the source database (rolled back).
