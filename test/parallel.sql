@@ -1,16 +1,24 @@
 -- PARALLEL SAFE is true: a parallel query computes the same values as a
 -- serial one (in parallel workers, which load eckid themselves).
 BEGIN;
-SELECT plan(6);
+SELECT plan(8);
 
 CREATE TABLE eckid_test.par AS
 SELECT i, encode(sha256(convert_to('pupil ' || i, 'UTF8')), 'hex') AS hpgn
   FROM generate_series(1, 20000) i;
 ANALYZE eckid_test.par;
 
-CREATE TEMP TABLE serial AS
+-- A table, not a TEMP table: a temporary table is never scanned in
+-- parallel, and the grouping and join below must be.
+CREATE TABLE eckid_test.par_serial AS
 SELECT i, eckid.derive(eckid.stampseudonym(hpgn), 'chain', 'sector') AS id, eckid.is_valid(hpgn) AS v
   FROM eckid_test.par;
+ANALYZE eckid_test.par_serial;
+-- 200 values, 100 rows each: few groups, so that each worker aggregates
+-- its part (Partial HashAggregate) before the leader combines them.
+CREATE TABLE eckid_test.par_repeated AS
+SELECT s.id FROM eckid_test.par_serial s, generate_series(1, 100) WHERE s.i <= 200;
+ANALYZE eckid_test.par_repeated;
 
 SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
@@ -25,7 +33,7 @@ SELECT matches(
 
 SELECT results_eq(
 	$$SELECT i, eckid.derive(eckid.stampseudonym(hpgn), 'chain', 'sector') FROM eckid_test.par ORDER BY i$$,
-	$$SELECT i, id FROM serial ORDER BY i$$,
+	$$SELECT i, id FROM eckid_test.par_serial ORDER BY i$$,
 	'stampseudonym() and derive() give the same values in parallel workers as serially');
 
 SELECT is(
@@ -38,11 +46,23 @@ SELECT results_eq(
 	'hpgn() reads the salt in parallel workers too');
 
 -- Grouping and joining on eckid in parallel
+SET LOCAL enable_sort = off;
+SET LOCAL enable_mergejoin = off;
+SET LOCAL enable_nestloop = off;
+SELECT matches(
+	(SELECT string_agg(l, E'\n') FROM (SELECT * FROM eckid_test.explain_lines(
+		$$SELECT id, count(*) FROM eckid_test.par_repeated GROUP BY id$$)) e(l)),
+	'Gather(.|\n)*Partial HashAggregate', 'the grouping on eckid runs in parallel workers (hashing eckid there)');
+SELECT results_eq(
+	$$SELECT id, count(*) FROM eckid_test.par_repeated GROUP BY id ORDER BY id$$,
+	$$SELECT id, 100::bigint FROM eckid_test.par_serial WHERE i <= 200 ORDER BY id$$,
+	'parallel hash aggregation on eckid: 200 groups of 100');
+SELECT matches(
+	(SELECT string_agg(l, E'\n') FROM (SELECT * FROM eckid_test.explain_lines(
+		$$SELECT count(*) FROM eckid_test.par_serial a JOIN eckid_test.par_serial b USING (id)$$)) e(l)),
+	'Gather(.|\n)*Hash Join', 'the join on eckid runs in parallel workers (a parallel hash join)');
 SELECT is(
-	(SELECT count(*) FROM (SELECT id FROM serial GROUP BY id) g),
-	20000::bigint, 'parallel hash aggregation on eckid');
-SELECT is(
-	(SELECT count(*) FROM serial a JOIN serial b USING (id)),
+	(SELECT count(*) FROM eckid_test.par_serial a JOIN eckid_test.par_serial b USING (id)),
 	20000::bigint, 'parallel hash join on eckid');
 
 SELECT * FROM finish();
