@@ -70,38 +70,51 @@ COMMENT ON FUNCTION eckid.backfill_compute_ahead(regclass, tid[]) IS
 -- Fills the derived columns of rows written before the trigger existed, a
 -- batch per transaction, so that a cancel or a crash loses at most one
 -- batch and a second call continues.  SECURITY INVOKER: the caller's own
--- rights on the table apply.  No SET clause (it would forbid COMMIT), so
--- everything it calls is schema-qualified.
+-- rights on the table apply.  No SET clause (it would forbid COMMIT), so it
+-- runs with the caller's search_path, which may hold a schema where anyone
+-- may create objects: every function, operator and type it names is
+-- schema-qualified, and every operator's arguments have exactly the types of
+-- a pg_catalog operator (casts where needed), so that no operator in another
+-- schema can match better.  test/shell/search_path_traps.sh plants a trap
+-- for every name used here and checks that none fires.
 CREATE PROCEDURE eckid.backfill(tbl regclass, batch_size integer DEFAULT 16)
 	LANGUAGE plpgsql
 AS $$
 DECLARE
 	s record;
-	need text;			-- rows that need work
-	pick text;			-- the next batch, locked
-	put text;			-- store one row's values
-	remaining text;		-- how many rows still need work
-	oids oid[];			-- the batch: tableoid and ctid of each row
-	tids tid[];
-	skipped text[] := '{}';	-- tableoid:ctid of rows with invalid values
-	batch integer := 0;
-	done bigint := 0;
-	rows_left bigint;
-	started timestamptz := pg_catalog.clock_timestamp();
-	elapsed double precision;
-	rate double precision;
-	msg text;
+	need pg_catalog.text;		-- rows that need work
+	pick pg_catalog.text;		-- the next batch, locked
+	put pg_catalog.text;		-- store one row's values
+	remaining pg_catalog.text;	-- how many rows still need work
+	oids pg_catalog.oid[];		-- the batch: tableoid and ctid of each row
+	tids pg_catalog.tid[];
+	skipped pg_catalog.text[] := '{}';	-- tableoid:ctid of rows with invalid values
+	batch pg_catalog.int4 := 0;
+	done pg_catalog.int8 := 0;
+	rows_left pg_catalog.int8;
+	started pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+	elapsed pg_catalog.float8;
+	rate pg_catalog.float8;
+	msg pg_catalog.text;
+	target pg_catalog.text;		-- the table, schema-qualified
 BEGIN
 	IF tbl IS NULL OR batch_size IS NULL THEN
 		RAISE EXCEPTION 'arguments of eckid.backfill must not be null'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF batch_size < 1 THEN
+	IF batch_size OPERATOR(pg_catalog.<) 1 THEN
 		RAISE EXCEPTION 'batch_size must be at least 1'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 
 	s := eckid.backfill_setup(tbl);
+	-- Always schema-qualified: a regclass is written without its schema
+	-- when the search_path finds it, and a table of the same name created
+	-- later in a schema earlier on the path would be found instead.
+	SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO STRICT target
+	  FROM pg_catalog.pg_class c
+	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+	 WHERE c.oid OPERATOR(pg_catalog.=) tbl::pg_catalog.oid;
 
 	-- Work: a PGN not yet hashed, an ECK iD not yet derived, and with
 	-- wipe_pgn any PGN still stored.  A complete row is never selected.
@@ -120,9 +133,9 @@ BEGIN
 	-- query parameter here: the UPDATE reads them from the row itself.  A
 	-- parameter's value can be written into a plan as a constant, and plans
 	-- reach the server log through auto_explain (docs/security.md).
-	pick := pg_catalog.format('SELECT pg_catalog.array_agg(tableoid), pg_catalog.array_agg(ctid) FROM (SELECT tableoid, ctid FROM %s WHERE %s LIMIT $2 FOR UPDATE) b', tbl, need);
+	pick := pg_catalog.format('SELECT pg_catalog.array_agg(tableoid), pg_catalog.array_agg(ctid) FROM (SELECT tableoid, ctid FROM %s WHERE %s LIMIT $2 FOR UPDATE) b', target, need);
 	put := pg_catalog.format('UPDATE %1$s SET (%2$s%3$I%4$s) = (SELECT %5$sv.eckid%6$s FROM eckid.backfill_row(%7$L::pg_catalog.regclass, %8$I::pg_catalog.text, %9$s, %3$I) v) WHERE tableoid OPERATOR(pg_catalog.=) $1 AND ctid OPERATOR(pg_catalog.=) $2',
-							 tbl,
+							 target,
 							 CASE WHEN s.hpgn_column IS NULL THEN ''
 								  ELSE pg_catalog.format('%I, ', s.hpgn_column) END,
 							 s.eckid_column,
@@ -133,7 +146,7 @@ BEGIN
 							 s.pgn_column,
 							 CASE WHEN s.hpgn_column IS NULL THEN 'NULL::pg_catalog.text'
 								  ELSE pg_catalog.format('%I::pg_catalog.text', s.hpgn_column) END);
-	remaining := pg_catalog.format('SELECT pg_catalog.count(*) FROM %s WHERE %s', tbl, need);
+	remaining := pg_catalog.format('SELECT pg_catalog.count(*) FROM %s WHERE %s', target, need);
 
 	LOOP
 		EXECUTE pick INTO oids, tids USING skipped, batch_size;
@@ -151,22 +164,22 @@ BEGIN
 				-- ctid (never by a key, which might be the PGN) and go on
 				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
 				RAISE WARNING 'eckid.backfill: row % of table % skipped: %', tids[i], tbl, msg;
-				skipped := skipped OPERATOR(pg_catalog.||) (oids[i]::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) tids[i]::pg_catalog.text);
+				skipped := skipped OPERATOR(pg_catalog.||) (oids[i]::pg_catalog.text OPERATOR(pg_catalog.||) ':'::pg_catalog.text OPERATOR(pg_catalog.||) tids[i]::pg_catalog.text);
 				CONTINUE;
 			END;
-			done := done + 1;
+			done := done OPERATOR(pg_catalog.+) 1::pg_catalog.int8;
 		END LOOP;
 		COMMIT;
 
-		batch := batch + 1;
+		batch := batch OPERATOR(pg_catalog.+) 1;
 		EXECUTE remaining INTO rows_left USING skipped;
 		elapsed := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started);
-		rate := done / GREATEST(elapsed, 0.001);
+		rate := done::pg_catalog.float8 OPERATOR(pg_catalog./) GREATEST(elapsed, 0.001::pg_catalog.float8);
 		RAISE NOTICE 'eckid.backfill: batch % committed: % rows done, % left, % skipped, % rows/s, about % left',
 			batch, done, rows_left, pg_catalog.cardinality(skipped),
 			pg_catalog.round(rate::pg_catalog.numeric, 2),
-			CASE WHEN done = 0 THEN 'unknown'
-				 ELSE pg_catalog.make_interval(secs => pg_catalog.round(rows_left / rate))::pg_catalog.text END;
+			CASE WHEN done OPERATOR(pg_catalog.=) 0::pg_catalog.int8 THEN 'unknown'::pg_catalog.text
+				 ELSE pg_catalog.make_interval(secs => pg_catalog.round(rows_left::pg_catalog.float8 OPERATOR(pg_catalog./) rate))::pg_catalog.text END;
 	END LOOP;
 
 	RAISE NOTICE 'eckid.backfill: finished: % rows done, % skipped, in %',
