@@ -61,6 +61,8 @@ SELECT results_eq(
 		('eckid.pseudonymize(eckid.eckid,text)', 's', 's', true, false, false),
 		('eckid.replace_hpgn(text,text,timestamp with time zone)', 'v', 'u', false, true, false),
 		('eckid.resolve_hpgn(text)', 's', 's', true, false, false),
+		('eckid.secret_settings_status()', 'v', 'u', true, false, false),
+		('eckid.security_check()', 'v', 'u', false, false, false),
 		('eckid.segment(eckid.eckid)', 'i', 's', true, false, true),
 		('eckid.stampseudonym(text)', 's', 's', true, true, false)$$,
 	'every function has the documented volatility, parallel safety, strictness and PUBLIC access'

@@ -92,7 +92,7 @@ check "traps for bigint / double precision and for make_interval(secs => ...) ar
 # until it is added to the entry points and to this list.
 covered="backfill masked_view_create masked_view_define_function masked_view_define_view masked_view_drop
 masked_view_follow_ddl masked_view_forget_dropped masked_view_plan masked_view_refresh masked_view_type_kind
-masked_views_of replace_hpgn resolve_hpgn stampseudonym"
+masked_views_of replace_hpgn resolve_hpgn security_check stampseudonym"
 uncovered=$(q "SELECT string_agg(proname, ' ' ORDER BY proname) FROM pg_proc
 				WHERE pronamespace = 'eckid'::regnamespace AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
 				  AND proname !~ '^masked_rows_[0-9]+$'
@@ -158,6 +158,8 @@ ALTER SCHEMA school_$n RENAME TO school_${n}r;
 SELECT pg_catalog.count(*) FROM school_${n}r.pupils_masked2;
 SELECT eckid.drop_masked_view('school_${n}r.pupils_masked2');
 DROP VIEW school_${n}r.pupils_pseudo;
+-- the DBA's self-check
+SELECT pg_catalog.count(*) FROM eckid.security_check();
 SQL
 }
 
