@@ -22,6 +22,9 @@ public:
     before pg_catalog on the search_path the trap hides the real one;
     "any" arguments, which PL/pgSQL cannot take, become each of a few
     concrete types;
+  - for every word that names a type of pg_catalog or eckid (text, oid,
+    regclass, tid ...), a domain of that name whose check fires, so that
+    with public first a type named without its schema is the trap;
   - for every operator symbol, an operator with the arguments of every
     operator of that symbol in pg_catalog and eckid, and one for every pair
     of a list of common types that has no exact match there (such as
@@ -39,6 +42,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCRIPTS = [ROOT / "sql" / "eckid--1.0.sql", ROOT / "sql" / "eckid--1.0--1.1.sql"]
 
+WORD = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 IDENT_CALL = re.compile(r"(?<![%$\w.])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 QUALIFIED_CALL = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 OPERATOR = re.compile(r"[+\-*/<>=~!@#%^&|`?]+")
@@ -89,7 +93,9 @@ def sql_texts():
 def names_and_operators():
     names = set()
     operators = set()
+    words = set()
     for text in sql_texts():
+        words.update(w.lower() for w in WORD.findall(text))
         # psql's \echo line is not SQL
         text = "\n".join(l for l in text.splitlines() if not l.startswith("\\"))
         for m in IDENT_CALL.finditer(text):
@@ -112,7 +118,7 @@ def names_and_operators():
             operators.update(["<=", ">="])
     # masked_rows_N are made at run time, one per masked view
     names = {n for n in names if not re.fullmatch(r"masked_rows_\d*", n)}
-    return sorted(names), sorted(operators)
+    return sorted(names), sorted(operators), sorted(words)
 
 
 def sql_array(items):
@@ -127,6 +133,7 @@ DO $plant$
 DECLARE
 	names text[] := @NAMES@;
 	ops text[] := @OPS@;
+	words text[] := @WORDS@;
 	-- concrete types for "any" arguments and for the cross-type operators
 	types text[] := ARRAY['smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision',
 						  'text', 'oid', 'tid', 'timestamp with time zone', 'interval']::text[];
@@ -145,6 +152,7 @@ DECLARE
 	op_count integer := 0;
 	untrapped text[] := '{}';
 	fn_seq integer := 0;
+	type_count integer := 0;
 	last_error text;
 BEGIN
 	-- the function every trapped aggregate finishes with: always called
@@ -264,23 +272,44 @@ BEGIN
 		op_count := op_count + trapped;
 	END LOOP;
 
+	-- Types: every word of the scripts that names a type of pg_catalog or
+	-- eckid gets a domain of that name over it, whose check fires.  Type
+	-- names that are keywords (integer, boolean, double precision ...)
+	-- always mean pg_catalog's, so they are left out.
+	CREATE FUNCTION public.eckid_trap_domain(anyelement, text) RETURNS boolean LANGUAGE plpgsql
+		AS $f$ BEGIN RAISE WARNING 'eckid trap fired: type %', $2; RETURN true; END $f$;
+	FOR p IN SELECT t.typname, format('%I.%I', n.nspname, t.typname) AS qualified
+			   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+			  WHERE t.typname = ANY (words) AND n.nspname IN ('pg_catalog', 'eckid')
+				AND t.typtype IN ('b', 'c', 'd', 'e', 'r', 'm') AND t.typname NOT LIKE '\_%'
+	LOOP
+		BEGIN
+			EXECUTE format('CREATE DOMAIN public.%I AS %s CHECK (public.eckid_trap_domain(VALUE, %L))',
+						   p.typname, p.qualified, p.typname);
+			type_count := type_count + 1;
+		EXCEPTION WHEN OTHERS THEN
+			NULL;	-- a keyword, or a type a domain cannot be over
+		END;
+	END LOOP;
+
 	IF cardinality(untrapped) > 0 THEN
 		RAISE EXCEPTION 'no trap could be planted for %', array_to_string(untrapped, ', ');
 	END IF;
-	RAISE NOTICE 'eckid traps planted: % names with % functions, % operator symbols with % operators',
-		cardinality(names), fn_count, cardinality(ops), op_count;
+	RAISE NOTICE 'eckid traps planted: % names with % functions, % operator symbols with % operators, % types',
+		cardinality(names), fn_count, cardinality(ops), op_count, type_count;
 END
 $plant$;
 """
 
 
 def main():
-    names, operators = names_and_operators()
+    names, operators, words = names_and_operators()
     if "--list" in sys.argv:
         print("names:", " ".join(names))
         print("operators:", " ".join(operators))
         return
-    sys.stdout.write(PLANT.replace("@NAMES@", sql_array(names)).replace("@OPS@", sql_array(operators)))
+    sys.stdout.write(PLANT.replace("@NAMES@", sql_array(names)).replace("@OPS@", sql_array(operators))
+                     .replace("@WORDS@", sql_array(words)))
 
 
 if __name__ == "__main__":

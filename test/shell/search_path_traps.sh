@@ -2,7 +2,7 @@
 # eckid is safe under a hostile search_path (issue 12).  In a database where
 # PUBLIC may create in schema public (every database upgraded from
 # PostgreSQL 14 or older), a role without privileges plants a trap for every
-# function name and operator symbol that eckid's SQL uses: the list is read
+# function name, operator symbol and type name that eckid's SQL uses: the list is read
 # from the install scripts by search_path_traps.py, so a name added there
 # later is trapped too.  Then a superuser runs every entry point of eckid
 # (the type, the validation and derivation functions, replace_hpgn, the
@@ -191,11 +191,16 @@ check "control: an unqualified bigint / double precision with the default search
 psql -X -q -At -d "$db" > "$work/control_2.out" 2>&1 <<'SQL'
 SET search_path = public, pg_catalog;
 BEGIN;
-ALTER FUNCTION eckid.resolve_hpgn(text) RESET search_path;
+ALTER FUNCTION eckid.resolve_hpgn(pg_catalog.text) RESET search_path;
 SELECT eckid.resolve_hpgn(pg_catalog.repeat('c', 64));
 ROLLBACK;
 SQL
 check "control: eckid.resolve_hpgn() without its SET search_path fires a trap" fired "$work/control_2.out"
+psql -X -q -At -d "$db" > "$work/control_3.out" 2>&1 <<'SQL'
+SET search_path = public, pg_catalog;
+SELECT 'x'::text;
+SQL
+check "control: a type named without its schema, with public first, is the trap" fired "$work/control_3.out"
 
 echo "# $checks checks, $failures failed"
 [ "$failures" -eq 0 ]
