@@ -1074,11 +1074,13 @@ BEGIN
 	check_name := 'log_min_duration_statement';
 	IF (SELECT setting::integer >= 0 FROM pg_settings WHERE name = 'log_min_duration_statement')
 	   OR ((SELECT setting::integer >= 0 FROM pg_settings WHERE name = 'log_min_duration_sample')
-		   AND (SELECT setting::float8 > 0 FROM pg_settings WHERE name = 'log_statement_sample_rate')) THEN
+		   AND (SELECT setting::float8 > 0 FROM pg_settings WHERE name = 'log_statement_sample_rate'))
+	   OR (SELECT setting::float8 > 0 FROM pg_settings WHERE name = 'log_transaction_sample_rate') THEN
 		status := literal_status;
-		detail := format('log_min_duration_statement = %s, log_min_duration_sample = %s: statements that take longer are written to the server log with their literals.',
-						 current_setting('log_min_duration_statement'), current_setting('log_min_duration_sample'));
-		remedy := 'Set log_min_duration_statement = -1 and log_min_duration_sample = -1 for the databases where PGNs are processed, or make sure PGNs are passed as bind parameters only.';
+		detail := format('log_min_duration_statement = %s, log_min_duration_sample = %s, log_transaction_sample_rate = %s: statements that take longer, or of sampled transactions, are written to the server log with their literals.',
+						 current_setting('log_min_duration_statement'), current_setting('log_min_duration_sample'),
+						 current_setting('log_transaction_sample_rate'));
+		remedy := 'Set log_min_duration_statement = -1, log_min_duration_sample = -1 and log_transaction_sample_rate = 0 for the databases where PGNs are processed, or make sure PGNs are passed as bind parameters only.';
 		logs_statements := true;
 	ELSE
 		status := 'ok';
@@ -1127,6 +1129,21 @@ BEGIN
 		status := 'warning';
 		detail := format('log_min_error_statement = %s: the text of a failing statement is logged with its literals; a PGN written as a literal in it lands in the server log.', v);
 		remedy := 'Pass PGNs as bind parameters only (their values stay out of the log while log_parameter_max_length_on_error = 0), or set log_min_error_statement = panic for the databases where PGNs are processed.';
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'debug_print settings';
+	SELECT string_agg(name, ', ' ORDER BY name) INTO listed
+	  FROM pg_settings
+	 WHERE name IN ('debug_print_parse', 'debug_print_rewritten', 'debug_print_plan') AND setting = 'on';
+	IF listed IS NOT NULL THEN
+		status := 'problem';
+		detail := format('%s: the parse trees or plans of every statement, with their constants, are written to the server log.', listed);
+		remedy := 'Turn them off (they are meant for debugging PostgreSQL itself).';
+	ELSE
+		status := 'ok';
+		detail := 'debug_print_parse, debug_print_rewritten and debug_print_plan are off.';
+		remedy := NULL;
 	END IF;
 	RETURN NEXT;
 
@@ -1289,6 +1306,22 @@ BEGIN
 		status := 'ok';
 		SELECT count(DISTINCT rel) INTO n FROM unnest(col_rels) AS k(rel);
 		detail := format('%s tables with PGN, HPgn or ECK iD columns; none is readable by PUBLIC or by a role that reads masked views.', n);
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'roles that see others'' queries';
+	SELECT string_agg(format('%I', ro.rolname), ', ' ORDER BY ro.rolname) INTO listed
+	  FROM pg_roles ro
+	 WHERE NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+	   AND pg_has_role(ro.oid, 'pg_read_all_stats', 'USAGE');
+	IF listed IS NOT NULL THEN
+		status := 'warning';
+		detail := format('Members of pg_read_all_stats (or pg_monitor) see the text of every session''s current query in pg_stat_activity, literals included: %s.', listed);
+		remedy := 'Grant pg_monitor and pg_read_all_stats only to roles you would trust with the PGNs a statement may hold, and pass PGNs as bind parameters.';
+	ELSE
+		status := 'ok';
+		detail := 'Only superusers see the queries of other roles'' sessions.';
 		remedy := NULL;
 	END IF;
 	RETURN NEXT;

@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(56);
+SELECT plan(61);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -21,9 +21,9 @@ $$;
 SELECT is(ARRAY(SELECT check_name FROM eckid.security_check()),
 	ARRAY['library preloaded', 'salt', 'key file', 'log redaction', 'log_statement',
 		  'log_min_duration_statement', 'log_parameter_max_length', 'log_parameter_max_length_on_error',
-		  'log_min_error_statement', 'auto_explain', 'plan_cache_mode', 'schemas where PUBLIC may create',
-		  'roles that may compute pseudonyms', 'grants on masked views',
-		  'grants on PGN, HPgn and ECK iD columns', 'server file access'],
+		  'log_min_error_statement', 'debug_print settings', 'auto_explain', 'plan_cache_mode',
+		  'schemas where PUBLIC may create', 'roles that may compute pseudonyms', 'grants on masked views',
+		  'grants on PGN, HPgn and ECK iD columns', 'roles that see others'' queries', 'server file access'],
 	'security_check() reports these checks, in this order');
 SELECT is((SELECT count(*) FROM eckid.security_check()
 			WHERE status NOT IN ('ok', 'warning', 'problem') OR detail IS NULL
@@ -95,6 +95,14 @@ SET LOCAL log_min_duration_statement = 0;
 SELECT is(pg_temp.status('log_min_duration_statement'), 'problem', 'log_min_duration_statement = 0: problem');
 SET LOCAL log_min_duration_statement = -1;
 SELECT is(pg_temp.status('log_min_duration_statement'), 'ok', 'log_min_duration_statement = -1: ok');
+SET LOCAL log_transaction_sample_rate = 0.5;
+SELECT is(pg_temp.status('log_min_duration_statement'), 'problem', 'log_transaction_sample_rate = 0.5: problem');
+SET LOCAL log_transaction_sample_rate = 0;
+
+SET LOCAL debug_print_plan = on;
+SELECT is(pg_temp.status('debug_print settings'), 'problem', 'debug_print_plan = on: problem');
+SET LOCAL debug_print_plan = off;
+SELECT is(pg_temp.status('debug_print settings'), 'ok', 'debug_print_plan = off: ok');
 
 SET LOCAL log_parameter_max_length_on_error = -1;
 SELECT is(pg_temp.status('log_parameter_max_length_on_error'), 'problem', 'log_parameter_max_length_on_error = -1: problem');
@@ -159,6 +167,12 @@ SELECT is(pg_temp.status('grants on masked views'), 'warning', 'PUBLIC may read 
 REVOKE SELECT ON public.sc_pupils_masked FROM PUBLIC;
 SELECT is(pg_temp.status('grants on masked views'), 'ok', 'revoked: ok');
 SELECT is(pg_temp.status('grants on PGN, HPgn and ECK iD columns'), 'ok', 'revoked: ok for the columns too');
+
+-- Who sees other sessions' queries
+GRANT pg_monitor TO eckid_plain;
+SELECT is(pg_temp.status('roles that see others'' queries'), 'warning', 'a role in pg_monitor sees others'' queries: warning');
+REVOKE pg_monitor FROM eckid_plain;
+SELECT is(pg_temp.status('roles that see others'' queries'), 'ok', 'revoked: ok');
 
 -- Server files
 GRANT pg_read_server_files TO eckid_plain;
