@@ -74,3 +74,8 @@ RESET ROLE;
 
 \echo '--- 7. The superuser sees only a mask of the salt, too:'
 SHOW eckid.salt;
+
+\echo '--- 8. The DBA''s self-check: one row per check, with what to do about each'
+\echo '---    warning or problem.  It never shows the salt, the key or a value.'
+SELECT check_name, status FROM eckid.security_check();
+SELECT check_name, remedy FROM eckid.security_check() WHERE status <> 'ok';

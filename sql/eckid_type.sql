@@ -37,7 +37,20 @@ SELECT eckid 'https://ketenid.nl/pilot/00000000000000000000000000000000000000000
 
 --
 -- Malformed input: each fails with the reason in DETAIL.  The message
--- quotes the input with every run of more than 8 hex digits shortened.
+-- quotes the input with every run of 8 or more hex digits left out (a PGN
+-- has 8 or 9 digits): a run of 64 or more (an HPgn or digest) shows as "…"
+-- and its last 6 digits, unless its last 8 are all decimal digits (a PGN
+-- typed right after a digest); a shorter one as "…" alone.
+--
+-- a PGN typed into an ECK iD field: the digits never reach the message
+SELECT '12345678'::text::eckid;
+SELECT '063138219'::text::eckid;
+SELECT 'BSN: 063138219'::text::eckid;
+SELECT 'https://ketenid.nl/pilot/063138219'::text::eckid;
+SELECT ('https://ketenid.nl/pilot/' || left(:'d', 60) || '063138219')::eckid;
+-- 7 digits are quoted; the last 6 of a digest ending in a letter
+SELECT '1234567'::text::eckid;
+SELECT ('https://ketenid.nl/pilot/' || left(:'d', 120) || 'abcdef0')::eckid;
 --
 -- nothing there
 SELECT ''::text::eckid;

@@ -33,10 +33,13 @@
 
 #include <sodium.h>
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "storage/proc.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 
 #include "config.h"
@@ -654,4 +657,80 @@ eckid_free_secret(void *ptr, size_t len)
 		return;
 	sodium_memzero(ptr, len);
 	pfree(ptr);
+}
+
+/*
+ * eckid.secret_settings_status(OUT preloaded boolean, OUT salt text,
+ * OUT key_file text, OUT key_file_mode text): for eckid.security_check(),
+ * whether eckid was preloaded and what state the salt and the key file are
+ * in, as fixed phrases.  Never returns the salt, the key or the key file's
+ * path, and never reads the key file: it only stats it.  Superusers only,
+ * like the settings themselves (and REVOKEd from PUBLIC).
+ */
+PG_FUNCTION_INFO_V1(eckid_secret_settings_status);
+
+Datum
+eckid_secret_settings_status(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, true};
+	const char *salt_status;
+	const char *key_status;
+	struct stat st;
+
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be superuser to check eckid's secret settings")));
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	if (eckid_salt == NULL || eckid_salt[0] == '\0')
+		salt_status = "unset";
+	else
+	{
+		uint8_t    *salt;
+		size_t		salt_len;
+
+		switch (DecodeSalt(eckid_salt, strlen(eckid_salt), &salt, &salt_len))
+		{
+			case SALT_OK:
+				eckid_free_secret(salt, salt_len);
+				salt_status = "ok";
+				break;
+			case SALT_TOO_LONG:
+				salt_status = "too long";
+				break;
+			default:
+				salt_status = "not base64";
+				break;
+		}
+	}
+
+	if (eckid_key_file == NULL || eckid_key_file[0] == '\0')
+		key_status = "unset";
+	else if (stat(eckid_key_file, &st) != 0)
+		key_status = (errno == ENOENT || errno == ENOTDIR) ? "missing" : "not accessible";
+	else
+	{
+		if (!S_ISREG(st.st_mode))
+			key_status = "not a regular file";
+		else if (st.st_uid != geteuid())
+			key_status = "not owned by the server's user";
+		else if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+			key_status = "group or world access";
+		else if ((st.st_mode & S_IRUSR) == 0)
+			key_status = "not readable by its owner";
+		else
+			key_status = "ok";
+		values[3] = CStringGetTextDatum(psprintf("%04o", (unsigned int) (st.st_mode & 07777)));
+		nulls[3] = false;
+	}
+
+	values[0] = BoolGetDatum(eckid_preloaded);
+	values[1] = CStringGetTextDatum(salt_status);
+	values[2] = CStringGetTextDatum(key_status);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }

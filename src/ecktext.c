@@ -25,9 +25,21 @@
 #define ELLIPSIS		"\xe2\x80\xa6"
 #define ELLIPSIS_LEN	3
 
-/* eckid_redact() keeps runs of up to this many hex digits ... */
-#define REDACT_KEEP_RUN		8
-/* ... and shows only the last this many digits of a longer run */
+/*
+ * eckid_redact() keeps runs of fewer than this many hex digits: a PGN (BSN
+ * or onderwijsnummer) has 8 or 9 digits, so no run that could be one is
+ * ever quoted ...
+ */
+#define REDACT_MIN_RUN		8
+/*
+ * ... and shows a run of at least this many (an HPgn's length; an ECK iD's
+ * digest has twice as many) as "…" and its last REDACT_SHOW_TAIL digits, as
+ * eckid.mask() shows a value, so that the user can tell which value failed;
+ * a shorter run is "…" alone.  So is a long run whose last REDACT_MIN_RUN
+ * characters are all decimal digits: it may end in a PGN typed right after
+ * a digest, and even 6 of its digits stay out of the message.
+ */
+#define REDACT_TAIL_RUN		64
 #define REDACT_SHOW_TAIL	6
 
 static const char hex_digits[] = "0123456789abcdef";
@@ -411,6 +423,18 @@ RedactAppend(RedactBuffer *rb, const char *data, size_t n)
 	rb->len += n;
 }
 
+/* Are the REDACT_MIN_RUN bytes before end all decimal digits? */
+static bool
+RedactEndsInDecimal(const char *end)
+{
+	for (int k = 1; k <= REDACT_MIN_RUN; k++)
+	{
+		if (end[-k] < '0' || end[-k] > '9')
+			return false;
+	}
+	return true;
+}
+
 /*
  * The redacted text is cut at a character boundary by backing off over
  * UTF-8 continuation bytes (10xxxxxx).  In a single-byte server encoding
@@ -442,10 +466,11 @@ eckid_redact(const char *text, size_t len, char *buf, size_t bufsize)
 		while (i + run < len && HexValue(s[i + run]) >= 0)
 			run++;
 
-		if (run > REDACT_KEEP_RUN)
+		if (run >= REDACT_MIN_RUN)
 		{
 			RedactAppend(&rb, ELLIPSIS, ELLIPSIS_LEN);
-			RedactAppend(&rb, text + i + run - REDACT_SHOW_TAIL, REDACT_SHOW_TAIL);
+			if (run >= REDACT_TAIL_RUN && !RedactEndsInDecimal(text + i + run))
+				RedactAppend(&rb, text + i + run - REDACT_SHOW_TAIL, REDACT_SHOW_TAIL);
 			i += run;
 		}
 		else if (run > 0)

@@ -113,13 +113,19 @@ extern bool eckid_value_is_valid(const EckIdValue *value);
 extern bool eckid_segment_is_valid(const char *segment, size_t len);
 
 /*
- * Copy of the input that is safe to quote in an error message: every run of
- * more than 8 hexadecimal digits is shortened to "…" followed by its last 6
- * digits (as eckid.mask() shows a value), so that a nearly valid ECK iD never
- * reaches the server log.  Writes at most bufsize - 1 bytes plus a NUL into
- * buf and returns the length written; output longer than that is cut at a
- * character boundary and ends in "…" (or is empty if bufsize < 4, leaving no
- * room for the mark).  Writes nothing when bufsize is 0.
+ * Copy of the input that is safe to quote in an error message: no run of 8
+ * or more hexadecimal digits is copied, so neither a PGN (a BSN or
+ * onderwijsnummer has 8 or 9 digits) nor a nearly valid ECK iD or HPgn
+ * reaches the server log.  Such a run becomes "…" followed by its last 6
+ * digits (as eckid.mask() shows a value) when it has 64 or more digits (an
+ * HPgn's length) and its last 8 are not all decimal digits (which could be
+ * a PGN typed after a digest), and "…" alone otherwise.  So the output never
+ * holds more than 7 hexadecimal digits in a row, nor more than 7 decimal
+ * digits of any run of 8 or more.  Writes at most
+ * bufsize - 1 bytes plus a NUL into buf and returns the length written;
+ * output longer than that is cut at a character boundary and ends in "…"
+ * (or is empty if bufsize < 4, leaving no room for the mark).  Writes
+ * nothing when bufsize is 0.
  */
 extern size_t eckid_redact(const char *text, size_t len, char *buf, size_t bufsize);
 

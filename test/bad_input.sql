@@ -77,13 +77,41 @@ INSERT INTO cases VALUES
 	($$SELECT eckid.replace_hpgn('', '')$$, '22023'),
 	(format('SELECT eckid.replace_hpgn(%s, %s)', :'mb', :'mb'), '22023'),
 	($$SELECT eckid.replace_hpgn(repeat('A', 64), repeat('b', 64))$$, '22023'),
-	($$SELECT eckid.replace_hpgn(repeat('a', 64), repeat('b', 64), NULL)$$, '22004');
+	($$SELECT eckid.replace_hpgn(repeat('a', 64), repeat('b', 64), NULL)$$, '22004'),
+	-- a PGN where something else belongs (no error may quote it: see below)
+	($$SELECT '12345672'::eckid.eckid$$, '22P02'),
+	($$SELECT '063138219'::eckid.eckid$$, '22P02'),
+	($$SELECT 'BSN 063138219, groep 7'::eckid.eckid$$, '22P02'),
+	($$SELECT 'https://ketenid.nl/201703/063138219'::eckid.eckid$$, '22P02'),
+	($$SELECT ('https://ketenid.nl/201703/' || repeat('ab', 60) || '063138219')::eckid.eckid$$, '22P02'),
+	($$SELECT eckid.hpgn(' 063138219')$$, '22023'),
+	($$SELECT eckid.hpgn('063138219é')$$, '22023'),
+	($$SELECT eckid.stampseudonym('063138219')$$, '22023'),
+	($$SELECT eckid.replace_hpgn('063138219', '123456782')$$, '22023');
 
-SELECT plan((SELECT count(*)::int FROM cases) + 1);
+-- The message, DETAIL and HINT of a failing call (NULL if it succeeds).
+CREATE FUNCTION pg_temp.error_text(call text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	m text;
+	d text;
+	h text;
+BEGIN
+	EXECUTE call;
+	RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL, h = PG_EXCEPTION_HINT;
+	RETURN concat_ws(' ', m, d, h);
+END
+$$;
+
+SELECT plan((SELECT count(*)::int FROM cases) + 2);
 
 SELECT CASE WHEN sqlstate IS NULL THEN lives_ok(call, call || ' returns')
 			ELSE throws_ok(call, sqlstate, NULL, call || ' fails with ' || sqlstate) END
   FROM cases;
+
+SELECT is((SELECT array_agg(call) FROM cases WHERE sqlstate IS NOT NULL AND pg_temp.error_text(call) ~ '[0-9]{8}'),
+	NULL, 'no error''s message, DETAIL or HINT holds 8 digits in a row (a PGN has 8 or 9)');
 
 SELECT is(pg_postmaster_start_time(), (SELECT t FROM started), 'the server never restarted');
 

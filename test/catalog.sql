@@ -1,7 +1,7 @@
 -- The catalog entries users rely on: volatility, parallel safety, who may
 -- execute what, comments, and the type's storage.
 BEGIN;
-SELECT plan(14);
+SELECT plan(15);
 
 -- Without eckid on the search path, regprocedure names come out qualified.
 SET LOCAL search_path = public;
@@ -61,9 +61,24 @@ SELECT results_eq(
 		('eckid.pseudonymize(eckid.eckid,text)', 's', 's', true, false, false),
 		('eckid.replace_hpgn(text,text,timestamp with time zone)', 'v', 'u', false, true, false),
 		('eckid.resolve_hpgn(text)', 's', 's', true, false, false),
+		('eckid.secret_settings_status()', 'v', 'u', true, false, false),
+		('eckid.security_check()', 'v', 'u', false, false, false),
 		('eckid.segment(eckid.eckid)', 'i', 's', true, false, true),
 		('eckid.stampseudonym(text)', 's', 's', true, true, false)$$,
 	'every function has the documented volatility, parallel safety, strictness and PUBLIC access'
+);
+
+-- Safe under any search_path (test/shell/search_path_traps.sh runs them
+-- under hostile ones): code in SQL or PL/pgSQL pins it, except the one
+-- procedure that commits and so cannot have a SET clause.
+SELECT is(
+	(SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+	  WHERE p.pronamespace = 'eckid'::regnamespace
+		AND p.prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
+		AND p.proname !~ '^masked_rows_[0-9]+$'
+		AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
+	ARRAY['eckid.backfill(regclass,integer)'],
+	'every function in SQL or PL/pgSQL pins search_path = pg_catalog, pg_temp, except eckid.backfill (it commits: every name in it is qualified)'
 );
 
 SELECT is(

@@ -1,7 +1,7 @@
 -- The eckid type as LAS code uses it: input, output, errors with their
 -- SQLSTATE, accessors, keys and joins.
 BEGIN;
-SELECT plan(15);
+SELECT plan(17);
 
 \set id '(''https://ketenid.nl/201703/'' || repeat(''0123456789abcdef'', 8))'
 
@@ -27,6 +27,11 @@ SELECT ok(NOT eckid.is_valid(repeat('x', 1048576)), 'is_valid() on 1 MB of text'
 -- The message never quotes a nearly complete ECK iD: long hex runs are cut.
 SELECT throws_like(format('SELECT %L::eckid.eckid', 'https://ketenid.nl/201703/' || repeat('a', 120) || 'e81960'),
 	'%…e81960"', 'a malformed value''s digest is shortened in the message, as mask() would');
+-- Nor a PGN typed where an ECK iD belongs: no run of 8 or more digits is quoted.
+SELECT throws_ok($$SELECT '063138219'::eckid.eckid$$, '22P02', 'invalid input syntax for type eckid: "…"',
+	'a BSN given as an ECK iD is not quoted in the message');
+SELECT throws_ok($$SELECT 'pgn 12345678, class 7b'::eckid.eckid$$, '22P02', 'invalid input syntax for type eckid: "pgn …, class 7b"',
+	'an 8-digit number in the middle of the input is left out, the rest quoted');
 
 -- As a key
 CREATE TEMP TABLE pupil (id eckid.eckid PRIMARY KEY, name text);

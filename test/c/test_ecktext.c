@@ -320,15 +320,25 @@ TestRedact(void)
 
 	ExpectRedact(S(""), 200, "", "empty");
 	ExpectRedact(S("hello world"), 200, "hello world", "no hex runs");
-	ExpectRedact(S("deadbeef"), 200, "deadbeef", "8 digits kept");
-	ExpectRedact(S("deadbeef1"), 200, "\xe2\x80\xa6" "dbeef1", "9 digits redacted");
+	ExpectRedact(S("deadbee"), 200, "deadbee", "7 digits kept");
+	ExpectRedact(S("deadbeef"), 200, "\xe2\x80\xa6", "8 digits left out");
+	ExpectRedact(S("12345678"), 200, "\xe2\x80\xa6", "an 8-digit BSN left out");
+	ExpectRedact(S("bsn 123456782."), 200, "bsn \xe2\x80\xa6.", "a 9-digit BSN left out");
+	ExpectRedact(S("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"), 200,
+				 "\xe2\x80\xa6", "63 digits: no tail");
+	ExpectRedact(S("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), 200,
+				 "\xe2\x80\xa6" "abcdef", "64 digits (an HPgn): the last 6");
+	ExpectRedact(S("0123456789abcdef0123456789abcdef0123456789abcdef01234567abc123456782"), 200,
+				 "\xe2\x80\xa6", "a digest followed by a BSN: no tail");
+	ExpectRedact(S("0123456789abcdef0123456789abcdef0123456789abcdef01234567abc1234567"), 200,
+				 "\xe2\x80\xa6" "234567", "7 decimal digits at the end: the tail");
 	ExpectRedact(S(Build("https://ketenid.nl/", "pilot", digest_lower, "")), 200,
-				 "https://ketenid.nl/pilot/\xe2\x80\xa6" "543210", "an ECK iD");
+				 "https://ketenid.nl/pilot/\xe2\x80\xa6", "an ECK iD whose digest ends in 8 decimal digits");
 	ExpectRedact(S(Build("HTTPS://KETENID.NL/", "201703", digest_upper, "/")), 200,
-				 "HTTPS://KETENID.NL/201703/\xe2\x80\xa6" "543210/", "uppercase, trailing slash");
-	ExpectRedact(S("0123456789abcdef 0123456789ABCDEF-12345678"), 200,
-				 "\xe2\x80\xa6" "abcdef \xe2\x80\xa6" "ABCDEF-12345678", "several runs");
-	ExpectRedact(S("caf\xc3\xa9 0123456789"), 200, "caf\xc3\xa9 \xe2\x80\xa6" "456789",
+				 "HTTPS://KETENID.NL/201703/\xe2\x80\xa6/", "uppercase, trailing slash");
+	ExpectRedact(S("0123456789abcdef 0123456789ABCDEF-12345678-1234567"), 200,
+				 "\xe2\x80\xa6 \xe2\x80\xa6-\xe2\x80\xa6-1234567", "several runs");
+	ExpectRedact(S("caf\xc3\xa9 0123456789"), 200, "caf\xc3\xa9 \xe2\x80\xa6",
 				 "multibyte kept");
 	{
 		char		out[16];
@@ -348,9 +358,10 @@ TestRedact(void)
 				 "cut at a boundary");
 	ExpectRedact(S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"), 7, "\xc3\xa9\xe2\x80\xa6",
 				 "cut backs off over a split character");
-	ExpectRedact(S("ab 0123456789abcdef"), 8, "ab \xe2\x80\xa6", "cut before the inserted mark");
-	ExpectRedact(S("ab 0123456789abcdef"), 12, "ab \xe2\x80\xa6" "ab\xe2\x80\xa6",
-				 "cut inside the shown tail");
+	ExpectRedact(S("ab 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), 8,
+				 "ab \xe2\x80\xa6", "cut before the inserted mark");
+	ExpectRedact(S("ab 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), 12,
+				 "ab \xe2\x80\xa6" "ab\xe2\x80\xa6", "cut inside the shown tail");
 
 	memset(buf, 'Z', sizeof(buf));
 	CHECK(eckid_redact("abc", 3, buf, 0) == 0 && buf[0] == 'Z', "redact bufsize 0 writes nothing");
@@ -379,7 +390,7 @@ TestRedact(void)
 		for (size_t i = 0; i < len; i++)
 		{
 			run = (out[i] >= '0' && out[i] <= '9') || (out[i] >= 'a' && out[i] <= 'f') ? run + 1 : 0;
-			CHECK(run <= 8, "long run in redacted output");
+			CHECK(run <= 7, "long run in redacted output");
 		}
 		free(huge);
 	}

@@ -3,7 +3,7 @@
 -- postgresql.conf as a placeholder that any role can read until eckid is
 -- loaded in its session, so eckid refuses to use the salt or the key.
 BEGIN;
-SELECT plan(8);
+SELECT plan(10);
 
 SELECT is(current_setting('shared_preload_libraries'), '', 'this cluster does not preload eckid');
 
@@ -23,6 +23,11 @@ SELECT is(eckid.mask(('https://ketenid.nl/201703/' || repeat('ab', 64))::eckid.e
 SELECT is(eckid.hpgn('063138219', 'rktYml0MIp9TC9u6Ny6uqw=='),
 	'9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa',
 	'the explicit-salt form, which reads no setting, still works');
+
+SELECT is((SELECT status FROM eckid.security_check() WHERE check_name = 'library preloaded'), 'problem',
+	'security_check() reports the missing preload as a problem');
+SELECT is((SELECT status FROM eckid.security_check() WHERE check_name = 'salt'), 'ok',
+	'and still only the state of the salt, never its value');
 
 SELECT * FROM finish();
 ROLLBACK;
