@@ -232,6 +232,16 @@ split_line(char *line, char **key, char **value, const char **why)
 	return 1;
 }
 
+/* The line a key was set on (0: not set). */
+static int
+line_of(const int *seen, const char *name)
+{
+	for (size_t k = 0; k < N_KEYS; k++)
+		if (strcmp(keys[k].name, name) == 0)
+			return seen[k];
+	return 0;
+}
+
 bool
 nv_config_load(const char *path, NvConfig *c, char *err, size_t errlen)
 {
@@ -343,9 +353,9 @@ nv_config_load(const char *path, NvConfig *c, char *err, size_t errlen)
 			add_err(err, errlen, "%s: the key \"%s\" is required.", path, keys[k].name);
 			ok = false;
 		}
-	if (seen[1] && c->endpoint && strncmp(c->endpoint, "https://", 8) != 0)
+	if (c->endpoint && strncmp(c->endpoint, "https://", 8) != 0)
 	{
-		add_err(err, errlen, "%s:%d: the endpoint must be an https:// URL.", path, seen[1]);
+		add_err(err, errlen, "%s:%d: the endpoint must be an https:// URL.", path, line_of(seen, "endpoint"));
 		ok = false;
 	}
 	if (c->oin)
@@ -358,7 +368,7 @@ nv_config_load(const char *path, NvConfig *c, char *err, size_t errlen)
 		if (!digits)
 		{
 			add_err(err, errlen, "%s:%d: the oin must be 20 digits (the OIN of the school board).",
-					path, seen[5]);
+					path, line_of(seen, "oin"));
 			ok = false;
 		}
 	}
