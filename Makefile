@@ -116,8 +116,8 @@ WORKER_CC ?= $(CC)
 WORKER_PKGS = libcurl libxml-2.0
 WORKER_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(shell pkg-config --cflags $(WORKER_PKGS))
 WORKER_LIBS = $(shell pkg-config --libs $(WORKER_PKGS))
-WORKER_LIB_SRC = worker/nv_soap.c worker/nv_http.c worker/nv_client.c worker/nv_config.c
-WORKER_HDR = worker/nv_soap.h worker/nv_http.h worker/nv_client.h worker/nv_config.h
+WORKER_LIB_SRC = worker/nv_error.c worker/nv_soap.c worker/nv_http.c worker/nv_client.c worker/nv_config.c
+WORKER_HDR = worker/nv_error.h worker/nv_soap.h worker/nv_http.h worker/nv_client.h worker/nv_config.h
 WORKER_PROGRAMS = worker/eckid-nv-worker worker/nv-call worker/test_nv_soap worker/test_nv_config
 EXTRA_CLEAN += $(WORKER_PROGRAMS) test/fuzz/fuzz_nv_response
 
@@ -132,10 +132,10 @@ worker/eckid-nv-worker: worker/main.c $(WORKER_LIB_SRC) $(WORKER_HDR)
 worker/nv-call: worker/nv_call.c $(WORKER_LIB_SRC) $(WORKER_HDR)
 	$(WORKER_CC) $(WORKER_CFLAGS) -o $@ worker/nv_call.c $(WORKER_LIB_SRC) $(WORKER_LIBS)
 
-worker/test_nv_soap: worker/test_nv_soap.c worker/nv_soap.c worker/nv_soap.h
-	$(WORKER_CC) $(WORKER_CFLAGS) -o $@ worker/test_nv_soap.c worker/nv_soap.c $(WORKER_LIBS)
+worker/test_nv_soap: worker/test_nv_soap.c worker/test_check.h worker/nv_soap.c worker/nv_soap.h worker/nv_error.c
+	$(WORKER_CC) $(WORKER_CFLAGS) -o $@ worker/test_nv_soap.c worker/nv_soap.c worker/nv_error.c $(WORKER_LIBS)
 
-worker/test_nv_config: worker/test_nv_config.c worker/nv_config.c worker/nv_config.h
+worker/test_nv_config: worker/test_nv_config.c worker/test_check.h worker/nv_config.c worker/nv_config.h
 	$(WORKER_CC) $(WORKER_CFLAGS) -o $@ worker/test_nv_config.c worker/nv_config.c
 
 check-worker: worker/test_nv_soap worker/test_nv_config worker/eckid-nv-worker worker/nv-call
@@ -144,9 +144,9 @@ check-worker: worker/test_nv_soap worker/test_nv_config worker/eckid-nv-worker w
 
 # The response parser under libFuzzer (make fuzz-worker FUZZ_SECONDS=N);
 # separate from make fuzz, which needs no libxml2.
-test/fuzz/fuzz_nv_response: test/fuzz/fuzz_nv_response.c worker/nv_soap.c worker/nv_soap.h
+test/fuzz/fuzz_nv_response: test/fuzz/fuzz_nv_response.c worker/nv_soap.c worker/nv_soap.h worker/nv_error.c
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE \
-		-Iworker $(shell pkg-config --cflags libxml-2.0) -o $@ $< worker/nv_soap.c $(shell pkg-config --libs libxml-2.0)
+		-Iworker $(shell pkg-config --cflags libxml-2.0) -o $@ $< worker/nv_soap.c worker/nv_error.c $(shell pkg-config --libs libxml-2.0)
 
 fuzz-worker: test/fuzz/fuzz_nv_response
 	test/fuzz/run.sh $(FUZZ_SECONDS) test/fuzz/fuzz_nv_response

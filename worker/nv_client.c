@@ -3,8 +3,8 @@
  *	  One Nummervoorziening call over the transport (see nv_client.h).
  */
 #include "nv_client.h"
+#include "nv_error.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +17,6 @@ struct NvClient
 	size_t		max_response;
 };
 
-static void
-set_err(char *err, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 NvClient *
 nv_client_new(const NvHttpConfig *http, const char *oin, char *err, size_t errlen)
 {
@@ -37,7 +25,7 @@ nv_client_new(const NvHttpConfig *http, const char *oin, char *err, size_t errle
 	if (c == NULL || (c->endpoint = strdup(http->endpoint ? http->endpoint : "")) == NULL ||
 		(c->oin = strdup(oin)) == NULL)
 	{
-		set_err(err, errlen, "out of memory setting up the client.");
+		nv_set_error(err, errlen, "out of memory setting up the client.");
 		nv_client_free(c);
 		return NULL;
 	}
@@ -120,11 +108,11 @@ nv_call(NvClient *c, const NvRequest *req, NvResponse *resp, char *err, size_t e
 		return true;
 	}
 	if (http.status == 200)
-		set_err(err, errlen, "%s", perr);
+		nv_set_error(err, errlen, "%s", perr);
 	else if (http.status == 500)
-		set_err(err, errlen, "%s answered HTTP 500 without a usable SOAP fault: %s", c->endpoint, perr);
+		nv_set_error(err, errlen, "%s answered HTTP 500 without a usable SOAP fault: %s", c->endpoint, perr);
 	else
-		set_err(err, errlen, "%s answered HTTP %ld to %s instead of a SOAP response.",
+		nv_set_error(err, errlen, "%s answered HTTP %ld to %s instead of a SOAP response.",
 				c->endpoint, http.status, nv_operation_name(req->op));
 	nv_response_free(resp);
 	free(http.body);

@@ -9,8 +9,8 @@
  * Messages name the endpoint and the failure, never the request's content.
  */
 #include "nv_http.h"
+#include "nv_error.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,18 +37,6 @@ typedef struct Sink
 	bool		no_memory;
 } Sink;
 
-static void
-set_err(char *err, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 bool
 nv_http_global_init(char *err, size_t errlen)
 {
@@ -56,7 +44,7 @@ nv_http_global_init(char *err, size_t errlen)
 
 	if (rc != CURLE_OK)
 	{
-		set_err(err, errlen, "could not initialize libcurl: %s.", curl_easy_strerror(rc));
+		nv_set_error(err, errlen, "could not initialize libcurl: %s.", curl_easy_strerror(rc));
 		return false;
 	}
 	return true;
@@ -106,7 +94,7 @@ sink_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 		CURLcode _rc = curl_easy_setopt(h->curl, (opt), (val)); \
 		if (_rc != CURLE_OK) \
 		{ \
-			set_err(err, errlen, "could not set the libcurl option %s: %s.", #opt, curl_easy_strerror(_rc)); \
+			nv_set_error(err, errlen, "could not set the libcurl option %s: %s.", #opt, curl_easy_strerror(_rc)); \
 			nv_http_free(h); \
 			return NULL; \
 		} \
@@ -119,13 +107,13 @@ nv_http_new(const NvHttpConfig *config, char *err, size_t errlen)
 
 	if (config->endpoint == NULL || strncmp(config->endpoint, "https://", 8) != 0)
 	{
-		set_err(err, errlen, "the endpoint must be an https:// URL.");
+		nv_set_error(err, errlen, "the endpoint must be an https:// URL.");
 		return NULL;
 	}
 	h = calloc(1, sizeof(NvHttp));
 	if (h == NULL || (h->endpoint = strdup(config->endpoint)) == NULL)
 	{
-		set_err(err, errlen, "out of memory setting up the connection.");
+		nv_set_error(err, errlen, "out of memory setting up the connection.");
 		free(h);
 		return NULL;
 	}
@@ -134,7 +122,7 @@ nv_http_new(const NvHttpConfig *config, char *err, size_t errlen)
 	h->curl = curl_easy_init();
 	if (h->curl == NULL)
 	{
-		set_err(err, errlen, "could not create a libcurl handle.");
+		nv_set_error(err, errlen, "could not create a libcurl handle.");
 		nv_http_free(h);
 		return NULL;
 	}
@@ -144,7 +132,7 @@ nv_http_new(const NvHttpConfig *config, char *err, size_t errlen)
 		h->headers_base = curl_slist_append(h->headers_base, "Expect:");
 	if (h->headers_base == NULL)
 	{
-		set_err(err, errlen, "out of memory setting up the connection.");
+		nv_set_error(err, errlen, "out of memory setting up the connection.");
 		nv_http_free(h);
 		return NULL;
 	}
@@ -197,46 +185,46 @@ transport_error(NvHttp *h, CURLcode rc, const Sink *sink, char *err, size_t errl
 	const char *detail = h->curl_err[0] ? h->curl_err : curl_easy_strerror(rc);
 
 	if (sink->too_big || rc == CURLE_FILESIZE_EXCEEDED)
-		set_err(err, errlen, "the answer from %s is larger than the limit of %zu bytes.",
+		nv_set_error(err, errlen, "the answer from %s is larger than the limit of %zu bytes.",
 				h->endpoint, h->max_response);
 	else if (sink->no_memory)
-		set_err(err, errlen, "out of memory receiving the answer from %s.", h->endpoint);
+		nv_set_error(err, errlen, "out of memory receiving the answer from %s.", h->endpoint);
 	else
 		switch (rc)
 		{
 			case CURLE_OPERATION_TIMEDOUT:
-				set_err(err, errlen, "the request to %s timed out: %s.", h->endpoint, detail);
+				nv_set_error(err, errlen, "the request to %s timed out: %s.", h->endpoint, detail);
 				break;
 			case CURLE_COULDNT_RESOLVE_HOST:
 			case CURLE_COULDNT_CONNECT:
-				set_err(err, errlen, "could not connect to %s: %s.", h->endpoint, detail);
+				nv_set_error(err, errlen, "could not connect to %s: %s.", h->endpoint, detail);
 				break;
 			case CURLE_PEER_FAILED_VERIFICATION:
 #if LIBCURL_VERSION_NUM < 0x073e00
 			case CURLE_SSL_CACERT:
 #endif
-				set_err(err, errlen, "the server certificate of %s was refused (not signed by a CA in ca_file, or not for this host): %s.",
+				nv_set_error(err, errlen, "the server certificate of %s was refused (not signed by a CA in ca_file, or not for this host): %s.",
 						h->endpoint, detail);
 				break;
 			case CURLE_SSL_CERTPROBLEM:
 			case CURLE_SSL_CACERT_BADFILE:
-				set_err(err, errlen, "the client certificate, key or CA file could not be used: %s.", detail);
+				nv_set_error(err, errlen, "the client certificate, key or CA file could not be used: %s.", detail);
 				break;
 			case CURLE_SSL_CONNECT_ERROR:
 			case CURLE_RECV_ERROR:
 			case CURLE_SEND_ERROR:
-				set_err(err, errlen, "the TLS connection to %s failed (the service may have refused the client certificate): %s.",
+				nv_set_error(err, errlen, "the TLS connection to %s failed (the service may have refused the client certificate): %s.",
 						h->endpoint, detail);
 				break;
 			case CURLE_PARTIAL_FILE:
-				set_err(err, errlen, "the connection to %s closed before the whole answer arrived: %s.",
+				nv_set_error(err, errlen, "the connection to %s closed before the whole answer arrived: %s.",
 						h->endpoint, detail);
 				break;
 			case CURLE_GOT_NOTHING:
-				set_err(err, errlen, "the server at %s closed the connection without an answer.", h->endpoint);
+				nv_set_error(err, errlen, "the server at %s closed the connection without an answer.", h->endpoint);
 				break;
 			default:
-				set_err(err, errlen, "the request to %s failed: %s (libcurl error %d).",
+				nv_set_error(err, errlen, "the request to %s failed: %s (libcurl error %d).",
 						h->endpoint, detail, (int) rc);
 				break;
 		}
@@ -258,7 +246,7 @@ nv_http_post(NvHttp *h, const char *soap_action, const char *body, size_t len,
 	if (snprintf(action_header, sizeof(action_header), "SOAPAction: \"%s\"", soap_action)
 		>= (int) sizeof(action_header))
 	{
-		set_err(err, errlen, "the SOAPAction is too long.");
+		nv_set_error(err, errlen, "the SOAPAction is too long.");
 		return false;
 	}
 	for (struct curl_slist *s = h->headers_base; s != NULL; s = s->next)
@@ -267,7 +255,7 @@ nv_http_post(NvHttp *h, const char *soap_action, const char *body, size_t len,
 	if (headers == NULL || (headers = curl_slist_append(headers, action_header)) == NULL)
 	{
 		curl_slist_free_all(headers);
-		set_err(err, errlen, "out of memory preparing the request to %s.", h->endpoint);
+		nv_set_error(err, errlen, "out of memory preparing the request to %s.", h->endpoint);
 		return false;
 	}
 
@@ -277,7 +265,7 @@ nv_http_post(NvHttp *h, const char *soap_action, const char *body, size_t len,
 		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
 		curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &sink) != CURLE_OK)
 	{
-		set_err(err, errlen, "could not prepare the request to %s.", h->endpoint);
+		nv_set_error(err, errlen, "could not prepare the request to %s.", h->endpoint);
 		goto done;
 	}
 	rc = curl_easy_perform(h->curl);
@@ -293,7 +281,7 @@ nv_http_post(NvHttp *h, const char *soap_action, const char *body, size_t len,
 	sink.data = NULL;
 	if (result->body == NULL)
 	{
-		set_err(err, errlen, "out of memory receiving the answer from %s.", h->endpoint);
+		nv_set_error(err, errlen, "out of memory receiving the answer from %s.", h->endpoint);
 		goto done;
 	}
 	ok = true;

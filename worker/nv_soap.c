@@ -11,10 +11,10 @@
  * exactly once, and any deviation is an error message, never a crash.
  */
 #include "nv_soap.h"
+#include "nv_error.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,18 +121,6 @@ nv_soap_action(NvOperation op, char *buf, size_t size)
 	snprintf(buf, size, "%s/%s", NV_NS, nv_operation_name(op));
 }
 
-static void
-set_err(char *err, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 bool
 nv_new_message_id(char buf[NV_MESSAGE_ID_SIZE], char *err, size_t errlen)
 {
@@ -147,7 +135,7 @@ nv_new_message_id(char buf[NV_MESSAGE_ID_SIZE], char *err, size_t errlen)
 		{
 			if (errno == EINTR)
 				continue;
-			set_err(err, errlen, "could not get random bytes for a message id: %s", strerror(errno));
+			nv_set_error(err, errlen, "could not get random bytes for a message id: %s", strerror(errno));
 			return false;
 		}
 		got += (size_t) n;
@@ -179,7 +167,7 @@ need(const char *value, const char *field, NvOperation op, char *err, size_t err
 {
 	if (value != NULL && value[0] != '\0')
 		return true;
-	set_err(err, errlen, "the %s request needs a %s.", nv_operation_name(op), field);
+	nv_set_error(err, errlen, "the %s request needs a %s.", nv_operation_name(op), field);
 	return false;
 }
 
@@ -222,7 +210,7 @@ add_payload(xmlNodePtr body, xmlNsPtr sid, const NvRequest *req, char *err, size
 
 				if (req->n_items == 0 || req->items == NULL)
 				{
-					set_err(err, errlen, "the %s request needs at least one item.", nv_operation_name(op));
+					nv_set_error(err, errlen, "the %s request needs at least one item.", nv_operation_name(op));
 					return false;
 				}
 				if (!hpgns && (!need(req->chain_id, "chainId", op, err, errlen) ||
@@ -265,7 +253,7 @@ add_payload(xmlNodePtr body, xmlNsPtr sid, const NvRequest *req, char *err, size
 		case NV_OP_COUNT:
 			break;
 	}
-	set_err(err, errlen, "the request names no known operation.");
+	nv_set_error(err, errlen, "the request names no known operation.");
 	return false;
 }
 
@@ -291,7 +279,7 @@ nv_build_request(const NvRequest *req, const char *endpoint, const char *oin,
 	*outlen = 0;
 	if (req->op < 0 || req->op >= NV_OP_COUNT)
 	{
-		set_err(err, errlen, "the request names no known operation.");
+		nv_set_error(err, errlen, "the request names no known operation.");
 		return false;
 	}
 	if (!need(endpoint, "endpoint", req->op, err, errlen) ||
@@ -322,7 +310,7 @@ nv_build_request(const NvRequest *req, const char *endpoint, const char *oin,
 		xmlDocDumpMemoryEnc(doc, &mem, &memlen, "UTF-8");
 		if (mem == NULL || memlen <= 0)
 		{
-			set_err(err, errlen, "could not serialize the %s request.", nv_operation_name(req->op));
+			nv_set_error(err, errlen, "could not serialize the %s request.", nv_operation_name(req->op));
 			ok = false;
 		}
 		else
@@ -330,7 +318,7 @@ nv_build_request(const NvRequest *req, const char *endpoint, const char *oin,
 			*out = malloc((size_t) memlen + 1);
 			if (*out == NULL)
 			{
-				set_err(err, errlen, "out of memory building the %s request.", nv_operation_name(req->op));
+				nv_set_error(err, errlen, "out of memory building the %s request.", nv_operation_name(req->op));
 				ok = false;
 			}
 			else
@@ -418,6 +406,21 @@ nv_scrub(const char *text)
 
 /* ---- parsing -------------------------------------------------------- */
 
+/* Trim the schema's whitespace from a value in place (a string value the
+ * service wrapped in a newline is still that value). */
+static void
+trim(char *s)
+{
+	size_t		len = strlen(s),
+				start = 0;
+
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r'))
+		s[--len] = '\0';
+	while (s[start] == ' ' || s[start] == '\t' || s[start] == '\n' || s[start] == '\r')
+		start++;
+	memmove(s, s + start, len - start + 1);
+}
+
 typedef struct Parse
 {
 	xmlXPathContextPtr xp;
@@ -436,7 +439,7 @@ select_nodes(Parse *p, xmlNodePtr node, const char *expr)
 	r = xmlXPathEvalExpression(BAD_CAST expr, p->xp);
 	if (r == NULL || r->type != XPATH_NODESET)
 	{
-		set_err(p->err, p->errlen, "could not evaluate the response of %s.", nv_operation_name(p->op));
+		nv_set_error(p->err, p->errlen, "could not evaluate the response of %s.", nv_operation_name(p->op));
 		xmlXPathFreeObject(r);
 		return NULL;
 	}
@@ -449,6 +452,47 @@ node_count(xmlXPathObjectPtr r)
 	return r->nodesetval ? r->nodesetval->nodeNr : 0;
 }
 
+/* The children of node named name in the service's namespace. */
+static xmlXPathObjectPtr
+select_children(Parse *p, xmlNodePtr node, const char *name)
+{
+	char		expr[64];
+
+	snprintf(expr, sizeof(expr), "sid:%s", name);
+	return select_nodes(p, node, expr);
+}
+
+static bool
+out_of_memory(Parse *p)
+{
+	nv_set_error(p->err, p->errlen, "out of memory reading the response of %s.", nv_operation_name(p->op));
+	return false;
+}
+
+/* The text of node, malloc'd and trimmed (NULL when out of memory). */
+static char *
+node_text(xmlNodePtr node)
+{
+	xmlChar    *content = xmlNodeGetContent(node);
+	char	   *out = strdup(content ? (const char *) content : "");
+
+	xmlFree(content);
+	if (out != NULL)
+		trim(out);
+	return out;
+}
+
+/* Replace *text by its scrubbed copy (false when out of memory). */
+static bool
+scrub_in_place(Parse *p, char **text)
+{
+	char	   *scrubbed = nv_scrub(*text);
+
+	free(*text);
+	*text = scrubbed;
+	return scrubbed != NULL || out_of_memory(p);
+}
+
 /*
  * The text of the one element expr selects below node, malloc'd in *out.
  * A required element must be there exactly once; an optional one at most
@@ -457,36 +501,26 @@ node_count(xmlXPathObjectPtr r)
 static bool
 one_text(Parse *p, xmlNodePtr node, const char *name, bool required, char **out)
 {
-	char		expr[64];
 	xmlXPathObjectPtr r;
-	xmlChar    *content;
 	int			n;
 
 	*out = NULL;
-	snprintf(expr, sizeof(expr), "sid:%s", name);
-	r = select_nodes(p, node, expr);
+	r = select_children(p, node, name);
 	if (r == NULL)
 		return false;
 	n = node_count(r);
 	if (n > 1 || (n == 0 && required))
 	{
-		set_err(p->err, p->errlen, "the response of %s has %s element %s where the service description has %s.",
+		nv_set_error(p->err, p->errlen, "the response of %s has %s element %s where the service description has %s.",
 				nv_operation_name(p->op), n == 0 ? "no" : "more than one", name,
 				required ? "exactly one" : "at most one");
 		xmlXPathFreeObject(r);
 		return false;
 	}
-	if (n == 1)
+	if (n == 1 && (*out = node_text(r->nodesetval->nodeTab[0])) == NULL)
 	{
-		content = xmlNodeGetContent(r->nodesetval->nodeTab[0]);
-		*out = strdup(content ? (const char *) content : "");
-		xmlFree(content);
-		if (*out == NULL)
-		{
-			set_err(p->err, p->errlen, "out of memory reading the response of %s.", nv_operation_name(p->op));
-			xmlXPathFreeObject(r);
-			return false;
-		}
+		xmlXPathFreeObject(r);
+		return out_of_memory(p);
 	}
 	xmlXPathFreeObject(r);
 	return true;
@@ -533,128 +567,76 @@ parse_bool(const char *s, bool *out)
 	return true;
 }
 
-/* Trim the schema's whitespace from a value in place (a string value the
- * service wrapped in a newline is still that value). */
-static void
-trim(char *s)
-{
-	size_t		len = strlen(s),
-				start = 0;
-
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r'))
-		s[--len] = '\0';
-	while (s[start] == ' ' || s[start] == '\t' || s[start] == '\n' || s[start] == '\r')
-		start++;
-	memmove(s, s + start, len - start + 1);
-}
 
 /* The (index, value) list of retrieveBatch's success or failed elements. */
 static bool
 result_list(Parse *p, xmlNodePtr payload, const char *name, const char *field,
 			NvResultItem **items, size_t *n_items)
 {
-	char		expr[32];
-	xmlXPathObjectPtr r;
+	xmlXPathObjectPtr r = select_children(p, payload, name);
+	bool		ok = true;
 	int			n;
 
-	snprintf(expr, sizeof(expr), "sid:%s", name);
-	r = select_nodes(p, payload, expr);
 	if (r == NULL)
 		return false;
 	n = node_count(r);
-	if (n > 0)
-	{
-		*items = calloc((size_t) n, sizeof(NvResultItem));
-		if (*items == NULL)
-		{
-			set_err(p->err, p->errlen, "out of memory reading the response of %s.", nv_operation_name(p->op));
-			xmlXPathFreeObject(r);
-			return false;
-		}
-	}
-	for (int i = 0; i < n; i++)
+	if (n > 0 && (*items = calloc((size_t) n, sizeof(NvResultItem))) == NULL)
+		ok = out_of_memory(p);
+	for (int i = 0; ok && i < n; i++)
 	{
 		char	   *index;
 		NvResultItem *item = &(*items)[i];
+		xmlNodePtr	node = r->nodesetval->nodeTab[i];
 
 		*n_items = (size_t) i + 1;
-		if (!one_text(p, r->nodesetval->nodeTab[i], "index", true, &index))
-			goto fail;
-		if (!parse_int(index, &item->index))
+		ok = one_text(p, node, "index", true, &index);
+		if (ok && !parse_int(index, &item->index))
 		{
-			free(index);
-			set_err(p->err, p->errlen, "the response of %s has an index that is not an xsd:int.",
+			nv_set_error(p->err, p->errlen, "the response of %s has an index that is not an xsd:int.",
 					nv_operation_name(p->op));
-			goto fail;
+			ok = false;
 		}
 		free(index);
-		if (!one_text(p, r->nodesetval->nodeTab[i], field, true, &item->value))
-			goto fail;
-		trim(item->value);
-		if (strcmp(name, "failed") == 0)
-		{
-			char	   *scrubbed = nv_scrub(item->value);
-
-			free(item->value);
-			item->value = scrubbed;
-			if (scrubbed == NULL)
-			{
-				set_err(p->err, p->errlen, "out of memory reading the response of %s.", nv_operation_name(p->op));
-				goto fail;
-			}
-		}
+		ok = ok && one_text(p, node, field, true, &item->value);
+		/* the service's text could quote what it refused */
+		if (ok && strcmp(name, "failed") == 0)
+			ok = scrub_in_place(p, &item->value);
 	}
 	xmlXPathFreeObject(r);
-	return true;
-fail:
-	xmlXPathFreeObject(r);
-	return false;
+	return ok;
 }
 
 /* retrieveChains / retrieveSectors: one or more (id, name, description, lastEdited). */
 static bool
 list_entries(Parse *p, xmlNodePtr payload, const char *name, NvResponse *resp)
 {
-	char		expr[32];
-	xmlXPathObjectPtr r;
+	xmlXPathObjectPtr r = select_children(p, payload, name);
+	bool		ok = true;
 	int			n;
 
-	snprintf(expr, sizeof(expr), "sid:%s", name);
-	r = select_nodes(p, payload, expr);
 	if (r == NULL)
 		return false;
 	n = node_count(r);
 	if (n == 0)
 	{
-		set_err(p->err, p->errlen, "the response of %s lists no %s.", nv_operation_name(p->op), name);
-		xmlXPathFreeObject(r);
-		return false;
+		nv_set_error(p->err, p->errlen, "the response of %s lists no %s.", nv_operation_name(p->op), name);
+		ok = false;
 	}
-	resp->entries = calloc((size_t) n, sizeof(NvListEntry));
-	if (resp->entries == NULL)
-	{
-		set_err(p->err, p->errlen, "out of memory reading the response of %s.", nv_operation_name(p->op));
-		xmlXPathFreeObject(r);
-		return false;
-	}
-	for (int i = 0; i < n; i++)
+	else if ((resp->entries = calloc((size_t) n, sizeof(NvListEntry))) == NULL)
+		ok = out_of_memory(p);
+	for (int i = 0; ok && i < n; i++)
 	{
 		NvListEntry *e = &resp->entries[i];
 		xmlNodePtr	node = r->nodesetval->nodeTab[i];
 
 		resp->n_entries = (size_t) i + 1;
-		if (!one_text(p, node, "id", true, &e->id) ||
-			!one_text(p, node, "name", true, &e->name) ||
-			!one_text(p, node, "description", true, &e->description) ||
-			!one_text(p, node, "lastEdited", true, &e->last_edited))
-		{
-			xmlXPathFreeObject(r);
-			return false;
-		}
-		trim(e->id);
+		ok = one_text(p, node, "id", true, &e->id) &&
+			one_text(p, node, "name", true, &e->name) &&
+			one_text(p, node, "description", true, &e->description) &&
+			one_text(p, node, "lastEdited", true, &e->last_edited);
 	}
 	xmlXPathFreeObject(r);
-	return true;
+	return ok;
 }
 
 /* The payload of a successful response: its element name and fields by op. */
@@ -676,7 +658,7 @@ parse_payload(Parse *p, xmlNodePtr payload, NvResponse *resp)
 		strcmp((const char *) payload->ns->href, NV_NS) != 0 ||
 		strcmp((const char *) payload->name, expected) != 0)
 	{
-		set_err(p->err, p->errlen, "the response of %s does not hold a %s element in the namespace %s.",
+		nv_set_error(p->err, p->errlen, "the response of %s does not hold a %s element in the namespace %s.",
 				nv_operation_name(p->op), expected, NV_NS);
 		return false;
 	}
@@ -688,7 +670,7 @@ parse_payload(Parse *p, xmlNodePtr payload, NvResponse *resp)
 			if (!parse_bool(s, &resp->available))
 			{
 				free(s);
-				set_err(p->err, p->errlen, "the response of ping has an available element that is not an xsd:boolean.");
+				nv_set_error(p->err, p->errlen, "the response of ping has an available element that is not an xsd:boolean.");
 				return false;
 			}
 			free(s);
@@ -718,10 +700,9 @@ parse_payload(Parse *p, xmlNodePtr payload, NvResponse *resp)
 		case NV_OP_COUNT:
 			return false;
 	}
-	trim(resp->value);
 	if (resp->value[0] == '\0')
 	{
-		set_err(p->err, p->errlen, "the response of %s has an empty value.", nv_operation_name(p->op));
+		nv_set_error(p->err, p->errlen, "the response of %s has an empty value.", nv_operation_name(p->op));
 		return false;
 	}
 	return true;
@@ -741,45 +722,27 @@ parse_fault(Parse *p, xmlNodePtr fault, NvResponse *resp)
 
 		for (xmlNodePtr c = fault->children; c != NULL; c = c->next)
 		{
-			xmlChar    *content;
-
 			if (c->type != XML_ELEMENT_NODE || c->ns != NULL ||
 				strcmp((const char *) c->name, names[f]) != 0)
 				continue;
 			if (++n > 1)
 			{
-				set_err(p->err, p->errlen, "the fault in the response of %s has more than one %s.",
+				nv_set_error(p->err, p->errlen, "the fault in the response of %s has more than one %s.",
 						nv_operation_name(p->op), names[f]);
 				return false;
 			}
-			content = xmlNodeGetContent(c);
-			*fields[f] = strdup(content ? (const char *) content : "");
-			xmlFree(content);
-			if (*fields[f] == NULL)
-			{
-				set_err(p->err, p->errlen, "out of memory reading the response of %s.", nv_operation_name(p->op));
-				return false;
-			}
-			trim(*fields[f]);
+			if ((*fields[f] = node_text(c)) == NULL)
+				return out_of_memory(p);
 		}
 		if (n == 0 && f < 2)
 		{
-			set_err(p->err, p->errlen, "the fault in the response of %s has no %s.",
+			nv_set_error(p->err, p->errlen, "the fault in the response of %s has no %s.",
 					nv_operation_name(p->op), names[f]);
 			return false;
 		}
 	}
-	{
-		char	   *scrubbed = nv_scrub(resp->fault_string);
-
-		free(resp->fault_string);
-		resp->fault_string = scrubbed;
-		if (scrubbed == NULL)
-		{
-			set_err(p->err, p->errlen, "out of memory reading the response of %s.", nv_operation_name(p->op));
-			return false;
-		}
-	}
+	if (!scrub_in_place(p, &resp->fault_string))
+		return false;
 	resp->fault = nv_fault_kind_from_actor(resp->fault_actor);
 	return true;
 }
@@ -815,19 +778,19 @@ nv_parse_response(NvOperation op, const char *body, size_t len, size_t max_len,
 	resp->op = op;
 	if (op < 0 || op >= NV_OP_COUNT)
 	{
-		set_err(err, errlen, "the response is for no known operation.");
+		nv_set_error(err, errlen, "the response is for no known operation.");
 		return false;
 	}
 	if (body == NULL || len == 0)
 	{
-		set_err(err, errlen, "the response of %s is empty.", nv_operation_name(op));
+		nv_set_error(err, errlen, "the response of %s is empty.", nv_operation_name(op));
 		return false;
 	}
 	if (max_len == 0)
 		max_len = NV_MAX_RESPONSE_DEFAULT;
 	if (len > max_len || len > INT_MAX)
 	{
-		set_err(err, errlen, "the response of %s is larger than %zu bytes.", nv_operation_name(op), max_len);
+		nv_set_error(err, errlen, "the response of %s is larger than %zu bytes.", nv_operation_name(op), max_len);
 		return false;
 	}
 
@@ -836,7 +799,7 @@ nv_parse_response(NvOperation op, const char *body, size_t len, size_t max_len,
 	ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL)
 	{
-		set_err(err, errlen, "out of memory parsing the response of %s.", nv_operation_name(op));
+		nv_set_error(err, errlen, "out of memory parsing the response of %s.", nv_operation_name(op));
 		return false;
 	}
 	/* No XML_PARSE_NOENT, XML_PARSE_DTDLOAD or XML_PARSE_HUGE: entities stay
@@ -848,13 +811,13 @@ nv_parse_response(NvOperation op, const char *body, size_t len, size_t max_len,
 		xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
 
 		/* The code and line only: libxml2's text may quote the document. */
-		set_err(err, errlen, "the response of %s is not well-formed XML (libxml2 error %d at line %d).",
+		nv_set_error(err, errlen, "the response of %s is not well-formed XML (libxml2 error %d at line %d).",
 				nv_operation_name(op), e ? e->code : 0, e ? e->line : 0);
 		goto done;
 	}
 	if (doc->intSubset != NULL || doc->extSubset != NULL)
 	{
-		set_err(err, errlen, "the response of %s carries a document type declaration, which SOAP forbids.",
+		nv_set_error(err, errlen, "the response of %s carries a document type declaration, which SOAP forbids.",
 				nv_operation_name(op));
 		goto done;
 	}
@@ -862,7 +825,7 @@ nv_parse_response(NvOperation op, const char *body, size_t len, size_t max_len,
 	if (root == NULL || root->ns == NULL || strcmp((const char *) root->ns->href, NV_SOAP_NS) != 0 ||
 		strcmp((const char *) root->name, "Envelope") != 0)
 	{
-		set_err(err, errlen, "the response of %s is not a SOAP 1.1 envelope.", nv_operation_name(op));
+		nv_set_error(err, errlen, "the response of %s is not a SOAP 1.1 envelope.", nv_operation_name(op));
 		goto done;
 	}
 
@@ -872,7 +835,7 @@ nv_parse_response(NvOperation op, const char *body, size_t len, size_t max_len,
 		xmlXPathRegisterNs(p.xp, BAD_CAST "wsa", BAD_CAST NV_WSA_NS) != 0 ||
 		xmlXPathRegisterNs(p.xp, BAD_CAST "sid", BAD_CAST NV_NS) != 0)
 	{
-		set_err(err, errlen, "out of memory parsing the response of %s.", nv_operation_name(op));
+		nv_set_error(err, errlen, "out of memory parsing the response of %s.", nv_operation_name(op));
 		goto done;
 	}
 
@@ -883,21 +846,17 @@ nv_parse_response(NvOperation op, const char *body, size_t len, size_t max_len,
 			goto done;
 		if (node_count(r) > 1)
 		{
-			set_err(err, errlen, "the response of %s has more than one wsa:RelatesTo.", nv_operation_name(op));
+			nv_set_error(err, errlen, "the response of %s has more than one wsa:RelatesTo.", nv_operation_name(op));
 			goto done;
 		}
 		if (node_count(r) == 1)
 		{
-			xmlChar    *v = xmlNodeGetContent(r->nodesetval->nodeTab[0]);
-			char	   *rel = strdup(v ? (const char *) v : "");
+			char	   *rel = node_text(r->nodesetval->nodeTab[0]);
 
-			xmlFree(v);
-			if (rel != NULL)
-				trim(rel);
 			if (rel == NULL || strcmp(rel, relates_to) != 0)
 			{
 				free(rel);
-				set_err(err, errlen, "the response of %s answers another message (wsa:RelatesTo differs).",
+				nv_set_error(err, errlen, "the response of %s answers another message (wsa:RelatesTo differs).",
 						nv_operation_name(op));
 				goto done;
 			}
@@ -912,7 +871,7 @@ nv_parse_response(NvOperation op, const char *body, size_t len, size_t max_len,
 		goto done;
 	if (node_count(r) != 1)
 	{
-		set_err(err, errlen, "the response of %s has %s SOAP body.", nv_operation_name(op),
+		nv_set_error(err, errlen, "the response of %s has %s SOAP body.", nv_operation_name(op),
 				node_count(r) == 0 ? "no" : "more than one");
 		goto done;
 	}
@@ -926,7 +885,7 @@ nv_parse_response(NvOperation op, const char *body, size_t len, size_t max_len,
 	}
 	if (node_count(r) != 1)
 	{
-		set_err(err, errlen, "the SOAP body of the response of %s holds %d elements instead of one.",
+		nv_set_error(err, errlen, "the SOAP body of the response of %s holds %d elements instead of one.",
 				nv_operation_name(op), node_count(r));
 		goto done;
 	}

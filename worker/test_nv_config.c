@@ -11,21 +11,9 @@
 #include <unistd.h>
 
 #include "nv_config.h"
+#include "test_check.h"
 
-static int	failures = 0;
-static int	checks = 0;
 static char dir[] = "/tmp/eckid-nv-config.XXXXXX";
-
-#define CHECK(cond, ...) \
-	do { \
-		checks++; \
-		if (!(cond)) { \
-			failures++; \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-		} \
-	} while (0)
 
 static char *
 write_file(const char *name, const char *text, mode_t mode)

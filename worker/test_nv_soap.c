@@ -14,20 +14,8 @@
 #include <libxml/xpathInternals.h>
 
 #include "nv_soap.h"
+#include "test_check.h"
 
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond, ...) \
-	do { \
-		checks++; \
-		if (!(cond)) { \
-			failures++; \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-		} \
-	} while (0)
 
 #define HPGN_A "9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa"
 #define HEX128 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
