@@ -13,7 +13,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../../scripts/lib.sh
 source "$root/scripts/lib.sh"
-install_missing_packages libcurl4-openssl-dev libxml2-dev openssl python3
+install_missing_packages "${ECKID_WORKER_PACKAGES[@]}"
 make -s -C "$root" PG_CONFIG="$PG_CONFIG" worker/eckid-nv-worker worker/nv-call >/dev/null
 
 worker=$root/worker/eckid-nv-worker
