@@ -22,8 +22,13 @@ sim=$root/test/nv/simulator.py
 work=$(mktemp -d /tmp/eckid-nv-transport.XXXXXX)
 sim_pids=()
 cleanup() {
-	local p
+	local p i
 	for p in "${sim_pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	# Leave nothing running: wait for each to stop, KILL after 5 s.
+	for p in "${sim_pids[@]}"; do
+		for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null || true
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT
