@@ -440,6 +440,17 @@ class SoapHandler(BaseHTTPRequestHandler):
             op = name[: -len("Request")]
             if op not in HANDLERS:
                 raise Fault("InvalidRequestException", "The operation is not known.")
+            with st.lock:
+                http_error = st.take("http_error", op)
+            if http_error:
+                # What a proxy or a failing front end answers: not SOAP.
+                page = b"<html><body>Service unavailable</body></html>"
+                self.send_response(int(http_error.get("status", 503)))
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return
             relates = self.check_addressing(env, op)
             with st.lock:
                 st.counters["calls"][op] += 1
@@ -564,10 +575,10 @@ class ControlHandler(BaseHTTPRequestHandler):
 
 def apply_control(st, cmd):
     for key in cmd:
-        if key not in ("fault", "latency", "drop", "clear", "batch_delay", "result_ttl", "daily_limit",
+        if key not in ("fault", "latency", "drop", "http_error", "clear", "batch_delay", "result_ttl", "daily_limit",
                        "reset_daily", "advance_clock", "poison", "reset_counters"):
             raise KeyError(key)
-    for kind in ("fault", "latency", "drop"):
+    for kind in ("fault", "latency", "drop", "http_error"):
         if kind in cmd:
             inj = dict(cmd[kind], kind=kind)
             inj.setdefault("operation", "*")

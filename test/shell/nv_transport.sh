@@ -150,6 +150,14 @@ check "an answer slower than request_timeout: --check exits 1" "$rc" 1
 check_has "an answer slower than request_timeout: a timeout" "$out" "timed out"
 [ $((SECONDS - start)) -le 3 ] && pass "the timeout took at most 3 s" || fail "the timeout took $((SECONDS - start)) s"
 
+ctl '{"http_error": {"operation": "ping", "count": 1, "status": 503}}'
+out=$("$worker" --check "$work/good.conf" 2>&1); rc=$?
+check "HTTP 503 with an HTML page: --check exits 1" "$rc" 1
+check_has "HTTP 503 with an HTML page: said so" "$out" "answered HTTP 503 to ping instead of a SOAP response."
+ctl '{"http_error": {"operation": "ping", "count": 1, "status": 500}}'
+out=$("$worker" --check "$work/good.conf" 2>&1); rc=$?
+check_has "HTTP 500 without a SOAP fault: said so" "$rc/$out" "answered HTTP 500 without a usable SOAP fault: the response of ping is not a SOAP 1.1 envelope."
+
 config "$work/open-key.conf" "$sim_soap" client_key="$work/open.key"
 cp "$work/certs/client.key" "$work/open.key"
 chmod 644 "$work/open.key"
@@ -202,6 +210,14 @@ check "retrieveBatch when blocked: TemporaryBlocked" "$rc/$out" "1/fault Tempora
 check "submitEckIdBatch, retrieved after the block" "$("$call" "$c" retrieveBatch "$batch")" \
 	"$(printf 'success 1 %s\nsuccess 2 %s\nfailed 3 The stampseudonym is not valid.' \
 	"$(mask "$(value eckid "$s1" "$chain" "$po")")" "$(mask "$(value eckid "$s2" "$chain" "$po")")")"
+
+items=()
+for i in $(seq 20); do items+=("$i:$(printf '%064x' "$i")"); done
+batch=$("$call" "$c" submitStampseudonymBatch "${items[@]}")
+config "$work/small.conf" "$sim_soap" max_response_size=1kB
+sleep 1.1
+out=$("$call" "$work/small.conf" retrieveBatch "${batch#batch }" 2>&1); rc=$?
+check "an answer over max_response_size is refused" "$rc/$out" "2/nv-call: the answer from https://localhost:$sim_soap/eck/ws/201703 is larger than the limit of 1024 bytes."
 
 say "replacements"
 check "replaceStampseudonym returns the old Stampseudonym" "$("$call" "$c" replaceStampseudonym "$h1" "$h3")" "value $(mask "$s1")"
