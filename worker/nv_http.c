@@ -11,6 +11,7 @@
 #include "nv_http.h"
 #include "nv_error.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,14 @@ typedef struct Sink
 bool
 nv_http_global_init(char *err, size_t errlen)
 {
-	CURLcode	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURLcode	rc;
 
+	/*
+	 * With CURLOPT_NOSIGNAL libcurl leaves SIGPIPE to us, and OpenSSL writing
+	 * to a connection the service closed would otherwise kill the process.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (rc != CURLE_OK)
 	{
 		nv_set_error(err, errlen, "could not initialize libcurl: %s.", curl_easy_strerror(rc));
@@ -290,6 +297,7 @@ done:
 	/* The handle must not keep pointers into this call's memory. */
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, (struct curl_slist *) NULL);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, (void *) NULL);
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, (char *) NULL);
 	curl_slist_free_all(headers);
 	free(sink.data);
 	return ok;

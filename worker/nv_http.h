@@ -31,7 +31,8 @@ typedef struct NvHttpResult
 	size_t		len;
 } NvHttpResult;
 
-/* Once per process, before any thread starts (curl_global_init). */
+/* Once per process, before any thread starts (curl_global_init; SIGPIPE
+ * is ignored from then on). */
 extern bool nv_http_global_init(char *err, size_t errlen);
 extern void nv_http_global_cleanup(void);
 
