@@ -115,6 +115,49 @@ start_sim sim "$work/certs/server.crt" "$work/certs/server.key" --batch-delay 1 
 start_sim other "$work/certs/other-server.crt" "$work/certs/other-server.key"
 config "$work/good.conf" "$sim_soap"
 
+say "the simulator refuses what the real service refuses"
+# Raw requests with one header wrong at a time, so that the worker's passing
+# calls below prove it sends every header right.
+out=$(python3 - "$sim_soap" "$work/certs" "$oin" <<'PY'
+import ssl, sys, urllib.request, urllib.error, re
+port, certs, oin = sys.argv[1:]
+ctx = ssl.create_default_context(cafile=certs + "/ca.crt")
+ctx.load_cert_chain(certs + "/client.crt", certs + "/client.key")
+url = "https://localhost:%s/eck/ws/201703" % port
+ns = "http://ketenid.nl/eck/schemas/v1_0"
+def send(action=ns + "/ping", soap_action=None, msgid="urn:uuid:1", to=url, frm=oin,
+         env="http://schemas.xmlsoap.org/soap/envelope/"):
+    h = "".join("<a:%s>%s</a:%s>" % (k, v, k) for k, v in
+                (("Action", action), ("MessageID", msgid), ("To", to)) if v is not None)
+    if frm is not None:
+        h += "<a:From><a:Address>%s</a:Address></a:From>" % frm
+    body = ('<s:Envelope xmlns:s="%s" xmlns:a="http://www.w3.org/2005/08/addressing">'
+            '<s:Header>%s</s:Header><s:Body><e:pingRequest xmlns:e="%s"/></s:Body></s:Envelope>' % (env, h, ns))
+    req = urllib.request.Request(url, body.encode(), {"Content-Type": "text/xml; charset=utf-8",
+                                 "SOAPAction": '"%s"' % (soap_action or action or "")})
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=5) as r:
+            return "%d ok" % r.status
+    except urllib.error.HTTPError as e:
+        m = re.search(r"<faultactor>(.*?)</faultactor>", e.read().decode())
+        return "%d %s" % (e.code, m.group(1) if m else "no fault")
+print("good:", send())
+print("no Action:", send(action=None, soap_action=ns + "/ping"))
+print("SOAPAction differs:", send(soap_action=ns + "/retrieveChains"))
+print("no MessageID:", send(msgid=None))
+print("To another endpoint:", send(to="https://example.org/eck/ws/201703"))
+print("no From:", send(frm=None))
+print("SOAP 1.2:", send(env="http://www.w3.org/2003/05/soap-envelope"))
+PY
+)
+check "the simulator's own checks of a raw request" "$out" "good: 200 ok
+no Action: 500 WSAddressingException
+SOAPAction differs: 500 WSAddressingException
+no MessageID: 500 WSAddressingException
+To another endpoint: 500 WSAddressingException
+no From: 500 WSAddressingException
+SOAP 1.2: 500 VersionMismatch"
+
 say "eckid-nv-worker --check"
 set +e
 out=$("$worker" --check "$work/good.conf" 2>&1); rc=$?
