@@ -1,0 +1,45 @@
+/*
+ * nv_config.h
+ *	  The worker's configuration file: "key = value" lines as in
+ *	  postgresql.conf ('#' comments, values optionally in single quotes,
+ *	  durations and sizes with units).  docs/nummervoorziening.md lists the
+ *	  keys.
+ */
+#ifndef NV_CONFIG_H
+#define NV_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct NvConfig
+{
+	char	   *conninfo;		/* the database (used by the queue, later) */
+	char	   *endpoint;		/* https://.../eck/ws/201703 */
+	char	   *client_cert;
+	char	   *client_key;
+	char	   *ca_file;
+	char	   *oin;			/* 20 digits, goes into wsa:From */
+	long		batch_size;
+	long		poll_interval_ms;
+	long		connect_timeout_ms;
+	long		request_timeout_ms;
+	size_t		max_response_size;
+} NvConfig;
+
+/*
+ * Read path into config (defaults for keys not given).  On failure err holds
+ * one sentence per problem, each naming the file and line, newline-separated,
+ * and false is returned; nv_config_free() is needed either way.
+ */
+extern bool nv_config_load(const char *path, NvConfig *config, char *err, size_t errlen);
+
+/*
+ * The files the configuration names: present and readable, and the client
+ * key not readable by group or others (PostgreSQL's rule for its own
+ * ssl_key_file: 0600, or 0640 when root owns it).
+ */
+extern bool nv_config_check_files(const NvConfig *config, char *err, size_t errlen);
+
+extern void nv_config_free(NvConfig *config);
+
+#endif							/* NV_CONFIG_H */

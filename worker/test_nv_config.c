@@ -1,0 +1,154 @@
+/*
+ * test_nv_config.c
+ *	  C tests of nv_config.c (make check-worker): a full file, defaults,
+ *	  quoting and units, every kind of error with its line number, and the
+ *	  client key's mode.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nv_config.h"
+#include "test_check.h"
+
+static char dir[] = "/tmp/eckid-nv-config.XXXXXX";
+
+static char *
+write_file(const char *name, const char *text, mode_t mode)
+{
+	static char path[4][256];
+	static int	next = 0;
+	char	   *p = path[next++ % 4];
+	FILE	   *f;
+
+	snprintf(p, 256, "%s/%s", dir, name);
+	f = fopen(p, "w");
+	fputs(text, f);
+	fclose(f);
+	chmod(p, mode);
+	return p;
+}
+
+/* Load text as a configuration; returns whether it loaded, err filled. */
+static bool
+load(const char *text, NvConfig *c, char *err, size_t errlen)
+{
+	return nv_config_load(write_file("worker.conf", text, 0600), c, err, errlen);
+}
+
+#define FILES "client_cert = %s/cert.pem\nclient_key = %s/key.pem\nca_file = %s/ca.pem\n"
+
+int
+main(void)
+{
+	NvConfig	c;
+	char		err[2048];
+	char		text[2048];
+
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	write_file("cert.pem", "x", 0644);
+	write_file("ca.pem", "x", 0644);
+	write_file("key.pem", "x", 0600);
+
+	snprintf(text, sizeof(text),
+			 "# the worker\n"
+			 "conninfo = 'dbname=school user=eckid_worker'\n"
+			 "endpoint = https://service-a.eckid.nl/eck/ws/201703   # acceptance\n"
+			 FILES
+			 "oin='00000001234567890000'\n"
+			 "batch_size = 500\n"
+			 "poll_interval = 2min\n"
+			 "connect_timeout = 1500ms\n"
+			 "request_timeout = 30\n"
+			 "max_response_size = 8MB\n", dir, dir, dir);
+	CHECK(load(text, &c, err, sizeof(err)), "full file: %s", err);
+	CHECK(strcmp(c.conninfo, "dbname=school user=eckid_worker") == 0, "conninfo: %s", c.conninfo);
+	CHECK(strcmp(c.endpoint, "https://service-a.eckid.nl/eck/ws/201703") == 0, "endpoint: %s", c.endpoint);
+	CHECK(strcmp(c.oin, "00000001234567890000") == 0, "oin");
+	CHECK(c.batch_size == 500 && c.poll_interval_ms == 120000 && c.connect_timeout_ms == 1500 &&
+		  c.request_timeout_ms == 30000 && c.max_response_size == 8u * 1024 * 1024, "numbers");
+	CHECK(nv_config_check_files(&c, err, sizeof(err)), "files: %s", err);
+	nv_config_free(&c);
+
+	/* defaults, and a quote inside a quoted value */
+	snprintf(text, sizeof(text), "endpoint = 'https://h/it''s'\n" FILES "oin = 12345678901234567890\n", dir, dir, dir);
+	CHECK(load(text, &c, err, sizeof(err)), "minimal file: %s", err);
+	CHECK(strcmp(c.endpoint, "https://h/it's") == 0, "quoted quote: %s", c.endpoint);
+	CHECK(c.batch_size == 1000 && c.poll_interval_ms == 25000 && c.connect_timeout_ms == 10000 &&
+		  c.request_timeout_ms == 60000 && c.max_response_size == 64u * 1024 * 1024, "defaults");
+	CHECK(c.conninfo == NULL, "no conninfo");
+	nv_config_free(&c);
+
+	/* every problem at once, each with its line */
+	snprintf(text, sizeof(text),
+			 "endpoint = http://plain/\n"	/* 1 */
+			 "batch_size = 0\n"	/* 2 */
+			 "poll_interval = 5 fortnights\n"	/* 3 */
+			 "colour = blue\n"	/* 4 */
+			 "oin = 123\n"		/* 5 */
+			 "oin = 00000001234567890000\n"	/* 6 */
+			 "client_cert 'x\n"	/* 7 */
+			 "= 3\n"			/* 8 */
+			 "ca_file = 'open\n"	/* 9 */
+			 "client_key =\n"	/* 10 */
+			 "max_response_size = 10\n");	/* 11 */
+	CHECK(!load(text, &c, err, sizeof(err)), "bad file accepted");
+	{
+		const char *want[] = {
+			"worker.conf:2: the value of \"batch_size\" is out of range (1 to 100000).",
+			"worker.conf:3: the value of \"poll_interval\" is not a duration",
+			"worker.conf:4: unknown key \"colour\".",
+			"worker.conf:6: the key \"oin\" is already set on line 5.",
+			"worker.conf:7: syntax error: a key must be followed by '='.",
+			"worker.conf:8: syntax error: a line must start with a key.",
+			"worker.conf:9: syntax error: a quoted value is not closed.",
+			"worker.conf:10: syntax error: the value is missing.",
+			"worker.conf:11: the value of \"max_response_size\" is out of range",
+			"the key \"client_cert\" is required.",
+			"the key \"ca_file\" is required.",
+			"worker.conf:1: the endpoint must be an https:// URL.",
+			"worker.conf:5: the oin must be 20 digits",
+		};
+
+		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+			CHECK(strstr(err, want[i]) != NULL, "missing error: %s\nin:\n%s", want[i], err);
+	}
+	nv_config_free(&c);
+
+	CHECK(!nv_config_load("/nonexistent/worker.conf", &c, err, sizeof(err)) &&
+		  strstr(err, "could not open the configuration file \"/nonexistent/worker.conf\"") != NULL,
+		  "missing file: %s", err);
+	nv_config_free(&c);
+
+	/* the files: a missing one, then a key readable by others */
+	snprintf(text, sizeof(text), "endpoint = https://h/\nclient_cert = %s/none.pem\nclient_key = %s/key.pem\n"
+			 "ca_file = %s/ca.pem\noin = 00000001234567890000\n", dir, dir, dir);
+	CHECK(load(text, &c, err, sizeof(err)), "load: %s", err);
+	CHECK(!nv_config_check_files(&c, err, sizeof(err)) && strstr(err, "none.pem\" cannot be read") != NULL,
+		  "missing certificate: %s", err);
+	nv_config_free(&c);
+
+	write_file("key.pem", "x", 0604);
+	snprintf(text, sizeof(text), "endpoint = https://h/\n" FILES "oin = 00000001234567890000\n", dir, dir, dir);
+	CHECK(load(text, &c, err, sizeof(err)), "load: %s", err);
+	CHECK(!nv_config_check_files(&c, err, sizeof(err)) && strstr(err, "has group or world access") != NULL,
+		  "world-readable key: %s", err);
+	chmod(c.client_key, 0640);
+	CHECK(getuid() != 0 || nv_config_check_files(&c, err, sizeof(err)), "0640 owned by root is allowed: %s", err);
+	chmod(c.client_key, 0660);
+	CHECK(!nv_config_check_files(&c, err, sizeof(err)), "a group-writable key is refused");
+	nv_config_free(&c);
+
+	{
+		char		cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			printf("could not remove %s\n", dir);
+	}
+	printf("test_nv_config: %d checks, %d failed\n", checks, failures);
+	return failures == 0 ? 0 : 1;
+}
