@@ -162,21 +162,35 @@ MatchSaltHex(const char *s, size_t n, const RedactOptions *opt, size_t hex_len)
 	return hex_len;
 }
 
+/* The length of the run of bytes of class cls at s. */
+static inline size_t
+RunLength(const char *s, size_t n, uint8_t cls)
+{
+	size_t		k = 0;
+
+	while (k < n && IS(s[k], cls))
+		k++;
+	return k;
+}
+
 /*
  * An ECK iD or Stampseudonym at s: "https://ketenid.nl/", a segment, "/"
- * and exactly 128 hex digits, in any case.  Returns the number of bytes it
- * takes and sets *value, or returns 0.  The eckid type wants a lowercase
+ * and hex digits, in any case.  Returns the number of bytes up to the
+ * digits, with *digits set to how many follow, or 0 when s does not start
+ * that way.  When there are exactly 128 digits and the whole is a valid
+ * value, *value is set and *full is true.  The eckid type wants a lowercase
  * segment; here any case counts, since a log must not show a value only
  * because someone typed it in capitals.
  */
 static size_t
-MatchEckId(const char *s, size_t n, EckIdValue *value)
+MatchEckId(const char *s, size_t n, EckIdValue *value, size_t *digits, bool *full)
 {
 	char		canon[ECKID_TEXT_MAXLEN];
 	size_t		p;
-	size_t		digits = 0;
+	size_t		h = 0;
 
-	if (n < ECKID_PREFIX_LEN + 2 + 2 * ECKID_DIGEST_LEN)
+	*full = false;
+	if (n < ECKID_PREFIX_LEN + 2)
 		return 0;
 	for (p = 0; p < ECKID_PREFIX_LEN; p++)
 	{
@@ -188,28 +202,23 @@ MatchEckId(const char *s, size_t n, EckIdValue *value)
 	if (p == ECKID_PREFIX_LEN || p >= n || s[p] != '/')
 		return 0;
 	p++;
-	while (p + digits < n && digits <= 2 * ECKID_DIGEST_LEN && IS(s[p + digits], C_HEX))
-		digits++;
-	if (digits != 2 * ECKID_DIGEST_LEN)
-		return 0;
-	p += digits;
+	h = RunLength(s + p, n - p, C_HEX);
+	*digits = h;
 
-	for (size_t i = 0; i < p; i++)
-		canon[i] = (char) ToLower((unsigned char) s[i]);
-	if (!eckid_parse(canon, p, value, NULL))
-		return 0;
+	if (h == 2 * ECKID_DIGEST_LEN)
+	{
+		for (size_t i = 0; i < p + h; i++)
+			canon[i] = (char) ToLower((unsigned char) s[i]);
+		*full = eckid_parse(canon, p + h, value, NULL);
+	}
 	return p;
 }
 
-/* The length of the run of bytes of class cls at s. */
+/* Does s start with core's mark of a value it cut short ("...")? */
 static inline size_t
-RunLength(const char *s, size_t n, uint8_t cls)
+TruncationMark(const char *s, size_t n)
 {
-	size_t		k = 0;
-
-	while (k < n && IS(s[k], cls))
-		k++;
-	return k;
+	return (n >= 3 && s[0] == '.' && s[1] == '.' && s[2] == '.') ? 3 : 0;
 }
 
 /* Is this run of 8 or 9 digits a PGN? */
@@ -276,34 +285,77 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 			memcmp(in + r, opt->salt, salt.raw_len) == 0)
 			REPLACE(salt.raw_len, REDACT_SALT_MARK, sizeof(REDACT_SALT_MARK) - 1);
 
-		if ((c == 'h' || c == 'H'))
+		if (c == 'h' || c == 'H')
 		{
 			EckIdValue	value;
-			char		masked[ECKID_MASKED_MAXLEN + 1];
+			size_t		digits;
+			bool		full;
 
-			if ((m = MatchEckId(in + r, left, &value)) > 0)
+			if ((m = MatchEckId(in + r, left, &value, &digits, &full)) > 0 &&
+				(full || digits > ECKID_MASK_TAIL))
 			{
-				size_t		n = eckid_format_masked(&value, opt->ascii_only, masked);
+				char		masked[ECKID_MASKED_MAXLEN + 1];
+				char		cut[ECKID_PREFIX_LEN + ECKID_SEGMENT_MAX + 1 + REDACT_HEX_SHOW + MARK_LEN];
+				char	   *repl;
+				size_t		n;
+				bool		again;
 
-				REPLACE(m, masked, n);
+				if (full)
+				{
+					n = eckid_format_masked(&value, opt->ascii_only, masked);
+					repl = masked;
+					m += digits;
+				}
+				else
+				{
+					/*
+					 * Part of a digest, as core leaves it when it cuts a
+					 * long value short ("Failing row contains", COPY's
+					 * context): still as identifying as the whole.  The
+					 * prefix stays as written; the digits are cut like a
+					 * long hex run.
+					 */
+					memcpy(cut, in + r, m);
+					memcpy(cut + m, in + r + m, REDACT_HEX_SHOW);
+					memcpy(cut + m + REDACT_HEX_SHOW, mark, MARK_LEN);
+					n = m + REDACT_HEX_SHOW + MARK_LEN;
+					repl = cut;
+					m += digits;
+					m += TruncationMark(in + r + m, left - m);
+				}
+
+				/*
+				 * The segment is kept, and it is only [a-zA-Z0-9]{1,16}: a
+				 * PGN or the salt could hide in it.  Redact the replacement
+				 * too; it holds no digest, so this goes one level deep.
+				 */
+				n = redact_text(repl, repl, n, opt, &again);
+				REPLACE(m, repl, n);
 			}
 		}
 
-		if (IS(c, C_HEX))
+		if (IS(c, C_HEX) && !IS(prev, C_HEX))
 		{
-			if (!IS(prev, C_HEX) &&
-				(m = RunLength(in + r, left, C_HEX)) >= REDACT_HEX_RUN)
+			size_t		run = RunLength(in + r, left, C_HEX);
+			size_t		trunc = TruncationMark(in + r + run, left - run);
+
+			/*
+			 * A long run, or a shorter one that core cut short: the start
+			 * of an HPgn or key can be enough to tell which it is.
+			 */
+			if (run >= REDACT_HEX_RUN || (trunc > 0 && run >= REDACT_HEX_CUT_SHORT))
 			{
 				char		cut[REDACT_HEX_SHOW + MARK_LEN];
 
 				memcpy(cut, in + r, REDACT_HEX_SHOW);
 				memcpy(cut + REDACT_HEX_SHOW, mark, MARK_LEN);
-				REPLACE(m, cut, sizeof(cut));
+				REPLACE(run + trunc, cut, sizeof(cut));
 			}
-			if (salt.hex_len > 0 &&
-				(m = MatchSaltHex(in + r, left, opt, salt.hex_len)) > 0)
-				REPLACE(m, REDACT_SALT_MARK, sizeof(REDACT_SALT_MARK) - 1);
 		}
+
+		if (salt.hex_len > 0 && IS(c, C_HEX) &&
+			(m = MatchSaltHex(in + r, left, opt, salt.hex_len)) > 0)
+			REPLACE(m, REDACT_SALT_MARK, sizeof(REDACT_SALT_MARK) - 1);
 
 		if (opt->pgn && IS(c, C_DIGIT) && !IS(prev, C_DIGIT))
 		{

@@ -28,6 +28,13 @@
 #define REDACT_HEX_SHOW		4
 
 /*
+ * A shorter run followed by "..." (core's mark of a value it cut short, in
+ * "Failing row contains (...)" and in COPY's context line) is cut the same
+ * way from this many digits on.
+ */
+#define REDACT_HEX_CUT_SHORT	16
+
+/*
  * The salt is matched only when it is at least this long (base64
  * characters without padding, bytes as text, or bytes written as hex), so
  * that a toy salt cannot make common words disappear from the log.
@@ -59,8 +66,11 @@ typedef struct RedactOptions
  * - "https://ketenid.nl/<segment>/<128 hex digits>" (ECK iD or
  *   Stampseudonym, scheme, host and digits in any case) by the form
  *   eckid.mask() shows: "https://ketenid.nl/<segment>/…<last 6 digits>";
- * - any other run of REDACT_HEX_RUN or more hex digits by its first
- *   REDACT_HEX_SHOW digits and "…";
+ *   with more than 6 but not 128 digits (a value cut short), the digits by
+ *   their first REDACT_HEX_SHOW and "…";
+ * - any other run of REDACT_HEX_RUN or more hex digits, or of
+ *   REDACT_HEX_CUT_SHORT or more followed by "...", by its first
+ *   REDACT_HEX_SHOW digits and "…" (the "..." goes too);
  * - the salt as base64 (with or without padding, standard or URL-safe
  *   alphabet), as hex in either case, and as its bytes when they are
  *   printable ASCII, by REDACT_SALT_MARK;

@@ -129,6 +129,18 @@ main(void)
 	/* without the prefix, or escaped in JSON, the digest is cut */
 	EXPECT("http:\\/\\/ketenid.nl\\/local\\/" DIGEST, "http:\\/\\/ketenid.nl\\/local\\/0123\xe2\x80\xa6", &all);
 
+	/* values core cut short: part of a digest, or of an HPgn, before "..." */
+	EXPECT("Failing row contains (7, null, https://ketenid.nl/local/16398227e1319a868d6cef86fadb6cb63bffc5a..., null).",
+		   "Failing row contains (7, null, https://ketenid.nl/local/1639\xe2\x80\xa6, null).", &all);
+	EXPECT("COPY pupil, line 2: \"Ilse\t132f0123456789abcdef01...\"", "COPY pupil, line 2: \"Ilse\t132f\xe2\x80\xa6\"", &all);
+	EXPECT("https://ketenid.nl/201703/abcdef0", "https://ketenid.nl/201703/abcd\xe2\x80\xa6", &all);
+	EXPECT("https://ketenid.nl/201703/abcdef", "https://ketenid.nl/201703/abcdef", &all);
+	EXPECT("version 0123456789abcde...", "version 0123456789abcde...", &all);
+	EXPECT("version 0123456789abcdef...", "version 0123\xe2\x80\xa6", &all);
+	/* the masked form itself is left alone */
+	EXPECT("https://ketenid.nl/local/\xe2\x80\xa6" "543210", "https://ketenid.nl/local/\xe2\x80\xa6" "543210", &all);
+	EXPECT("https://ketenid.nl/local/...543210", "https://ketenid.nl/local/...543210", &ascii);
+
 	/* HPgns, keys and anything as long */
 	EXPECT(HPGN, "c8e4\xe2\x80\xa6", &all);
 	EXPECT("Failing row contains (1, null, " HPGN ", https://ketenid.nl/local/" DIGEST ").",

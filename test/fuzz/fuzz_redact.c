@@ -9,7 +9,7 @@
  * - the result is never longer than the input, and an input left unchanged
  *   is returned whole;
  * - the result holds no run of 64 or more hex digits (so no HPgn, key or
- *   full ECK iD), not the salt as base64 or hex, and, with PGNs on, no run
+ *   full ECK iD), none of 16 or more followed by "...", not the salt as base64 or hex, and, with PGNs on, no run
  *   of 8 or 9 digits that is a valid BSN or onderwijsnummer;
  * - redacting the result again changes nothing.
  *
@@ -118,6 +118,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		run = IsHex((unsigned char) a[i]) ? run + 1 : 0;
 		CHECK(run < REDACT_HEX_RUN);
+		CHECK(run < REDACT_HEX_CUT_SHORT || i + 3 >= na ||
+			  !(a[i + 1] == '.' && a[i + 2] == '.' && a[i + 3] == '.'));
 	}
 	if (opt.salt != NULL)
 	{
