@@ -214,6 +214,12 @@ MatchEckId(const char *s, size_t n, EckIdValue *value, size_t *digits, bool *ful
 	return p;
 }
 
+/*
+ * Up to this many digits after the segment are left as they are (what
+ * eckid_redact() leaves in eckid's own input errors); more are cut.
+ */
+#define REDACT_DIGEST_KEEP	8
+
 /* Does s start with core's mark of a value it cut short ("...")? */
 static inline size_t
 TruncationMark(const char *s, size_t n)
@@ -292,7 +298,7 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 			bool		full;
 
 			if ((m = MatchEckId(in + r, left, &value, &digits, &full)) > 0 &&
-				(full || digits > ECKID_MASK_TAIL))
+				(full || digits > REDACT_DIGEST_KEEP))
 			{
 				char		masked[ECKID_MASKED_MAXLEN + 1];
 				char		cut[ECKID_PREFIX_LEN + ECKID_SEGMENT_MAX + 1 + REDACT_HEX_SHOW + MARK_LEN];

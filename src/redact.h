@@ -66,7 +66,7 @@ typedef struct RedactOptions
  * - "https://ketenid.nl/<segment>/<128 hex digits>" (ECK iD or
  *   Stampseudonym, scheme, host and digits in any case) by the form
  *   eckid.mask() shows: "https://ketenid.nl/<segment>/…<last 6 digits>";
- *   with more than 6 but not 128 digits (a value cut short), the digits by
+ *   with more than 8 but not 128 digits (a value cut short), the digits by
  *   their first REDACT_HEX_SHOW and "…";
  * - any other run of REDACT_HEX_RUN or more hex digits, or of
  *   REDACT_HEX_CUT_SHORT or more followed by "...", by its first

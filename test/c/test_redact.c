@@ -133,8 +133,8 @@ main(void)
 	EXPECT("Failing row contains (7, null, https://ketenid.nl/local/16398227e1319a868d6cef86fadb6cb63bffc5a..., null).",
 		   "Failing row contains (7, null, https://ketenid.nl/local/1639\xe2\x80\xa6, null).", &all);
 	EXPECT("COPY pupil, line 2: \"Ilse\t132f0123456789abcdef01...\"", "COPY pupil, line 2: \"Ilse\t132f\xe2\x80\xa6\"", &all);
-	EXPECT("https://ketenid.nl/201703/abcdef0", "https://ketenid.nl/201703/abcd\xe2\x80\xa6", &all);
-	EXPECT("https://ketenid.nl/201703/abcdef", "https://ketenid.nl/201703/abcdef", &all);
+	EXPECT("https://ketenid.nl/201703/abcdef012", "https://ketenid.nl/201703/abcd\xe2\x80\xa6", &all);
+	EXPECT("https://ketenid.nl/201703/deadbeef", "https://ketenid.nl/201703/deadbeef", &all);
 	EXPECT("version 0123456789abcde...", "version 0123456789abcde...", &all);
 	EXPECT("version 0123456789abcdef...", "version 0123\xe2\x80\xa6", &all);
 	/* the masked form itself is left alone */
