@@ -116,3 +116,15 @@ bench/scrypt_bench: bench/scrypt_bench.c src/scrypt_simd.c src/scrypt_simd.h
 .PHONY: bench
 bench: bench/scrypt_bench
 	PG_CONFIG="$(PG_CONFIG)" bench/run.sh
+
+# The cost of eckid.log_redaction (docs/performance.md, "Log redaction"): the
+# scanner alone, then rows 9a-9d in a throwaway cluster.
+bench/redact_bench: bench/redact_bench.c src/redact.c src/redact.h src/ecktext.c src/pgn.c
+	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ bench/redact_bench.c src/redact.c src/ecktext.c src/pgn.c
+EXTRA_CLEAN += bench/redact_bench
+
+.PHONY: bench-log
+bench-log: bench/redact_bench
+	@set -- $$(bench/redact_bench); \
+		echo "| 9e | the scanner alone (bench/redact_bench.c), a message of $$3 bytes on average: nothing to redact / an ECK iD, HPgn and PGN in it | $$1 ns / $$2 ns | | |"
+	scripts/cluster bash bench/log_redaction.sh | grep '^|'

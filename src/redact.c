@@ -34,6 +34,7 @@
 #define C_HEX		0x01
 #define C_DIGIT		0x02
 #define C_ALNUM		0x04
+#define C_H			0x08		/* may start "https://" */
 
 static const uint8_t char_class[256] = {
 	['0'] = C_HEX | C_DIGIT | C_ALNUM, ['1'] = C_HEX | C_DIGIT | C_ALNUM,
@@ -45,12 +46,12 @@ static const uint8_t char_class[256] = {
 	['d'] = C_HEX | C_ALNUM, ['e'] = C_HEX | C_ALNUM, ['f'] = C_HEX | C_ALNUM,
 	['A'] = C_HEX | C_ALNUM, ['B'] = C_HEX | C_ALNUM, ['C'] = C_HEX | C_ALNUM,
 	['D'] = C_HEX | C_ALNUM, ['E'] = C_HEX | C_ALNUM, ['F'] = C_HEX | C_ALNUM,
-	['g'] = C_ALNUM, ['h'] = C_ALNUM, ['i'] = C_ALNUM, ['j'] = C_ALNUM,
+	['g'] = C_ALNUM, ['h'] = C_ALNUM | C_H, ['i'] = C_ALNUM, ['j'] = C_ALNUM,
 	['k'] = C_ALNUM, ['l'] = C_ALNUM, ['m'] = C_ALNUM, ['n'] = C_ALNUM,
 	['o'] = C_ALNUM, ['p'] = C_ALNUM, ['q'] = C_ALNUM, ['r'] = C_ALNUM,
 	['s'] = C_ALNUM, ['t'] = C_ALNUM, ['u'] = C_ALNUM, ['v'] = C_ALNUM,
 	['w'] = C_ALNUM, ['x'] = C_ALNUM, ['y'] = C_ALNUM, ['z'] = C_ALNUM,
-	['G'] = C_ALNUM, ['H'] = C_ALNUM, ['I'] = C_ALNUM, ['J'] = C_ALNUM,
+	['G'] = C_ALNUM, ['H'] = C_ALNUM | C_H, ['I'] = C_ALNUM, ['J'] = C_ALNUM,
 	['K'] = C_ALNUM, ['L'] = C_ALNUM, ['M'] = C_ALNUM, ['N'] = C_ALNUM,
 	['O'] = C_ALNUM, ['P'] = C_ALNUM, ['Q'] = C_ALNUM, ['R'] = C_ALNUM,
 	['S'] = C_ALNUM, ['T'] = C_ALNUM, ['U'] = C_ALNUM, ['V'] = C_ALNUM,
@@ -89,12 +90,18 @@ typedef struct SaltForms
 	size_t		b64_len;		/* base64 text without padding; 0: not matched */
 	size_t		raw_len;		/* bytes, when printable ASCII; 0: not matched */
 	size_t		hex_len;		/* hex digits of the bytes; 0: not matched */
+	int			first_b64;		/* first character (standard alphabet), or -1 */
+	int			first_b64_alt;	/* the same in the URL-safe alphabet, or -1 */
+	int			first_raw;		/* first byte, or -1 */
 } SaltForms;
 
 static void
 PrepareSalt(const RedactOptions *opt, SaltForms *forms)
 {
 	memset(forms, 0, sizeof(*forms));
+	forms->first_b64 = -1;
+	forms->first_b64_alt = -1;
+	forms->first_raw = -1;
 	if (opt->salt_text != NULL)
 	{
 		size_t		n = opt->salt_text_len;
@@ -102,7 +109,12 @@ PrepareSalt(const RedactOptions *opt, SaltForms *forms)
 		while (n > 0 && opt->salt_text[n - 1] == '=')
 			n--;
 		if (n >= REDACT_SALT_MIN)
+		{
 			forms->b64_len = n;
+			forms->first_b64 = Base64Standard((unsigned char) opt->salt_text[0]);
+			forms->first_b64_alt = forms->first_b64 == '+' ? '-' :
+				(forms->first_b64 == '/' ? '_' : forms->first_b64);
+		}
 	}
 	if (opt->salt != NULL && opt->salt_len >= REDACT_SALT_MIN)
 	{
@@ -117,7 +129,10 @@ PrepareSalt(const RedactOptions *opt, SaltForms *forms)
 			}
 		}
 		if (printable)
+		{
 			forms->raw_len = opt->salt_len;
+			forms->first_raw = opt->salt[0];
+		}
 		forms->hex_len = 2 * opt->salt_len;
 	}
 }
@@ -239,6 +254,41 @@ IsPgn(const char *s, size_t n)
 	return result;
 }
 
+/*
+ * For the fast path: per byte, T_HEX for a hex digit, T_STOP for a byte at
+ * which it must stop ("h", "H", the salt's first character in either
+ * alphabet or as a byte), 0 for the rest.  A function of the salt's first
+ * characters only, so it is kept from one call to the next and rebuilt when
+ * they change (the salt is reloaded).
+ */
+#define T_HEX	0x01
+#define T_STOP	0x02
+
+static const uint8_t *
+StopTable(const SaltForms *salt)
+{
+	static uint8_t table[256];
+	static int	built_for[3] = {-2, -2, -2};
+
+	if (built_for[0] != salt->first_b64 || built_for[1] != salt->first_b64_alt ||
+		built_for[2] != salt->first_raw)
+	{
+		const int	stops[] = {'h', 'H', salt->first_b64, salt->first_b64_alt, salt->first_raw};
+
+		for (int b = 0; b < 256; b++)
+			table[b] = IS(b, C_HEX) ? T_HEX : 0;
+		for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		{
+			if (stops[i] >= 0)
+				table[stops[i]] |= T_STOP;
+		}
+		built_for[0] = salt->first_b64;
+		built_for[1] = salt->first_b64_alt;
+		built_for[2] = salt->first_raw;
+	}
+	return table;
+}
+
 size_t
 redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 			bool *changed)
@@ -249,9 +299,11 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 	size_t		w = 0;			/* next byte of out to write */
 	bool		copying = out != NULL && out != in;
 	unsigned char prev = 0;		/* the byte of in before r, 0 at the start */
+	const uint8_t *stop;
 
 	*changed = false;
 	PrepareSalt(opt, &salt);
+	stop = StopTable(&salt);
 
 /*
  * Replace the m bytes at r by n bytes from src.  src may lie in in (the
@@ -282,12 +334,52 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 		size_t		left = len - r;
 		size_t		m;
 
-		if (salt.b64_len > 0 &&
-			Base64Standard(c) == Base64Standard((unsigned char) opt->salt_text[0]) &&
+		/*
+		 * The fast path, over most of any message: skip bytes that can start
+		 * nothing, and runs of fewer hex digits than any rule needs (a PGN
+		 * has 8).  It stops at an "h", at the salt's first character, and at
+		 * the start of a run of 8 hex digits; the checks below take over
+		 * there.  Entered only outside a hex run, whose length it counts.
+		 */
+		if (!IS(prev, C_HEX))
+		{
+			size_t		k = r;
+			size_t		run = 0;
+
+			while (k < len)
+			{
+				uint8_t		f = stop[(unsigned char) in[k]];
+
+				if (f & T_STOP)
+					break;
+				/* without a branch: text mixes hex digits and others at random */
+				run = (run + 1) & (0 - (size_t) (f & T_HEX));
+				if (run == PGN_DIGITS - 1)
+				{
+					k -= run - 1;	/* back to the start of the run */
+					break;
+				}
+				k++;
+			}
+			/* stopped on a hex digit inside a short run: back to its start */
+			if (k < len && run > 0 && run < PGN_DIGITS - 1 && IS(in[k], C_HEX))
+				k -= run;
+			if (k > r)
+			{
+				if (copying)
+					memmove(out + w, in + r, k - r);
+				w += k - r;
+				r = k;
+				prev = (unsigned char) in[r - 1];
+				continue;
+			}
+		}
+
+		if (salt.b64_len > 0 && Base64Standard(c) == salt.first_b64 &&
 			(m = MatchSaltBase64(in + r, left, opt, salt.b64_len)) > 0)
 			REPLACE(m, REDACT_SALT_MARK, sizeof(REDACT_SALT_MARK) - 1);
 
-		if (salt.raw_len > 0 && c == opt->salt[0] && left >= salt.raw_len &&
+		if (salt.raw_len > 0 && c == salt.first_raw && left >= salt.raw_len &&
 			memcmp(in + r, opt->salt, salt.raw_len) == 0)
 			REPLACE(salt.raw_len, REDACT_SALT_MARK, sizeof(REDACT_SALT_MARK) - 1);
 

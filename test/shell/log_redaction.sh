@@ -100,7 +100,16 @@ psql -X -q -c "ALTER SYSTEM RESET eckid.log_redaction" -c "SELECT pg_reload_conf
 sleep 1
 [ "$(psql -X -At -c 'SHOW eckid.log_redaction')" = all ] || fail "eckid.log_redaction is not back at all"
 run_workload las_on
+
+say "a new salt, reloaded: the postmaster logs the change redacted"
+new_salt=$(/usr/bin/python3 -c "import base64, os; print(base64.b64encode(os.urandom(16)).decode())")
+echo "eckid.salt = '$new_salt'" | as_pg tee "$ECKID_DATA/eckid_test.conf" >/dev/null
+psql -X -q -c "SELECT pg_reload_conf()" >/dev/null
+sleep 1
 as_pg "$PGBIN/pg_ctl" -D "$ECKID_DATA" -m fast -w -s stop
+grep -qF 'parameter "eckid.salt" changed to "********"' "$ECKID_LOG" \
+	|| fail "the postmaster did not log the change of eckid.salt redacted"
+echo "salt $new_salt" >> "$cluster_needles"
 
 log_off=$ECKID_TMP/log_off
 log_on=$ECKID_TMP/log_on
