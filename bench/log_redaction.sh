@@ -48,24 +48,26 @@ BEGIN
 	RAISE NOTICE 'us=%', round(extract(epoch FROM clock_timestamp() - t) * 1e6 / $messages, 3);
 END\$\$" 2>&1 | sed -n 's/.*us=//p'
 }
-raise_row() {
-	local label=$1 expr=$2 off=() on=() i
+# alternate LABEL UNIT MEASURE ARGS...: a table row comparing the medians of
+# "MEASURE all ARGS" and "MEASURE off ARGS", run alternately $rounds times;
+# which goes first alternates too, so that a trend in the machine's load
+# favours neither
+alternate() {
+	local label=$1 unit=$2 measure=$3 off=() on=() i mo mn
+	shift 3
 	for i in $(seq "$rounds"); do
-		# alternate which goes first, so that a trend in the machine's load
-		# favours neither
 		if [ $((i % 2)) -eq 1 ]; then
-			off+=("$(raise_us off "$expr")"); on+=("$(raise_us all "$expr")")
+			off+=("$("$measure" off "$@")"); on+=("$("$measure" all "$@")")
 		else
-			on+=("$(raise_us all "$expr")"); off+=("$(raise_us off "$expr")")
+			on+=("$("$measure" all "$@")"); off+=("$("$measure" off "$@")")
 		fi
 	done
-	local mo mn
 	mo=$(median "${off[@]}"); mn=$(median "${on[@]}")
-	echo "| $label | $mn µs a message | off $mo µs | **$(ratio "$mn" "$mo") x** |"
+	echo "| $label | $mn $unit | off $mo $unit | **$(ratio "$mn" "$mo") x** |"
 }
-raise_row "9a | a logged message with nothing to redact (a statement as log_statement writes it), eckid.log_redaction = all vs off" \
+alternate "9a | a logged message with nothing to redact (a statement as log_statement writes it), eckid.log_redaction = all vs off" "µs a message" raise_us \
 	"'statement: SELECT name, updated FROM school.pupil WHERE id = ' || i || ' AND course = ''rekenen'' ORDER BY name'"
-raise_row "9b | a logged message with an ECK iD, an HPgn and a PGN in it" \
+alternate "9b | a logged message with an ECK iD, an HPgn and a PGN in it" "µs a message" raise_us \
 	"'statement: SELECT name FROM school.pupil WHERE eck_id = ''$eck_id'' AND hpgn = ''$hpgn'' OR pgn = ''063138219'' AND id = ' || i"
 
 q -c "ALTER SYSTEM SET log_statement = 'all'" -c "ALTER SYSTEM SET log_min_duration_statement = 0" \
@@ -85,21 +87,8 @@ tps() {
 	PGOPTIONS="-c eckid.log_redaction=$1 -c search_path=public,eckid" pgbench -n -M extended -c 1 -T "$seconds" -f "$2" "$db" \
 		| sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
 }
-pgbench_row() {
-	local label=$1 script=$2 off=() on=() i
-	for i in $(seq "$rounds"); do
-		if [ $((i % 2)) -eq 1 ]; then
-			off+=("$(tps off "$script")"); on+=("$(tps all "$script")")
-		else
-			on+=("$(tps all "$script")"); off+=("$(tps off "$script")")
-		fi
-	done
-	local mo mn
-	mo=$(median "${off[@]}"); mn=$(median "${on[@]}")
-	echo "| $label | $mn tps | off $mo tps | **$(ratio "$mn" "$mo") x** |"
-}
-pgbench_row "9c | pgbench, one client, a lookup by key; log_statement = all, durations and parameters (5 messages a statement), nothing to redact" "$work/nomatch.sql"
-pgbench_row "9d | the same, every statement naming an ECK iD and an HPgn (every statement message redacted)" "$work/match.sql"
+alternate "9c | pgbench, one client, a lookup by key; log_statement = all, durations and parameters (5 messages a statement), nothing to redact" tps tps "$work/nomatch.sql"
+alternate "9d | the same, every statement naming an ECK iD and an HPgn (every statement message redacted)" tps tps "$work/match.sql"
 
 q -c "ALTER SYSTEM RESET log_statement" -c "ALTER SYSTEM RESET log_min_duration_statement" \
   -c "SELECT pg_reload_conf()" >/dev/null
