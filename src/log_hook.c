@@ -25,9 +25,11 @@
  *	 that the failing statement stays identifiable in the log and the
  *	 client's message is unchanged.  With log_error_verbosity = terse, which
  *	 prints no detail, it is added to the message instead.
- * - The hook never raises an error.  The one allocation (for the statement)
- *	 asks for MCXT_ALLOC_NO_OOM; without memory the statement is left out
- *	 rather than logged as it is.
+ * - The hook never raises an error.  The one allocation per message (for
+ *	 the statement) asks for MCXT_ALLOC_NO_OOM; without memory the statement
+ *	 is left out rather than logged as it is.  A statement found clean is
+ *	 kept in a malloc'd buffer, allocated once, so that the next message of
+ *	 the same statement need not scan it again.
  *
  * The hook is installed in every process (it is inherited from the
  * postmaster) and chains to the hook installed before it.  Hooks of
@@ -92,37 +94,91 @@ static char salt_seen[SALT_B64_MAX_LEN + 1];
 static uint8_t salt_decoded[SALT_MAX_BYTES];
 static size_t salt_decoded_len = 0;
 
-/* Fill in the salt of *opt from eckid.salt, if it is set. */
-static void
+/* Counts changes of eckid.salt seen, so that the statement cache can tell. */
+static uint32 salt_generation = 0;
+
+/*
+ * Fill in the salt of *opt from eckid.salt, if it is set.  Returns false
+ * when the salt is longer than any valid one, so not remembered (and the
+ * statement cache cannot be keyed on it).
+ */
+static bool
 SetSalt(RedactOptions *opt)
 {
 	const char *text = eckid_salt_setting();
 	size_t		len;
 
-	if (text == NULL || text[0] == '\0')
-		return;
+	if (text == NULL)
+		text = "";
 	len = strlen(text);
-	opt->salt_text = text;
-	opt->salt_text_len = len;
 	if (len > SALT_B64_MAX_LEN)
-		return;					/* unusable as a salt; matched as text only */
+	{
+		/* unusable as a salt; matched as text only */
+		opt->salt_text = text;
+		opt->salt_text_len = len;
+		return false;
+	}
 
 	if (strcmp(text, salt_seen) != 0)
 	{
 		size_t		bin_len = 0;
 
-		if (sodium_base642bin(salt_decoded, sizeof(salt_decoded), text, len,
+		if (len == 0 ||
+			sodium_base642bin(salt_decoded, sizeof(salt_decoded), text, len,
 							  NULL, &bin_len, NULL,
 							  sodium_base64_VARIANT_ORIGINAL) != 0)
 			bin_len = 0;
 		salt_decoded_len = bin_len;
 		memcpy(salt_seen, text, len + 1);
+		salt_generation++;
 	}
+	if (len == 0)
+		return true;
+	opt->salt_text = text;
+	opt->salt_text_len = len;
 	if (salt_decoded_len > 0)
 	{
 		opt->salt = salt_decoded;
 		opt->salt_len = salt_decoded_len;
 	}
+	return true;
+}
+
+/*
+ * The last statement found to hold nothing to redact, and the options it was
+ * scanned with.  Every message logged while one statement runs can carry it
+ * ("STATEMENT:"): a RAISE or a WARNING per row, or every message with a low
+ * log_min_error_statement.  Comparing it with this copy costs a fraction of
+ * scanning it again.  malloc'd, because it must outlive ErrorContext; when
+ * malloc fails there is just no copy.  Statements longer than
+ * CLEAN_STATEMENT_MAX are not kept.
+ */
+#define CLEAN_STATEMENT_MAX	65536
+static char *clean_statement = NULL;
+static size_t clean_statement_len = 0;
+static uint64 clean_statement_key = 0;
+
+static bool
+StatementKnownClean(const char *stmt, size_t len, uint64 key)
+{
+	return clean_statement != NULL && key != 0 && clean_statement_key == key &&
+		clean_statement_len == len && memcmp(clean_statement, stmt, len) == 0;
+}
+
+static void
+RememberCleanStatement(const char *stmt, size_t len, uint64 key)
+{
+	if (key == 0 || len > CLEAN_STATEMENT_MAX)
+		return;
+	if (clean_statement == NULL)
+	{
+		clean_statement = malloc(CLEAN_STATEMENT_MAX);
+		if (clean_statement == NULL)
+			return;
+	}
+	memcpy(clean_statement, stmt, len);
+	clean_statement_len = len;
+	clean_statement_key = key;
 }
 
 /* Redact a NUL-terminated field of the message in place. */
@@ -146,7 +202,7 @@ RedactField(char *s, const RedactOptions *opt)
  * rest of the ErrorData, since errfinish() pfree()s every field.
  */
 static void
-RedactStatement(ErrorData *edata, const RedactOptions *opt)
+RedactStatement(ErrorData *edata, const RedactOptions *opt, uint64 cache_key)
 {
 	const char *stmt = debug_query_string;
 	size_t		stmt_len;
@@ -162,9 +218,14 @@ RedactStatement(ErrorData *edata, const RedactOptions *opt)
 	if (!check_log_of_query(edata))
 		return;
 	stmt_len = strlen(stmt);
+	if (StatementKnownClean(stmt, stmt_len, cache_key))
+		return;
 	(void) redact_text(NULL, stmt, stmt_len, opt, &changed);
 	if (!changed)
+	{
+		RememberCleanStatement(stmt, stmt_len, cache_key);
 		return;
+	}
 
 	/* From here on, core must not print the statement as it is. */
 	edata->hide_stmt = true;
@@ -213,12 +274,15 @@ RedactLogMessage(ErrorData *edata)
 	{
 		RedactOptions opt;
 		int			encoding = GetDatabaseEncoding();
+		uint64		cache_key;
 
 		memset(&opt, 0, sizeof(opt));
 		opt.pgn = log_redaction == LOG_REDACTION_ALL;
 		/* the same mark as eckid.mask() in this database */
 		opt.ascii_only = encoding != PG_UTF8 && encoding != PG_SQL_ASCII;
-		SetSalt(&opt);
+		/* what the statement cache must match; 0: do not use it */
+		cache_key = SetSalt(&opt) ?
+			((uint64) salt_generation << 8 | (uint64) opt.ascii_only << 4 | (uint64) log_redaction) : 0;
 
 		RedactField(edata->message, &opt);
 		RedactField(edata->detail, &opt);
@@ -226,7 +290,7 @@ RedactLogMessage(ErrorData *edata)
 		RedactField(edata->hint, &opt);
 		RedactField(edata->context, &opt);
 		RedactField(edata->internalquery, &opt);
-		RedactStatement(edata, &opt);
+		RedactStatement(edata, &opt, cache_key);
 	}
 
 	if (prev_emit_log_hook != NULL)

@@ -309,8 +309,8 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
  * Replace the m bytes at r by n bytes from src.  src may lie in in (the
  * digits a cut hex run keeps), hence memmove: with out == in it is never
  * after w; prev is read before the write, which may overwrite it.  Without
- * out, the first replacement is the answer.  A block
- * rather than do-while, because its continue is meant for the scan loop.
+ * out, the first replacement is the answer.  A block rather than
+ * do-while, because its continue is meant for the scan loop.
  */
 #define REPLACE(m, src, n) \
 	{ \

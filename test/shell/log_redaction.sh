@@ -106,7 +106,17 @@ new_salt=$(/usr/bin/python3 -c "import base64, os; print(base64.b64encode(os.ura
 echo "eckid.salt = '$new_salt'" | as_pg tee "$ECKID_DATA/eckid_test.conf" >/dev/null
 psql -X -q -c "SELECT pg_reload_conf()" >/dev/null
 sleep 1
+
+say "log_error_verbosity = terse (no DETAIL): the redacted statement goes into the message"
+psql -X -q -c "ALTER SYSTEM SET log_error_verbosity = terse" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 1
+terse_id="https://ketenid.nl/terse/$(printf 'ab%.0s' $(seq 64))"
+psql -X -q -c "SELECT '$terse_id'::integer" 2> "$ECKID_TMP/terse.err" && fail "the terse query did not fail"
+grep -qF 'invalid input syntax for type integer: "https://ketenid.nl/terse/…ababab"' "$ECKID_TMP/terse.err" \
+	|| fail "the client did not receive the message redacted: $(cat "$ECKID_TMP/terse.err")"
 as_pg "$PGBIN/pg_ctl" -D "$ECKID_DATA" -m fast -w -s stop
+grep -qF "Statement, redacted by eckid: SELECT 'https://ketenid.nl/terse/…ababab'::integer" "$ECKID_LOG" \
+	|| fail "with log_error_verbosity = terse the failing statement is not in the log"
 grep -qF 'parameter "eckid.salt" changed to "********"' "$ECKID_LOG" \
 	|| fail "the postmaster did not log the change of eckid.salt redacted"
 echo "salt $new_salt" >> "$cluster_needles"
