@@ -31,6 +31,10 @@
  *	 kept in a malloc'd buffer, allocated once, so that the next message of
  *	 the same statement need not scan it again.
  *
+ * What this uses of PostgreSQL (ErrorData and its fields, emit_log_hook,
+ * check_log_of_query(), Log_error_verbosity, debug_query_string) is the same
+ * in PostgreSQL 15, 17 and 18, so none of it is in compat.h.
+ *
  * The hook is installed in every process (it is inherited from the
  * postmaster) and chains to the hook installed before it.  Hooks of
  * libraries loaded after eckid run before it and see unredacted text:
