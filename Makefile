@@ -23,7 +23,7 @@ DATA = sql/eckid--1.0.sql sql/eckid--1.0--1.1.sql
 PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"
 
 # pg_regress: inputs in sql/, outputs in expected/.
-REGRESS = eckid_type eckid_ops validation hpgn derivation_errors mask
+REGRESS = eckid_type eckid_ops validation hpgn derivation_errors mask log_redaction
 REGRESS_OPTS = --inputdir=. --load-extension=eckid
 
 SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium)
