@@ -79,10 +79,12 @@ typedef struct RedactOptions
  *   pgn_number_form() reads it) by as many "*".
  *
  * Every replacement is shorter than or as long as what it replaces, so the
- * result is never longer than the input and out needs only len bytes.
- * Bytes of out are written only from the first change on: an input with
+ * result is never longer than the input and out needs only len bytes.  In
+ * place, bytes are written only from the first change on: an input with
  * nothing to redact is never written to.  Returns the length of the result
  * (len when nothing changed, 0 when out is NULL) and sets *changed.
+ * Keeps one 256-byte table from call to call (not thread-safe: the backend
+ * logs from one thread).
  */
 extern size_t redact_text(char *out, const char *in, size_t len,
 						  const RedactOptions *opt, bool *changed);
