@@ -15,13 +15,15 @@ OBJS = \
 	src/hpgn.o \
 	src/derive.o \
 	src/assign.o \
-	src/mask.o
+	src/mask.o \
+	src/redact.o \
+	src/log_hook.o
 
 DATA = sql/eckid--1.0.sql sql/eckid--1.0--1.1.sql
 PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"
 
 # pg_regress: inputs in sql/, outputs in expected/.
-REGRESS = eckid_type eckid_ops validation hpgn derivation_errors mask
+REGRESS = eckid_type eckid_ops validation hpgn derivation_errors mask log_redaction
 REGRESS_OPTS = --inputdir=. --load-extension=eckid
 
 SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium)
@@ -37,7 +39,7 @@ PG_CPPFLAGS = -I$(srcdir)/src $(SODIUM_CFLAGS) -isystem $(includedir_server) -is
 PG_CFLAGS   = -Wall -Wextra
 SHLIB_LINK  = $(SODIUM_LIBS)
 
-EXTRA_CLEAN = test/c/test_kdf test/c/test_ecktext results regression.diffs regression.out
+EXTRA_CLEAN = test/c/test_kdf test/c/test_ecktext test/c/test_redact results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -65,9 +67,13 @@ test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/pgn.h src/e
 test/c/test_ecktext: test/c/test_ecktext.c src/ecktext.c src/ecktext.h test/c/ecktext_reference.c test/c/ecktext_reference.h
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ test/c/test_ecktext.c src/ecktext.c test/c/ecktext_reference.c
 
+test/c/test_redact: test/c/test_redact.c src/redact.c src/redact.h src/ecktext.c src/ecktext.h src/pgn.c src/pgn.h
+	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ test/c/test_redact.c src/redact.c src/ecktext.c src/pgn.c
+
 .PHONY: check-c
-check-c: test/c/test_kdf test/c/test_ecktext test/c/test_scrypt_simd
+check-c: test/c/test_kdf test/c/test_ecktext test/c/test_scrypt_simd test/c/test_redact
 	test/c/test_ecktext
+	test/c/test_redact
 	test/c/test_kdf
 	test/c/test_scrypt_simd
 
@@ -76,8 +82,11 @@ check-c: test/c/test_kdf test/c/test_ecktext test/c/test_scrypt_simd
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc -Itest/c
-FUZZERS = test/fuzz/fuzz_text test/fuzz/fuzz_recv
+FUZZERS = test/fuzz/fuzz_text test/fuzz/fuzz_recv test/fuzz/fuzz_redact
 EXTRA_CLEAN += $(FUZZERS)
+
+test/fuzz/fuzz_redact: test/fuzz/fuzz_redact.c src/redact.c src/redact.h src/ecktext.c src/ecktext.h src/pgn.c src/pgn.h
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/redact.c src/ecktext.c src/pgn.c
 
 test/fuzz/fuzz_%: test/fuzz/fuzz_%.c src/ecktext.c src/ecktext.h test/c/ecktext_reference.c test/c/ecktext_reference.h
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/ecktext.c test/c/ecktext_reference.c
@@ -150,3 +159,15 @@ test/fuzz/fuzz_nv_response: test/fuzz/fuzz_nv_response.c worker/nv_soap.c worker
 
 fuzz-worker: test/fuzz/fuzz_nv_response
 	test/fuzz/run.sh $(FUZZ_SECONDS) test/fuzz/fuzz_nv_response
+
+# The cost of eckid.log_redaction (docs/performance.md, "Log redaction"): the
+# scanner alone, then rows 9a-9d in a throwaway cluster.
+bench/redact_bench: bench/redact_bench.c src/redact.c src/redact.h src/ecktext.c src/pgn.c
+	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ bench/redact_bench.c src/redact.c src/ecktext.c src/pgn.c
+EXTRA_CLEAN += bench/redact_bench
+
+.PHONY: bench-log
+bench-log: bench/redact_bench
+	@set -- $$(bench/redact_bench); \
+		echo "| 9e | the scanner alone (bench/redact_bench.c), a message of $$3 bytes on average: nothing to redact / an ECK iD, HPgn and PGN in it | $$1 ns / $$2 ns | | |"
+	scripts/cluster bash bench/log_redaction.sh | grep '^|'

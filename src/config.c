@@ -639,6 +639,12 @@ eckid_local_key(void)
 }
 
 const char *
+eckid_salt_setting(void)
+{
+	return eckid_salt;
+}
+
+const char *
 eckid_local_stampseudonym_segment(void)
 {
 	return eckid_stampseudonym_segment;

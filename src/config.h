@@ -20,6 +20,16 @@
 /* Called once from _PG_init(). */
 extern void eckid_define_settings(void);
 
+/* eckid.log_redaction and the log hook (log_hook.c); once from _PG_init(). */
+extern void LogRedactionInit(void);
+
+/*
+ * The text of eckid.salt as configured (base64, possibly invalid), or NULL.
+ * Only for the log hook, which must recognise the salt to hide it; never
+ * quote it anywhere.
+ */
+extern const char *eckid_salt_setting(void);
+
 /*
  * The environment salt from eckid.salt, decoded into a palloc'd buffer of
  * *salt_len bytes.  The caller wipes and frees it with

@@ -33,5 +33,10 @@ _PG_init(void)
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 				 errmsg("could not initialize libsodium")));
 
+	/*
+	 * Before eckid_define_settings(): it reserves the prefix "eckid", which
+	 * drops a value for a setting not yet defined.
+	 */
+	LogRedactionInit();
 	eckid_define_settings();
 }

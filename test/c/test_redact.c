@@ -1,0 +1,221 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_redact.c
+ *	  Unit test of the log redaction scanner (redact.c).
+ *
+ * Built and run by "make check-c"; needs no server.  Prints one line per
+ * failure and a summary, and exits with status 1 if anything failed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "redact.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int	ntests = 0;
+static int	nfailed = 0;
+
+#define CHECK(cond, ...) \
+	do { \
+		ntests++; \
+		if (!(cond)) \
+		{ \
+			nfailed++; \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+			printf(__VA_ARGS__); \
+			printf("\n"); \
+		} \
+	} while (0)
+
+#define DIGEST \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+	"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define DIGEST_UPPER \
+	"0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF" \
+	"FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210"
+/* an HPgn-shaped value, and Kennisnet's public test salt (base64 and hex) */
+#define HPGN	"c8e4d6a1c1b7c3d7ea8a9c3a2b8f3e0e5c4a7b1f0d2e3c4b5a6978685746352a"
+#define SALT_B64	"rktYml0MIp9TC9u6Ny6uqw=="
+#define SALT_HEX	"ae4b589a5d0c229f530bdbba372eaeab"
+
+static const uint8_t salt_bytes[] = {
+	0xae, 0x4b, 0x58, 0x9a, 0x5d, 0x0c, 0x22, 0x9f,
+	0x53, 0x0b, 0xdb, 0xba, 0x37, 0x2e, 0xae, 0xab
+};
+
+static RedactOptions
+Options(bool pgn, bool ascii_only)
+{
+	RedactOptions opt;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.pgn = pgn;
+	opt.ascii_only = ascii_only;
+	opt.salt_text = SALT_B64;
+	opt.salt_text_len = strlen(SALT_B64);
+	opt.salt = salt_bytes;
+	opt.salt_len = sizeof(salt_bytes);
+	return opt;
+}
+
+/*
+ * Redact input three ways (in place, into another buffer, dry run) and check
+ * that all agree with expected.
+ */
+static void
+Expect(const char *input, const char *expected, const RedactOptions *opt, int line)
+{
+	size_t		len = strlen(input);
+	char	   *inplace = malloc(len + 1);
+	char	   *copy = malloc(len + 1);
+	size_t		n1;
+	size_t		n2;
+	bool		changed1;
+	bool		changed2;
+	bool		changed3;
+
+	memcpy(inplace, input, len + 1);
+	n1 = redact_text(inplace, inplace, len, opt, &changed1);
+	inplace[n1] = '\0';
+	n2 = redact_text(copy, input, len, opt, &changed2);
+	copy[n2] = '\0';
+	(void) redact_text(NULL, input, len, opt, &changed3);
+
+	CHECK(strcmp(inplace, expected) == 0, "line %d: in place gave \"%s\", expected \"%s\"", line, inplace, expected);
+	CHECK(strcmp(copy, expected) == 0, "line %d: into a buffer gave \"%s\", expected \"%s\"", line, copy, expected);
+	CHECK(n1 <= len, "line %d: the result is longer than the input", line);
+	CHECK(changed1 == changed2 && changed2 == changed3 &&
+		  changed1 == (strcmp(input, expected) != 0),
+		  "line %d: changed flags %d %d %d disagree", line, changed1, changed2, changed3);
+	free(inplace);
+	free(copy);
+}
+
+#define EXPECT(in, out, opt) Expect((in), (out), (opt), __LINE__)
+
+int
+main(void)
+{
+	RedactOptions all = Options(true, false);
+	RedactOptions ids = Options(false, false);
+	RedactOptions ascii = Options(true, true);
+	RedactOptions nosalt = Options(true, false);
+
+	nosalt.salt_text = NULL;
+	nosalt.salt = NULL;
+
+	/* nothing to hide */
+	EXPECT("", "", &all);
+	EXPECT("statement: SELECT 1", "statement: SELECT 1", &all);
+	EXPECT("duration: 0.123 ms", "duration: 0.123 ms", &all);
+	EXPECT("https://ketenid.nl/local/abc", "https://ketenid.nl/local/abc", &all);
+
+	/* ECK iDs and Stampseudonyms become what eckid.mask() shows */
+	EXPECT("https://ketenid.nl/local/" DIGEST, "https://ketenid.nl/local/\xe2\x80\xa6" "543210", &all);
+	EXPECT("https://ketenid.nl/201703/" DIGEST, "https://ketenid.nl/201703/\xe2\x80\xa6" "543210", &ids);
+	EXPECT("HTTPS://KetenID.NL/Local/" DIGEST_UPPER, "https://ketenid.nl/local/\xe2\x80\xa6" "543210", &all);
+	EXPECT("https://ketenid.nl/local/" DIGEST, "https://ketenid.nl/local/...543210", &ascii);
+	EXPECT("Key (eck_id)=(https://ketenid.nl/local/" DIGEST ") already exists.",
+		   "Key (eck_id)=(https://ketenid.nl/local/\xe2\x80\xa6" "543210) already exists.", &all);
+	EXPECT("'https://ketenid.nl/a/" DIGEST "','https://ketenid.nl/b/" DIGEST "'",
+		   "'https://ketenid.nl/a/\xe2\x80\xa6" "543210','https://ketenid.nl/b/\xe2\x80\xa6" "543210'", &all);
+	/* a digest one digit too long is no ECK iD, but is still cut */
+	EXPECT("https://ketenid.nl/local/" DIGEST "0", "https://ketenid.nl/local/0123\xe2\x80\xa6", &all);
+	/* a segment longer than 16 characters: the digest is cut */
+	EXPECT("https://ketenid.nl/abcdefghijklmnopq/" DIGEST,
+		   "https://ketenid.nl/abcdefghijklmnopq/0123\xe2\x80\xa6", &all);
+	/* without the prefix, or escaped in JSON, the digest is cut */
+	EXPECT("http:\\/\\/ketenid.nl\\/local\\/" DIGEST, "http:\\/\\/ketenid.nl\\/local\\/0123\xe2\x80\xa6", &all);
+
+	/* values core cut short: part of a digest, or of an HPgn, before "..." */
+	EXPECT("Failing row contains (7, null, https://ketenid.nl/local/16398227e1319a868d6cef86fadb6cb63bffc5a..., null).",
+		   "Failing row contains (7, null, https://ketenid.nl/local/1639\xe2\x80\xa6, null).", &all);
+	EXPECT("COPY pupil, line 2: \"Ilse\t132f0123456789abcdef01...\"", "COPY pupil, line 2: \"Ilse\t132f\xe2\x80\xa6\"", &all);
+	EXPECT("https://ketenid.nl/201703/abcdef012", "https://ketenid.nl/201703/abcd\xe2\x80\xa6", &all);
+	EXPECT("https://ketenid.nl/201703/deadbeef", "https://ketenid.nl/201703/deadbeef", &all);
+	EXPECT("version 0123456789abcde...", "version 0123456789abcde...", &all);
+	EXPECT("version 0123456789abcdef...", "version 0123\xe2\x80\xa6", &all);
+	/* the masked form itself is left alone */
+	EXPECT("https://ketenid.nl/local/\xe2\x80\xa6" "543210", "https://ketenid.nl/local/\xe2\x80\xa6" "543210", &all);
+	EXPECT("https://ketenid.nl/local/...543210", "https://ketenid.nl/local/...543210", &ascii);
+
+	/* HPgns, keys and anything as long */
+	EXPECT(HPGN, "c8e4\xe2\x80\xa6", &all);
+	EXPECT("Failing row contains (1, null, " HPGN ", https://ketenid.nl/local/" DIGEST ").",
+		   "Failing row contains (1, null, c8e4\xe2\x80\xa6, https://ketenid.nl/local/\xe2\x80\xa6" "543210).", &all);
+	EXPECT("$1 = '" HPGN "'", "$1 = 'c8e4...'", &ascii);
+	EXPECT("\\x" DIGEST_UPPER, "\\x0123\xe2\x80\xa6", &all);
+	/* 63 hex digits stay */
+	EXPECT("c8e4d6a1c1b7c3d7ea8a9c3a2b8f3e0e5c4a7b1f0d2e3c4b5a6978685746352",
+		   "c8e4d6a1c1b7c3d7ea8a9c3a2b8f3e0e5c4a7b1f0d2e3c4b5a6978685746352", &nosalt);
+
+	/* the salt in every form */
+	EXPECT("eckid.salt = '" SALT_B64 "'", "eckid.salt = '********'", &all);
+	EXPECT("rktYml0MIp9TC9u6Ny6uqw", "********", &all);
+	EXPECT("x=rktYml0MIp9TC9u6Ny6uqw=y", "x=********y", &all);
+	EXPECT("decode('" SALT_B64 "', 'base64')", "decode('********', 'base64')", &all);
+	EXPECT("\\x" SALT_HEX, "\\x********", &all);
+	EXPECT("\\xAE4B589A5D0C229F530BDBBA372EAEAB", "\\x********", &all);
+	EXPECT("00" SALT_HEX "00", "00********00", &all);
+	{
+		RedactOptions text = Options(false, false);
+		static const uint8_t printable[] = "school-salt-2026";
+
+		text.salt_text = "c2Nob29sLXNhbHQtMjAyNg==";
+		text.salt_text_len = strlen(text.salt_text);
+		text.salt = printable;
+		text.salt_len = sizeof(printable) - 1;
+		EXPECT("the salt is school-salt-2026!", "the salt is ********!", &text);
+		EXPECT("c2Nob29sLXNhbHQtMjAyNg==", "********", &text);
+		EXPECT("7363686f6f6c2d73616c742d32303236", "********", &text);
+	}
+	{
+		/* a toy salt is not matched: it would eat ordinary words */
+		RedactOptions toy = Options(false, false);
+		static const uint8_t ab[] = {'a', 'b'};
+
+		toy.salt_text = "YWI=";
+		toy.salt_text_len = 4;
+		toy.salt = ab;
+		toy.salt_len = 2;
+		EXPECT("YWI ab 6162", "YWI ab 6162", &toy);
+	}
+	EXPECT(SALT_B64, SALT_B64, &nosalt);
+
+	/* PGNs, only when asked */
+	EXPECT("$1 = '123456782'", "$1 = '*********'", &all);
+	EXPECT("$1 = '123456782'", "$1 = '123456782'", &ids);
+	EXPECT("(111222333,100000041)", "(*********,*********)", &all);
+	EXPECT("8 digits: 10000008.", "8 digits: ********.", &all);
+	EXPECT("not a BSN: 123456789", "not a BSN: 123456789", &all);
+	EXPECT("longer: 1234567820 and 0123456782", "longer: 1234567820 and 0123456782", &all);
+	EXPECT("000000000", "000000000", &all);
+	EXPECT("bsn123456782x", "bsn*********x", &all);
+
+	/* everything at once, twice over (redacting is idempotent) */
+	{
+		const char *in = "INSERT INTO pupil VALUES (111222333, '" HPGN "', 'https://ketenid.nl/local/" DIGEST "', '" SALT_B64 "')";
+		const char *out = "INSERT INTO pupil VALUES (*********, 'c8e4\xe2\x80\xa6', 'https://ketenid.nl/local/\xe2\x80\xa6" "543210', '********')";
+
+		EXPECT(in, out, &all);
+		EXPECT(out, out, &all);
+	}
+
+	/* NUL bytes and bytes above 127 pass untouched */
+	{
+		const char in[] = "a\0\xff\xe2\x80\xa6" "123456782";
+		char		buf[sizeof(in)];
+		bool		changed;
+		size_t		n;
+
+		memcpy(buf, in, sizeof(in));
+		n = redact_text(buf, buf, sizeof(in) - 1, &all, &changed);
+		CHECK(changed && n == sizeof(in) - 1 && memcmp(buf, "a\0\xff\xe2\x80\xa6" "*********", n) == 0,
+			  "NUL and high bytes: changed %d, length %zu", changed, n);
+	}
+
+	printf("test_redact: %d checks, %d failed\n", ntests, nfailed);
+	return nfailed == 0 ? 0 : 1;
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""The client part of test/shell/log_redaction.sh: runs, on a database where
+docs/las-guide.md has been played (school.pupil with its trigger), what puts
+values into the server log through core's own messages, with bind
+parameters as a LAS sends them (psycopg):
+
+- inserts with PGNs as parameters; a query by HPgn and one by ECK iD;
+- a NOT NULL violation after the trigger filled hpgn and eck_id ("Failing
+  row contains (...)"), and a second pupil with an existing ECK iD
+  ("Key (eck_id)=(...) already exists"), each as a parameter and as a
+  literal;
+- a failing COPY (the duplicate in its second line);
+- the salt and the key as parameters and in failing statements.
+
+Writes every PGN it used to the file named by its second argument.
+Usage: redaction_workload.py DBNAME PGN_FILE SALT KEY_FILE"""
+import random
+import sys
+
+import psycopg
+
+
+def bsn(rng):
+    """A random valid BSN (elfproef)."""
+    while True:
+        d = [rng.randrange(10) for _ in range(8)]
+        last = sum((9 - i) * d[i] for i in range(8)) % 11
+        if last < 10 and d[0] != 0:
+            return "".join(map(str, d + [last]))
+
+
+def expect_error(conn, sqlstate, sql, params=None):
+    try:
+        conn.execute(sql, params)
+    except psycopg.Error as e:
+        if e.sqlstate != sqlstate:
+            raise SystemExit(f"{sql}: SQLSTATE {e.sqlstate}, expected {sqlstate}: {e}")
+        return
+    raise SystemExit(f"{sql}: no error, expected {sqlstate}")
+
+
+def main(db, pgn_path, salt, key_path):
+    rng = random.Random()
+    key = open(key_path).read().strip()
+    pgns = []
+    with psycopg.connect(dbname=db, autocommit=True) as conn:
+        for name in ("Eva", "Finn"):
+            p = bsn(rng)
+            pgns.append(p)
+            conn.execute("INSERT INTO school.pupil (name, pgn) VALUES (%s, %s)", (name, p))
+        hpgn, eck_id = conn.execute(
+            "SELECT hpgn, eck_id::text FROM school.pupil WHERE name = 'Eva'").fetchone()
+
+        # looked up by value: statement, parameters and plan
+        conn.execute("SELECT id FROM school.pupil WHERE hpgn = %s", (hpgn,))
+        conn.execute("SELECT id FROM school.pupil WHERE eck_id = %s::eckid.eckid", (eck_id,))
+        conn.execute("SELECT id FROM school.pupil WHERE hpgn = '%s' OR eck_id = '%s'" % (hpgn, eck_id))
+
+        # NOT NULL on name, after the trigger computed hpgn and eck_id
+        p = bsn(rng)
+        pgns.append(p)
+        expect_error(conn, "23502", "INSERT INTO school.pupil (name, pgn) VALUES (%s, %s)", (None, p))
+        # a second pupil with an existing ECK iD
+        expect_error(conn, "23505", "INSERT INTO school.pupil (name, eck_id) VALUES (%s, %s::eckid.eckid)",
+                     ("Gijs", eck_id))
+        expect_error(conn, "23505", "INSERT INTO school.pupil (name, hpgn, eck_id) VALUES ('Gijs', '%s', '%s')"
+                     % (hpgn, eck_id))
+        # its uppercase spelling is the same value
+        expect_error(conn, "23505", "INSERT INTO school.pupil (name, eck_id) VALUES ('Gijs', '%s')"
+                     % eck_id.replace("https://ketenid.nl/", "HTTPS://KETENID.NL/"))
+
+        # a failing COPY: its second line repeats an ECK iD
+        try:
+            with conn.cursor() as cur:
+                with cur.copy("COPY school.pupil (name, hpgn, eck_id) FROM STDIN") as copy:
+                    copy.write_row(("Hanna", None, eck_id.replace("/local/", "/other/")))
+                    copy.write_row(("Ilse", hpgn, eck_id))
+            raise SystemExit("the COPY of a duplicate ECK iD succeeded")
+        except psycopg.errors.UniqueViolation:
+            pass
+
+        # the salt and the key, as a DBA or a script might type them
+        p = bsn(rng)
+        pgns.append(p)
+        conn.execute("SELECT eckid.hpgn(%s, %s)", (p, salt))
+        expect_error(conn, "22P02", "SELECT ('salt ' || %s)::integer", (salt,))
+        expect_error(conn, "22P02", "SELECT ('key ' || %s)::integer", (key,))
+        expect_error(conn, "22P02", "SELECT 'key %s'::integer" % key.upper())
+        # the salt in hex, as bytea shows it
+        conn.execute("SELECT decode(%s, 'base64')", (salt,))
+        expect_error(conn, "22P02", "SELECT (decode(%s, 'base64')::text)::integer", (salt,))
+
+        # an error raised with an ECK iD and an HPgn in its message
+        expect_error(conn, "P0001",
+                     "DO $$BEGIN RAISE EXCEPTION 'pupil % (%) not found', '" + eck_id + "', '" + hpgn + "'; END$$")
+
+    with open(pgn_path, "w") as f:
+        f.write("\n".join(pgns) + "\n")
+    print(f"redaction workload on {db}: {len(pgns)} PGNs, 7 expected errors, a failing COPY")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
