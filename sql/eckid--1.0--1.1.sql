@@ -987,7 +987,9 @@ BEGIN
 				  DETAIL = 'It reads settings and privileges of every role that only superusers may see.';
 	END IF;
 	secrets := eckid.secret_settings_status();
-	redacting := redaction IS NOT NULL AND lower(redaction) NOT IN ('off', 'false', 'no', '0', 'none');
+	-- 'all' and 'pseudonyms' both keep ECK iDs, HPgns, the salt and the
+	-- key out of the log (src/log_hook.c); only 'all' also stars PGNs.
+	redacting := redaction IS NOT NULL AND redaction OPERATOR(pg_catalog.=) ANY (ARRAY['all', 'pseudonyms']);
 	-- what statement logging does to a literal PGN: a problem, or a warning
 	-- where eckid redacts the log
 	literal_status := CASE WHEN redacting THEN 'warning' ELSE 'problem' END;
@@ -1044,16 +1046,20 @@ BEGIN
 	check_name := 'log redaction';
 	IF redaction IS NULL THEN
 		status := 'warning';
-		detail := 'not available: this eckid has no setting eckid.log_redaction, so PostgreSQL''s own messages (the DETAIL of a constraint violation, a duplicate key) can write HPgns and ECK iDs to the server log.';
-		remedy := 'Keep the log settings below as this function advises, and see docs/security.md for the messages that carry values.';
-	ELSIF redacting THEN
+		detail := 'not available: eckid is not loaded by shared_preload_libraries, so nothing redacts the server log, and PostgreSQL''s own messages (the DETAIL of a constraint violation, a duplicate key) can write HPgns and ECK iDs to it.';
+		remedy := 'Add eckid to shared_preload_libraries and restart the server.';
+	ELSIF redaction OPERATOR(pg_catalog.=) 'all' THEN
 		status := 'ok';
-		detail := format('eckid.log_redaction = %s.', redaction);
+		detail := 'eckid.log_redaction = all: ECK iDs, HPgns, the salt, the key and PGN-shaped numbers are redacted in every logged message.';
 		remedy := NULL;
+	ELSIF redacting THEN
+		status := 'warning';
+		detail := pg_catalog.format('eckid.log_redaction = %s: ECK iDs, HPgns, the salt and the key are redacted, but a BSN or onderwijsnummer in a message reaches the server log.', redaction);
+		remedy := 'Set eckid.log_redaction = ''all'' in postgresql.conf and reload, unless the log must keep 8- and 9-digit numbers that are not PGNs.';
 	ELSE
 		status := 'problem';
-		detail := format('eckid.log_redaction = %s: PostgreSQL''s own messages can write HPgns and ECK iDs to the server log.', redaction);
-		remedy := 'Turn eckid.log_redaction on in postgresql.conf and reload.';
+		detail := pg_catalog.format('eckid.log_redaction = %s: PostgreSQL''s own messages can write PGNs, HPgns and ECK iDs to the server log.', redaction);
+		remedy := 'Set eckid.log_redaction = ''all'' in postgresql.conf and reload.';
 	END IF;
 	RETURN NEXT;
 

@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(61);
+SELECT plan(64);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -74,15 +74,21 @@ SELECT eckid_test.reconfigure('eckid.key_file', NULL);
 SELECT is(pg_temp.fresh_status('key file'), 'ok', 'the key file back: ok');
 
 -- Log settings
-SELECT CASE WHEN current_setting('eckid.log_redaction', true) IS NULL
-			THEN is(pg_temp.status('log redaction'), 'warning', 'without a setting eckid.log_redaction, redaction is a warning')
-			ELSE isnt(pg_temp.status('log redaction'), NULL, 'eckid.log_redaction is reported') END;
-SELECT CASE WHEN current_setting('eckid.log_redaction', true) IS NULL
-			THEN matches(pg_temp.detail('log redaction'), '^not available', 'saying it is not available')
-			ELSE matches(pg_temp.detail('log redaction'), 'eckid\.log_redaction', 'with its value') END;
+SELECT is(pg_temp.status('log redaction'), 'ok', 'eckid.log_redaction = all (the default): ok');
+SELECT matches(pg_temp.detail('log redaction'), '^eckid\.log_redaction = all', 'with its value');
+SET LOCAL eckid.log_redaction = 'pseudonyms';
+SELECT is(pg_temp.status('log redaction'), 'warning', 'eckid.log_redaction = pseudonyms (PGNs reach the log): warning');
+SET LOCAL eckid.log_redaction = 'off';
+SELECT is(pg_temp.status('log redaction'), 'problem', 'eckid.log_redaction = off: problem');
+-- The log settings below without redaction: a value in a logged statement
+-- reaches the log as it is.  With redaction, the same is a warning.
+SET LOCAL eckid.log_redaction = 'off';
 
 SET LOCAL log_statement = 'all';
-SELECT is(pg_temp.status('log_statement'), 'problem', 'log_statement = all: problem');
+SELECT is(pg_temp.status('log_statement'), 'problem', 'log_statement = all without redaction: problem');
+SET LOCAL eckid.log_redaction = 'all';
+SELECT is(pg_temp.status('log_statement'), 'warning', 'log_statement = all with eckid.log_redaction = all: warning');
+SET LOCAL eckid.log_redaction = 'off';
 SELECT is(pg_temp.status('log_parameter_max_length'), 'problem', 'and log_parameter_max_length = -1 with it: problem');
 SET LOCAL log_parameter_max_length = 0;
 SELECT is(pg_temp.status('log_parameter_max_length'), 'ok', 'log_parameter_max_length = 0: ok');
