@@ -476,6 +476,7 @@ DECLARE
 	comment_columns text[];
 	comment_texts text[];
 	msg_detail text;
+	temp_dep record;
 BEGIN
 	SELECT * INTO def FROM eckid.masked_view m WHERE m.id = view_id FOR UPDATE;
 	IF NOT FOUND THEN
@@ -530,6 +531,29 @@ BEGIN
 		   AND pg_catalog.col_description(v.oid, a.attnum) IS NOT NULL;
 		-- out of the record meanwhile, so that the sql_drop trigger leaves it
 		UPDATE eckid.masked_view SET view_oid = 0 WHERE id = view_id;
+		-- Temporary views and functions built on the view, by any role that
+		-- may read it, go with it: they would otherwise stop the owner's
+		-- command.  Permanent ones stop it (below), as with any view.
+		FOR temp_dep IN
+			SELECT DISTINCT 'VIEW' AS kind, r.ev_class::pg_catalog.regclass::text AS name
+			  FROM pg_catalog.pg_depend d
+			  JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+			  JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+			 WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+			   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = v.oid
+			   AND r.ev_class <> v.oid AND c.relpersistence = 't'
+			UNION
+			SELECT 'FUNCTION', fn.oid::pg_catalog.regprocedure::text
+			  FROM pg_catalog.pg_depend d
+			  JOIN pg_catalog.pg_proc fn ON fn.oid = d.objid
+			 WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+			   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = v.oid
+			   AND (pg_catalog.pg_is_other_temp_schema(fn.pronamespace) OR fn.pronamespace = pg_catalog.pg_my_temp_schema())
+		LOOP
+			RAISE NOTICE 'dropping temporary % % with masked view %.%', pg_catalog.lower(temp_dep.kind), temp_dep.name,
+				pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v.relname);
+			EXECUTE pg_catalog.format('DROP %s IF EXISTS %s CASCADE', temp_dep.kind, temp_dep.name);
+		END LOOP;
 		BEGIN
 			EXECUTE pg_catalog.format('DROP VIEW %I.%I', v_schema, v.relname);
 		EXCEPTION WHEN dependent_objects_still_exist THEN
