@@ -220,6 +220,14 @@ typedef struct PseudonymSite
 	BlockNumber *nblocks;		/* each one's length when last looked at */
 } PseudonymSite;
 
+/* The OID of type eckid.eckid. */
+static Oid
+EckIdTypeOid(void)
+{
+	return typenameTypeId(NULL, makeTypeNameFromNameList(list_make2(makeString("eckid"),
+																	makeString("eckid"))));
+}
+
 /* The owner of a relation. */
 static Oid
 RelationOwner(Oid relid)
@@ -275,8 +283,6 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 	AttrNumber	source_attnum;
 	Oid			pseudonymize;
 	Oid			argtypes[2];
-	List	   *tables;
-	ListCell   *lc;
 	int			i;
 
 	if (!OidIsValid(cfg))
@@ -327,7 +333,7 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 				 errmsg("column %d of masked view %d is not a pseudonymized column", view_column, view_id)));
 
 	/* The pseudonyms are computed with the rights of the view's owner. */
-	argtypes[0] = typenameTypeId(NULL, makeTypeNameFromNameList(list_make2(makeString("eckid"), makeString("eckid"))));
+	argtypes[0] = EckIdTypeOid();
 	argtypes[1] = TEXTOID;
 	pseudonymize = LookupFuncName(list_make2(makeString("eckid"), makeString("pseudonymize")), 2, argtypes, false);
 	if (eckid_proc_aclcheck(pseudonymize, RelationOwner(site->view_oid), ACL_EXECUTE) != ACLCHECK_OK)
@@ -336,7 +342,43 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 				 errmsg("permission denied for function %s", "pseudonymize"),
 				 errdetail("The owner of masked view %d may not execute eckid.pseudonymize().", view_id)));
 
-	/* The rows of the view are those of the table and its partitions or children. */
+	/*
+	 * The rows of the view are those of the table and, should it have any,
+	 * its partitions or children: those are looked up on the first row of
+	 * another table (not for every query, which a point query would feel).
+	 */
+	site->ntables = 1;
+	site->tables = palloc(sizeof(Oid));
+	site->tables[0] = site->source_oid;
+	site->attnums = palloc0(sizeof(AttrNumber));
+	site->nblocks = palloc0(sizeof(BlockNumber));
+
+	MemoryContextSwitchTo(oldcxt);
+	return site;
+}
+
+/*
+ * The index of table tableoid in the call site's tables, looking up the
+ * partitions and children of the view's table the first time another
+ * table's row comes; -1 if the row is of no table of the view.
+ */
+static int
+SiteTable(FunctionCallInfo fcinfo, PseudonymSite *site, Oid tableoid)
+{
+	MemoryContext oldcxt;
+	List	   *tables;
+	ListCell   *lc;
+	int			i;
+
+	for (i = 0; i < site->ntables; i++)
+	{
+		if (site->tables[i] == tableoid)
+			return i;
+	}
+	if (site->ntables > 1 || !has_subclass(site->source_oid))
+		return -1;
+
+	oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	tables = find_all_inheritors(site->source_oid, NoLock, NULL);
 	site->ntables = list_length(tables);
 	site->tables = palloc(sizeof(Oid) * site->ntables);
@@ -345,9 +387,14 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 	i = 0;
 	foreach(lc, tables)
 		site->tables[i++] = lfirst_oid(lc);
-
 	MemoryContextSwitchTo(oldcxt);
-	return site;
+
+	for (i = 0; i < site->ntables; i++)
+	{
+		if (site->tables[i] == tableoid)
+			return i;
+	}
+	return -1;
 }
 
 /*
@@ -361,8 +408,7 @@ SiteColumn(PseudonymSite *site, int i, Relation rel)
 	if (site->attnums[i] == 0)
 	{
 		AttrNumber	attnum = get_attnum(site->tables[i], site->column_name);
-		Oid			eckid_type = typenameTypeId(NULL, makeTypeNameFromNameList(list_make2(makeString("eckid"),
-																						makeString("eckid"))));
+		Oid			eckid_type = EckIdTypeOid();
 
 		if (attnum <= 0 || getBaseType(get_atttype(site->tables[i], attnum)) != eckid_type ||
 			rel->rd_rel->relam != HEAP_TABLE_AM_OID)
@@ -429,12 +475,8 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 		site->checked_user = user;
 	}
 
-	for (i = 0; i < site->ntables; i++)
-	{
-		if (site->tables[i] == tableoid)
-			break;
-	}
-	if (i == site->ntables)
+	i = SiteTable(fcinfo, site, tableoid);
+	if (i < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("relation with OID %u is not the table of masked view %d", tableoid, view_id)));
