@@ -343,6 +343,28 @@ check "nor call the machinery" has "$out" "permission denied for function masked
 check "the records are as they were" same "$(q "SELECT to_jsonb(m)::text FROM eckid.masked_view m ORDER BY id")" "$before"
 check "and report still sees no secret" no_leak "$(as "$REPORT" "COPY (SELECT * FROM school.pupils_report) TO STDOUT")"
 
+echo "# concurrent DDL"
+# The owner alters the table in one transaction while, in another, it makes
+# a masked view of the table: create_masked_view waits for the ALTER TABLE
+# (it locks the table) and then sees the new column.
+psql -X -q -U "$OWNER" -d "$DB" -c "BEGIN" -c "ALTER TABLE school.pupils ADD COLUMN concurrent_ids eckid.eckid[]" \
+	-c "SELECT pg_sleep(2)" -c "COMMIT" >/dev/null 2>&1 &
+bg_pid=$!
+for _ in $(seq 50); do
+	[ "$(q "SELECT count(*) FROM pg_locks WHERE relation = 'school.pupils'::regclass AND mode = 'AccessExclusiveLock' AND granted")" -gt 0 ] && break
+	sleep 0.1
+done
+out=$(as "$OWNER" "SELECT eckid.create_masked_view('school.pupils', 'pupils_concurrent', '{pgn_ft,hpgn,box}')")
+wait "$bg_pid"
+bg_pid=
+check "create_masked_view, run while another transaction alters the table, waits and sees the new column (refused: eckid[])" \
+	has "$out" 'column "concurrent_ids" of relation "pupils" cannot be masked'
+check "and leaves no record or view behind" \
+	same "$(q "SELECT count(*) FROM eckid.masked_view WHERE view_name = 'pupils_concurrent'")$(q "SELECT to_regclass('school.pupils_concurrent') IS NULL")" "0t"
+check "the masked view of the table left the new column out" \
+	same "$(q "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'school.pupils_report'::regclass AND attnum > 0")" \
+	"id,ecid,school,later"
+
 echo "1..$checks"
 if [ "$failures" -gt 0 ]; then
 	echo "# $failures of $checks checks failed"
