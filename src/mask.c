@@ -220,12 +220,37 @@ typedef struct PseudonymSite
 	BlockNumber *nblocks;		/* each one's length when last looked at */
 } PseudonymSite;
 
-/* The OID of type eckid.eckid. */
+/*
+ * The OIDs of type eckid.eckid and of eckid.pseudonymize(eckid, text),
+ * looked up once per backend (a point query on a masked view would feel a
+ * lookup by name each time) and looked up again should the extension have
+ * been dropped and made anew since.
+ */
+static Oid	eckid_type_oid = InvalidOid;
+static Oid	pseudonymize_oid = InvalidOid;
+
 static Oid
 EckIdTypeOid(void)
 {
-	return typenameTypeId(NULL, makeTypeNameFromNameList(list_make2(makeString("eckid"),
-																	makeString("eckid"))));
+	if (!OidIsValid(eckid_type_oid) ||
+		!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(eckid_type_oid)))
+		eckid_type_oid = typenameTypeId(NULL, makeTypeNameFromNameList(list_make2(makeString("eckid"),
+																				  makeString("eckid"))));
+	return eckid_type_oid;
+}
+
+static Oid
+PseudonymizeOid(void)
+{
+	if (!OidIsValid(pseudonymize_oid) ||
+		!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(pseudonymize_oid)))
+	{
+		Oid			argtypes[2] = {EckIdTypeOid(), TEXTOID};
+
+		pseudonymize_oid = LookupFuncName(list_make2(makeString("eckid"), makeString("pseudonymize")),
+										  2, argtypes, false);
+	}
+	return pseudonymize_oid;
 }
 
 /* The owner of a relation. */
@@ -281,8 +306,6 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 	Datum		d;
 	bool		masked = false;
 	AttrNumber	source_attnum;
-	Oid			pseudonymize;
-	Oid			argtypes[2];
 	int			i;
 
 	if (!OidIsValid(cfg))
@@ -333,10 +356,7 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 				 errmsg("column %d of masked view %d is not a pseudonymized column", view_column, view_id)));
 
 	/* The pseudonyms are computed with the rights of the view's owner. */
-	argtypes[0] = EckIdTypeOid();
-	argtypes[1] = TEXTOID;
-	pseudonymize = LookupFuncName(list_make2(makeString("eckid"), makeString("pseudonymize")), 2, argtypes, false);
-	if (eckid_proc_aclcheck(pseudonymize, RelationOwner(site->view_oid), ACL_EXECUTE) != ACLCHECK_OK)
+	if (eckid_proc_aclcheck(PseudonymizeOid(), RelationOwner(site->view_oid), ACL_EXECUTE) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied for function %s", "pseudonymize"),
