@@ -603,6 +603,12 @@ BEGIN
 	ELSE
 		new_vid := v.oid;
 	END IF;
+	-- without the barrier, a reader's leaky function would see the table's values
+	IF NOT coalesce(v.reloptions, '{}') @> '{security_barrier=true}' THEN
+		RAISE WARNING 'masked view %.% is a security barrier again', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v.relname)
+			USING DETAIL = 'Without security_barrier, functions in the WHERE clause of a reader could see the values the view masks.';
+		EXECUTE pg_catalog.format('ALTER VIEW %I.%I SET (security_barrier = true)', v_schema, v.relname);
+	END IF;
 
 	IF (def.view_oid, def.view_schema, def.view_name, def.source_schema, def.source_name,
 		def.hide, def.hide_names, def.masked, def.released)

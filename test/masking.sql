@@ -36,7 +36,7 @@ GRANT SELECT ON mask_fixture.pupils_masked, mask_fixture.pupils_for_a TO eckid_r
 RESET client_min_messages;
 
 BEGIN;
-SELECT plan(135);
+SELECT plan(136);
 
 -- The SQLSTATE and message of the error a statement raises when run as
 -- another role (NULL if none).
@@ -401,6 +401,12 @@ ALTER TABLE mask_test.t ADD COLUMN ecid2 eckid.eckid;
 ALTER TABLE mask_test.t ADD CONSTRAINT bonus_positive CHECK (bonus > 0);
 SELECT columns_are('mask_test', 'v', ARRAY['id', 'bonus', 'ecid2'], 'a new eckid column is shown masked');
 SELECT col_type_is('mask_test', 'v', 'ecid2', 'text', 'as text');
+
+SET client_min_messages = error;
+ALTER VIEW mask_test.v SET (security_barrier = false);
+RESET client_min_messages;
+SELECT ok((SELECT reloptions @> '{security_barrier=true}' FROM pg_class WHERE oid = 'mask_test.v'::regclass),
+	'a masked view made no security barrier by ALTER VIEW is made one again');
 
 -- Renames of the table, the view and the schema
 SELECT 'mask_test.v'::regclass::oid AS view_oid \gset
