@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rows 1c and 3-8 of make bench, inside the cluster scripts/cluster started.
+# Rows 1c and 3-8 of make bench (BENCH_ONLY=7: row 7 alone), inside the cluster scripts/cluster started.
 # Prints markdown table rows.  Each comparison runs in the same session,
 # alternating, BENCH_ROUNDS times; medians.
 set -euo pipefail
@@ -15,6 +15,69 @@ q -c "CREATE EXTENSION eckid"
 ms() { q -c "DO \$\$DECLARE t timestamptz := clock_timestamp(); BEGIN EXECUTE \$q\$ $1 \$q\$; RAISE NOTICE 'ms=%', round(extract(epoch FROM clock_timestamp() - t) * 1000, 1); END\$\$" 2>&1 | sed -n 's/.*ms=//p'; }
 median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 ratio() { python3 -c "import sys; print(round(float(sys.argv[1])/float(sys.argv[2]),2))" "$1" "$2"; }
+
+# 7: masked views against their table, each statement in a session of its own,
+# alternating.  m (id primary key, name, school with an index, ecid) of
+# $rows rows, school = id % 500 (so 2,000 rows a school at 1,000,000 rows),
+# and o ($rows rows) to join with; m_mask shows eckid.mask(ecid), m_pseud a
+# recipient's pseudonyms.  Point queries are 2,000 lookups by primary key in
+# a PL/pgSQL loop; the others are COPY (query) TO '/dev/null', so that every
+# shown column is computed and printed.  7f lets the server use 2 parallel
+# workers (parallel_setup_cost = 0); the others are single-process.
+masked_views() {
+	q -c "CREATE TABLE m (id integer PRIMARY KEY, name text, school integer, ecid eckid.eckid)" \
+	  -c "INSERT INTO m SELECT i, 'pupil ' || i, i % 500, ('https://ketenid.nl/201703/' || encode(sha512(i::text::bytea), 'hex'))::eckid.eckid FROM generate_series(1, $rows) i" \
+	  -c "CREATE INDEX m_school ON m (school)" \
+	  -c "CREATE TABLE o (id integer PRIMARY KEY, score integer)" \
+	  -c "INSERT INTO o SELECT i, i % 10 FROM generate_series(1, $rows) i" -c "VACUUM ANALYZE m, o" \
+	  -c "SELECT eckid.create_masked_view('m', 'm_mask')" -c "SELECT eckid.create_masked_view('m', 'm_pseud', recipient => 'uitgeverij-a')" >/dev/null
+	local plan
+	plan=$(q -c "EXPLAIN (COSTS OFF) SELECT * FROM m_pseud WHERE id = 4242")
+	grep -q "Index Scan using m_pkey on m" <<<"$plan" || { echo "row 7: a point query on a masked view is not an index scan: $plan" >&2; exit 1; }
+	plan=$(q -c "SET max_parallel_workers_per_gather = 2" -c "SET parallel_setup_cost = 0" -c "EXPLAIN (COSTS OFF) SELECT max(ecid) FROM m_pseud")
+	grep -q "Parallel Seq Scan on m" <<<"$plan" || { echo "row 7f: no parallel plan: $plan" >&2; exit 1; }
+	point() { echo "DO \$x\$BEGIN FOR i IN 1 .. 2000 LOOP PERFORM * FROM $1 WHERE id = (i * 7919) % $rows + 1; END LOOP; END\$x\$"; }
+	local pt=() pm=() pp=() ft=() fm=() fp=() jt=() jm=() jp=() wt=() wm=() wp=() wim=() wip=() xs=() xp=() xt=()
+	for _ in $(seq "$rounds"); do
+		# warm-ups, not counted: the same pages for all three of 7a and 7b
+		ms "$(point m)" >/dev/null; ms "COPY (SELECT * FROM m WHERE school = 42) TO '/dev/null'" >/dev/null
+		pt+=("$(ms "$(point m)")"); pm+=("$(ms "$(point m_mask)")"); pp+=("$(ms "$(point m_pseud)")")
+		ft+=("$(ms "COPY (SELECT * FROM m WHERE school = 42) TO '/dev/null'")")
+		fm+=("$(ms "COPY (SELECT * FROM m_mask WHERE school = 42) TO '/dev/null'")")
+		fp+=("$(ms "COPY (SELECT * FROM m_pseud WHERE school = 42) TO '/dev/null'")")
+		jt+=("$(ms "COPY (SELECT v.*, o.score FROM m v JOIN o USING (id)) TO '/dev/null'")")
+		jm+=("$(ms "COPY (SELECT v.*, o.score FROM m_mask v JOIN o USING (id)) TO '/dev/null'")")
+		jp+=("$(ms "COPY (SELECT v.*, o.score FROM m_pseud v JOIN o USING (id)) TO '/dev/null'")")
+		wt+=("$(ms "COPY (SELECT * FROM m) TO '/dev/null'")")
+		wm+=("$(ms "COPY (SELECT * FROM m_mask) TO '/dev/null'")")
+		wp+=("$(ms "COPY (SELECT * FROM m_pseud) TO '/dev/null'")")
+		wim+=("$(ms "COPY (SELECT id, name, school, eckid.mask(ecid) FROM m) TO '/dev/null'")")
+		wip+=("$(ms "COPY (SELECT id, name, school, eckid.pseudonymize(ecid, 'uitgeverij-a') FROM m) TO '/dev/null'")")
+		xs+=("$(ms "SELECT max(ecid) FROM m_pseud")")
+		xp+=("$(q -c "SET max_parallel_workers_per_gather = 2" -c "SET parallel_setup_cost = 0" -c "DO \$\$DECLARE t timestamptz := clock_timestamp(); BEGIN PERFORM max(ecid) FROM m_pseud; RAISE NOTICE 'ms=%', round(extract(epoch FROM clock_timestamp() - t) * 1000, 1); END\$\$" 2>&1 | sed -n 's/.*ms=//p')")
+		xt+=("$(q -c "SET max_parallel_workers_per_gather = 2" -c "SET parallel_setup_cost = 0" -c "DO \$\$DECLARE t timestamptz := clock_timestamp(); BEGIN PERFORM max(ecid::text) FROM m; RAISE NOTICE 'ms=%', round(extract(epoch FROM clock_timestamp() - t) * 1000, 1); END\$\$" 2>&1 | sed -n 's/.*ms=//p')")
+	done
+	local a b c
+	a=$(median "${pt[@]}"); b=$(median "${pm[@]}"); c=$(median "${pp[@]}")
+	echo "| 7a | 2,000 point queries by primary key, $rows rows | mask view $b ms, recipient view $c ms | table $a ms | **$(ratio "$b" "$a") x** mask, **$(ratio "$c" "$a") x** recipient |"
+	a=$(median "${ft[@]}"); b=$(median "${fm[@]}"); c=$(median "${fp[@]}")
+	echo "| 7b | WHERE school = 42 (2,000 of $rows rows, by index), COPY TO /dev/null | mask view $b ms, recipient view $c ms | table $a ms | **$(ratio "$b" "$a") x** mask, **$(ratio "$c" "$a") x** recipient |"
+	a=$(median "${jt[@]}"); b=$(median "${jm[@]}"); c=$(median "${jp[@]}")
+	echo "| 7c | hash join with another $rows-row table on id, COPY TO /dev/null | mask view $b ms, recipient view $c ms | table $a ms | **$(ratio "$b" "$a") x** mask, **$(ratio "$c" "$a") x** recipient |"
+	local d e
+	a=$(median "${wt[@]}"); b=$(median "${wm[@]}"); c=$(median "${wp[@]}"); d=$(median "${wim[@]}"); e=$(median "${wip[@]}")
+	echo "| 7d | full read, $rows rows, COPY TO /dev/null: mask view vs table (full ECK iD printed) | mask view $b ms | table $a ms (eckid.mask(ecid) in the query: $d ms) | **$(ratio "$b" "$a") x** ($(ratio "$b" "$d") x the query) |"
+	echo "| 7e | the same with a recipient | recipient view $c ms | table $a ms (eckid.pseudonymize(ecid, r) in the query: $e ms) | **$(ratio "$c" "$a") x** ($(ratio "$c" "$e") x the query) |"
+	a=$(median "${xs[@]}"); b=$(median "${xp[@]}"); c=$(median "${xt[@]}")
+	echo "| 7f | SELECT max(ecid) of the recipient view, $rows rows: 2 parallel workers vs none | parallel $b ms | single process $a ms (table, parallel, max(ecid::text): $c ms) | **$(ratio "$b" "$a") x** |"
+}
+
+# BENCH_ONLY=7: row 7 alone
+if [ "${BENCH_ONLY:-}" = 7 ]; then
+	masked_views
+	dropdb "$db"
+	exit 0
+fi
 
 # 1c: one HPgn through SQL, auto vs libsodium, and OpenSSL via Python
 a=(); b=(); c=()
@@ -136,22 +199,8 @@ a=$(median "${le[@]}"); b=$(median "${lt[@]}"); echo "| 5a | $(( rows < 10000 ? 
 a=$(median "${je[@]}"); b=$(median "${jt[@]}"); echo "| 5b | hash join of two $rows-row tables | eckid $a ms | text $b ms | **$(ratio "$a" "$b") x** |"
 echo "| 6 | CREATE INDEX on $rows values | eckid $me ms | text $mt ms, uuid $mu ms | **$(ratio "$me" "$mt") x** text, $(ratio "$me" "$mu") x uuid |"
 
-# 7: a masked view read whole (COPY to /dev/null) vs the same columns of the
-# base table; the view reads the table through its SECURITY DEFINER rows
-# function (materialized), masking or pseudonymizing every ECK iD.
-q -c "CREATE TABLE m (id integer, name text, ecid eckid.eckid)" \
-  -c "INSERT INTO m SELECT row_number() OVER (), 'pupil ' || row_number() OVER (), v FROM e" -c "VACUUM ANALYZE m" \
-  -c "SELECT eckid.create_masked_view('m', 'm_mask')" -c "SELECT eckid.create_masked_view('m', 'm_pseud', recipient => 'uitgeverij-a')" >/dev/null
-vb=(); vm=(); vp=()
-for _ in $(seq "$rounds"); do
-	vb+=("$(ms "COPY (SELECT id, name, ecid FROM m) TO '/dev/null'")")
-	vm+=("$(ms "COPY (SELECT * FROM m_mask) TO '/dev/null'")")
-	vp+=("$(ms "COPY (SELECT * FROM m_pseud) TO '/dev/null'")")
-done
-a=$(median "${vb[@]}"); b=$(median "${vm[@]}"); c=$(median "${vp[@]}")
-echo "| 7a | masked view, recipient NULL (eckid.mask), $rows rows read whole by COPY TO /dev/null | view $b ms | table, same columns (full ECK iD) $a ms | **$(ratio "$b" "$a") x** |"
-echo "| 7b | masked view with a recipient (eckid.pseudonymize), same | view $c ms | table, same columns $a ms | **$(ratio "$c" "$a") x** |"
-
+# 7: masked views (docs/performance.md, row 7): see masked_views() above
+masked_views
 # 8: INSERT ... SELECT of rows that carry their ECK iD (PGN and HPgn NULL):
 # with the eckid.assign() trigger, which fires per row, checks its arguments
 # against the table, sees the NULL PGN and returns the row unchanged (no

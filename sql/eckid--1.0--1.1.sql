@@ -219,65 +219,82 @@ CREATE FUNCTION eckid.pseudonymize(id eckid.eckid, recipient text) RETURNS text
 COMMENT ON FUNCTION eckid.pseudonymize(eckid.eckid, text) IS
 	'keyed pseudonym of a value for one recipient: 64 hex digits, BLAKE2b-256 with the key in eckid.key_file';
 
--- Masked views.  A masked view selects from a rows function generated for
--- it, eckid.masked_rows_<id>(source regclass): SECURITY DEFINER, owned by
--- the view's owner, executable by PUBLIC.  The function first calls
--- eckid.masked_view_authorize(), which refuses a role that may not SELECT
--- from the view, and then returns the source's rows with eckid columns
--- masked or pseudonymized and hidden columns left out.  So a reporting role
--- needs SELECT on the view and nothing else; it is never granted a function
--- that computes pseudonyms (no hash oracle).  The argument of the rows
--- function is ignored: it is the source table as a regclass constant in the
--- view's query, which records that the view depends on the table as a whole
--- (not on its columns, so ALTER TABLE ... DROP COLUMN is not blocked) and
--- lets the event triggers below find the masked views of a table in
--- pg_depend, whatever it has been renamed to.
+-- Masked views (docs/hiding.md, "Masked views").  A masked view is a plain
+-- security_barrier view over its table, owned by the table's owner:
+--
+--	 SELECT t.id, eckid.mask(t.ecid) AS ecid, ... FROM s.pupils AS t
+--	 SELECT t.id, eckid.masked_view_pseudonym(7, 3, t.tableoid, t.ctid) AS ecid, ...
+--
+-- so PostgreSQL plans a query on it as a query on the table (indexes,
+-- statistics, parallel scans).  Whatever a view calls, PostgreSQL lets the
+-- role that queries the view call too, with arguments of its choice.
+-- eckid.mask() is keyless and public: the mask of a value one chooses
+-- tells nothing new.  A pseudonym is keyed, so the view never calls
+-- anything that takes the value: masked_view_pseudonym() takes the view's
+-- number and column and a reference to the row, checks that the caller
+-- may SELECT that column of the view and that the row is one of the
+-- view's table, reads the value itself and pseudonymizes it for the
+-- recipient recorded for the view.  Called directly it gives nothing the
+-- view does not show.
+--
+-- The machinery that keeps a view in line with its table acts only on the
+-- views in eckid.masked_view, found by the OIDs recorded there when they
+-- were made, never on what a catalog query happens to find.  What a view
+-- hides is recorded by column number, so no rename reveals it.
 
 CREATE SEQUENCE eckid.masked_view_id_seq AS integer;
 REVOKE ALL ON SEQUENCE eckid.masked_view_id_seq FROM PUBLIC;
 COMMENT ON SEQUENCE eckid.masked_view_id_seq IS
-	'numbers of masked views (eckid.masked_view.id, the N of eckid.masked_rows_N)';
+	'numbers of masked views (eckid.masked_view.id)';
 SELECT pg_catalog.pg_extension_config_dump('eckid.masked_view_id_seq', '');
 
--- The definitions.  A configuration table, so pg_dump keeps its rows (the
--- views and rows functions are ordinary objects it dumps anyway).  Names,
--- not OIDs: OIDs change in a dump and restore, and pg_upgrade refuses reg*
--- columns.  The event triggers keep the names current.
+-- The record of the masked views made.  A configuration table, so pg_dump
+-- keeps its rows (the views themselves are ordinary objects it dumps
+-- anyway).  OIDs and column numbers can change in a dump and restore: the
+-- trigger eckid_masked_view_bind finds a restored row's view and table
+-- again by the names, which the event triggers keep current.  Plain oid
+-- columns, which pg_upgrade keeps (it refuses reg* columns).
 CREATE TABLE eckid.masked_view (
 	id				integer PRIMARY KEY DEFAULT nextval('eckid.masked_view_id_seq'),
+	view_oid		oid NOT NULL UNIQUE,
+	source_oid		oid NOT NULL,
 	view_schema		text NOT NULL,
 	view_name		text NOT NULL,
 	source_schema	text NOT NULL,
 	source_name		text NOT NULL,
-	hide			text[] NOT NULL DEFAULT '{}',
+	hide			smallint[] NOT NULL DEFAULT '{}',
+	hide_names		text[] NOT NULL DEFAULT '{}',
 	recipient		text CHECK (recipient <> '' AND octet_length(recipient) <= 65535),
-	masked			text[] NOT NULL DEFAULT '{}',
+	masked			smallint[] NOT NULL DEFAULT '{}',
+	released		boolean NOT NULL DEFAULT false,
 	UNIQUE (view_schema, view_name)
 );
+CREATE INDEX masked_view_source_oid_idx ON eckid.masked_view (source_oid);
 REVOKE ALL ON TABLE eckid.masked_view FROM PUBLIC;
 COMMENT ON TABLE eckid.masked_view IS
 	'masked views made by eckid.create_masked_view(); maintained by eckid, read-only for everyone else';
-COMMENT ON COLUMN eckid.masked_view.id IS 'N of the rows function eckid.masked_rows_N';
+COMMENT ON INDEX eckid.masked_view_source_oid_idx IS
+	'the masked views of a table, for the event triggers';
+COMMENT ON COLUMN eckid.masked_view.id IS 'number of the masked view';
+COMMENT ON COLUMN eckid.masked_view.view_oid IS 'OID of the masked view';
+COMMENT ON COLUMN eckid.masked_view.source_oid IS 'OID of the table the view shows';
 COMMENT ON COLUMN eckid.masked_view.view_schema IS 'schema of the masked view';
 COMMENT ON COLUMN eckid.masked_view.view_name IS 'name of the masked view';
 COMMENT ON COLUMN eckid.masked_view.source_schema IS 'schema of the table the view shows';
 COMMENT ON COLUMN eckid.masked_view.source_name IS 'name of the table the view shows';
-COMMENT ON COLUMN eckid.masked_view.hide IS 'columns of the table the view leaves out (followed through renames, kept when dropped)';
-COMMENT ON COLUMN eckid.masked_view.recipient IS 'recipient of eckid.pseudonymize(), or NULL for eckid.mask()';
-COMMENT ON COLUMN eckid.masked_view.masked IS 'eckid columns the view shows masked or pseudonymized';
+COMMENT ON COLUMN eckid.masked_view.hide IS 'numbers of the columns of the table the view leaves out';
+COMMENT ON COLUMN eckid.masked_view.hide_names IS 'every name a hidden column has had: a column that takes one of them is left out too';
+COMMENT ON COLUMN eckid.masked_view.recipient IS 'recipient of the pseudonyms, or NULL for eckid.mask()';
+COMMENT ON COLUMN eckid.masked_view.masked IS 'numbers of the eckid columns the view shows masked or pseudonymized';
+COMMENT ON COLUMN eckid.masked_view.released IS 'true between the start and the end of an ALTER TABLE that drops or retypes columns (the view shows NULLs meanwhile)';
 SELECT pg_catalog.pg_extension_config_dump('eckid.masked_view', '');
 
-CREATE FUNCTION eckid.masked_view_authorize(view_schema text, view_name text) RETURNS void
-	AS 'MODULE_PATHNAME', 'eckid_masked_view_authorize'
+CREATE FUNCTION eckid.masked_view_pseudonym(view_id integer, view_column smallint, tableoid oid, ctid tid)
+	RETURNS text
+	AS 'MODULE_PATHNAME', 'eckid_masked_view_pseudonym'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION eckid.masked_view_authorize(text, text) IS
-	'raise 42501 unless the session''s role may SELECT from the view (called by the rows function of a masked view)';
-
-CREATE FUNCTION eckid.masked_view_renamed_column(command pg_ddl_command) RETURNS text[]
-	AS 'MODULE_PATHNAME', 'eckid_masked_view_renamed_column'
-	LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION eckid.masked_view_renamed_column(pg_ddl_command) IS
-	'{old name, new name} if the command renamed a column, else NULL (for the masked-view event trigger)';
+COMMENT ON FUNCTION eckid.masked_view_pseudonym(integer, smallint, oid, tid) IS
+	'pseudonym shown in a column of a masked view for a row of its table (called by the view; only for roles that may SELECT that column)';
 
 CREATE FUNCTION eckid.masked_view_grant(target regclass, grantor oid, grantee oid,
 										privilege text, grantable boolean) RETURNS void
@@ -295,38 +312,38 @@ CREATE FUNCTION eckid.masked_view_type_kind(typ oid, depth integer DEFAULT 0) RE
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	t pg_type;
+	t pg_catalog.pg_type;
 BEGIN
 	IF depth > 32 THEN
 		RETURN 'contains';		-- fail closed on absurd nesting
 	END IF;
-	SELECT * INTO t FROM pg_type WHERE oid = typ;
+	SELECT * INTO t FROM pg_catalog.pg_type WHERE oid = typ;
 	WHILE FOUND AND t.typtype = 'd' LOOP
-		SELECT * INTO t FROM pg_type WHERE oid = t.typbasetype;
+		SELECT * INTO t FROM pg_catalog.pg_type WHERE oid = t.typbasetype;
 	END LOOP;
 	IF NOT FOUND THEN
 		RETURN 'other';
 	END IF;
-	IF t.oid = 'eckid.eckid'::regtype THEN
+	IF t.oid = 'eckid.eckid'::pg_catalog.regtype THEN
 		RETURN 'eckid';
 	END IF;
-	IF t.typelem <> 0 AND t.typsubscript = 'pg_catalog.array_subscript_handler'::regproc THEN
+	IF t.typelem <> 0 AND t.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc THEN
 		RETURN CASE WHEN eckid.masked_view_type_kind(t.typelem, depth + 1) = 'other'
 					THEN 'other' ELSE 'contains' END;
 	END IF;
 	IF t.typtype = 'c' THEN
-		IF EXISTS (SELECT FROM pg_attribute a
+		IF EXISTS (SELECT FROM pg_catalog.pg_attribute a
 					WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
 					  AND eckid.masked_view_type_kind(a.atttypid, depth + 1) <> 'other') THEN
 			RETURN 'contains';
 		END IF;
 	ELSIF t.typtype = 'r' THEN
-		IF eckid.masked_view_type_kind((SELECT rngsubtype FROM pg_range WHERE rngtypid = t.oid),
+		IF eckid.masked_view_type_kind((SELECT rngsubtype FROM pg_catalog.pg_range WHERE rngtypid = t.oid),
 									   depth + 1) <> 'other' THEN
 			RETURN 'contains';
 		END IF;
 	ELSIF t.typtype = 'm' THEN
-		IF eckid.masked_view_type_kind((SELECT rngtypid FROM pg_range WHERE rngmultitypid = t.oid),
+		IF eckid.masked_view_type_kind((SELECT rngtypid FROM pg_catalog.pg_range WHERE rngmultitypid = t.oid),
 									   depth + 1) <> 'other' THEN
 			RETURN 'contains';
 		END IF;
@@ -337,292 +354,245 @@ $$;
 COMMENT ON FUNCTION eckid.masked_view_type_kind(oid, integer) IS
 	'eckid, contains or other: how a masked view treats a column of this type';
 
--- The masked views whose view or source is the relation rel, with
--- is_source telling which.  Two index scans for a relation that has none:
--- this is the whole cost of the event trigger for an unrelated ALTER TABLE.
-CREATE FUNCTION eckid.masked_views_of(rel oid, OUT id integer, OUT is_source boolean)
-	RETURNS SETOF record
-	LANGUAGE sql STABLE STRICT PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT DISTINCT substr(p.proname, 13)::integer, r.ev_class <> rel
-	  FROM (SELECT rw.oid, rw.ev_class FROM pg_rewrite rw
-			 WHERE rw.ev_class = rel
-			UNION
-			SELECT rw.oid, rw.ev_class
-			  FROM pg_depend d JOIN pg_rewrite rw ON rw.oid = d.objid
-			 WHERE d.refclassid = 'pg_class'::regclass
-			   AND d.refobjid = rel
-			   AND d.refobjsubid = 0
-			   AND d.classid = 'pg_rewrite'::regclass
-			   AND d.deptype = 'n') r
-	  JOIN pg_depend f ON f.classid = 'pg_rewrite'::regclass
-					  AND f.objid = r.oid
-					  AND f.refclassid = 'pg_proc'::regclass
-	  JOIN pg_proc p ON p.oid = f.refobjid
-	 WHERE p.pronamespace = 'eckid'::regnamespace
-	   AND p.proname ~ '^masked_rows_[0-9]+$'
-$$;
-COMMENT ON FUNCTION eckid.masked_views_of(oid) IS
-	'ids of the masked views that are, or show, this relation';
-
--- What a masked view of table source shows: the visible columns' names and
--- types (eckid columns become text), the body of its rows function, the
--- hide and masked lists afterwards, and the columns this plan had to leave
--- out (refused): those whose type contains eckid values without being
--- eckid, and those shown masked so far whose type is no longer eckid (an
--- ALTER COLUMN ... TYPE text must not reveal them).
+-- What masked view view_id of table source shows, the table being as it
+-- is now: the columns' names, types and expressions (eckid columns become
+-- text), the hide and masked lists afterwards, the source columns each
+-- expression reads as a column (deps: the view's query depends on these),
+-- and the columns this plan had to leave out (refused): those whose type
+-- contains eckid values without being eckid, and those shown masked so far
+-- whose type is no longer eckid (an ALTER COLUMN ... TYPE text must not
+-- reveal them).  A column is hidden if its number is in hide or its name
+-- in hide_names.
 CREATE FUNCTION eckid.masked_view_plan(
-		source oid, view_schema text, view_name text,
-		hide text[], masked text[], recipient text,
-		OUT names text[], OUT types text[], OUT body text,
-		OUT new_hide text[], OUT new_masked text[], OUT refused text[])
+		view_id integer, source oid, hide smallint[], hide_names text[], masked smallint[],
+		recipient text,
+		OUT names text[], OUT types text[], OUT items text[], OUT deps smallint[],
+		OUT new_hide smallint[], OUT new_hide_names text[], OUT new_masked smallint[],
+		OUT refused text[])
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	col record;
 	kind text;
-	items text[] := '{}';
 BEGIN
 	names := '{}';
 	types := '{}';
-	new_hide := hide;
+	items := '{}';
+	deps := '{}';
+	new_hide := '{}';
+	new_hide_names := hide_names;
 	new_masked := '{}';
 	refused := '{}';
-	FOR col IN SELECT a.attname::text AS name, a.atttypid
-				 FROM pg_attribute a
+	FOR col IN SELECT a.attnum, a.attname::text AS name, a.atttypid, a.atttypmod
+				 FROM pg_catalog.pg_attribute a
 				WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped
 				ORDER BY a.attnum
 	LOOP
-		CONTINUE WHEN col.name = ANY (hide);
+		IF col.attnum = ANY (hide) OR col.name = ANY (hide_names) THEN
+			new_hide := new_hide || col.attnum;
+			IF NOT col.name = ANY (new_hide_names) THEN
+				new_hide_names := new_hide_names || col.name;
+			END IF;
+			CONTINUE;
+		END IF;
 		kind := eckid.masked_view_type_kind(col.atttypid);
-		IF kind = 'contains' OR (kind = 'other' AND col.name = ANY (masked)) THEN
+		IF kind = 'contains' OR (kind = 'other' AND col.attnum = ANY (masked)) THEN
 			refused := refused || col.name;
-			new_hide := new_hide || col.name;
+			new_hide := new_hide || col.attnum;
+			new_hide_names := new_hide_names || col.name;
 			CONTINUE;
 		END IF;
 		names := names || col.name;
 		IF kind = 'eckid' THEN
-			new_masked := new_masked || col.name;
+			new_masked := new_masked || col.attnum;
 			types := types || 'text'::text;
-			items := items || CASE WHEN recipient IS NULL
-								   THEN format('eckid.mask(t.%I)', col.name)
-								   ELSE format('eckid.pseudonymize(t.%I, %L)', col.name, recipient) END;
+			IF recipient IS NULL THEN
+				items := items || pg_catalog.format('eckid.mask(t.%I)', col.name);
+				deps := deps || col.attnum;
+			ELSE
+				-- the view's column number: the view shows columns in order
+				items := items || pg_catalog.format('eckid.masked_view_pseudonym(%s, %s::pg_catalog.int2, t.tableoid, t.ctid)',
+													view_id, pg_catalog.cardinality(names));
+			END IF;
 		ELSE
-			types := types || format_type(col.atttypid, NULL);
-			items := items || format('t.%I', col.name);
+			types := types || pg_catalog.format_type(col.atttypid, col.atttypmod);
+			items := items || pg_catalog.format('t.%I', col.name);
+			deps := deps || col.attnum;
 		END IF;
 	END LOOP;
-	body := format(E'\nSELECT eckid.masked_view_authorize(%L, %L);\nSELECT %s\n  FROM %I.%I AS t\n',
-				   view_schema, view_name, array_to_string(items, E',\n       '),
-				   (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source),
-				   (SELECT c.relname FROM pg_class c WHERE c.oid = source));
 END
 $$;
-COMMENT ON FUNCTION eckid.masked_view_plan(oid, text, text, text[], text[], text) IS
-	'columns, rows-function body, hide and masked lists of a masked view of a table as it is now';
+COMMENT ON FUNCTION eckid.masked_view_plan(integer, oid, smallint[], text[], smallint[], text) IS
+	'columns, expressions, hide and masked lists of a masked view of a table as it is now';
 
--- Create (or replace) the rows function of masked view view_id.
-CREATE FUNCTION eckid.masked_view_define_function(view_id integer, names text[], types text[],
-												  body text, owner oid, replace boolean)
-	RETURNS void
-	LANGUAGE plpgsql VOLATILE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	fn text := format('eckid.%I(pg_catalog.regclass)', 'masked_rows_' || view_id);
-BEGIN
-	EXECUTE format('CREATE %s FUNCTION %s RETURNS TABLE (%s) LANGUAGE sql STABLE SECURITY DEFINER '
-				   'SET search_path = pg_catalog, pg_temp AS %L',
-				   CASE WHEN replace THEN 'OR REPLACE' ELSE '' END, fn,
-				   (SELECT string_agg(format('%I %s', n, t), ', ' ORDER BY i)
-					  FROM unnest(names, types) WITH ORDINALITY AS u(n, t, i)),
-				   body);
-	IF NOT replace THEN
-		EXECUTE format('COMMENT ON FUNCTION %s IS %L', fn,
-					   'rows of a masked view (eckid.create_masked_view): only for roles that may SELECT from the view');
-	END IF;
-	IF (SELECT proowner FROM pg_proc WHERE oid = fn::regprocedure) <> owner THEN
-		EXECUTE format('ALTER FUNCTION %s OWNER TO %I', fn, pg_get_userbyid(owner));
-	END IF;
-END
-$$;
-COMMENT ON FUNCTION eckid.masked_view_define_function(integer, text[], text[], text, oid, boolean) IS
-	'create or replace the rows function eckid.masked_rows_N of a masked view';
-
--- Create masked view view_schema.view_name over the rows function of view_id.
-CREATE FUNCTION eckid.masked_view_define_view(view_id integer, view_schema text, view_name text,
-											  names text[], source oid, owner oid, options text[])
+-- CREATE [OR REPLACE] VIEW of a masked view: its query, from the names and
+-- expressions of a plan (or NULL placeholders of the given types).  OR
+-- REPLACE replaces the options too: pass the view's own.
+CREATE FUNCTION eckid.masked_view_define(view_schema text, view_name text, source oid,
+										 names text[], items text[], replace boolean, options text[])
 	RETURNS oid
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	v oid;
 BEGIN
-	EXECUTE format('CREATE VIEW %I.%I %s AS SELECT %s FROM eckid.%I(%L::pg_catalog.regclass) AS r',
+	EXECUTE pg_catalog.format('CREATE %s VIEW %I.%I %s AS SELECT %s FROM %I.%I AS t',
+				   CASE WHEN replace THEN 'OR REPLACE' ELSE '' END,
 				   view_schema, view_name,
-				   CASE WHEN cardinality(options) > 0 THEN
-						format('WITH (%s)',
-							   (SELECT string_agg(format('%I = %L', split_part(o, '=', 1),
-														 substr(o, strpos(o, '=') + 1)), ', ')
-								  FROM unnest(options) AS o))
+				   CASE WHEN pg_catalog.cardinality(options) > 0 THEN
+						pg_catalog.format('WITH (%s)',
+							   (SELECT pg_catalog.string_agg(pg_catalog.format('%I = %L', pg_catalog.split_part(o, '=', 1),
+														 pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ')
+								  FROM pg_catalog.unnest(options) AS o))
 				   ELSE '' END,
-				   (SELECT string_agg(format('r.%I', n), ', ' ORDER BY i)
-					  FROM unnest(names) WITH ORDINALITY AS u(n, i)),
-				   'masked_rows_' || view_id,
-				   (SELECT format('%I.%I', n.nspname, c.relname)
-					  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source));
-	SELECT c.oid INTO v FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-	 WHERE n.nspname = view_schema AND c.relname = view_name;
-	EXECUTE format('ALTER VIEW %I.%I OWNER TO %I', view_schema, view_name, pg_get_userbyid(owner));
-	RETURN v;
+				   (SELECT pg_catalog.string_agg(pg_catalog.format('%s AS %I', it, n), ', ' ORDER BY i)
+					  FROM unnest(names, items) WITH ORDINALITY AS u(n, it, i)),
+				   (SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+					 WHERE c.oid = source),
+				   (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = source));
+	RETURN (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			 WHERE n.nspname = view_schema AND c.relname = view_name);
 END
 $$;
-COMMENT ON FUNCTION eckid.masked_view_define_view(integer, text, text, text[], oid, oid, text[]) IS
-	'create a masked view over its rows function, owned by the given role';
+COMMENT ON FUNCTION eckid.masked_view_define(text, text, oid, text[], text[], boolean, text[]) IS
+	'create or replace a masked view with the given columns over its table';
 
--- Bring masked view view_id in line with its source table, after an ALTER
--- TABLE, ALTER VIEW or ALTER SCHEMA: names in the definition, hide and
--- masked lists (renamed is {old, new} when the source's column old was just
--- renamed), the rows function, and the view itself when its columns must
--- change.  Does nothing when nothing changed, so that a restore, whose
--- ALTER TABLE ... ADD CONSTRAINT commands reach here, changes nothing.
--- The view is made anew with its owner, grants (with their grantors),
--- options and comments; the definition is out of the table meanwhile, so
--- the sql_drop trigger leaves it alone.
-CREATE FUNCTION eckid.masked_view_refresh(view_id integer, renamed text[] DEFAULT NULL)
+-- Bring masked view view_id in line with its table, after an ALTER TABLE
+-- (or VIEW, MATERIALIZED VIEW, INDEX, FOREIGN TABLE, SCHEMA, TYPE):
+-- names in the record, hide and masked lists, and the view itself when its
+-- columns or their expressions must change.  Does nothing when nothing
+-- changed, so that a restore, whose ALTER TABLE ... ADD CONSTRAINT
+-- commands reach here, changes nothing.  A view whose columns stay as they
+-- were, or only gain some at the end, is replaced in place (CREATE OR
+-- REPLACE VIEW keeps its OID, owner, grants, options and comments); one
+-- whose columns change otherwise is made anew with its owner, grants (with
+-- their grantors), options and comments.
+CREATE FUNCTION eckid.masked_view_refresh(view_id integer)
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	def eckid.masked_view;
-	fn oid;
-	view_rule oid;
-	vid oid;
-	v pg_class;
+	v pg_catalog.pg_class;
+	s pg_catalog.pg_class;
 	v_schema text;
-	src oid;
-	src_schema text;
-	src_name text;
-	hide text[];
-	masked text[];
+	s_schema text;
 	p record;
-	cur_names text[];
-	cur_types text[];
 	view_names text[];
 	view_types text[];
+	view_deps smallint[];
+	n integer;
 	new_vid oid;
 	g record;
 	view_comment text;
 	comment_columns text[];
 	comment_texts text[];
 	msg_detail text;
+	temp_dep record;
 BEGIN
 	SELECT * INTO def FROM eckid.masked_view m WHERE m.id = view_id FOR UPDATE;
 	IF NOT FOUND THEN
-		RETURN;		-- being made or remade right now, or rows not restored yet
-	END IF;
-	fn := to_regprocedure(format('eckid.%I(pg_catalog.regclass)', 'masked_rows_' || view_id));
-	IF fn IS NULL THEN
 		RETURN;
 	END IF;
-
-	-- The view: the relation whose query calls the rows function (the one
-	-- named in the definition, should someone have made another).
-	SELECT rw.oid, rw.ev_class INTO view_rule, vid
-	  FROM pg_depend d
-	  JOIN pg_rewrite rw ON rw.oid = d.objid
-	  JOIN pg_class c ON c.oid = rw.ev_class
-	  JOIN pg_namespace n ON n.oid = c.relnamespace
-	 WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_proc'::regclass AND d.refobjid = fn
-	 ORDER BY (n.nspname = def.view_schema AND c.relname = def.view_name) DESC, c.oid
-	 LIMIT 1;
+	SELECT * INTO v FROM pg_catalog.pg_class WHERE oid = def.view_oid AND relkind = 'v';
+	IF NOT FOUND THEN
+		RETURN;		-- being dropped (the sql_drop trigger forgets it)
+	END IF;
+	SELECT * INTO s FROM pg_catalog.pg_class WHERE oid = def.source_oid AND relkind IN ('r', 'p');
 	IF NOT FOUND THEN
 		RETURN;
 	END IF;
-	SELECT * INTO v FROM pg_class WHERE oid = vid;
-	SELECT nspname INTO v_schema FROM pg_namespace WHERE oid = v.relnamespace;
+	SELECT nspname INTO v_schema FROM pg_catalog.pg_namespace WHERE oid = v.relnamespace;
+	SELECT nspname INTO s_schema FROM pg_catalog.pg_namespace WHERE oid = s.relnamespace;
 
-	-- The source: the table the view's query names as a regclass constant.
-	SELECT t.oid, n.nspname, t.relname INTO src, src_schema, src_name
-	  FROM pg_depend d
-	  JOIN pg_class t ON t.oid = d.refobjid
-	  JOIN pg_namespace n ON n.oid = t.relnamespace
-	 WHERE d.classid = 'pg_rewrite'::regclass AND d.objid = view_rule
-	   AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid = 0 AND d.deptype = 'n'
-	   AND t.relkind IN ('r', 'p')
-	 LIMIT 1;
-	IF NOT FOUND THEN
-		RETURN;
-	END IF;
-
-	hide := def.hide;
-	masked := def.masked;
-	IF renamed IS NOT NULL THEN
-		hide := array_replace(hide, renamed[1], renamed[2]);
-		masked := array_replace(masked, renamed[1], renamed[2]);
-	END IF;
-	hide := ARRAY(SELECT h FROM unnest(hide) WITH ORDINALITY AS u(h, i) GROUP BY h ORDER BY min(i));
-
-	p := eckid.masked_view_plan(src, v_schema, v.relname, hide, masked, def.recipient);
-	IF cardinality(p.refused) > 0 THEN
+	p := eckid.masked_view_plan(view_id, def.source_oid, def.hide, def.hide_names, def.masked, def.recipient);
+	IF pg_catalog.cardinality(p.refused) > 0 THEN
 		RAISE WARNING 'masked view %.% now leaves out column % of table %.%',
-			quote_ident(v_schema), quote_ident(v.relname),
-			array_to_string(ARRAY(SELECT quote_ident(r) FROM unnest(p.refused) AS r), ', '),
-			quote_ident(src_schema), quote_ident(src_name)
+			pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v.relname),
+			pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(r) FROM pg_catalog.unnest(p.refused) AS r), ', '),
+			pg_catalog.quote_ident(s_schema), pg_catalog.quote_ident(s.relname)
 			USING DETAIL = 'The column''s type is not eckid.eckid, but contains eckid values or was eckid.eckid before.',
 				  HINT = 'The column is now in the hide list of the masked view (eckid.masked_view).';
 	END IF;
-	IF cardinality(p.names) = 0 THEN
-		RAISE EXCEPTION 'masked view %.% would have no columns', quote_ident(v_schema), quote_ident(v.relname)
+	IF pg_catalog.cardinality(p.names) = 0 THEN
+		RAISE EXCEPTION 'masked view %.% would have no columns', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v.relname)
 			USING ERRCODE = 'invalid_table_definition';
 	END IF;
 
-	SELECT array_agg(u.n ORDER BY u.i), array_agg(format_type(u.t, NULL) ORDER BY u.i)
-	  INTO cur_names, cur_types
-	  FROM pg_proc pp, unnest(pp.proargnames, pp.proallargtypes, pp.proargmodes) WITH ORDINALITY AS u(n, t, m, i)
-	 WHERE pp.oid = fn AND u.m = 't';
-	SELECT array_agg(a.attname::text ORDER BY a.attnum), array_agg(format_type(a.atttypid, NULL) ORDER BY a.attnum)
+	SELECT coalesce(pg_catalog.array_agg(a.attname::text ORDER BY a.attnum), '{}'),
+		   coalesce(pg_catalog.array_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum), '{}')
 	  INTO view_names, view_types
-	  FROM pg_attribute a WHERE a.attrelid = vid AND a.attnum > 0 AND NOT a.attisdropped;
+	  FROM pg_catalog.pg_attribute a WHERE a.attrelid = v.oid AND a.attnum > 0 AND NOT a.attisdropped;
+	-- the table's columns the view's query reads as columns
+	SELECT coalesce(pg_catalog.array_agg(DISTINCT d.refobjsubid::smallint ORDER BY d.refobjsubid::smallint), '{}')
+	  INTO view_deps
+	  FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d
+		ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid = r.oid
+	 WHERE r.ev_class = v.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+	   AND d.refobjid = def.source_oid AND d.refobjsubid > 0;
+	n := pg_catalog.cardinality(view_names);
 
-	IF cur_names IS DISTINCT FROM p.names OR cur_types IS DISTINCT FROM p.types
-	   OR view_names IS DISTINCT FROM p.names OR view_types IS DISTINCT FROM p.types THEN
-		RAISE DEBUG 'regenerating masked view %.%', quote_ident(v_schema), quote_ident(v.relname);
-		view_comment := obj_description(vid, 'pg_class');
-		SELECT array_agg(a.attname::text ORDER BY a.attnum), array_agg(col_description(vid, a.attnum) ORDER BY a.attnum)
+	IF view_names IS DISTINCT FROM p.names[1:n] OR view_types IS DISTINCT FROM p.types[1:n] THEN
+		RAISE DEBUG 'regenerating masked view %.%', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v.relname);
+		view_comment := pg_catalog.obj_description(v.oid, 'pg_class');
+		SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum),
+			   pg_catalog.array_agg(pg_catalog.col_description(v.oid, a.attnum) ORDER BY a.attnum)
 		  INTO comment_columns, comment_texts
-		  FROM pg_attribute a
-		 WHERE a.attrelid = vid AND a.attnum > 0 AND NOT a.attisdropped
-		   AND col_description(vid, a.attnum) IS NOT NULL;
-		DELETE FROM eckid.masked_view WHERE id = view_id;
+		  FROM pg_catalog.pg_attribute a
+		 WHERE a.attrelid = v.oid AND a.attnum > 0 AND NOT a.attisdropped
+		   AND pg_catalog.col_description(v.oid, a.attnum) IS NOT NULL;
+		-- out of the record meanwhile, so that the sql_drop trigger leaves it
+		UPDATE eckid.masked_view SET view_oid = 0 WHERE id = view_id;
+		-- Temporary views and functions built on the view, by any role that
+		-- may read it, go with it: they would otherwise stop the owner's
+		-- command.  Permanent ones stop it (below), as with any view.
+		FOR temp_dep IN
+			SELECT DISTINCT 'VIEW' AS kind, r.ev_class::pg_catalog.regclass::text AS name
+			  FROM pg_catalog.pg_depend d
+			  JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+			  JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+			 WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+			   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = v.oid
+			   AND r.ev_class <> v.oid AND c.relpersistence = 't'
+			UNION
+			SELECT 'FUNCTION', fn.oid::pg_catalog.regprocedure::text
+			  FROM pg_catalog.pg_depend d
+			  JOIN pg_catalog.pg_proc fn ON fn.oid = d.objid
+			 WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+			   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = v.oid
+			   AND (pg_catalog.pg_is_other_temp_schema(fn.pronamespace) OR fn.pronamespace = pg_catalog.pg_my_temp_schema())
+		LOOP
+			RAISE NOTICE 'dropping temporary % % with masked view %.%', pg_catalog.lower(temp_dep.kind), temp_dep.name,
+				pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v.relname);
+			EXECUTE pg_catalog.format('DROP %s IF EXISTS %s CASCADE', temp_dep.kind, temp_dep.name);
+		END LOOP;
 		BEGIN
-			EXECUTE format('DROP VIEW %I.%I', v_schema, v.relname);
+			EXECUTE pg_catalog.format('DROP VIEW %I.%I', v_schema, v.relname);
 		EXCEPTION WHEN dependent_objects_still_exist THEN
 			GET STACKED DIAGNOSTICS msg_detail = PG_EXCEPTION_DETAIL;
 			RAISE EXCEPTION 'cannot regenerate masked view %.% because other objects depend on it',
-				quote_ident(v_schema), quote_ident(v.relname)
+				pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v.relname)
 				USING ERRCODE = 'dependent_objects_still_exist', DETAIL = msg_detail,
 					  HINT = 'Drop the objects that depend on the masked view, or the masked view, and repeat the command.';
 		END;
-		EXECUTE format('DROP FUNCTION %s', fn::regprocedure);
-		PERFORM eckid.masked_view_define_function(view_id, p.names, p.types, p.body, v.relowner, false);
-		new_vid := eckid.masked_view_define_view(view_id, v_schema, v.relname, p.names, src, v.relowner,
-												 coalesce(v.reloptions, '{}'));
+		new_vid := eckid.masked_view_define(v_schema, v.relname, def.source_oid, p.names, p.items, false,
+											coalesce(v.reloptions, '{}'));
+		IF (SELECT relowner FROM pg_catalog.pg_class WHERE oid = new_vid) <> v.relowner THEN
+			EXECUTE pg_catalog.format('ALTER VIEW %I.%I OWNER TO %I', v_schema, v.relname,
+									  pg_catalog.pg_get_userbyid(v.relowner));
+		END IF;
 		IF v.relacl IS NOT NULL THEN
 			-- the owner's own entry is in the old ACL if the owner still has it
-			EXECUTE format('REVOKE ALL ON %I.%I FROM %I', v_schema, v.relname, pg_get_userbyid(v.relowner));
+			EXECUTE pg_catalog.format('REVOKE ALL ON %I.%I FROM %I', v_schema, v.relname, pg_catalog.pg_get_userbyid(v.relowner));
 			FOR g IN SELECT a.grantor, a.grantee, a.privilege_type, a.is_grantable
-					   FROM aclexplode(v.relacl) WITH ORDINALITY AS a(grantor, grantee, privilege_type, is_grantable, i)
+					   FROM pg_catalog.aclexplode(v.relacl) WITH ORDINALITY AS a(grantor, grantee, privilege_type, is_grantable, i)
 					  ORDER BY a.grantor <> v.relowner, a.i
 			LOOP
 				IF g.grantor = v.relowner THEN
 					-- as superuser, which GRANT records as done by the owner
-					EXECUTE format('GRANT %s ON %I.%I TO %s%s', g.privilege_type, v_schema, v.relname,
-								   CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(g.grantee)) END,
+					EXECUTE pg_catalog.format('GRANT %s ON %I.%I TO %s%s', g.privilege_type, v_schema, v.relname,
+								   CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
 								   CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
 				ELSE
 					PERFORM eckid.masked_view_grant(new_vid, g.grantor, g.grantee, g.privilege_type, g.is_grantable);
@@ -630,37 +600,132 @@ BEGIN
 			END LOOP;
 		END IF;
 		IF view_comment IS NOT NULL THEN
-			EXECUTE format('COMMENT ON VIEW %I.%I IS %L', v_schema, v.relname, view_comment);
+			EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', v_schema, v.relname, view_comment);
 		END IF;
-		FOR i IN 1 .. coalesce(cardinality(comment_columns), 0) LOOP
+		FOR i IN 1 .. coalesce(pg_catalog.cardinality(comment_columns), 0) LOOP
 			IF comment_columns[i] = ANY (p.names) THEN
-				EXECUTE format('COMMENT ON COLUMN %I.%I.%I IS %L', v_schema, v.relname,
+				EXECUTE pg_catalog.format('COMMENT ON COLUMN %I.%I.%I IS %L', v_schema, v.relname,
 							   comment_columns[i], comment_texts[i]);
 			END IF;
 		END LOOP;
-		INSERT INTO eckid.masked_view (id, view_schema, view_name, source_schema, source_name,
-									   hide, recipient, masked)
-			VALUES (view_id, v_schema, v.relname, src_schema, src_name,
-					p.new_hide, def.recipient, p.new_masked);
-		RETURN;
+	ELSIF def.released OR n <> pg_catalog.cardinality(p.names) OR view_deps IS DISTINCT FROM
+			ARRAY(SELECT DISTINCT x FROM pg_catalog.unnest(p.deps) AS x ORDER BY x) THEN
+		RAISE DEBUG 'replacing masked view %.%', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v.relname);
+		new_vid := eckid.masked_view_define(v_schema, v.relname, def.source_oid, p.names, p.items, true,
+											coalesce(v.reloptions, '{}'));
+	ELSE
+		new_vid := v.oid;
+	END IF;
+	-- without the barrier, a reader's leaky function would see the table's values
+	IF NOT coalesce(v.reloptions, '{}') @> '{security_barrier=true}' THEN
+		RAISE WARNING 'masked view %.% is a security barrier again', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v.relname)
+			USING DETAIL = 'Without security_barrier, functions in the WHERE clause of a reader could see the values the view masks.';
+		EXECUTE pg_catalog.format('ALTER VIEW %I.%I SET (security_barrier = true)', v_schema, v.relname);
 	END IF;
 
-	IF (SELECT prosrc FROM pg_proc WHERE oid = fn) IS DISTINCT FROM p.body
-	   OR (SELECT proowner FROM pg_proc WHERE oid = fn) <> v.relowner THEN
-		RAISE DEBUG 'replacing the rows function of masked view %.%', quote_ident(v_schema), quote_ident(v.relname);
-		PERFORM eckid.masked_view_define_function(view_id, p.names, p.types, p.body, v.relowner, true);
-	END IF;
-	IF (def.view_schema, def.view_name, def.source_schema, def.source_name, def.hide, def.masked)
-	   IS DISTINCT FROM (v_schema, v.relname::text, src_schema, src_name::text, p.new_hide, p.new_masked) THEN
+	IF (def.view_oid, def.view_schema, def.view_name, def.source_schema, def.source_name,
+		def.hide, def.hide_names, def.masked, def.released)
+	   IS DISTINCT FROM (new_vid, v_schema, v.relname::text, s_schema, s.relname::text,
+						 p.new_hide, p.new_hide_names, p.new_masked, false) THEN
 		UPDATE eckid.masked_view
-		   SET view_schema = v_schema, view_name = v.relname, source_schema = src_schema,
-			   source_name = src_name, hide = p.new_hide, masked = p.new_masked
+		   SET view_oid = new_vid, view_schema = v_schema, view_name = v.relname, source_schema = s_schema,
+			   source_name = s.relname, hide = p.new_hide, hide_names = p.new_hide_names, masked = p.new_masked,
+			   released = false
 		 WHERE id = view_id;
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION eckid.masked_view_refresh(integer, text[]) IS
-	'bring a masked view in line with its source table (called by the event trigger)';
+COMMENT ON FUNCTION eckid.masked_view_refresh(integer) IS
+	'bring a masked view in line with its table (called by the event trigger)';
+
+-- Before an ALTER TABLE that drops or retypes columns of a table with
+-- masked views: replace each view's query by one that reads none of the
+-- table's columns (NULLs of the view's column types), so that PostgreSQL
+-- does not refuse the command because the view uses the column.  The
+-- ddl_command_end trigger then makes the view what it must be.  All in the
+-- command's transaction: if the command fails, the view is as it was.
+CREATE FUNCTION eckid.masked_view_release(source oid)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	def eckid.masked_view;
+	v_schema text;
+	v_name text;
+	options text[];
+	names text[];
+	items text[];
+BEGIN
+	FOR def IN SELECT * FROM eckid.masked_view m WHERE m.source_oid = source ORDER BY m.id FOR UPDATE LOOP
+		SELECT n.nspname, c.relname, coalesce(c.reloptions, '{}') INTO v_schema, v_name, options
+		  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		 WHERE c.oid = def.view_oid AND c.relkind = 'v';
+		CONTINUE WHEN NOT FOUND;
+		SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum),
+			   pg_catalog.array_agg(pg_catalog.format('NULL::%s', pg_catalog.format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
+		  INTO names, items
+		  FROM pg_catalog.pg_attribute a WHERE a.attrelid = def.view_oid AND a.attnum > 0 AND NOT a.attisdropped;
+		PERFORM eckid.masked_view_define(v_schema, v_name, source, names, items, true, options);
+		UPDATE eckid.masked_view SET released = true WHERE id = def.id;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_release(oid) IS
+	'let an ALTER TABLE drop or retype columns that masked views of the table show (called by the event trigger)';
+
+-- A row of eckid.masked_view restored by pg_dump holds the OIDs and column
+-- numbers of the database it was dumped from: find the view and its table
+-- again by name (the view's query was restored before the rows), and take
+-- the hidden columns to be those of the table the restored view does not
+-- show.  A row whose OIDs are right (every other insert) is left as it is.
+CREATE FUNCTION eckid.masked_view_bind() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	shown text[];
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+				WHERE c.oid = NEW.view_oid AND c.relkind = 'v'
+				  AND n.nspname = NEW.view_schema AND c.relname = NEW.view_name)
+	   OR NEW.view_oid = 0 THEN
+		RETURN NEW;
+	END IF;
+	SELECT c.oid INTO NEW.view_oid
+	  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	 WHERE n.nspname = NEW.view_schema AND c.relname = NEW.view_name AND c.relkind = 'v';
+	SELECT c.oid INTO NEW.source_oid
+	  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	 WHERE n.nspname = NEW.source_schema AND c.relname = NEW.source_name AND c.relkind IN ('r', 'p');
+	IF NEW.view_oid IS NULL OR NEW.source_oid IS NULL THEN
+		RAISE EXCEPTION 'masked view %.% of table %.% does not exist',
+			pg_catalog.quote_ident(NEW.view_schema), pg_catalog.quote_ident(NEW.view_name),
+			pg_catalog.quote_ident(NEW.source_schema), pg_catalog.quote_ident(NEW.source_name)
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'Restore the view and its table before the rows of eckid.masked_view.';
+	END IF;
+	shown := ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+					WHERE a.attrelid = NEW.view_oid AND a.attnum > 0 AND NOT a.attisdropped);
+	NEW.hide := ARRAY(SELECT a.attnum FROM pg_catalog.pg_attribute a
+					   WHERE a.attrelid = NEW.source_oid AND a.attnum > 0 AND NOT a.attisdropped
+						 AND NOT a.attname::text = ANY (shown)
+					   ORDER BY a.attnum);
+	NEW.masked := ARRAY(SELECT a.attnum FROM pg_catalog.pg_attribute a
+						 WHERE a.attrelid = NEW.source_oid AND a.attnum > 0 AND NOT a.attisdropped
+						   AND a.attname::text = ANY (shown)
+						   AND eckid.masked_view_type_kind(a.atttypid) = 'eckid'
+						 ORDER BY a.attnum);
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_bind() IS
+	'trigger: a restored row of eckid.masked_view is bound to the restored view and table by name';
+
+CREATE TRIGGER masked_view_bind BEFORE INSERT ON eckid.masked_view
+	FOR EACH ROW EXECUTE FUNCTION eckid.masked_view_bind();
+COMMENT ON TRIGGER masked_view_bind ON eckid.masked_view IS
+	'rows restored by pg_dump are bound to the restored views and tables';
 
 CREATE FUNCTION eckid.masked_view_create(caller oid, source regclass, view_name text,
 										 hide text[], recipient text)
@@ -669,13 +734,15 @@ CREATE FUNCTION eckid.masked_view_create(caller oid, source regclass, view_name 
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	src pg_class;
+	src pg_catalog.pg_class;
 	src_schema text;
 	parts text[];
 	v_schema text;
 	v_name text;
 	v_nsp oid;
 	h text;
+	hide_attnums smallint[] := '{}';
+	attno smallint;
 	p record;
 	new_id integer;
 	v oid;
@@ -684,12 +751,11 @@ BEGIN
 		RAISE EXCEPTION 'source, view_name and hide must not be null'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	SELECT * INTO src FROM pg_class WHERE oid = source;
+	SELECT * INTO src FROM pg_catalog.pg_class WHERE oid = source;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'relation with OID % does not exist', source::oid
 			USING ERRCODE = 'undefined_table';
 	END IF;
-	SELECT nspname INTO src_schema FROM pg_namespace WHERE oid = src.relnamespace;
 	IF src.relkind NOT IN ('r', 'p') THEN
 		RAISE EXCEPTION '"%" is not a table', src.relname
 			USING ERRCODE = 'wrong_object_type',
@@ -699,36 +765,44 @@ BEGIN
 		RAISE EXCEPTION 'cannot make a masked view of temporary table "%"', src.relname
 			USING ERRCODE = 'feature_not_supported';
 	END IF;
-	IF NOT pg_has_role(caller, src.relowner, 'USAGE') THEN
+	IF NOT pg_catalog.pg_has_role(caller, src.relowner, 'USAGE') THEN
 		RAISE EXCEPTION 'must be owner of table %', src.relname
 			USING ERRCODE = 'insufficient_privilege';
 	END IF;
+	-- no ALTER TABLE of the table until this transaction ends; then read it again
+	EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE', source::oid::pg_catalog.regclass);
+	SELECT * INTO src FROM pg_catalog.pg_class WHERE oid = source;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'relation with OID % does not exist', source::oid
+			USING ERRCODE = 'undefined_table';
+	END IF;
+	SELECT nspname INTO src_schema FROM pg_catalog.pg_namespace WHERE oid = src.relnamespace;
 
-	parts := parse_ident(view_name);
-	IF cardinality(parts) = 1 THEN
+	parts := pg_catalog.parse_ident(view_name);
+	IF pg_catalog.cardinality(parts) = 1 THEN
 		v_schema := src_schema;
 		v_name := parts[1];
-	ELSIF cardinality(parts) = 2 THEN
+	ELSIF pg_catalog.cardinality(parts) = 2 THEN
 		v_schema := parts[1];
 		v_name := parts[2];
 	ELSE
 		RAISE EXCEPTION 'improper qualified name (too many dotted names): %', view_name
 			USING ERRCODE = 'syntax_error';
 	END IF;
-	IF octet_length(v_name) >= 64 THEN
+	IF pg_catalog.octet_length(v_name) >= 64 THEN
 		RAISE EXCEPTION 'view name "%" is too long', v_name
 			USING ERRCODE = 'name_too_long', DETAIL = 'Names are at most 63 bytes.';
 	END IF;
-	SELECT oid INTO v_nsp FROM pg_namespace WHERE nspname = v_schema;
-	IF NOT FOUND THEN
+	SELECT oid INTO v_nsp FROM pg_catalog.pg_namespace WHERE nspname = v_schema;
+	IF NOT FOUND OR v_schema LIKE 'pg\_temp%' THEN
 		RAISE EXCEPTION 'schema "%" does not exist', v_schema
 			USING ERRCODE = 'invalid_schema_name';
 	END IF;
-	IF NOT has_schema_privilege(caller, v_nsp, 'CREATE') THEN
+	IF NOT pg_catalog.has_schema_privilege(caller, v_nsp, 'CREATE') THEN
 		RAISE EXCEPTION 'permission denied for schema %', v_schema
 			USING ERRCODE = 'insufficient_privilege';
 	END IF;
-	IF EXISTS (SELECT FROM pg_class WHERE relnamespace = v_nsp AND relname = v_name) THEN
+	IF EXISTS (SELECT FROM pg_catalog.pg_class WHERE relnamespace = v_nsp AND relname = v_name) THEN
 		RAISE EXCEPTION 'relation "%" already exists', v_name
 			USING ERRCODE = 'duplicate_table';
 	END IF;
@@ -738,54 +812,56 @@ BEGIN
 			RAISE EXCEPTION 'hide must not contain null'
 				USING ERRCODE = 'null_value_not_allowed';
 		END IF;
-		IF NOT EXISTS (SELECT FROM pg_attribute
-						WHERE attrelid = source AND attname = h AND attnum > 0 AND NOT attisdropped) THEN
+		SELECT attnum INTO attno FROM pg_catalog.pg_attribute
+		 WHERE attrelid = source AND attname = h AND attnum > 0 AND NOT attisdropped;
+		IF NOT FOUND THEN
 			RAISE EXCEPTION 'column "%" of relation "%" does not exist', h, src.relname
 				USING ERRCODE = 'undefined_column',
 					  HINT = 'Every name in hide must be a column of the source table.';
 		END IF;
+		IF NOT attno = ANY (hide_attnums) THEN
+			hide_attnums := hide_attnums || attno;
+		END IF;
 	END LOOP;
-	hide := ARRAY(SELECT x FROM unnest(hide) WITH ORDINALITY AS u(x, i) GROUP BY x ORDER BY min(i));
 
 	IF recipient IS NOT NULL THEN
 		IF recipient = '' THEN
 			RAISE EXCEPTION 'recipient must not be empty'
 				USING ERRCODE = 'invalid_parameter_value';
 		END IF;
-		IF octet_length(recipient) > 65535 THEN
+		IF pg_catalog.octet_length(recipient) > 65535 THEN
 			RAISE EXCEPTION 'recipient is too long'
 				USING ERRCODE = 'invalid_parameter_value',
 					  DETAIL = 'A recipient may be at most 65535 bytes.';
 		END IF;
-		IF NOT has_function_privilege(src.relowner, 'eckid.pseudonymize(eckid.eckid, text)', 'EXECUTE') THEN
+		IF NOT pg_catalog.has_function_privilege(src.relowner, 'eckid.pseudonymize(eckid.eckid, text)', 'EXECUTE') THEN
 			RAISE EXCEPTION 'owner of table % may not execute eckid.pseudonymize()', src.relname
 				USING ERRCODE = 'insufficient_privilege',
 					  DETAIL = 'A masked view computes its pseudonyms with the rights of its owner, the owner of the table.',
-					  HINT = format('GRANT EXECUTE ON FUNCTION eckid.pseudonymize(eckid.eckid, text) TO %I;',
-									pg_get_userbyid(src.relowner));
+					  HINT = pg_catalog.format('GRANT EXECUTE ON FUNCTION eckid.pseudonymize(eckid.eckid, text) TO %I;',
+									pg_catalog.pg_get_userbyid(src.relowner));
 		END IF;
 	END IF;
 
-	p := eckid.masked_view_plan(source, v_schema, v_name, hide, '{}', recipient);
-	IF cardinality(p.refused) > 0 THEN
+	new_id := pg_catalog.nextval('eckid.masked_view_id_seq');
+	p := eckid.masked_view_plan(new_id, source, hide_attnums, '{}', '{}', recipient);
+	IF pg_catalog.cardinality(p.refused) > 0 THEN
 		RAISE EXCEPTION 'column "%" of relation "%" cannot be masked', p.refused[1], src.relname
 			USING ERRCODE = 'feature_not_supported',
 				  DETAIL = 'Its type contains eckid values but is not eckid.eckid or a domain over it.',
 				  HINT = 'Add the column to hide.';
 	END IF;
-	IF cardinality(p.names) = 0 THEN
+	IF pg_catalog.cardinality(p.names) = 0 THEN
 		RAISE EXCEPTION 'masked view would have no columns'
 			USING ERRCODE = 'invalid_table_definition';
 	END IF;
 
-	new_id := nextval('eckid.masked_view_id_seq');
-	PERFORM eckid.masked_view_define_function(new_id, p.names, p.types, p.body, src.relowner, false);
-	v := eckid.masked_view_define_view(new_id, v_schema, v_name, p.names, source, src.relowner,
-									   '{security_barrier=true}');
-	-- last, so that the event trigger ignores the ALTER VIEW ... OWNER above
-	INSERT INTO eckid.masked_view (id, view_schema, view_name, source_schema, source_name,
-								   hide, recipient, masked)
-		VALUES (new_id, v_schema, v_name, src_schema, src.relname, p.new_hide, recipient, p.new_masked);
+	v := eckid.masked_view_define(v_schema, v_name, source, p.names, p.items, false, '{security_barrier=true}');
+	EXECUTE pg_catalog.format('ALTER VIEW %I.%I OWNER TO %I', v_schema, v_name, pg_catalog.pg_get_userbyid(src.relowner));
+	INSERT INTO eckid.masked_view (id, view_oid, source_oid, view_schema, view_name, source_schema, source_name,
+								   hide, hide_names, recipient, masked)
+		VALUES (new_id, v, source, v_schema, v_name, src_schema, src.relname, p.new_hide, p.new_hide_names,
+				recipient, p.new_masked);
 	RETURN v;
 END
 $$;
@@ -805,21 +881,18 @@ BEGIN
 		RAISE EXCEPTION 'view must not be null'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	SELECT m.id INTO v_id
-	  FROM eckid.masked_views_of(target) m JOIN eckid.masked_view d ON d.id = m.id
-	 WHERE NOT m.is_source;
+	SELECT m.id INTO v_id FROM eckid.masked_view m WHERE m.view_oid = target::oid;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION '"%" is not a masked view', target
 			USING ERRCODE = 'wrong_object_type';
 	END IF;
-	SELECT relowner INTO owner FROM pg_class WHERE oid = target;
-	IF NOT pg_has_role(caller, owner, 'USAGE') THEN
+	SELECT relowner INTO owner FROM pg_catalog.pg_class WHERE oid = target;
+	IF NOT pg_catalog.pg_has_role(caller, owner, 'USAGE') THEN
 		RAISE EXCEPTION 'must be owner of view %', target
 			USING ERRCODE = 'insufficient_privilege';
 	END IF;
+	EXECUTE pg_catalog.format('DROP VIEW %s', target);
 	DELETE FROM eckid.masked_view WHERE id = v_id;
-	EXECUTE format('DROP VIEW %s', target);
-	EXECUTE format('DROP FUNCTION eckid.%I(pg_catalog.regclass)', 'masked_rows_' || v_id);
 END
 $$;
 COMMENT ON FUNCTION eckid.masked_view_drop(oid, regclass) IS
@@ -838,95 +911,99 @@ CREATE FUNCTION eckid.drop_masked_view(view regclass)
 	AS 'MODULE_PATHNAME', 'eckid_drop_masked_view'
 	LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION eckid.drop_masked_view(regclass) IS
-	'drop a masked view, its rows function and its definition';
+	'drop a masked view and its definition';
 
--- Following ALTER TABLE, ALTER VIEW and ALTER SCHEMA.  SECURITY DEFINER: it
--- remakes views and functions owned by others, and gives them back their
--- owners.
+-- Before ALTER TABLE: see eckid.masked_view_release().  In C, which alone
+-- sees the command's parse tree (which table, which subcommands).
+CREATE FUNCTION eckid.masked_view_before_ddl() RETURNS event_trigger
+	AS 'MODULE_PATHNAME', 'eckid_masked_view_before_ddl'
+	LANGUAGE C;
+COMMENT ON FUNCTION eckid.masked_view_before_ddl() IS
+	'event trigger: let ALTER TABLE drop or retype a column that a masked view of the table shows';
+
+-- Following ALTER TABLE, ALTER VIEW, ALTER SCHEMA and every other command
+-- that can rename or retype a column of a table, or change what a type
+-- holds.  SECURITY DEFINER: it remakes views owned by others.  It acts on
+-- the masked views whose recorded view or table is the altered relation;
+-- a schema or type change may touch any of them, so it checks all.
 CREATE FUNCTION eckid.masked_view_follow_ddl() RETURNS event_trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	cmd record;
-	v record;
-	renamed text[];
+	v_id integer;
+	everything boolean := false;
+	rels oid[] := '{}';
 BEGIN
-	FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() LOOP
-		IF cmd.classid = 'pg_namespace'::regclass THEN
-			-- ALTER SCHEMA ... RENAME renames the views and tables in it
-			FOR v IN SELECT id FROM eckid.masked_view ORDER BY id LOOP
-				PERFORM eckid.masked_view_refresh(v.id);
-			END LOOP;
-		ELSIF cmd.classid = 'pg_class'::regclass THEN
-			renamed := eckid.masked_view_renamed_column(cmd.command);
-			FOR v IN SELECT * FROM eckid.masked_views_of(cmd.objid) ORDER BY id LOOP
-				PERFORM eckid.masked_view_refresh(v.id, CASE WHEN v.is_source THEN renamed END);
-			END LOOP;
+	FOR cmd IN SELECT * FROM pg_catalog.pg_event_trigger_ddl_commands() LOOP
+		IF cmd.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+		   OR cmd.command_tag IN ('ALTER TYPE', 'ALTER DOMAIN') THEN
+			everything := true;
+		ELSIF cmd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass THEN
+			rels := rels || cmd.objid;
 		END IF;
+	END LOOP;
+	FOR v_id IN SELECT m.id FROM eckid.masked_view m
+				 WHERE everything OR m.source_oid = ANY (rels) OR m.view_oid = ANY (rels)
+				 ORDER BY m.id LOOP
+		PERFORM eckid.masked_view_refresh(v_id);
 	END LOOP;
 END
 $$;
 COMMENT ON FUNCTION eckid.masked_view_follow_ddl() IS
 	'event trigger: regenerate the masked views of an altered table; keep names current';
 
--- After a DROP of any view: forget the masked views that are gone (dropped
--- by hand, or with their table by DROP ... CASCADE) and drop their rows
--- functions.
+-- After a DROP: forget the masked views that are gone (dropped by hand, or
+-- with their table by DROP ... CASCADE), by their recorded OIDs.
 CREATE FUNCTION eckid.masked_view_forget_dropped() RETURNS event_trigger
 	LANGUAGE plpgsql SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	v_id integer;
 BEGIN
-	IF NOT EXISTS (SELECT FROM pg_event_trigger_dropped_objects() WHERE object_type = 'view') THEN
-		RETURN;
-	END IF;
-	FOR v_id IN
-		SELECT m.id FROM eckid.masked_view m
-		 WHERE NOT EXISTS (
-			SELECT FROM pg_depend d
-			 WHERE d.refclassid = 'pg_proc'::regclass
-			   AND d.refobjid = to_regprocedure(format('eckid.%I(pg_catalog.regclass)', 'masked_rows_' || m.id))::oid
-			   AND d.classid = 'pg_rewrite'::regclass)
-		 ORDER BY m.id
-	LOOP
-		DELETE FROM eckid.masked_view WHERE id = v_id;
-		EXECUTE format('DROP FUNCTION IF EXISTS eckid.%I(pg_catalog.regclass)', 'masked_rows_' || v_id);
-	END LOOP;
+	DELETE FROM eckid.masked_view m
+	 WHERE m.view_oid IN (SELECT d.objid FROM pg_catalog.pg_event_trigger_dropped_objects() d
+						   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0);
 END
 $$;
 COMMENT ON FUNCTION eckid.masked_view_forget_dropped() IS
-	'event trigger: remove the definitions and rows functions of masked views that were dropped';
+	'event trigger: remove the definitions of masked views that were dropped';
+
+CREATE EVENT TRIGGER eckid_masked_view_before_ddl ON ddl_command_start
+	WHEN TAG IN ('ALTER TABLE')
+	EXECUTE FUNCTION eckid.masked_view_before_ddl();
+COMMENT ON EVENT TRIGGER eckid_masked_view_before_ddl IS
+	'ALTER TABLE may drop or retype a column that a masked view shows';
 
 CREATE EVENT TRIGGER eckid_masked_view_follow_ddl ON ddl_command_end
-	WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER SCHEMA')
+	WHEN TAG IN ('ALTER TABLE', 'ALTER VIEW', 'ALTER SCHEMA', 'ALTER MATERIALIZED VIEW', 'ALTER INDEX',
+				 'ALTER FOREIGN TABLE', 'ALTER TYPE', 'ALTER DOMAIN')
 	EXECUTE FUNCTION eckid.masked_view_follow_ddl();
 COMMENT ON EVENT TRIGGER eckid_masked_view_follow_ddl IS
-	'masked views follow ALTER TABLE on their source, and renames';
+	'masked views follow ALTER TABLE on their source, renames and type changes';
 
 CREATE EVENT TRIGGER eckid_masked_view_forget_dropped ON sql_drop
 	EXECUTE FUNCTION eckid.masked_view_forget_dropped();
 COMMENT ON EVENT TRIGGER eckid_masked_view_forget_dropped IS
-	'a dropped masked view takes its definition and rows function with it';
+	'a dropped masked view takes its definition with it';
 
--- Privileges (docs/privileges.md): mask() and masked_view_authorize() are
--- for everyone; nothing else here is.  create_masked_view and
+-- Privileges (docs/privileges.md): mask() and masked_view_pseudonym() are
+-- for everyone (a masked view calls them with the rights of the role that
+-- queries it); nothing else here is.  create_masked_view and
 -- drop_masked_view are granted by the DBA to the roles that own tables.
 REVOKE ALL ON FUNCTION eckid.pseudonymize(eckid.eckid, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.create_masked_view(regclass, text, text[], text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.drop_masked_view(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_create(oid, regclass, text, text[], text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_drop(oid, regclass) FROM PUBLIC;
-REVOKE ALL ON FUNCTION eckid.masked_view_refresh(integer, text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION eckid.masked_view_plan(oid, text, text, text[], text[], text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION eckid.masked_view_define_function(integer, text[], text[], text, oid, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION eckid.masked_view_define_view(integer, text, text, text[], oid, oid, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_refresh(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_release(oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_plan(integer, oid, smallint[], text[], smallint[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_define(text, text, oid, text[], text[], boolean, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_grant(regclass, oid, oid, text, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION eckid.masked_view_renamed_column(pg_ddl_command) FROM PUBLIC;
-REVOKE ALL ON FUNCTION eckid.masked_views_of(oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_bind() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_type_kind(oid, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_before_ddl() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_follow_ddl() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_forget_dropped() FROM PUBLIC;
 

@@ -35,4 +35,22 @@
 #define MyLocalTransactionId()	(MyProc->lxid)
 #endif
 
+/*
+ * PostgreSQL 16 replaced pg_proc_aclcheck() and pg_class_ownercheck() by
+ * object_aclcheck() and object_ownercheck() for every kind of object.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "catalog/pg_class_d.h"
+#include "catalog/pg_proc_d.h"
+#define eckid_proc_aclcheck(funcid, roleid, mode) \
+	object_aclcheck(ProcedureRelationId, (funcid), (roleid), (mode))
+#define eckid_rel_ownercheck(relid, roleid) \
+	object_ownercheck(RelationRelationId, (relid), (roleid))
+#else
+#define eckid_proc_aclcheck(funcid, roleid, mode) \
+	pg_proc_aclcheck((funcid), (roleid), (mode))
+#define eckid_rel_ownercheck(relid, roleid) \
+	pg_class_ownercheck((relid), (roleid))
+#endif
+
 #endif							/* ECKID_COMPAT_H */

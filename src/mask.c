@@ -17,12 +17,12 @@
  *	 passing them the role that called (GetUserId()), which a SECURITY
  *	 DEFINER function cannot see.  They call through fmgr, which checks no
  *	 EXECUTE privilege, so those functions can stay revoked from everybody.
- * - eckid.masked_view_authorize() is how the rows function of a masked view
- *	 refuses a role that may not SELECT from the view.  It runs inside that
- *	 SECURITY DEFINER function, so it checks the outer role (the session's
- *	 role after SET ROLE), which SECURITY DEFINER does not change.
- * - eckid.masked_view_renamed_column() reads the old and new name of a
- *	 column rename from the command an event trigger receives.
+ * - eckid.masked_view_pseudonym() is what a masked view with a recipient
+ *	 shows in place of an eckid column: it takes a reference to the row,
+ *	 never the value, so that calling it directly gives nothing the view
+ *	 does not show (no hash oracle).
+ * - eckid.masked_view_before_ddl() is the event trigger that sees which
+ *	 table an ALTER TABLE drops or retypes columns of, before it does.
  * - eckid.masked_view_grant() re-grants a privilege as the role that
  *	 granted it, which a SECURITY DEFINER function cannot do in SQL
  *	 (SET ROLE is refused there, and GRANT ... GRANTED BY must name the
@@ -35,20 +35,36 @@
 
 #include <string.h>
 
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
-#include "tcop/deparse_utility.h"
+#include "parser/parse_type.h"
+#include "storage/bufmgr.h"
+#include "storage/itemptr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "config.h"
 #include "ecktext.h"
@@ -59,8 +75,8 @@ PG_FUNCTION_INFO_V1(eckid_mask);
 PG_FUNCTION_INFO_V1(eckid_pseudonymize);
 PG_FUNCTION_INFO_V1(eckid_create_masked_view);
 PG_FUNCTION_INFO_V1(eckid_drop_masked_view);
-PG_FUNCTION_INFO_V1(eckid_masked_view_authorize);
-PG_FUNCTION_INFO_V1(eckid_masked_view_renamed_column);
+PG_FUNCTION_INFO_V1(eckid_masked_view_pseudonym);
+PG_FUNCTION_INFO_V1(eckid_masked_view_before_ddl);
 PG_FUNCTION_INFO_V1(eckid_masked_view_grant);
 
 /* The most arguments of a function CallWithCaller() calls, caller included. */
@@ -185,61 +201,396 @@ eckid_drop_masked_view(PG_FUNCTION_ARGS)
 }
 
 /*
- * eckid.masked_view_authorize(view_schema text, view_name text) returns
- * void: raise 42501 unless the outer role may SELECT from the view.
- *
- * Called first thing by the rows function of every masked view, which is
- * SECURITY DEFINER: GetUserId() is the view's owner there, GetOuterUserId()
- * the role whose session runs the query.  A query on the view passes
- * (PostgreSQL has checked the same privilege on the view already); a direct
- * call of the rows function by a role not granted the view does not.  The
- * view is looked up by name without any privilege check of the owner's.
+ * The record of one masked view a call site of masked_view_pseudonym()
+ * names, and what that call site has checked so far.  Kept in fn_extra, so
+ * it lives as long as the query; filled on the first call.
  */
-Datum
-eckid_masked_view_authorize(PG_FUNCTION_ARGS)
+typedef struct PseudonymSite
 {
-	char	   *schema = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *relname = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	Oid			nspid = get_namespace_oid(schema, true);
-	Oid			relid = OidIsValid(nspid) ? get_relname_relid(relname, nspid) : InvalidOid;
+	int32		view_id;
+	int16		view_column;
+	Oid			view_oid;
+	Oid			source_oid;
+	char	   *column_name;	/* of the view column = of the table column */
+	text	   *recipient;
+	Oid			checked_user;	/* the role found to may SELECT the column */
+	int			ntables;		/* the table and its partitions or children */
+	Oid		   *tables;
+	AttrNumber *attnums;		/* the column in each, 0 until checked */
+	BlockNumber *nblocks;		/* each one's length when last looked at */
+} PseudonymSite;
 
-	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_VIEW)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("masked view %s does not exist",
-						quote_qualified_identifier(schema, relname))));
+/*
+ * The OIDs of type eckid.eckid and of eckid.pseudonymize(eckid, text),
+ * looked up once per backend (a point query on a masked view would feel a
+ * lookup by name each time) and looked up again should the extension have
+ * been dropped and made anew since.
+ */
+static Oid	eckid_type_oid = InvalidOid;
+static Oid	pseudonymize_oid = InvalidOid;
 
-	if (pg_class_aclcheck(relid, GetOuterUserId(), ACL_SELECT) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for view %s", relname),
-				 errdetail("The rows of a masked view are only for roles that may SELECT from the view.")));
+static Oid
+EckIdTypeOid(void)
+{
+	if (!OidIsValid(eckid_type_oid) ||
+		!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(eckid_type_oid)))
+		eckid_type_oid = typenameTypeId(NULL, makeTypeNameFromNameList(list_make2(makeString("eckid"),
+																				  makeString("eckid"))));
+	return eckid_type_oid;
+}
 
-	PG_RETURN_VOID();
+static Oid
+PseudonymizeOid(void)
+{
+	if (!OidIsValid(pseudonymize_oid) ||
+		!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(pseudonymize_oid)))
+	{
+		Oid			argtypes[2] = {EckIdTypeOid(), TEXTOID};
+
+		pseudonymize_oid = LookupFuncName(list_make2(makeString("eckid"), makeString("pseudonymize")),
+										  2, argtypes, false);
+	}
+	return pseudonymize_oid;
+}
+
+/* The owner of a relation. */
+static Oid
+RelationOwner(Oid relid)
+{
+	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+	return owner;
+}
+
+/* The column of the tuple of eckid.masked_view named name. */
+static Datum
+RecordColumn(Relation rel, HeapTuple tuple, const char *name, bool *isnull)
+{
+	AttrNumber	attnum = get_attnum(RelationGetRelid(rel), name);
+
+	if (attnum == InvalidAttrNumber)
+		elog(ERROR, "column \"%s\" of eckid.masked_view does not exist", name);
+	return heap_getattr(tuple, attnum, RelationGetDescr(rel), isnull);
+}
+
+static void
+RefuseView(int32 view_id)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_OBJECT),
+			 errmsg("masked view %d does not exist", view_id)));
 }
 
 /*
- * eckid.masked_view_renamed_column(pg_ddl_command) returns text[]:
- * {old name, new name} when the command renamed a column of a table or
- * view, else NULL.  Only an event trigger has a pg_ddl_command to give.
+ * Read the record of masked view view_id and check what is the same for
+ * every row: the view shows a pseudonymized column view_column, and its
+ * owner may compute pseudonyms.
+ */
+static PseudonymSite *
+LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
+{
+	MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	PseudonymSite *site = palloc0(sizeof(PseudonymSite));
+	Oid			nsp = get_namespace_oid("eckid", false);
+	Oid			cfg = get_relname_relid("masked_view", nsp);
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		isnull;
+	Datum		d;
+	bool		masked = false;
+	AttrNumber	source_attnum;
+	int			i;
+
+	if (!OidIsValid(cfg))
+		elog(ERROR, "table eckid.masked_view does not exist");
+	site->view_id = view_id;
+	site->view_column = view_column;
+
+	rel = table_open(cfg, AccessShareLock);
+	ScanKeyInit(&key, get_attnum(cfg, "id"), BTEqualStrategyNumber, F_INT4EQ,
+				Int32GetDatum(view_id));
+	scan = systable_beginscan(rel, InvalidOid, false, GetActiveSnapshot(), 1, &key);
+	tuple = systable_getnext(scan);
+	if (!HeapTupleIsValid(tuple))
+		RefuseView(view_id);
+	site->view_oid = DatumGetObjectId(RecordColumn(rel, tuple, "view_oid", &isnull));
+	site->source_oid = DatumGetObjectId(RecordColumn(rel, tuple, "source_oid", &isnull));
+	d = RecordColumn(rel, tuple, "recipient", &isnull);
+	if (!isnull)
+		site->recipient = DatumGetTextPCopy(d);
+	d = RecordColumn(rel, tuple, "masked", &isnull);
+	if (site->recipient != NULL && !isnull && get_rel_relkind(site->view_oid) == RELKIND_VIEW)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		site->column_name = get_attname(site->view_oid, view_column, true);
+		source_attnum = site->column_name ? get_attnum(site->source_oid, site->column_name) : InvalidAttrNumber;
+		deconstruct_array(arr, INT2OID, 2, true, TYPALIGN_SHORT, &elems, &nulls, &n);
+		for (i = 0; i < n; i++)
+		{
+			if (!nulls[i] && DatumGetInt16(elems[i]) == source_attnum && source_attnum > 0)
+				masked = true;
+		}
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	/*
+	 * The view's column must show a column of the table that the record
+	 * says is pseudonymized: never a hidden one.  A view or column renamed
+	 * and not followed yet fails here too, closed.
+	 */
+	if (!masked)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column %d of masked view %d is not a pseudonymized column", view_column, view_id)));
+
+	/* The pseudonyms are computed with the rights of the view's owner. */
+	if (eckid_proc_aclcheck(PseudonymizeOid(), RelationOwner(site->view_oid), ACL_EXECUTE) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for function %s", "pseudonymize"),
+				 errdetail("The owner of masked view %d may not execute eckid.pseudonymize().", view_id)));
+
+	/*
+	 * The rows of the view are those of the table and, should it have any,
+	 * its partitions or children: those are looked up on the first row of
+	 * another table (not for every query, which a point query would feel).
+	 */
+	site->ntables = 1;
+	site->tables = palloc(sizeof(Oid));
+	site->tables[0] = site->source_oid;
+	site->attnums = palloc0(sizeof(AttrNumber));
+	site->nblocks = palloc0(sizeof(BlockNumber));
+
+	MemoryContextSwitchTo(oldcxt);
+	return site;
+}
+
+/*
+ * The index of table tableoid in the call site's tables, looking up the
+ * partitions and children of the view's table the first time another
+ * table's row comes; -1 if the row is of no table of the view.
+ */
+static int
+SiteTable(FunctionCallInfo fcinfo, PseudonymSite *site, Oid tableoid)
+{
+	MemoryContext oldcxt;
+	List	   *tables;
+	ListCell   *lc;
+	int			i;
+
+	for (i = 0; i < site->ntables; i++)
+	{
+		if (site->tables[i] == tableoid)
+			return i;
+	}
+	if (site->ntables > 1 || !has_subclass(site->source_oid))
+		return -1;
+
+	oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	tables = find_all_inheritors(site->source_oid, NoLock, NULL);
+	site->ntables = list_length(tables);
+	site->tables = palloc(sizeof(Oid) * site->ntables);
+	site->attnums = palloc0(sizeof(AttrNumber) * site->ntables);
+	site->nblocks = palloc0(sizeof(BlockNumber) * site->ntables);
+	i = 0;
+	foreach(lc, tables)
+		site->tables[i++] = lfirst_oid(lc);
+	MemoryContextSwitchTo(oldcxt);
+
+	for (i = 0; i < site->ntables; i++)
+	{
+		if (site->tables[i] == tableoid)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * The number of the column in table number i of the call site (the table
+ * or one of its partitions or children, where numbers may differ), checked
+ * to be of type eckid (or a domain over it) and stored in heap tables.
+ */
+static AttrNumber
+SiteColumn(PseudonymSite *site, int i, Relation rel)
+{
+	if (site->attnums[i] == 0)
+	{
+		AttrNumber	attnum = get_attnum(site->tables[i], site->column_name);
+		Oid			eckid_type = EckIdTypeOid();
+
+		if (attnum <= 0 || getBaseType(get_atttype(site->tables[i], attnum)) != eckid_type ||
+			rel->rd_rel->relam != HEAP_TABLE_AM_OID)
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("column %d of masked view %d is not a pseudonymized column",
+							site->view_column, site->view_id),
+					 errdetail("The column of the table is not of type eckid.eckid.")));
+		site->attnums[i] = attnum;
+	}
+	return site->attnums[i];
+}
+
+/*
+ * eckid.masked_view_pseudonym(view_id integer, view_column smallint,
+ * tableoid oid, ctid tid) returns text: the pseudonym that column
+ * view_column of masked view view_id shows for the row at ctid of table
+ * tableoid, or NULL if the row's value is NULL.
+ *
+ * A masked view with a recipient calls this with a reference to the row
+ * (t.tableoid, t.ctid), never with the value: whatever a view calls, the
+ * role that queries the view may call with arguments of its own choice, so
+ * a function that took the value would pseudonymize any value that role
+ * chose (a hash oracle).  Called directly, this gives only what the view
+ * shows: the caller must may SELECT the column of the view, the row must be
+ * one of the view's table (or of a partition or child of it) visible to the
+ * caller's snapshot, the value is read here, and the recipient is the one
+ * recorded for the view.  None of its errors names a value.
  */
 Datum
-eckid_masked_view_renamed_column(PG_FUNCTION_ARGS)
+eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 {
-	CollectedCommand *cmd = (CollectedCommand *) PG_GETARG_POINTER(0);
-	RenameStmt *stmt;
-	Datum		names[2];
+	int32		view_id = PG_GETARG_INT32(0);
+	int16		view_column = PG_GETARG_INT16(1);
+	Oid			tableoid = PG_GETARG_OID(2);
+	ItemPointer tid = (ItemPointer) PG_GETARG_POINTER(3);
+	PseudonymSite *site = (PseudonymSite *) fcinfo->flinfo->fn_extra;
+	Oid			user = GetUserId();
+	int			i;
+	Relation	rel;
+	AttrNumber	attnum;
+	HeapTupleData tuple;
+	Buffer		buf;
+	Datum		value;
+	bool		isnull;
+	uint8_t		pseudonym[PSEUDONYM_BYTES];
+	char		hex[PSEUDONYM_HEX_LEN + 1];
+	const uint8_t *key;
 
-	if (cmd == NULL || cmd->type != SCT_Simple || cmd->parsetree == NULL ||
-		!IsA(cmd->parsetree, RenameStmt))
-		PG_RETURN_NULL();
-	stmt = (RenameStmt *) cmd->parsetree;
-	if (stmt->renameType != OBJECT_COLUMN || stmt->subname == NULL || stmt->newname == NULL)
-		PG_RETURN_NULL();
+	if (site == NULL || site->view_id != view_id || site->view_column != view_column)
+	{
+		site = LoadPseudonymSite(fcinfo, view_id, view_column);
+		fcinfo->flinfo->fn_extra = site;
+	}
 
-	names[0] = CStringGetTextDatum(stmt->subname);
-	names[1] = CStringGetTextDatum(stmt->newname);
-	PG_RETURN_ARRAYTYPE_P(construct_array(names, 2, TEXTOID, -1, false, TYPALIGN_INT));
+	if (site->checked_user != user)
+	{
+		if (pg_class_aclcheck(site->view_oid, user, ACL_SELECT) != ACLCHECK_OK &&
+			pg_attribute_aclcheck(site->view_oid, view_column, user, ACL_SELECT) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for view %s", get_rel_name(site->view_oid)),
+					 errdetail("The pseudonyms of a masked view are only for roles that may SELECT them from the view.")));
+		site->checked_user = user;
+	}
+
+	i = SiteTable(fcinfo, site, tableoid);
+	if (i < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relation with OID %u is not the table of masked view %d", tableoid, view_id)));
+
+	rel = table_open(tableoid, AccessShareLock);
+	attnum = SiteColumn(site, i, rel);
+	if (ItemPointerGetBlockNumberNoCheck(tid) >= site->nblocks[i])
+		site->nblocks[i] = RelationGetNumberOfBlocks(rel);
+	if (!ItemPointerIsValid(tid) || ItemPointerGetBlockNumberNoCheck(tid) >= site->nblocks[i])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no row of masked view %d is at that ctid", view_id)));
+
+	/*
+	 * The row as the query sees it; failing that, as this transaction sees
+	 * it now (the row an UPDATE ... RETURNING on the view has just
+	 * written).
+	 */
+	tuple.t_self = *tid;
+	if (!ActiveSnapshotSet() ||
+		!heap_fetch(rel, GetActiveSnapshot(), &tuple, &buf, false))
+	{
+		tuple.t_self = *tid;
+		if (!heap_fetch(rel, SnapshotSelf, &tuple, &buf, false))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("no row of masked view %d is at that ctid", view_id)));
+	}
+
+	value = heap_getattr(&tuple, attnum, RelationGetDescr(rel), &isnull);
+	if (!isnull)
+	{
+		const EckIdValue *id = (const EckIdValue *) DatumGetPointer(value);
+
+		eckid_check_stored_value(id);
+		key = eckid_local_key();
+		if (kdf_pseudonymize(key, id, VARDATA_ANY(site->recipient), VARSIZE_ANY_EXHDR(site->recipient),
+							 pseudonym) != 0)
+			elog(ERROR, "pseudonym derivation failed for valid arguments");
+	}
+	ReleaseBuffer(buf);
+	table_close(rel, NoLock);
+
+	if (isnull)
+		PG_RETURN_NULL();
+	hex_encode((const char *) pseudonym, PSEUDONYM_BYTES, hex);
+	hex[PSEUDONYM_HEX_LEN] = '\0';
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(hex, PSEUDONYM_HEX_LEN));
+}
+
+/*
+ * eckid.masked_view_before_ddl(), an event trigger on ddl_command_start of
+ * ALTER TABLE: if the command drops or retypes a column of a table the
+ * calling role owns, let eckid.masked_view_release() take the table's
+ * masked views off its columns first (a view that uses a column stops
+ * PostgreSQL from dropping or retyping it).  Only C sees the command.
+ */
+Datum
+eckid_masked_view_before_ddl(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	AlterTableStmt *stmt;
+	bool		needed = false;
+	ListCell   *lc;
+	Oid			relid;
+	Oid			argtypes[1] = {OIDOID};
+	Oid			release;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by event trigger manager",
+						"masked_view_before_ddl")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+	if (trigdata->parsetree == NULL || !IsA(trigdata->parsetree, AlterTableStmt))
+		PG_RETURN_VOID();
+	stmt = (AlterTableStmt *) trigdata->parsetree;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
+
+		if (cmd->subtype == AT_DropColumn || cmd->subtype == AT_AlterColumnType)
+			needed = true;
+	}
+	if (!needed || stmt->relation == NULL)
+		PG_RETURN_VOID();
+	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	if (!OidIsValid(relid) || !eckid_rel_ownercheck(relid, GetUserId()))
+		PG_RETURN_VOID();		/* the command itself will say why not */
+
+	release = LookupFuncName(list_make2(makeString("eckid"), makeString("masked_view_release")),
+							 1, argtypes, false);
+	OidFunctionCall1(release, ObjectIdGetDatum(relid));
+	PG_RETURN_VOID();
 }
 
 /* The privileges aclexplode() names for a relation, as GRANT spells them. */

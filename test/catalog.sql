@@ -44,19 +44,19 @@ SELECT results_eq(
 		('eckid.is_valid(text)', 'i', 's', true, false, true),
 		('eckid.local_stampseudonym(text)', 's', 's', true, false, false),
 		('eckid.mask(eckid.eckid)', 'i', 's', true, false, true),
-		('eckid.masked_view_authorize(text,text)', 's', 's', true, false, true),
+		('eckid.masked_view_before_ddl()', 'v', 'u', false, false, false),
+		('eckid.masked_view_bind()', 'v', 'u', false, false, false),
 		('eckid.masked_view_create(oid,regclass,text,text[],text)', 'v', 'u', false, true, false),
-		('eckid.masked_view_define_function(integer,text[],text[],text,oid,boolean)', 'v', 'u', false, false, false),
-		('eckid.masked_view_define_view(integer,text,text,text[],oid,oid,text[])', 'v', 'u', false, false, false),
+		('eckid.masked_view_define(text,text,oid,text[],text[],boolean,text[])', 'v', 'u', false, false, false),
 		('eckid.masked_view_drop(oid,regclass)', 'v', 'u', false, true, false),
 		('eckid.masked_view_follow_ddl()', 'v', 'u', false, true, false),
 		('eckid.masked_view_forget_dropped()', 'v', 'u', false, true, false),
 		('eckid.masked_view_grant(regclass,oid,oid,text,boolean)', 'v', 'u', true, false, false),
-		('eckid.masked_view_plan(oid,text,text,text[],text[],text)', 's', 's', false, false, false),
-		('eckid.masked_view_refresh(integer,text[])', 'v', 'u', false, false, false),
-		('eckid.masked_view_renamed_column(pg_ddl_command)', 's', 's', true, false, false),
+		('eckid.masked_view_plan(integer,oid,smallint[],text[],smallint[],text)', 's', 's', false, false, false),
+		('eckid.masked_view_pseudonym(integer,smallint,oid,tid)', 's', 's', true, false, true),
+		('eckid.masked_view_refresh(integer)', 'v', 'u', false, false, false),
+		('eckid.masked_view_release(oid)', 'v', 'u', false, true, false),
 		('eckid.masked_view_type_kind(oid,integer)', 's', 's', true, false, false),
-		('eckid.masked_views_of(oid)', 's', 's', true, false, false),
 		('eckid.onderwijsnummer_is_valid(text)', 'i', 's', true, false, true),
 		('eckid.pseudonymize(eckid.eckid,text)', 's', 's', true, false, false),
 		('eckid.replace_hpgn(text,text,timestamp with time zone)', 'v', 'u', false, true, false),
@@ -175,7 +175,7 @@ SELECT is(
 	  WHERE obj_description(e.oid, 'pg_event_trigger') IS NOT NULL
 		AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid
 					   AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e')),
-	ARRAY['eckid_masked_view_follow_ddl', 'eckid_masked_view_forget_dropped']::text[],
+	ARRAY['eckid_masked_view_before_ddl', 'eckid_masked_view_follow_ddl', 'eckid_masked_view_forget_dropped']::text[],
 	'the event triggers of masked views belong to the extension and have a COMMENT'
 );
 

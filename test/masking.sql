@@ -36,7 +36,7 @@ GRANT SELECT ON mask_fixture.pupils_masked, mask_fixture.pupils_for_a TO eckid_r
 RESET client_min_messages;
 
 BEGIN;
-SELECT plan(123);
+SELECT plan(136);
 
 -- The SQLSTATE and message of the error a statement raises when run as
 -- another role (NULL if none).
@@ -52,11 +52,13 @@ EXCEPTION WHEN OTHERS THEN
 	RETURN SQLSTATE || ': ' || SQLERRM;
 END
 $$;
--- The rows function of a masked view, as a query text.
-CREATE FUNCTION pg_temp.rows_query(view_schema text, view_name text) RETURNS text LANGUAGE sql AS $$
-	SELECT format('SELECT count(*)::text FROM eckid.masked_rows_%s(%L::regclass)', id,
-				  format('%I.%I', source_schema, source_name))
-	  FROM eckid.masked_view WHERE masked_view.view_schema = $1 AND masked_view.view_name = $2
+-- A direct call of the function a pseudonymizing masked view calls, for
+-- every row of its table, as a query text (for the row of id, if given).
+CREATE FUNCTION pg_temp.pseudonym_query(view_schema text, view_name text, id integer DEFAULT NULL) RETURNS text LANGUAGE sql AS $$
+	SELECT format('SELECT string_agg(eckid.masked_view_pseudonym(%s, 2::int2, %s::oid, t.tid), %L ORDER BY t.tid) FROM unnest(%L::tid[]) AS t(tid)',
+				  m.id, m.source_oid, ',',
+				  (SELECT array_agg(p.ctid) FROM mask_fixture.pupils p WHERE $3 IS NULL OR p.id = $3))
+	  FROM eckid.masked_view m WHERE m.view_schema = $1 AND m.view_name = $2
 $$;
 -- The grants on a relation as sorted text, grantors included.
 CREATE FUNCTION pg_temp.grants(rel regclass) RETURNS text LANGUAGE sql AS $$
@@ -144,19 +146,66 @@ SELECT is((SELECT count(*) FROM mask_fixture.pupils_for_a a JOIN mask_fixture.pu
 SELECT is((SELECT count(*) FROM mask_fixture.pupils_for_a a JOIN mask_fixture.pupils_for_a b ON a.ecid = b.ecid),
 	2::bigint, 'the rows of one export join among themselves');
 SELECT results_eq(
-	$$SELECT view_schema, view_name, source_schema, source_name, hide, recipient, masked
+	$$SELECT view_oid::regclass::text, source_oid::regclass::text, view_schema, view_name, source_schema, source_name,
+			 hide, hide_names, recipient, masked
 		FROM eckid.masked_view WHERE view_schema = 'mask_fixture' ORDER BY view_name$$,
-	$$VALUES ('mask_fixture', 'pupils_for_a', 'mask_fixture', 'pupils', '{name,pgn,hpgn}'::text[], 'uitgever-a', '{ecid}'::text[]),
-			 ('mask_fixture', 'pupils_for_b', 'mask_fixture', 'pupils', '{name,pgn,hpgn}'::text[], 'uitgever-b', '{ecid}'::text[]),
-			 ('mask_fixture', 'pupils_masked', 'mask_fixture', 'pupils', '{pgn,hpgn}'::text[], NULL, '{ecid}'::text[])$$,
-	'the definitions are rows of eckid.masked_view');
+	$$VALUES ('mask_fixture.pupils_for_a', 'mask_fixture.pupils', 'mask_fixture', 'pupils_for_a', 'mask_fixture', 'pupils',
+			  '{2,3,4}'::smallint[], '{name,pgn,hpgn}'::text[], 'uitgever-a', '{5}'::smallint[]),
+			 ('mask_fixture.pupils_for_b', 'mask_fixture.pupils', 'mask_fixture', 'pupils_for_b', 'mask_fixture', 'pupils',
+			  '{2,3,4}'::smallint[], '{name,pgn,hpgn}'::text[], 'uitgever-b', '{5}'::smallint[]),
+			 ('mask_fixture.pupils_masked', 'mask_fixture.pupils', 'mask_fixture', 'pupils_masked', 'mask_fixture', 'pupils',
+			  '{3,4}'::smallint[], '{pgn,hpgn}'::text[], NULL, '{5}'::smallint[])$$,
+	'the definitions are rows of eckid.masked_view, by OID and column number');
 SELECT ok((SELECT extconfig @> ARRAY['eckid.masked_view'::regclass::oid, 'eckid.masked_view_id_seq'::regclass::oid]
 			 FROM pg_extension WHERE extname = 'eckid'),
 	'eckid.masked_view and its sequence are configuration tables, so pg_dump keeps their rows');
 SELECT is((SELECT count(*) FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 			WHERE a.attrelid = 'eckid.masked_view'::regclass AND a.attnum > 0
-			  AND (t.typname LIKE 'reg%' OR t.oid = 'oid'::regtype)),
-	0::bigint, 'eckid.masked_view has no reg* or oid columns (pg_upgrade, dump and restore)');
+			  AND t.typname LIKE 'reg%'),
+	0::bigint, 'eckid.masked_view has no reg* columns (pg_upgrade refuses them)');
+
+------------------------------------------------------------------------------
+-- Planned against the table
+------------------------------------------------------------------------------
+
+CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+	result text := '';
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+		result := result || line || E'\n';
+	END LOOP;
+	RETURN result;
+END
+$$;
+SELECT matches(pg_temp.plan_of('SELECT * FROM mask_fixture.pupils_masked WHERE id = 2'),
+	'Index Scan using pupils_pkey on pupils',
+	'a point query on a masked view (mask) is an index scan of the table');
+SELECT matches(pg_temp.plan_of('SELECT * FROM mask_fixture.pupils_for_a WHERE id = 2'),
+	'Index Scan using pupils_pkey on pupils',
+	'and so is one on a pseudonymizing view');
+SELECT doesnt_match(pg_temp.plan_of('SELECT * FROM mask_fixture.pupils_for_a WHERE id = 2'),
+	'Function Scan', 'no function scan is left in the plan');
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT matches(pg_temp.plan_of('SELECT count(ecid) FROM mask_fixture.pupils_for_a'),
+	'Gather.*Parallel Seq Scan on pupils',
+	'a full read of a pseudonymizing view may run in parallel');
+SELECT matches(pg_temp.plan_of('SELECT count(ecid) FROM mask_fixture.pupils_masked'),
+	'Gather.*Parallel Seq Scan on pupils',
+	'and so may one of a masked view');
+SELECT is((SELECT count(ecid)::integer FROM mask_fixture.pupils_for_a), 2,
+	'and gives the same rows');
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+SELECT is((SELECT proparallel::text || provolatile::text FROM pg_proc
+			WHERE oid = 'eckid.masked_view_pseudonym(integer, smallint, oid, tid)'::regprocedure), 'ss',
+	'masked_view_pseudonym() is STABLE and PARALLEL SAFE');
 
 ------------------------------------------------------------------------------
 -- The reporting role, in fresh sessions
@@ -189,11 +238,34 @@ SELECT throws_ok($$SELECT eckid_test.remote('eckid_report', 'SELECT count(*)::te
 	'42501', 'permission denied for table other', 'nor a table it was not granted');
 SELECT throws_ok($$SELECT eckid_test.remote('eckid_report', 'SELECT count(*)::text FROM mask_fixture.pupils_for_b')$$,
 	'42501', 'permission denied for view pupils_for_b', 'nor a masked view it was not granted');
-SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report', pg_temp.rows_query('mask_fixture', 'pupils_for_b')),
+SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report', pg_temp.pseudonym_query('mask_fixture', 'pupils_for_b')),
 	'42501', 'permission denied for view pupils_for_b',
-	'nor the rows function of that view, called directly');
-SELECT is(eckid_test.remote('eckid_report', pg_temp.rows_query('mask_fixture', 'pupils_for_a')), '3',
-	'the rows function of a view it was granted gives what the view gives');
+	'nor the pseudonyms of that view, by calling what it calls');
+SELECT is(eckid_test.remote('eckid_report', pg_temp.pseudonym_query('mask_fixture', 'pupils_for_a')),
+	(SELECT string_agg(eckid.pseudonymize(ecid, 'uitgever-a'), ',' ORDER BY ctid) FROM mask_fixture.pupils),
+	'what the view of a recipient calls gives, called directly, what the view shows');
+SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report',
+		format('SELECT eckid.masked_view_pseudonym(%s, 2::int2, %s, %L)',
+			   (SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_for_a'),
+			   'mask_fixture.other'::regclass::oid, '(0,1)')),
+	'22023', format('relation with OID %s is not the table of masked view %s', 'mask_fixture.other'::regclass::oid,
+					(SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_for_a')),
+	'another table''s rows are refused');
+SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report',
+		format('SELECT eckid.masked_view_pseudonym(%s, 1::int2, %s, %L)',
+			   (SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_for_a'),
+			   'mask_fixture.pupils'::regclass::oid, '(0,1)')),
+	'42703', NULL, 'a column of the view that is not pseudonymized is refused');
+SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report',
+		format('SELECT eckid.masked_view_pseudonym(%s, 2::int2, %s, %L)',
+			   (SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_for_a'),
+			   'mask_fixture.pupils'::regclass::oid, '(4242,1)')),
+	'22023', NULL, 'a ctid where the table has no row is refused');
+SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report',
+		format('SELECT eckid.masked_view_pseudonym(%s, 2::int2, %s, %L)',
+			   (SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_masked'),
+			   'mask_fixture.pupils'::regclass::oid, '(0,1)')),
+	'42703', NULL, 'a view without a recipient has no pseudonyms to give');
 SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report', q), '42501', NULL,
 	'the reporting role cannot call ' || f)
   FROM (VALUES
@@ -216,9 +288,9 @@ SELECT throws_ok($$SELECT eckid_test.remote('eckid_report', 'SELECT count(*)::te
 	'42501', 'permission denied for table hpgn_replacement', 'nor the recorded PGN changes (HPgns)');
 SELECT is(eckid_test.remote('eckid_report',
 		$$SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text) FROM pg_proc p
-		   WHERE p.pronamespace = 'eckid'::regnamespace AND p.proname !~ '^(eckid_|masked_rows_)'
+		   WHERE p.pronamespace = 'eckid'::regnamespace AND p.proname !~ '^eckid_'
 			 AND has_function_privilege(p.oid, 'EXECUTE')$$),
-	'bsn_is_valid(text), digest(eckid), hpgn_is_valid(text), is_valid(text), mask(eckid), masked_view_authorize(text,text), onderwijsnummer_is_valid(text), segment(eckid)',
+	'bsn_is_valid(text), digest(eckid), hpgn_is_valid(text), is_valid(text), mask(eckid), masked_view_pseudonym(integer,smallint,oid,tid), onderwijsnummer_is_valid(text), segment(eckid)',
 	'the functions the reporting role may execute compute no pseudonym and read no secret');
 
 ------------------------------------------------------------------------------
@@ -250,10 +322,8 @@ SELECT pg_temp.grants('mask_test.v') AS grants_before \gset
 SELECT is(:'created'::text, 'mask_test.v', 'a table owner without any other rights makes a masked view');
 SELECT is((SELECT relowner::regrole::text FROM pg_class WHERE oid = 'mask_test.v'::regclass), 'mask_owner',
 	'the masked view is owned by the owner of the table');
-SELECT is((SELECT p.proowner::regrole::text FROM eckid.masked_view m, pg_proc p
-			WHERE m.view_name = 'v' AND m.view_schema = 'mask_test'
-			  AND p.oid = format('eckid.masked_rows_%s(regclass)', m.id)::regprocedure),
-	'mask_owner', 'and so is its rows function');
+SELECT is((SELECT pg_get_viewdef('mask_test.v'::regclass) ~ 'FROM mask_test\.t t'), true,
+	'it selects from the table itself');
 
 ALTER TABLE mask_test.t ADD COLUMN extra integer DEFAULT 7;
 SELECT columns_are('mask_test', 'v', ARRAY['id', 'ecid', 'note', 'extra'], 'ADD COLUMN: the view shows the new column');
@@ -292,8 +362,15 @@ SELECT is(:'report_rows'::text, '1 7, 2 7', 'RENAME COLUMN: the reporting role r
 
 ALTER TABLE mask_test.t RENAME COLUMN pgn TO bsn;
 SELECT columns_are('mask_test', 'v', ARRAY['id', 'ecid', 'bonus'], 'a hidden column stays hidden when renamed');
-SELECT is((SELECT hide FROM eckid.masked_view WHERE view_schema = 'mask_test' AND view_name = 'v'), '{bsn}',
-	'and hide follows the rename');
+SELECT is((SELECT hide_names FROM eckid.masked_view WHERE view_schema = 'mask_test' AND view_name = 'v'), '{pgn,bsn}',
+	'hide keeps the column''s number, and its names old and new');
+ALTER MATERIALIZED VIEW mask_test.t RENAME COLUMN bsn TO bsn2;
+ALTER VIEW mask_test.t RENAME COLUMN bsn2 TO bsn3;
+ALTER TABLE mask_test.t ADD COLUMN after_renames integer;
+SELECT columns_are('mask_test', 'v', ARRAY['id', 'ecid', 'bonus', 'after_renames'],
+	'a hidden column renamed by ALTER MATERIALIZED VIEW or ALTER VIEW stays hidden');
+ALTER TABLE mask_test.t DROP COLUMN after_renames;
+ALTER TABLE mask_test.t RENAME COLUMN bsn3 TO bsn;
 
 ALTER TABLE mask_test.t DROP COLUMN bsn;
 ALTER TABLE mask_test.t ADD COLUMN bsn text;
@@ -307,13 +384,29 @@ ALTER TABLE mask_test.t ALTER COLUMN ecid TYPE text;
 RESET client_min_messages;
 SELECT columns_are('mask_test', 'v', ARRAY['id', 'bonus'],
 	'a column of type eckid[] is left out, and so is an eckid column changed to text');
-SELECT is((SELECT hide FROM eckid.masked_view WHERE view_schema = 'mask_test' AND view_name = 'v'),
-	'{bsn,more_ids,ecid}', 'both are added to hide, so they stay out');
+SELECT is((SELECT hide_names FROM eckid.masked_view WHERE view_schema = 'mask_test' AND view_name = 'v'),
+	'{pgn,bsn,bsn2,bsn3,more_ids,ecid}', 'both are added to hide, so they stay out');
+
+CREATE TYPE mask_test.holder AS (n integer);
+ALTER TABLE mask_test.t ADD COLUMN held mask_test.holder;
+SELECT columns_are('mask_test', 'v', ARRAY['id', 'bonus', 'held'], 'a composite without eckid values is shown');
+SET client_min_messages = error;
+ALTER TYPE mask_test.holder ADD ATTRIBUTE ecid eckid.eckid;
+RESET client_min_messages;
+SELECT columns_are('mask_test', 'v', ARRAY['id', 'bonus'],
+	'a composite that gains an eckid attribute by ALTER TYPE is left out at once');
+ALTER TABLE mask_test.t DROP COLUMN held;
 
 ALTER TABLE mask_test.t ADD COLUMN ecid2 eckid.eckid;
 ALTER TABLE mask_test.t ADD CONSTRAINT bonus_positive CHECK (bonus > 0);
 SELECT columns_are('mask_test', 'v', ARRAY['id', 'bonus', 'ecid2'], 'a new eckid column is shown masked');
 SELECT col_type_is('mask_test', 'v', 'ecid2', 'text', 'as text');
+
+SET client_min_messages = error;
+ALTER VIEW mask_test.v SET (security_barrier = false);
+RESET client_min_messages;
+SELECT ok((SELECT reloptions @> '{security_barrier=true}' FROM pg_class WHERE oid = 'mask_test.v'::regclass),
+	'a masked view made no security barrier by ALTER VIEW is made one again');
 
 -- Renames of the table, the view and the schema
 SELECT 'mask_test.v'::regclass::oid AS view_oid \gset
@@ -361,8 +454,6 @@ DROP TABLE mask_renamed.pupils CASCADE;
 RESET client_min_messages;
 SELECT is((SELECT count(*) FROM eckid.masked_view WHERE id = :dropped_id), 0::bigint,
 	'DROP TABLE ... CASCADE drops the masked view and its definition');
-SELECT is(to_regprocedure(format('eckid.masked_rows_%s(regclass)', :dropped_id)), NULL,
-	'and its rows function');
 
 CREATE TABLE mask_renamed.t2 (id integer, ecid eckid.eckid);
 ALTER TABLE mask_renamed.t2 OWNER TO mask_owner;
@@ -371,8 +462,6 @@ SELECT id AS dropped_id FROM eckid.masked_view WHERE view_name = 'by_hand' \gset
 DROP VIEW mask_renamed.by_hand;
 SELECT is((SELECT count(*) FROM eckid.masked_view WHERE id = :dropped_id), 0::bigint,
 	'a masked view dropped by hand takes its definition with it');
-SELECT is(to_regprocedure(format('eckid.masked_rows_%s(regclass)', :dropped_id)), NULL,
-	'and its rows function');
 
 SELECT eckid.create_masked_view('mask_renamed.t2', 'to_drop') AS _ \gset
 SELECT id AS dropped_id FROM eckid.masked_view WHERE view_name = 'to_drop' \gset
@@ -385,9 +474,8 @@ SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.drop_masked_view('ma
 SELECT is(pg_temp.sqlstate_as('mask_owner', $$SELECT eckid.drop_masked_view('mask_renamed.to_drop')$$), NULL,
 	'the owner drops the masked view with drop_masked_view()');
 SELECT ok(to_regclass('mask_renamed.to_drop') IS NULL
-		  AND NOT EXISTS (SELECT FROM eckid.masked_view WHERE id = :dropped_id)
-		  AND to_regprocedure(format('eckid.masked_rows_%s(regclass)', :dropped_id)) IS NULL,
-	'which removes the view, its definition and its rows function');
+		  AND NOT EXISTS (SELECT FROM eckid.masked_view WHERE id = :dropped_id),
+	'which removes the view and its definition');
 CREATE VIEW mask_renamed.plain AS SELECT 1 AS one;
 SELECT throws_ok($$SELECT eckid.drop_masked_view('mask_renamed.plain')$$, '42809', '"mask_renamed.plain" is not a masked view',
 	'drop_masked_view() refuses other views');

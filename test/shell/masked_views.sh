@@ -6,8 +6,9 @@
 #   - a database with masked views (with and without recipient), grants with
 #     their grantors, comments and definitions is dumped in plain and custom
 #     format and restored into fresh databases; there the views work for the
-#     reporting role, grants, options, comments, definitions, rows functions
-#     and every stored eckid value are identical, the restore regenerated
+#     reporting role, grants, options, comments, definitions (bound again to
+#     the restored views and tables by OID, columns numbered anew) and every
+#     stored eckid value are identical, the restore regenerated
 #     nothing, and a following ALTER TABLE still regenerates the view.
 # Uses PGHOST/PGPORT/PGUSER as scripts/test exports them (a superuser, trust
 # authentication); creates and drops its own databases and roles.  Prints
@@ -80,6 +81,7 @@ GRANT USAGE ON SCHEMA school TO $MIDDLE, $REPORT;
 SET ROLE $OWNER;
 CREATE TABLE school.pupils (
 	id		integer PRIMARY KEY,
+	legacy	text,
 	name	text,
 	pgn		text,
 	hpgn	text,
@@ -87,12 +89,14 @@ CREATE TABLE school.pupils (
 	sp		eckid.eckid
 );
 INSERT INTO school.pupils
-SELECT i, 'pupil ' || i, lpad((100000000 + i)::text, 9, '0'), encode(sha256(convert_to('pgn ' || i, 'UTF8')), 'hex'),
+SELECT i, NULL, 'pupil ' || i, lpad((100000000 + i)::text, 9, '0'), encode(sha256(convert_to('pgn ' || i, 'UTF8')), 'hex'),
 	   CASE WHEN i % 7 = 0 THEN NULL
 			ELSE ('https://ketenid.nl/' || (ARRAY['201703', 'pilot', 'local'])[1 + i % 3] || '/'
 				  || encode(sha512(convert_to('ecid ' || i, 'UTF8')), 'hex'))::eckid.eckid END,
 	   ('https://ketenid.nl/sppilot/' || encode(sha512(convert_to('sp ' || i, 'UTF8')), 'hex'))::eckid.eckid
   FROM generate_series(1, 50) i;
+-- a dropped column: a restore numbers the columns after it one lower
+ALTER TABLE school.pupils DROP COLUMN legacy;
 CREATE TABLE school.results (pupil eckid.eckid, subject text, grade numeric) PARTITION BY LIST (subject);
 CREATE TABLE school.results_math PARTITION OF school.results FOR VALUES IN ('math');
 CREATE TABLE school.results_other PARTITION OF school.results DEFAULT;
@@ -144,22 +148,30 @@ check "the custom dump restores with pg_restore without an error" same "$?" "0"
 
 # A restore runs ALTER TABLE ... ADD CONSTRAINT after the views exist, and
 # the event trigger sees it.  It must regenerate nothing: a remade view would
-# have a newer OID than the primary key's index, a replaced rows function a
-# newer row version (transaction ids grow; the restores run one transaction
-# per statement; the views' rows change later anyway, when their grants are
-# restored).
+# have a newer OID than the primary key's index, a replaced one a newer
+# version of its rule (transaction ids grow; the restores run one
+# transaction per statement; the views' rows in pg_class change later
+# anyway, when their grants are restored).
 not_remade() {
-	q "$1" "SELECT bool_and(v.oid < i.oid AND age(p.xmin) > age(i.xmin))
-			  FROM pg_class v, pg_class i, eckid.masked_view m, pg_proc p
+	q "$1" "SELECT bool_and(v.oid < i.oid AND age(r.xmin) > age(i.xmin))
+			  FROM pg_class v, pg_class i, eckid.masked_view m, pg_rewrite r
 			 WHERE v.relnamespace = 'school'::regnamespace AND v.relkind = 'v' AND i.oid = 'school.pupils_pkey'::regclass
-			   AND m.view_name = v.relname AND p.oid = format('eckid.masked_rows_%s(regclass)', m.id)::regprocedure"
+			   AND m.view_name = v.relname AND r.ev_class = v.oid"
 }
-check "psql's restore remade no masked view or rows function" same "$(not_remade "$PLAIN")" "t"
-check "pg_restore remade no masked view or rows function" same "$(not_remade "$CUSTOM")" "t"
+check "psql's restore remade no masked view" same "$(not_remade "$PLAIN")" "t"
+check "pg_restore remade no masked view" same "$(not_remade "$CUSTOM")" "t"
+bound() {	# the records name the views and tables of this database by OID
+	q "$1" "SELECT bool_and(m.view_oid = format('%I.%I', m.view_schema, m.view_name)::regclass
+						  AND m.source_oid = format('%I.%I', m.source_schema, m.source_name)::regclass)
+				 AND count(*) = 3
+			  FROM eckid.masked_view m"
+}
+check "the restored records of eckid.masked_view are bound to the restored views and tables (psql)" same "$(bound "$PLAIN")" "t"
+check "(pg_restore)" same "$(bound "$CUSTOM")" "t"
 
 state() {	# everything about the masked views that must survive a dump
 	q "$1" "
-	SELECT 'definition', row_to_json(m)::text FROM eckid.masked_view m
+	SELECT 'definition', (to_jsonb(m) - 'view_oid' - 'source_oid' - 'hide' - 'masked')::text FROM eckid.masked_view m
 	UNION ALL SELECT 'sequence', last_value || ' ' || is_called FROM eckid.masked_view_id_seq
 	UNION ALL SELECT 'view ' || c.relname, concat_ws(' | ', c.relowner::regrole, c.reloptions, obj_description(c.oid, 'pg_class'),
 							(SELECT string_agg(attname || ':' || format_type(atttypid, NULL) || ':' || coalesce(col_description(c.oid, attnum), ''), ',' ORDER BY attnum)
@@ -168,9 +180,12 @@ state() {	# everything about the masked views that must survive a dump
 	  FROM pg_class c WHERE c.relnamespace = 'school'::regnamespace AND c.relkind = 'v'
 	UNION ALL SELECT 'grant ' || c.relname, concat_ws(' ', a.grantor::regrole, a.grantee::regrole, a.privilege_type, a.is_grantable)
 	  FROM pg_class c, aclexplode(c.relacl) a WHERE c.relnamespace = 'school'::regnamespace
-	UNION ALL SELECT 'function ' || p.proname, concat_ws(' | ', p.proowner::regrole, p.prosecdef, p.proconfig, pg_get_function_result(p.oid), p.prosrc,
-							  has_function_privilege('public', p.oid, 'EXECUTE'))
-	  FROM pg_proc p WHERE p.pronamespace = 'eckid'::regnamespace AND p.proname LIKE 'masked_rows_%'
+	UNION ALL SELECT 'hidden ' || m.view_name, (SELECT string_agg(a.attname, ',' ORDER BY a.attname) FROM pg_attribute a
+											  WHERE a.attrelid = m.source_oid AND a.attnum = ANY (m.hide))
+	  FROM eckid.masked_view m
+	UNION ALL SELECT 'masked ' || m.view_name, (SELECT string_agg(a.attname, ',' ORDER BY a.attname) FROM pg_attribute a
+											  WHERE a.attrelid = m.source_oid AND a.attnum = ANY (m.masked))
+	  FROM eckid.masked_view m
 	ORDER BY 1, 2"
 }
 kept() {	# what a regenerated view keeps
@@ -194,12 +209,12 @@ src_binary=$(q "$SRC" "COPY school.pupils TO STDOUT (FORMAT binary)" | md5sum)
 src_report=$(as_report "$SRC" "COPY (SELECT * FROM school.pupils_report ORDER BY id) TO STDOUT")
 src_publisher=$(as_report "$SRC" "COPY (SELECT * FROM school.pupils_for_publisher ORDER BY id) TO STDOUT")
 src_results=$(as_report "$SRC" "COPY (SELECT * FROM school.results_for_publisher ORDER BY 1, 2) TO STDOUT")
-check "(the source has 3 definitions, 3 views, 3 rows functions and grants)" \
-	same "$(grep -c '^definition\|^view \|^function ' <<<"$src_state") $(grep -c '^grant ' <<<"$src_state")" "9 26"
+check "(the source has 3 definitions, 3 views, their hidden and masked columns, and grants)" \
+	same "$(grep -c '^definition\|^view \|^hidden \|^masked ' <<<"$src_state") $(grep -c '^grant ' <<<"$src_state")" "12 26"
 
 for db in "$PLAIN" "$CUSTOM"; do
 	echo "# restored database $db"
-	check "$db: definitions, sequence, views (owner, options, comments, columns, query), grants (with grantors) and rows functions are identical" \
+	check "$db: definitions (hidden and masked columns by name), sequence, views (owner, options, comments, columns, query) and grants (with grantors) are identical" \
 		same "$(state "$db")" "$src_state"
 	check "$db: every stored eckid value is identical (text, segment, digest)" same "$(values "$db")" "$src_values"
 	check "$db: the table is byte-identical in binary COPY" same "$(q "$db" "COPY school.pupils TO STDOUT (FORMAT binary)" | md5sum)" "$src_binary"
