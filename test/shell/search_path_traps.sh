@@ -91,9 +91,12 @@ check "traps for bigint / double precision and for make_interval(secs => ...) ar
 # Every function of eckid that is not written in C runs SQL with some
 # search_path: each must be exercised below.  A new one fails this check
 # until it is added to the entry points and to this list.
-covered="backfill masked_view_create masked_view_define_function masked_view_define_view masked_view_drop
-masked_view_follow_ddl masked_view_forget_dropped masked_view_plan masked_view_refresh masked_view_type_kind
-masked_views_of replace_hpgn resolve_hpgn security_check stampseudonym"
+# (masked_view_bind is the trigger of eckid.masked_view: every
+# create_masked_view fires it; masked_view_release runs before the ALTER
+# TABLE ... TYPE of a column a masked view shows.)
+covered="backfill masked_view_bind masked_view_create masked_view_define masked_view_drop
+masked_view_follow_ddl masked_view_forget_dropped masked_view_plan masked_view_refresh masked_view_release
+masked_view_type_kind replace_hpgn resolve_hpgn security_check stampseudonym"
 uncovered=$(q "SELECT string_agg(proname, ' ' ORDER BY proname) FROM pg_proc
 				WHERE pronamespace = 'eckid'::regnamespace AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
 				  AND proname !~ '^masked_rows_[0-9]+$'
@@ -178,8 +181,8 @@ for path in 'public, pg_catalog' '"$user", public'; do
 		[ "$(q "SELECT string_agg(id::text, ',') FROM school_${run}r.pupils WHERE hpgn IS NULL OR eck_id IS NULL")" = 5 ]
 	check "with a WARNING for it" grep -q 'eckid.backfill: row .* skipped' "$work/run_$run.out"
 done
-check "the masked views are gone with their definitions and rows functions" \
-	[ "$(q "SELECT (SELECT count(*) FROM eckid.masked_view) + (SELECT count(*) FROM pg_proc WHERE proname ~ '^masked_rows_')")" = 0 ]
+check "the masked views are gone with their definitions" \
+	[ "$(q "SELECT count(*) FROM eckid.masked_view")" = 0 ]
 check "the role that planted the traps is still not a superuser" \
 	[ "$(q "SELECT rolsuper FROM pg_roles WHERE rolname = '$trapper'")" = f ]
 
