@@ -457,6 +457,42 @@ $$;
 COMMENT ON FUNCTION eckid.masked_view_define(text, text, oid, text[], text[], boolean, text[]) IS
 	'create or replace a masked view with the given columns over its table';
 
+-- Drop the temporary views and functions (of any session) built on masked
+-- view view_oid, which is about to be dropped: they would otherwise stop
+-- the owner's command.  Permanent ones stop it, as with any view.
+CREATE FUNCTION eckid.masked_view_drop_temporary(view_oid oid)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	temp_dep record;
+BEGIN
+	FOR temp_dep IN
+		SELECT DISTINCT 'VIEW' AS kind, r.ev_class::pg_catalog.regclass::text AS name
+		  FROM pg_catalog.pg_depend d
+		  JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
+		  JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+		 WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+		   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = view_oid
+		   AND r.ev_class <> view_oid AND c.relpersistence = 't'
+		UNION
+		SELECT 'FUNCTION', fn.oid::pg_catalog.regprocedure::text
+		  FROM pg_catalog.pg_depend d
+		  JOIN pg_catalog.pg_proc fn ON fn.oid = d.objid
+		 WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+		   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = view_oid
+		   AND (pg_catalog.pg_is_other_temp_schema(fn.pronamespace) OR fn.pronamespace = pg_catalog.pg_my_temp_schema())
+	LOOP
+		RAISE NOTICE 'dropping temporary % % with masked view %', pg_catalog.lower(temp_dep.kind), temp_dep.name,
+			view_oid::pg_catalog.regclass;
+		EXECUTE pg_catalog.format('DROP %s IF EXISTS %s CASCADE', temp_dep.kind, temp_dep.name);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION eckid.masked_view_drop_temporary(oid) IS
+	'drop the temporary views and functions built on a masked view that is about to be dropped';
+
 -- Bring masked view view_id in line with its table, after an ALTER TABLE
 -- (or VIEW, MATERIALIZED VIEW, INDEX, FOREIGN TABLE, SCHEMA, TYPE):
 -- names in the record, hide and masked lists, and the view itself when its
@@ -489,7 +525,6 @@ DECLARE
 	comment_columns text[];
 	comment_texts text[];
 	msg_detail text;
-	temp_dep record;
 BEGIN
 	SELECT * INTO def FROM eckid.masked_view m WHERE m.id = view_id FOR UPDATE;
 	IF NOT FOUND THEN
@@ -544,29 +579,7 @@ BEGIN
 		   AND pg_catalog.col_description(v.oid, a.attnum) IS NOT NULL;
 		-- out of the record meanwhile, so that the sql_drop trigger leaves it
 		UPDATE eckid.masked_view SET view_oid = 0 WHERE id = view_id;
-		-- Temporary views and functions built on the view, by any role that
-		-- may read it, go with it: they would otherwise stop the owner's
-		-- command.  Permanent ones stop it (below), as with any view.
-		FOR temp_dep IN
-			SELECT DISTINCT 'VIEW' AS kind, r.ev_class::pg_catalog.regclass::text AS name
-			  FROM pg_catalog.pg_depend d
-			  JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
-			  JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
-			 WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-			   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = v.oid
-			   AND r.ev_class <> v.oid AND c.relpersistence = 't'
-			UNION
-			SELECT 'FUNCTION', fn.oid::pg_catalog.regprocedure::text
-			  FROM pg_catalog.pg_depend d
-			  JOIN pg_catalog.pg_proc fn ON fn.oid = d.objid
-			 WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-			   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = v.oid
-			   AND (pg_catalog.pg_is_other_temp_schema(fn.pronamespace) OR fn.pronamespace = pg_catalog.pg_my_temp_schema())
-		LOOP
-			RAISE NOTICE 'dropping temporary % % with masked view %.%', pg_catalog.lower(temp_dep.kind), temp_dep.name,
-				pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v.relname);
-			EXECUTE pg_catalog.format('DROP %s IF EXISTS %s CASCADE', temp_dep.kind, temp_dep.name);
-		END LOOP;
+		PERFORM eckid.masked_view_drop_temporary(v.oid);
 		BEGIN
 			EXECUTE pg_catalog.format('DROP VIEW %I.%I', v_schema, v.relname);
 		EXCEPTION WHEN dependent_objects_still_exist THEN
@@ -891,6 +904,7 @@ BEGIN
 		RAISE EXCEPTION 'must be owner of view %', target
 			USING ERRCODE = 'insufficient_privilege';
 	END IF;
+	PERFORM eckid.masked_view_drop_temporary(target);
 	EXECUTE pg_catalog.format('DROP VIEW %s', target);
 	DELETE FROM eckid.masked_view WHERE id = v_id;
 END
@@ -998,6 +1012,7 @@ REVOKE ALL ON FUNCTION eckid.masked_view_create(oid, regclass, text, text[], tex
 REVOKE ALL ON FUNCTION eckid.masked_view_drop(oid, regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_refresh(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_release(oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.masked_view_drop_temporary(oid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_plan(integer, oid, smallint[], text[], smallint[], text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_define(text, text, oid, text[], text[], boolean, text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.masked_view_grant(regclass, oid, oid, text, boolean) FROM PUBLIC;

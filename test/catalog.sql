@@ -49,6 +49,7 @@ SELECT results_eq(
 		('eckid.masked_view_create(oid,regclass,text,text[],text)', 'v', 'u', false, true, false),
 		('eckid.masked_view_define(text,text,oid,text[],text[],boolean,text[])', 'v', 'u', false, false, false),
 		('eckid.masked_view_drop(oid,regclass)', 'v', 'u', false, true, false),
+		('eckid.masked_view_drop_temporary(oid)', 'v', 'u', false, false, false),
 		('eckid.masked_view_follow_ddl()', 'v', 'u', false, true, false),
 		('eckid.masked_view_forget_dropped()', 'v', 'u', false, true, false),
 		('eckid.masked_view_grant(regclass,oid,oid,text,boolean)', 'v', 'u', true, false, false),

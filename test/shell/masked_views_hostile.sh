@@ -251,25 +251,32 @@ check "after the owner's next ALTER TABLE, report still sees no secret" no_leak 
 check "nor a column more" same "$(as "$REPORT" "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'school.pupils_report'::regclass AND attnum > 0")" "id,name,ecid,school"
 
 echo "# a temporary view of another role cannot block the owner's DDL"
-# The session of a role that may read the view keeps a temporary view on
-# it (and one on eckid's functions) open while the owner alters the table.
+# The session of a role that may read the views keeps temporary views and a
+# function on them (and a view on eckid's functions) open while the owner
+# alters the table and drops one of the views.
+q "GRANT SELECT ON school.pupils_b TO $REPORT" >/dev/null
 psql -X -q -U "$REPORT" -d "$DB" \
 	-c "CREATE TEMP VIEW on_view AS SELECT id, ecid FROM school.pupils_report" \
+	-c "CREATE TEMP VIEW on_b AS SELECT id, ecid FROM school.pupils_b" \
 	-c "CREATE TEMP VIEW on_functions AS SELECT 'eckid.masked_view_pseudonym(integer, smallint, oid, tid)'::regprocedure AS f, eckid.mask(NULL) AS m" \
+	-c "CREATE FUNCTION pg_temp.on_view_count() RETURNS bigint BEGIN ATOMIC SELECT count(ecid) FROM school.pupils_report; END" \
 	-c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
 bg_pid=$!
 for _ in $(seq 50); do
-	[ "$(q "SELECT count(*) FROM pg_class WHERE relname IN ('on_view', 'on_functions') AND relpersistence = 't'")" = 2 ] && break
+	[ "$(q "SELECT count(*) FROM pg_class WHERE relname IN ('on_view', 'on_b', 'on_functions') AND relpersistence = 't'") $(q "SELECT count(*) FROM pg_proc WHERE proname = 'on_view_count'")" = "3 1" ] && break
 	sleep 0.2
 done
-check "(the other session's temporary views exist)" same "$(q "SELECT count(*) FROM pg_class WHERE relname IN ('on_view', 'on_functions') AND relpersistence = 't'")" "2"
+check "(the other session's temporary views and function exist)" \
+	same "$(q "SELECT count(*) FROM pg_class WHERE relname IN ('on_view', 'on_b', 'on_functions') AND relpersistence = 't'") $(q "SELECT count(*) FROM pg_proc WHERE proname = 'on_view_count'")" "3 1"
 out=$(as "$OWNER" "ALTER TABLE school.pupils DROP COLUMN name" "SELECT 'altered'")
 check "the owner's ALTER TABLE ... DROP COLUMN succeeds" has "$out" "altered"
 out=$(as "$OWNER" "ALTER TABLE school.pupils ALTER COLUMN school TYPE bigint" "SELECT 'altered'")
 check "and ALTER COLUMN ... TYPE" has "$out" "altered"
 out=$(as "$OWNER" "SELECT eckid.drop_masked_view('school.pupils_b')" "SELECT 'dropped'")
 check "and drop_masked_view()" has "$out" "dropped"
-check "the view that was on the masked view is gone with it" same "$(q "SELECT count(*) FROM pg_class WHERE relname = 'on_view'")" "0"
+check "the temporary views and function that were on the masked views are gone with them" \
+	same "$(q "SELECT count(*) FROM pg_class WHERE relname IN ('on_view', 'on_b')") $(q "SELECT count(*) FROM pg_proc WHERE proname = 'on_view_count'")" "0 0"
+check "the one on eckid's functions is not" same "$(q "SELECT count(*) FROM pg_class WHERE relname = 'on_functions'")" "1"
 psql -X -q -d "$DB" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '$REPORT'" >/dev/null
 wait "$bg_pid" 2>/dev/null
 bg_pid=
