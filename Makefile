@@ -14,7 +14,10 @@ OBJS = \
 	src/scrypt_simd.o \
 	src/hpgn.o \
 	src/derive.o \
+	src/assign_plan.o \
+	src/assign_identity.o \
 	src/assign.o \
+	src/backfill.o \
 	src/mask.o
 
 DATA = sql/eckid--1.0.sql sql/eckid--1.0--1.1.sql

@@ -418,8 +418,7 @@ eckid_configured_salt(size_t *salt_len)
 }
 
 uint8_t *
-eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len,
-				  const char *what)
+eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len)
 {
 	uint8_t    *salt;
 
@@ -430,19 +429,19 @@ eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len,
 		case SALT_EMPTY:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must not be empty", what)));
+					 errmsg("salt must not be empty")));
 			break;
 		case SALT_TOO_LONG:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s is too long", what),
+					 errmsg("salt is too long"),
 					 errdetail("The base64 text of a salt may be at most %d characters.",
 							   SALT_B64_MAX_LEN)));
 			break;
 		case SALT_NOT_BASE64:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s is not valid base64", what)));
+					 errmsg("salt is not valid base64")));
 			break;
 	}
 	return salt;

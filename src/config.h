@@ -32,12 +32,11 @@ extern uint8_t *eckid_configured_salt(size_t *salt_len);
 /*
  * Decode a base64 salt given as SQL text (standard alphabet with padding, at
  * most SALT_B64_MAX_LEN characters) into a palloc'd buffer, to be freed as
- * above.  what names the argument in the messages ("salt must not be
- * empty", "... is too long", "... is not valid base64"; all 22023); the
+ * above.  The messages name the argument "salt" ("salt must not be
+ * empty", "salt is too long", "salt is not valid base64"; all 22023); the
  * value is never quoted.  Needs no preloading: it reads no setting.
  */
-extern uint8_t *eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len,
-								  const char *what);
+extern uint8_t *eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len);
 
 /*
  * The 32-byte local derivation key from the file named by eckid.key_file.

@@ -3,7 +3,7 @@
  * kdf.c
  *	  The key derivations eckid computes, on top of libsodium, in plain C.
  *
- * Two kinds of derivation live here:
+ * Three kinds of derivation live here:
  *
  * - the HPgn, Kennisnet's first-level hash of a PGN: scrypt with fixed
  *	 parameters (docs/derivation.md), which must match Kennisnet's reference

@@ -15,16 +15,14 @@
 #include <stdint.h>
 
 #include "ecktext.h"
+#include "pgn.h"				/* HPGN_HEX_LEN, PGN_MAX_BYTES */
 
 /* Kennisnet's HPgn parameters (since 2016-05-26): N = 2^17, r = 8, p = 4. */
 #define HPGN_SCRYPT_N		UINT64_C(131072)
 #define HPGN_SCRYPT_R		8
 #define HPGN_SCRYPT_P		4
-#define HPGN_BYTES			32		/* 64 hex digits */
-#define HPGN_HEX_LEN		(2 * HPGN_BYTES)
 
 /* Limits eckid enforces before calling libsodium (documented in docs/). */
-#define PGN_MAX_BYTES		1024
 #define SALT_MAX_BYTES		3072	/* decoded; base64 text up to 4096 */
 #define SALT_B64_MAX_LEN	4096
 
