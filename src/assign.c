@@ -87,7 +87,7 @@ eckid_assign(PG_FUNCTION_ARGS)
 							  TRIGGER_FIRED_BEFORE(trigdata->tg_event),
 							  TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 							  TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event));
-	plan = eckid_assign_plan_for_trigger(rel, trigdata->tg_trigger);
+	plan = eckid_assign_plan_for_trigger(fcinfo->flinfo, rel, trigdata->tg_trigger);
 
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{

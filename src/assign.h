@@ -20,6 +20,7 @@
 
 #include "access/htup.h"
 #include "access/tupdesc.h"
+#include "fmgr.h"
 #include "utils/relcache.h"
 #include "utils/reltrigger.h"
 
@@ -61,10 +62,12 @@ typedef struct AssignPlan
 /*
  * The plan of the trigger being fired (trigger->tgoid on rel), resolved on
  * its first use in the backend, or after a change of the table, its
- * triggers or eckid's functions.  Raises the errors of a misconfigured
+ * triggers or eckid's functions.  Remembered in flinfo->fn_extra for the
+ * rest of the statement (checked against a count of invalidations).  Raises the errors of a misconfigured
  * trigger.
  */
-extern const AssignPlan *eckid_assign_plan_for_trigger(Relation rel, const Trigger *trigger);
+extern const AssignPlan *eckid_assign_plan_for_trigger(FmgrInfo *flinfo, Relation rel,
+														const Trigger *trigger);
 
 /*
  * The plan of the one eckid.assign() trigger of table relid, for

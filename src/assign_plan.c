@@ -79,12 +79,28 @@ static HTAB *plans = NULL;
 static MemoryContext plans_cxt = NULL;
 static bool plans_dirty = false;	/* a plan went stale this transaction */
 
+/*
+ * Counts invalidations: a trigger call keeps the plan it found in its
+ * FmgrInfo (fn_extra, which lives for one statement) with this count, and
+ * uses it as long as the count has not moved, without a hash lookup.
+ */
+static uint64 plans_generation = 0;
+
+typedef struct PlanShortcut
+{
+	uint64		generation;
+	Oid			relid;
+	Oid			tgoid;
+	const AssignPlan *plan;
+} PlanShortcut;
+
 static void
 InvalidateRelPlans(Datum arg pg_attribute_unused(), Oid relid)
 {
 	HASH_SEQ_STATUS status;
 	PlanEntry  *entry;
 
+	plans_generation++;
 	if (plans == NULL)
 		return;
 	hash_seq_init(&status, plans);
@@ -115,6 +131,7 @@ ReleaseStalePlans(XactEvent event, void *arg pg_attribute_unused())
 		return;
 	hash_destroy(plans);
 	plans = NULL;
+	plans_generation++;
 	MemoryContextReset(plans_cxt);
 	plans_dirty = false;
 }
@@ -579,12 +596,29 @@ ResolveEntry(PlanEntry *entry, Relation rel, const Trigger *trigger)
 
 /* See assign.h. */
 const AssignPlan *
-eckid_assign_plan_for_trigger(Relation rel, const Trigger *trigger)
+eckid_assign_plan_for_trigger(FmgrInfo *flinfo, Relation rel, const Trigger *trigger)
 {
-	PlanEntry  *entry = FindPlanEntry(RelationGetRelid(rel), trigger->tgoid);
+	PlanShortcut *shortcut = (PlanShortcut *) flinfo->fn_extra;
+	PlanEntry  *entry;
+	uint64		generation;
 
+	if (shortcut != NULL && shortcut->generation == plans_generation &&
+		shortcut->relid == RelationGetRelid(rel) && shortcut->tgoid == trigger->tgoid)
+		return shortcut->plan;
+
+	/* an invalidation while the plan is resolved moves the count on */
+	generation = plans_generation;
+	entry = FindPlanEntry(RelationGetRelid(rel), trigger->tgoid);
 	if (!entry->valid)
 		ResolveEntry(entry, rel, trigger);
+
+	if (shortcut == NULL)
+		shortcut = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(PlanShortcut));
+	shortcut->generation = generation;
+	shortcut->relid = RelationGetRelid(rel);
+	shortcut->tgoid = trigger->tgoid;
+	shortcut->plan = entry->plan;
+	flinfo->fn_extra = shortcut;
 	return entry->plan;
 }
 
