@@ -16,6 +16,34 @@ ms() { q -c "DO \$\$DECLARE t timestamptz := clock_timestamp(); BEGIN EXECUTE \$
 median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 ratio() { python3 -c "import sys; print(round(float(sys.argv[1])/float(sys.argv[2]),2))" "$1" "$2"; }
 
+bulk=${BENCH_BULK:-64}; threads=$(nproc)
+secs() { local t0; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; python3 -c "import sys; print(round($(date +%s.%N) - $t0, 2))"; }
+
+# 9: a class enrolled at once: BENCH_BULK new pupils in one INSERT ... VALUES
+# through the trigger (their PGNs hashed at once on eckid.scrypt_threads =
+# nproc threads, assign_ahead.c) vs the same INSERT with libsodium row by
+# row; the HPgns must be the same.
+insert_class() {
+	local vals
+	vals=$(python3 -c "import sys; n=int(sys.argv[1]); print(', '.join(f\"({i}, 'pupil-{i}', NULL, NULL)\" for i in range(1, n + 1)))" "$bulk")
+	q -c "DROP TABLE IF EXISTS cl_simd, cl_sod" \
+	  -c "CREATE TABLE cl_simd (id int, pgn text, hpgn text, eck_id eckid.eckid); CREATE TABLE cl_sod (LIKE cl_simd)" \
+	  -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON cl_simd FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')" \
+	  -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON cl_sod FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
+	local cs cl
+	cs=$(secs q -c "SET eckid.scrypt_threads = $threads" -c "INSERT INTO cl_simd VALUES $vals")
+	cl=$(secs q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "INSERT INTO cl_sod VALUES $vals")
+	bad=$(q -c "SELECT count(*) FROM cl_simd s JOIN cl_sod l USING (id) WHERE s.hpgn IS DISTINCT FROM l.hpgn OR s.eck_id IS DISTINCT FROM l.eck_id")
+	[ "$bad" = 0 ] || { echo "row 9: the bulk INSERT gave other values than libsodium row by row" >&2; exit 1; }
+	echo "| 9 | one INSERT ... VALUES of $bulk new pupils through the trigger (eckid.scrypt_threads = $threads) vs the same with libsodium row by row | $cs s | libsodium $cl s | **$(ratio "$cs" "$cl") x** the time |"
+}
+# BENCH_ONLY=class: row 9 alone, with BENCH_BULK pupils.
+if [ "${BENCH_ONLY:-}" = class ]; then
+	insert_class
+	dropdb "$db"
+	exit 0
+fi
+
 # 8: INSERT ... SELECT of rows that carry their ECK iD (PGN and HPgn NULL):
 # with the eckid.assign() trigger, which fires per row, finds its kept plan,
 # sees the NULL PGN and returns the row unchanged (no scrypt, no
@@ -134,6 +162,8 @@ bad=$(q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "SELECT count(*) F
 [ "$bad" = 0 ] || { echo "backfill HPgn mismatch" >&2; exit 1; }
 rs=$(python3 -c "print(round($bulk / $bs, 2))"); rl=$(python3 -c "print(round($sod_rows / $bl, 2))")
 echo "| 2b | CALL eckid.backfill() of $bulk rows (batches of 16, eckid.scrypt_threads = $threads) vs $sod_rows rows with libsodium in the one backend | $rs rows/s ($bs s) | libsodium $rl rows/s ($bl s) | **$(ratio "$rs" "$rl") x** one libsodium process |"
+
+insert_class
 
 # data: rows ECK iDs, as eckid, text and bytea (the 64-byte digest alone)
 q -c "CREATE UNLOGGED TABLE src AS SELECT 'https://ketenid.nl/201703/' || encode(sha512(i::text::bytea), 'hex') AS t FROM generate_series(1, $rows) i"

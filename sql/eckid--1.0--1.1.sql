@@ -84,7 +84,8 @@ AS $$
 DECLARE
 	s record;
 	need pg_catalog.text;		-- rows that need work
-	pick pg_catalog.text;		-- the next batch, locked
+	pick pg_catalog.text;		-- the next batch, locked (rows others hold locked are passed over)
+	pick_wait pg_catalog.text;	-- the same, waiting for rows others hold locked
 	put pg_catalog.text;		-- store one row's values
 	remaining pg_catalog.text;	-- how many rows still need work
 	oids pg_catalog.oid[];		-- the batch: tableoid and ctid of each row
@@ -92,7 +93,8 @@ DECLARE
 	leaves pg_catalog.oid[];	-- the tables that store rows: tbl, its partitions and children
 	leaf pg_catalog.oid;
 	after pg_catalog.tid;		-- the batch starts after this ctid of leaf
-	rewound pg_catalog.bool;
+	rewound pg_catalog.bool;		-- this pass started at the leaf's start
+	waiting pg_catalog.bool;		-- this pass waits for locked rows
 	skipped pg_catalog.text[] := '{}';	-- tableoid:ctid of rows with invalid values
 	batch pg_catalog.int4 := 0;
 	done pg_catalog.int8 := 0;
@@ -143,9 +145,14 @@ BEGIN
 	-- reading the pages before it, so that a backfill reads a table about
 	-- once rather than once per batch.  A row whose new version an UPDATE
 	-- put before that position, or a seq scan that started mid-table, is
-	-- found by one more pass from the start: a leaf is done only when a
-	-- pass from its start finds nothing.
-	pick := pg_catalog.format('SELECT pg_catalog.array_agg(b.ctid ORDER BY b.ctid) FROM (SELECT ctid FROM %s WHERE tableoid OPERATOR(pg_catalog.=) $3 AND ctid OPERATOR(pg_catalog.>) $4 AND (%s) LIMIT $2 FOR UPDATE) b', target, need);
+	-- found by one more pass from the start.  Rows another transaction holds
+	-- locked (another backfill's batch, an application's UPDATE) are passed
+	-- over (SKIP LOCKED), so that two backfills never wait for each other's
+	-- batches, which could deadlock when a wait ends on a row's newer version
+	-- elsewhere in the table; a last pass from the start waits for them, and
+	-- a leaf is done only when that pass finds nothing.
+	pick := pg_catalog.format('SELECT pg_catalog.array_agg(b.ctid ORDER BY b.ctid) FROM (SELECT ctid FROM %s WHERE tableoid OPERATOR(pg_catalog.=) $3 AND ctid OPERATOR(pg_catalog.>) $4 AND (%s) LIMIT $2 FOR UPDATE SKIP LOCKED) b', target, need);
+	pick_wait := pg_catalog.format('SELECT pg_catalog.array_agg(b.ctid ORDER BY b.ctid) FROM (SELECT ctid FROM %s WHERE tableoid OPERATOR(pg_catalog.=) $3 AND ctid OPERATOR(pg_catalog.>) $4 AND (%s) LIMIT $2 FOR UPDATE) b', target, need);
 	put := pg_catalog.format('UPDATE %1$s SET (%2$s%3$I%4$s) = (SELECT %5$sv.eckid%6$s FROM eckid.backfill_row(%7$L::pg_catalog.regclass, %8$I::pg_catalog.text, %9$s, %3$I) v) WHERE tableoid OPERATOR(pg_catalog.=) $1 AND ctid OPERATOR(pg_catalog.=) $2',
 							 target,
 							 CASE WHEN s.hpgn_column IS NULL THEN ''
@@ -172,22 +179,35 @@ BEGIN
 	leaf := leaves[1];
 	after := '(0,0)'::pg_catalog.tid;
 	rewound := true;
+	waiting := false;
 
 	LOOP
 		EXIT WHEN leaf IS NULL;
-		EXECUTE pick INTO tids USING skipped, batch_size, leaf, after;
+		IF waiting THEN
+			BEGIN
+				EXECUTE pick_wait INTO tids USING skipped, batch_size, leaf, after;
+			EXCEPTION WHEN deadlock_detected THEN
+				-- the rows this pick had locked are released with it: again
+				CONTINUE;
+			END;
+		ELSE
+			EXECUTE pick INTO tids USING skipped, batch_size, leaf, after;
+		END IF;
 		IF tids IS NULL THEN
 			IF NOT rewound THEN
-				after := '(0,0)'::pg_catalog.tid;
 				rewound := true;
+			ELSIF NOT waiting THEN
+				waiting := true;
 			ELSE
 				leaves := leaves[2:];
 				leaf := leaves[1];
-				after := '(0,0)'::pg_catalog.tid;
+				waiting := false;
 			END IF;
+			after := '(0,0)'::pg_catalog.tid;
 			CONTINUE;
 		END IF;
 		rewound := false;
+		waiting := false;
 		after := tids[pg_catalog.cardinality(tids)];
 		oids := pg_catalog.array_fill(leaf, ARRAY[pg_catalog.cardinality(tids)]);
 		-- the batch's HPgns at once, on every thread allowed; the UPDATEs

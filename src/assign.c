@@ -118,6 +118,10 @@ eckid_assign(PG_FUNCTION_ARGS)
 		}
 	}
 
+	/* The first row of an INSERT: its other rows' PGNs hashed at once. */
+	if (!oldtuple && eckid_assign_first_insert(fcinfo->flinfo))
+		eckid_assign_hash_inserts_ahead(plan, rel);
+
 	/*
 	 * An INSERT into a table without an HPgn column, with an ECK iD given,
 	 * has no use for the HPgn: check the PGN, but spare the hash.

@@ -116,6 +116,18 @@ extern void eckid_assign_pop_context(AssignErrorContext *ctx);
  */
 extern text *eckid_assign_pgn_value(const AssignPlan *plan, Datum value, bool hash);
 
+/*
+ * Is this the trigger's first INSERT row of the statement (remembered in
+ * flinfo->fn_extra, after eckid_assign_plan_for_trigger())?
+ */
+extern bool eckid_assign_first_insert(FmgrInfo *flinfo);
+
+/*
+ * On the first row of a multi-row INSERT ... VALUES, hash the PGNs of all
+ * its rows at once (assign_ahead.c); the rows' triggers then find them.
+ */
+extern void eckid_assign_hash_inserts_ahead(const AssignPlan *plan, Relation rel);
+
 /* eckid.derive(eckid.stampseudonym(hpgn), chain, sector) */
 extern EckIdValue *eckid_assign_derive(const AssignPlan *plan, text *hpgn);
 

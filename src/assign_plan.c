@@ -92,6 +92,7 @@ typedef struct PlanShortcut
 	Oid			relid;
 	Oid			tgoid;
 	const AssignPlan *plan;
+	bool		insert_seen;	/* eckid_assign_first_insert() answered */
 } PlanShortcut;
 
 static void
@@ -613,7 +614,7 @@ eckid_assign_plan_for_trigger(FmgrInfo *flinfo, Relation rel, const Trigger *tri
 		ResolveEntry(entry, rel, trigger);
 
 	if (shortcut == NULL)
-		shortcut = MemoryContextAlloc(flinfo->fn_mcxt, sizeof(PlanShortcut));
+		shortcut = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(PlanShortcut));
 	shortcut->generation = generation;
 	shortcut->relid = RelationGetRelid(rel);
 	shortcut->tgoid = trigger->tgoid;
@@ -691,4 +692,16 @@ eckid_assign_plan_for_backfill(Oid relid, AssignErrorContext *ctx)
 	eckid_assign_push_context(ctx, ASSIGN_CONTEXT_BACKFILL_TRIGGER,
 							  entry->plan->trigname, entry->plan->relname);
 	return entry->plan;
+}
+
+/* See assign.h. */
+bool
+eckid_assign_first_insert(FmgrInfo *flinfo)
+{
+	PlanShortcut *shortcut = (PlanShortcut *) flinfo->fn_extra;
+
+	if (shortcut == NULL || shortcut->insert_seen)
+		return false;
+	shortcut->insert_seen = true;
+	return true;
 }

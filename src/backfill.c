@@ -190,7 +190,7 @@ eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
 	int			ntids;
 	Oid		   *oids;
 	ItemPointerData *tids;
-	volatile int n = 0;
+	int			n = 0;
 	const char **pgns;
 	size_t	   *lens;
 	char	   (*digits)[PGN_DIGITS];
@@ -249,8 +249,6 @@ eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
 		ItemPointer ctid = (ItemPointer) DatumGetPointer(SPI_getbinval(tuple, tupdesc, 2, &isnull));
 		Datum		value = SPI_getbinval(tuple, tupdesc, 3, &isnull);
 		text	   *pgn;
-		const char *s;
-		size_t		len;
 
 		/* a row of another partition at the same ctid is not the batch's */
 		if (isnull || !InBatch(tableoid, ctid, ntids, oids, tids))
@@ -258,13 +256,8 @@ eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
 		pgn = DatumGetTextPP(value);
 		if ((Pointer) pgn != DatumGetPointer(value))
 			copies[ncopies++] = pgn;
-		/* a PGN that breaks a rule: backfill_row() reports it */
-		if (pgn_prepare_column_value(VARDATA_ANY(pgn), VARSIZE_ANY_EXHDR(pgn),
-									 digits[n], &s, &len) != PGN_RULE_OK)
-			continue;
-		pgns[n] = s;
-		lens[n] = len;
-		n++;
+		/* a PGN that breaks a rule is left out: backfill_row() reports it */
+		pgn_batch_add(VARDATA_ANY(pgn), VARSIZE_ANY_EXHDR(pgn), digits, pgns, lens, &n);
 	}
 
 	/*
@@ -274,7 +267,7 @@ eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
 	 */
 	PG_TRY();
 	{
-		count = eckid_hpgn_compute_ahead(n, pgns, lens);
+		count = eckid_hpgn_compute_ahead(n, pgns, lens, false);
 	}
 	PG_FINALLY();
 	{

@@ -17,7 +17,10 @@
 
 #include "kdf.h"
 
-/* Called once from _PG_init(). */
+/*
+ * Called once from _PG_init(), after the other subsystems' Init(): defines
+ * the secret settings, then reserves the prefix eckid.
+ */
 extern void eckid_define_settings(void);
 
 /*
@@ -69,14 +72,6 @@ eckid_xact_event_ends(XactEvent event)
 		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_PREPARE;
 }
-
-/*
- * Keep the AVX-512 scrypt's memory mapped past the commit of the current
- * transaction (not past an abort), for a next batch of eckid.backfill() in
- * the transaction that follows; the end of any transaction that does not
- * ask again releases it (unless eckid.scrypt_keep_memory is on).
- */
-extern void eckid_keep_scrypt_memory_past_commit(void);
 
 /* sodium_memzero() then pfree(). */
 extern void eckid_free_secret(void *ptr, size_t len);

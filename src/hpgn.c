@@ -35,7 +35,7 @@
 #include "config.h"
 #include "hpgn.h"
 #include "kdf.h"
-#include "scrypt_simd.h"
+#include "scrypt_settings.h"
 
 PG_FUNCTION_INFO_V1(eckid_hpgn);
 PG_FUNCTION_INFO_V1(eckid_hpgn_with_salt);
@@ -162,12 +162,8 @@ ReportScryptFailure(int save_errno, size_t nhashes)
 	}
 	if (save_errno == ENOMEM && nhashes == 1)
 	{
-		uint64_t	bytes;
+		uint64_t	bytes = kdf_hpgn_memory_bytes(eckid_scrypt_options(), 0);
 
-		if (kdf_scrypt_implementation == KDF_SCRYPT_AUTO && scrypt_simd_available())
-			bytes = HPGN_SCRYPT_P * scrypt_simd_lane_bytes(HPGN_SCRYPT_N, HPGN_SCRYPT_R);
-		else
-			bytes = UINT64_C(128) * HPGN_SCRYPT_R * (HPGN_SCRYPT_N + HPGN_SCRYPT_P);
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
@@ -179,7 +175,7 @@ ReportScryptFailure(int save_errno, size_t nhashes)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
 				 errdetail("Computing HPgns in bulk needs %s of memory per thread (eckid.scrypt_threads) that could not be allocated.",
-						   MemorySize(8 * scrypt_simd_lane_bytes(HPGN_SCRYPT_N, HPGN_SCRYPT_R)))));
+						   MemorySize(kdf_hpgn_memory_bytes(eckid_scrypt_options(), 1)))));
 	ereport(ERROR,
 			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 			 errmsg("could not compute HPgn"),
@@ -202,7 +198,7 @@ ComputeHpgn(const char *pgn, size_t pgn_len, uint8_t *salt, size_t salt_len)
 	Assert(pgn_len > 0 && pgn_len <= PGN_MAX_BYTES);
 
 	pgn_lowercase(pgn, pgn_len, pgn_lower);
-	rc = kdf_hpgn(pgn_lower, pgn_len, salt, salt_len, hex);
+	rc = kdf_hpgn(pgn_lower, pgn_len, salt, salt_len, hex, eckid_scrypt_options());
 	if (rc != 0)
 		save_errno = errno;
 	sodium_memzero(pgn_lower, sizeof(pgn_lower));
@@ -285,7 +281,7 @@ ComputedAhead(const char *pgn, size_t len, const uint8_t *salt, size_t salt_len)
 
 /* See hpgn.h. */
 int
-eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len)
+eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len, bool soft)
 {
 	const uint8_t **lower;
 	size_t	   *lower_len;
@@ -298,9 +294,32 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len)
 	int			save_errno = 0;
 	AheadEntry *entries;
 
-	ForgetComputedAhead();
-	if (n <= 0 || kdf_scrypt_implementation != KDF_SCRYPT_AUTO || !scrypt_simd_available())
+	if (n <= 0 || !kdf_scrypt_uses_simd(eckid_scrypt_options()))
+	{
+		ForgetComputedAhead();
 		return 0;
+	}
+
+	/* all kept already (another partition's first row asked before) */
+	if (soft && ahead_count > 0)
+	{
+		bool		all_kept = true;
+
+		salt = eckid_configured_salt(&salt_len);
+		for (int i = 0; i < n && all_kept; i++)
+		{
+			text	   *kept = ComputedAhead(pgn[i], len[i], salt, salt_len);
+
+			if (kept == NULL)
+				all_kept = false;
+			else
+				eckid_free_secret(kept, VARSIZE(kept));
+		}
+		eckid_free_secret(salt, salt_len);
+		if (all_kept)
+			return 0;
+	}
+	ForgetComputedAhead();
 
 	if (ahead_cxt == NULL)
 	{
@@ -346,8 +365,9 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len)
 		lower_len[j] = len[from[j]];
 	}
 	/* eckid.backfill() commits each batch and goes on with the next */
-	eckid_keep_scrypt_memory_past_commit();
-	rc = kdf_hpgn_multi(count, lower, lower_len, salt, salt_len, hex);
+	if (!soft)
+		eckid_keep_scrypt_memory_past_commit();
+	rc = kdf_hpgn_multi(count, lower, lower_len, salt, salt_len, hex, eckid_scrypt_options());
 	if (rc != 0)
 		save_errno = errno;
 	for (int j = 0; j < count; j++)
@@ -377,7 +397,7 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len)
 	pfree(lower_len);
 	pfree(from);
 
-	if (rc != 0 && save_errno == ENOTSUP)
+	if (rc != 0 && (save_errno == ENOTSUP || (soft && save_errno == ENOMEM)))
 		return 0;
 	if (rc != 0)
 		ReportScryptFailure(save_errno, count);

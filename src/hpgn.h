@@ -40,8 +40,12 @@ extern text *eckid_hpgn_of_checked_pgn(const char *pgn, size_t len);
  * 0 when the AVX-512 path is not available or not chosen, and the PGNs are
  * then hashed one by one as they are asked for.  Errors as eckid.hpgn()
  * (cancel, 53200, salt not configured).  For eckid.backfill(), which hashes
- * a batch of rows this way.
+ * a batch of rows this way, and the trigger on a multi-row INSERT
+ * (assign_ahead.c), which asks softly: then the PGNs already kept with the
+ * configured salt are not hashed again, and when the memory cannot be had
+ * the answer is 0 (hash one by one) instead of an error.
  */
-extern int	eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len);
+extern int	eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len,
+									 bool soft);
 
 #endif							/* ECKID_HPGN_H */

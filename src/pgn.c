@@ -153,3 +153,17 @@ pgn_lowercase(const char *src, size_t len, unsigned char *dst)
 		dst[i] = (c >= 'A' && c <= 'Z') ? (unsigned char) (c + ('a' - 'A')) : c;
 	}
 }
+
+void
+pgn_batch_add(const char *s, size_t len, char (*digits)[PGN_DIGITS],
+			  const char **pgns, size_t *lens, int *n)
+{
+	const char *hash;
+	size_t		hash_len;
+
+	if (pgn_prepare_column_value(s, len, digits[*n], &hash, &hash_len) != PGN_RULE_OK)
+		return;
+	pgns[*n] = hash;
+	lens[*n] = hash_len;
+	(*n)++;
+}

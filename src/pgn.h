@@ -82,6 +82,16 @@ extern PgnRule pgn_prepare_column_value(const char *s, size_t len,
 										const char **hash, size_t *hash_len);
 
 /*
+ * Add a PGN column value to a batch hashed ahead (the backfill's batches, a
+ * multi-row INSERT): when pgn_prepare_column_value() accepts it, what is to
+ * be hashed goes to pgns[*n] and lens[*n] (pointing into s or into
+ * digits[*n]) and *n grows by one.  A value that breaks a rule is left out:
+ * its own row reports it.
+ */
+extern void pgn_batch_add(const char *s, size_t len, char (*digits)[PGN_DIGITS],
+						  const char **pgns, size_t *lens, int *n);
+
+/*
  * Lowercase ASCII A-Z of src into dst (len bytes), independent of any locale
  * (tolower() would consult LC_CTYPE; the Turkish dotless i is the classic
  * casualty).  What is hashed is always the lowercased PGN.
