@@ -6,15 +6,22 @@ MODULE_big = eckid
 OBJS = \
 	src/module.o \
 	src/config.o \
+	src/scrypt_settings.o \
 	src/ecktext.o \
 	src/eckid_type.o \
 	src/pgn.o \
 	src/validate.o \
 	src/kdf.o \
 	src/scrypt_simd.o \
+	src/scrypt_arena.o \
+	src/scrypt_pbkdf2.o \
 	src/hpgn.o \
 	src/derive.o \
+	src/assign_plan.o \
+	src/assign_identity.o \
 	src/assign.o \
+	src/assign_ahead.o \
+	src/backfill.o \
 	src/mask.o \
 	src/redact.o \
 	src/log_hook.o
@@ -61,8 +68,11 @@ dist:
 # C-level tests of the fmgr-free parts (RFC 7914 vectors, Kennisnet vector,
 # text parser).  They link the same source files the extension uses.
 TEST_CC ?= $(CC)
-test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/pgn.h src/ecktext.c src/scrypt_simd.c src/scrypt_simd.h
-	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_kdf.c src/kdf.c src/pgn.c src/ecktext.c src/scrypt_simd.c $(SODIUM_LIBS) -lpthread
+SCRYPT_SRCS = src/scrypt_simd.c src/scrypt_arena.c src/scrypt_pbkdf2.c
+SCRYPT_DEPS = $(SCRYPT_SRCS) src/scrypt_simd.h src/scrypt_arena.h src/scrypt_pbkdf2.h
+
+test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/pgn.h src/ecktext.c $(SCRYPT_DEPS)
+	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_kdf.c src/kdf.c src/pgn.c src/ecktext.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
 
 test/c/test_ecktext: test/c/test_ecktext.c src/ecktext.c src/ecktext.h test/c/ecktext_reference.c test/c/ecktext_reference.h
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ test/c/test_ecktext.c src/ecktext.c test/c/ecktext_reference.c
@@ -100,18 +110,19 @@ fuzz: $(FUZZERS)
 memcheck:
 	scripts/memcheck
 
-# The AVX-512 scrypt (src/scrypt_simd.c): -O3 unrolls its group loops; its
-# C test checks it against libsodium; make bench runs bench/ (see
+# The AVX-512 scrypt (src/scrypt_simd.c: the kernel and its threads;
+# scrypt_arena.c: its memory; scrypt_pbkdf2.c: the PBKDF2 steps): -O3
+# unrolls its group loops; its C test checks it against libsodium; make bench runs bench/ (see
 # docs/performance.md).
 src/scrypt_simd.o: CFLAGS += -O3
 SHLIB_LINK += -lpthread
 EXTRA_CLEAN += test/c/test_scrypt_simd
 
-test/c/test_scrypt_simd: test/c/test_scrypt_simd.c src/scrypt_simd.c src/scrypt_simd.h
-	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_scrypt_simd.c src/scrypt_simd.c $(SODIUM_LIBS) -lpthread
+test/c/test_scrypt_simd: test/c/test_scrypt_simd.c $(SCRYPT_DEPS)
+	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_scrypt_simd.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
 
-bench/scrypt_bench: bench/scrypt_bench.c src/scrypt_simd.c src/scrypt_simd.h
-	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ bench/scrypt_bench.c src/scrypt_simd.c $(SODIUM_LIBS) -lpthread
+bench/scrypt_bench: bench/scrypt_bench.c $(SCRYPT_DEPS)
+	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ bench/scrypt_bench.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
 
 .PHONY: bench
 bench: bench/scrypt_bench
@@ -171,3 +182,20 @@ bench-log: bench/redact_bench
 	@set -- $$(bench/redact_bench); \
 		echo "| 9e | the scanner alone (bench/redact_bench.c), a message of $$3 bytes on average: nothing to redact / an ECK iD, HPgn and PGN in it | $$1 ns / $$2 ns | | |"
 	scripts/cluster bash bench/log_redaction.sh | grep '^|'
+
+# One layer of the tests at a time, against the running cluster that
+# scripts/cluster starts (PGHOST, PGPORT, PGUSER, ECKID_KEY_FILE set); see
+# docs/development.md.  make installcheck runs pg_regress.
+TAP_TESTS ?= test/*.sql
+SHELL_TESTS ?= backfill_cancel concurrency memory search_path_traps dump_restore secrets_in_logs
+
+.PHONY: installcheck-tap installcheck-shell
+installcheck-tap:
+	dropdb --if-exists eckid_tap
+	createdb eckid_tap
+	psql -X -q -v ON_ERROR_STOP=1 -d eckid_tap -f test/fixtures/setup.sql
+	python3 test/fixtures/python_vectors.py --key-file "$$ECKID_KEY_FILE" | psql -X -q -v ON_ERROR_STOP=1 -d eckid_tap
+	pg_prove -d eckid_tap --ext .sql $(TAP_TESTS); rc=$$?; dropdb --if-exists eckid_tap; exit $$rc
+
+installcheck-shell:
+	@set -e; for t in $(SHELL_TESTS); do echo "== test/shell/$$t.sh"; bash test/shell/$$t.sh; done

@@ -79,6 +79,76 @@ if [ "${BENCH_ONLY:-}" = 7 ]; then
 	exit 0
 fi
 
+bulk=${BENCH_BULK:-64}; threads=$(nproc)
+secs() { local t0; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; python3 -c "import sys; print(round($(date +%s.%N) - $t0, 2))"; }
+
+# 9: a class enrolled at once: BENCH_BULK new pupils in one INSERT ... VALUES
+# through the trigger (their PGNs hashed at once on eckid.scrypt_threads =
+# nproc threads, assign_ahead.c) vs the same INSERT with libsodium row by
+# row; the HPgns must be the same.
+insert_class() {
+	local vals
+	vals=$(python3 -c "import sys; n=int(sys.argv[1]); print(', '.join(f\"({i}, 'pupil-{i}', NULL, NULL)\" for i in range(1, n + 1)))" "$bulk")
+	q -c "DROP TABLE IF EXISTS cl_simd, cl_sod" \
+	  -c "CREATE TABLE cl_simd (id int, pgn text, hpgn text, eck_id eckid.eckid); CREATE TABLE cl_sod (LIKE cl_simd)" \
+	  -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON cl_simd FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')" \
+	  -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON cl_sod FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
+	local cs cl
+	cs=$(secs q -c "SET eckid.scrypt_threads = $threads" -c "INSERT INTO cl_simd VALUES $vals")
+	cl=$(secs q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "INSERT INTO cl_sod VALUES $vals")
+	bad=$(q -c "SELECT count(*) FROM cl_simd s JOIN cl_sod l USING (id) WHERE s.hpgn IS DISTINCT FROM l.hpgn OR s.eck_id IS DISTINCT FROM l.eck_id")
+	[ "$bad" = 0 ] || { echo "row 9: the bulk INSERT gave other values than libsodium row by row" >&2; exit 1; }
+	echo "| 9 | one INSERT ... VALUES of $bulk new pupils through the trigger (eckid.scrypt_threads = $threads) vs the same with libsodium row by row | $cs s | libsodium $cl s | **$(ratio "$cs" "$cl") x** the time |"
+}
+# BENCH_ONLY=class: row 9 alone, with BENCH_BULK pupils.
+if [ "${BENCH_ONLY:-}" = class ]; then
+	insert_class
+	dropdb "$db"
+	exit 0
+fi
+
+# 8: INSERT ... SELECT of rows that carry their ECK iD (PGN and HPgn NULL):
+# with the eckid.assign() trigger, which fires per row, finds its kept plan,
+# sees the NULL PGN and returns the row unchanged (no scrypt, no
+# derivation), vs the same table without a trigger.  8c: an UPDATE of
+# another column of every row (the PGN set and unchanged, ECK iD filled):
+# the trigger's early exit.
+trigger_rows() {
+	q -c "CREATE TABLE pa (id integer, pgn text, hpgn text, eck_id eckid.eckid); CREATE TABLE pn (LIKE pa)" \
+	  -c "CREATE TRIGGER pa_eckid BEFORE INSERT OR UPDATE ON pa FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'http://example.org/chain', 'http://example.org/sector')"
+	local ta=() tn=() ua=() un=() a b n
+	for _ in $(seq "$rounds"); do
+		q -c "TRUNCATE pa, pn"
+		tn+=("$(ms "INSERT INTO pn SELECT id, NULL, NULL, ecid FROM m")")
+		ta+=("$(ms "INSERT INTO pa SELECT id, NULL, NULL, ecid FROM m")")
+	done
+	n=$(q -c "SELECT count(*) FROM pa WHERE hpgn IS NULL AND eck_id IS NOT NULL")
+	[ "$n" = "$rows" ] || { echo "row 8: the trigger changed rows ($n of $rows kept)" >&2; exit 1; }
+	a=$(median "${ta[@]}"); b=$(median "${tn[@]}")
+	echo "| 8 | INSERT ... SELECT of $rows rows with the ECK iD supplied, PGN NULL | with eckid.assign() trigger $a ms | no trigger $b ms | **$(ratio "$a" "$b") x** |"
+	# 8c: the PGN column holds an employee identifier (never hashed here:
+	# the UPDATE leaves it unchanged)
+	q -c "UPDATE pn SET pgn = 'employee-' || id" -c "ALTER TABLE pa DISABLE TRIGGER pa_eckid" \
+	  -c "UPDATE pa SET pgn = 'employee-' || id" -c "ALTER TABLE pa ENABLE TRIGGER pa_eckid" -c "VACUUM pa, pn"
+	for _ in $(seq "$rounds"); do
+		un+=("$(ms "UPDATE pn SET id = id + 1")")
+		ua+=("$(ms "UPDATE pa SET id = id + 1")")
+		q -c "VACUUM pa, pn"
+	done
+	a=$(median "${ua[@]}"); b=$(median "${un[@]}")
+	echo "| 8c | UPDATE of another column of $rows rows (PGN unchanged, ECK iD filled) | with eckid.assign() trigger $a ms | no trigger $b ms | **$(ratio "$a" "$b") x** |"
+}
+# BENCH_ONLY=trigger: rows 8 and 8c alone, on BENCH_ROWS
+# rows, for a quick measurement of the trigger's cost.
+if [ "${BENCH_ONLY:-}" = trigger ]; then
+	q -c "CREATE TABLE m (id integer, name text, ecid eckid.eckid)" \
+	  -c "INSERT INTO m SELECT i, 'pupil ' || i, ('https://ketenid.nl/201703/' || encode(sha512(i::text::bytea), 'hex'))::eckid.eckid FROM generate_series(1, $rows) i" \
+	  -c "VACUUM ANALYZE m"
+	trigger_rows
+	dropdb "$db"
+	exit 0
+fi
+
 # 1c: one HPgn through SQL, auto vs libsodium, and OpenSSL via Python
 a=(); b=(); c=()
 for _ in $(seq "$rounds"); do
@@ -156,6 +226,8 @@ bad=$(q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "SELECT count(*) F
 rs=$(python3 -c "print(round($bulk / $bs, 2))"); rl=$(python3 -c "print(round($sod_rows / $bl, 2))")
 echo "| 2b | CALL eckid.backfill() of $bulk rows (batches of 16, eckid.scrypt_threads = $threads) vs $sod_rows rows with libsodium in the one backend | $rs rows/s ($bs s) | libsodium $rl rows/s ($bl s) | **$(ratio "$rs" "$rl") x** one libsodium process |"
 
+insert_class
+
 # data: rows ECK iDs, as eckid, text and bytea (the 64-byte digest alone)
 q -c "CREATE UNLOGGED TABLE src AS SELECT 'https://ketenid.nl/201703/' || encode(sha512(i::text::bytea), 'hex') AS t FROM generate_series(1, $rows) i"
 q -c "CREATE TABLE e (v eckid.eckid); CREATE TABLE t (v text); CREATE TABLE b (v bytea); CREATE TABLE u (v uuid)"
@@ -201,20 +273,6 @@ echo "| 6 | CREATE INDEX on $rows values | eckid $me ms | text $mt ms, uuid $mu 
 
 # 7: masked views (docs/performance.md, row 7): see masked_views() above
 masked_views
-# 8: INSERT ... SELECT of rows that carry their ECK iD (PGN and HPgn NULL):
-# with the eckid.assign() trigger, which fires per row, checks its arguments
-# against the table, sees the NULL PGN and returns the row unchanged (no
-# scrypt, no derivation), vs the same table without a trigger.
-q -c "CREATE TABLE pa (id integer, pgn text, hpgn text, eck_id eckid.eckid); CREATE TABLE pn (LIKE pa)" \
-  -c "CREATE TRIGGER pa_eckid BEFORE INSERT OR UPDATE ON pa FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'http://example.org/chain', 'http://example.org/sector')"
-ta=(); tn=()
-for _ in $(seq "$rounds"); do
-	q -c "TRUNCATE pa, pn"
-	tn+=("$(ms "INSERT INTO pn SELECT id, NULL, NULL, ecid FROM m")")
-	ta+=("$(ms "INSERT INTO pa SELECT id, NULL, NULL, ecid FROM m")")
-done
-n=$(q -c "SELECT count(*) FROM pa WHERE hpgn IS NULL AND eck_id IS NOT NULL")
-[ "$n" = "$rows" ] || { echo "row 8: the trigger changed rows ($n of $rows kept)" >&2; exit 1; }
-a=$(median "${ta[@]}"); b=$(median "${tn[@]}")
-echo "| 8 | INSERT ... SELECT of $rows rows with the ECK iD supplied, PGN NULL | with eckid.assign() trigger $a ms | no trigger $b ms | **$(ratio "$a" "$b") x** |"
+# 8 and 8c: the trigger's cost (trigger_rows() above)
+trigger_rows
 dropdb "$db"

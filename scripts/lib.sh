@@ -26,7 +26,7 @@ if [ -n "${ECKID_PG_PREFIX:-}" ]; then
 	PGBIN=$ECKID_PG_PREFIX$PGBIN
 fi
 export PATH=$PGBIN:$PATH
-# Kennisnet's public test salt (eckid-domain.md); never a production salt.
+# Kennisnet's public test salt (docs/derivation.md); never a production salt.
 ECKID_TEST_SALT='rktYml0MIp9TC9u6Ny6uqw=='
 
 say() { printf '\n== %s\n' "$*"; }

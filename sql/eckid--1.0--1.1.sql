@@ -29,7 +29,8 @@ COMMENT ON COLUMN eckid.hpgn_replacement.recorded IS 'when eckid.replace_hpgn() 
 -- (section: row-level helpers)
 
 -- The trigger.  Its arguments (docs/row-level.md) are checked against the
--- table every time it fires: CREATE TRIGGER cannot check them.  Not for
+-- table when it first fires in a session, and again after any change of the
+-- table or of eckid's functions: CREATE TRIGGER cannot check them.  Not for
 -- PUBLIC: a role could attach it to a table of its own and read back the
 -- HPgn of any PGN it inserts (a hash oracle).  EXECUTE is checked when the
 -- trigger is created, not when it fires, so a role that may write the
@@ -59,13 +60,13 @@ CREATE FUNCTION eckid.backfill_row(tbl regclass, pgn text, stored_hpgn text,
 COMMENT ON FUNCTION eckid.backfill_row(regclass, text, text, eckid.eckid) IS
 	'helper of eckid.backfill(): the HPgn and ECK iD of one row by its eckid.assign() trigger''s rules, keeping stored values';
 
-CREATE FUNCTION eckid.backfill_compute_ahead(tbl regclass, rows tid[])
+CREATE FUNCTION eckid.backfill_compute_ahead(tbl regclass, tableoids oid[], rows tid[])
 	RETURNS integer
 	AS 'MODULE_PATHNAME', 'eckid_backfill_compute_ahead'
 	LANGUAGE C STRICT VOLATILE;
 
-COMMENT ON FUNCTION eckid.backfill_compute_ahead(regclass, tid[]) IS
-	'helper of eckid.backfill(): hashes the PGNs of a batch of rows at once, on eckid.scrypt_threads threads, for the rest of the transaction';
+COMMENT ON FUNCTION eckid.backfill_compute_ahead(regclass, oid[], tid[]) IS
+	'helper of eckid.backfill(): hashes the PGNs of a batch of rows (tableoid and ctid of each) at once, on eckid.scrypt_threads threads, for the rest of the transaction';
 
 -- Fills the derived columns of rows written before the trigger existed, a
 -- batch per transaction, so that a cancel or a crash loses at most one
@@ -83,11 +84,17 @@ AS $$
 DECLARE
 	s record;
 	need pg_catalog.text;		-- rows that need work
-	pick pg_catalog.text;		-- the next batch, locked
+	pick pg_catalog.text;		-- the next batch, locked (rows others hold locked are passed over)
+	pick_wait pg_catalog.text;	-- the same, waiting for rows others hold locked
 	put pg_catalog.text;		-- store one row's values
 	remaining pg_catalog.text;	-- how many rows still need work
 	oids pg_catalog.oid[];		-- the batch: tableoid and ctid of each row
 	tids pg_catalog.tid[];
+	leaves pg_catalog.oid[];	-- the tables that store rows: tbl, its partitions and children
+	leaf pg_catalog.oid;
+	after pg_catalog.tid;		-- the batch starts after this ctid of leaf
+	rewound pg_catalog.bool;		-- this pass started at the leaf's start
+	waiting pg_catalog.bool;		-- this pass waits for locked rows
 	skipped pg_catalog.text[] := '{}';	-- tableoid:ctid of rows with invalid values
 	batch pg_catalog.int4 := 0;
 	done pg_catalog.int8 := 0;
@@ -133,7 +140,19 @@ BEGIN
 	-- query parameter here: the UPDATE reads them from the row itself.  A
 	-- parameter's value can be written into a plan as a constant, and plans
 	-- reach the server log through auto_explain (docs/security.md).
-	pick := pg_catalog.format('SELECT pg_catalog.array_agg(tableoid), pg_catalog.array_agg(ctid) FROM (SELECT tableoid, ctid FROM %s WHERE %s LIMIT $2 FOR UPDATE) b', target, need);
+	-- Batches in keyset order: the rows of one leaf table after the last
+	-- ctid of the batch before, which a TID range scan finds without
+	-- reading the pages before it, so that a backfill reads a table about
+	-- once rather than once per batch.  A row whose new version an UPDATE
+	-- put before that position, or a seq scan that started mid-table, is
+	-- found by one more pass from the start.  Rows another transaction holds
+	-- locked (another backfill's batch, an application's UPDATE) are passed
+	-- over (SKIP LOCKED), so that two backfills never wait for each other's
+	-- batches, which could deadlock when a wait ends on a row's newer version
+	-- elsewhere in the table; a last pass from the start waits for them, and
+	-- a leaf is done only when that pass finds nothing.
+	pick := pg_catalog.format('SELECT pg_catalog.array_agg(b.ctid ORDER BY b.ctid) FROM (SELECT ctid FROM %s WHERE tableoid OPERATOR(pg_catalog.=) $3 AND ctid OPERATOR(pg_catalog.>) $4 AND (%s) LIMIT $2 FOR UPDATE SKIP LOCKED) b', target, need);
+	pick_wait := pg_catalog.format('SELECT pg_catalog.array_agg(b.ctid ORDER BY b.ctid) FROM (SELECT ctid FROM %s WHERE tableoid OPERATOR(pg_catalog.=) $3 AND ctid OPERATOR(pg_catalog.>) $4 AND (%s) LIMIT $2 FOR UPDATE) b', target, need);
 	put := pg_catalog.format('UPDATE %1$s SET (%2$s%3$I%4$s) = (SELECT %5$sv.eckid%6$s FROM eckid.backfill_row(%7$L::pg_catalog.regclass, %8$I::pg_catalog.text, %9$s, %3$I) v) WHERE tableoid OPERATOR(pg_catalog.=) $1 AND ctid OPERATOR(pg_catalog.=) $2',
 							 target,
 							 CASE WHEN s.hpgn_column IS NULL THEN ''
@@ -146,14 +165,54 @@ BEGIN
 							 s.pgn_column,
 							 CASE WHEN s.hpgn_column IS NULL THEN 'NULL::pg_catalog.text'
 								  ELSE pg_catalog.format('%I::pg_catalog.text', s.hpgn_column) END);
+	-- Counted once: rows written meanwhile are filled by the trigger.
 	remaining := pg_catalog.format('SELECT pg_catalog.count(*) FROM %s WHERE %s', target, need);
+	EXECUTE remaining INTO rows_left USING skipped;
+
+	WITH RECURSIVE t(relid) AS (
+		SELECT tbl::pg_catalog.oid
+		UNION
+		SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN t ON i.inhparent OPERATOR(pg_catalog.=) t.relid)
+	SELECT pg_catalog.array_agg(t.relid ORDER BY t.relid) INTO leaves
+	  FROM t JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+	 WHERE c.relkind OPERATOR(pg_catalog.=) 'r'::pg_catalog."char";
+	leaf := leaves[1];
+	after := '(0,0)'::pg_catalog.tid;
+	rewound := true;
+	waiting := false;
 
 	LOOP
-		EXECUTE pick INTO oids, tids USING skipped, batch_size;
-		EXIT WHEN tids IS NULL;
+		EXIT WHEN leaf IS NULL;
+		IF waiting THEN
+			BEGIN
+				EXECUTE pick_wait INTO tids USING skipped, batch_size, leaf, after;
+			EXCEPTION WHEN deadlock_detected THEN
+				-- the rows this pick had locked are released with it: again
+				CONTINUE;
+			END;
+		ELSE
+			EXECUTE pick INTO tids USING skipped, batch_size, leaf, after;
+		END IF;
+		IF tids IS NULL THEN
+			IF NOT rewound THEN
+				rewound := true;
+			ELSIF NOT waiting THEN
+				waiting := true;
+			ELSE
+				leaves := leaves[2:];
+				leaf := leaves[1];
+				waiting := false;
+			END IF;
+			after := '(0,0)'::pg_catalog.tid;
+			CONTINUE;
+		END IF;
+		rewound := false;
+		waiting := false;
+		after := tids[pg_catalog.cardinality(tids)];
+		oids := pg_catalog.array_fill(leaf, ARRAY[pg_catalog.cardinality(tids)]);
 		-- the batch's HPgns at once, on every thread allowed; the UPDATEs
 		-- below then find them instead of hashing row by row
-		PERFORM eckid.backfill_compute_ahead(tbl, tids);
+		PERFORM eckid.backfill_compute_ahead(tbl, oids, tids);
 		FOR i IN 1 .. pg_catalog.cardinality(tids) LOOP
 			BEGIN
 				-- The trigger fires on this UPDATE and computes nothing: the
@@ -172,7 +231,7 @@ BEGIN
 		COMMIT;
 
 		batch := batch OPERATOR(pg_catalog.+) 1;
-		EXECUTE remaining INTO rows_left USING skipped;
+		rows_left := GREATEST(rows_left OPERATOR(pg_catalog.-) pg_catalog.cardinality(tids)::pg_catalog.int8, 0::pg_catalog.int8);
 		elapsed := pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() OPERATOR(pg_catalog.-) started);
 		rate := done::pg_catalog.float8 OPERATOR(pg_catalog./) GREATEST(elapsed, 0.001::pg_catalog.float8);
 		RAISE NOTICE 'eckid.backfill: batch % committed: % rows done, % left, % skipped, % rows/s, about % left',
@@ -193,7 +252,7 @@ COMMENT ON PROCEDURE eckid.backfill(regclass, integer) IS
 REVOKE ALL ON FUNCTION eckid.assign() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.backfill_setup(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.backfill_row(regclass, text, text, eckid.eckid) FROM PUBLIC;
-REVOKE ALL ON FUNCTION eckid.backfill_compute_ahead(regclass, tid[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.backfill_compute_ahead(regclass, oid[], tid[]) FROM PUBLIC;
 REVOKE ALL ON PROCEDURE eckid.backfill(regclass, integer) FROM PUBLIC;
 
 
@@ -1071,7 +1130,7 @@ DECLARE
 		'eckid.derive(eckid.eckid,text,text)', 'eckid.pseudonymize(eckid.eckid,text)',
 		'eckid.replace_hpgn(text,text,timestamptz)', 'eckid.assign()',
 		'eckid.backfill_row(regclass,text,text,eckid.eckid)',
-		'eckid.backfill_compute_ahead(regclass,tid[])']::regprocedure[];
+		'eckid.backfill_compute_ahead(regclass,oid[],tid[])']::regprocedure[];
 BEGIN
 	IF current_setting('is_superuser') <> 'on' THEN
 		RAISE EXCEPTION 'must be superuser to run eckid.security_check()'

@@ -33,7 +33,8 @@ COMMENT ON FUNCTION eckid.eckid_recv(internal) IS 'binary input of eckid';
 COMMENT ON FUNCTION eckid.eckid_send(eckid.eckid) IS 'binary output of eckid';
 
 -- 80 bytes: the 64-byte digest, then the segment NUL-padded to 16 bytes.
--- docs/storage.md describes the layout; it never changes incompatibly.
+-- docs/type.md ("Storage (on-disk format)") describes the layout; it never
+-- changes incompatibly.
 CREATE TYPE eckid.eckid (
 	INPUT = eckid.eckid_in,
 	OUTPUT = eckid.eckid_out,
@@ -183,7 +184,8 @@ COMMENT ON FUNCTION eckid.hpgn_is_valid(text) IS
 -- Derivation (reads eckid.salt or the key file: STABLE, not for PUBLIC)
 ------------------------------------------------------------------------------
 
--- COST: one call takes about a second of CPU and 128 MiB (scrypt), so the
+-- COST: one call takes about a second of CPU and 128 MiB with libsodium (512 MiB
+-- on the AVX-512 path: the four lanes each have their own memory), so the
 -- planner should evaluate every cheaper condition first.
 CREATE FUNCTION eckid.hpgn(pgn text) RETURNS text
 	AS 'MODULE_PATHNAME', 'eckid_hpgn'

@@ -3,7 +3,7 @@
 -- error, whatever the text.
 --
 
--- BSN: 9 digits, elfproef, not 000000000 (eckid-domain.md)
+-- BSN: 9 digits, elfproef, not 000000000 (docs/validation.md)
 SELECT v, eckid.bsn_is_valid(v)
   FROM (VALUES ('111222333'), ('123456782'), ('063138219'),
                ('123456789'),			-- elfproef fails

@@ -43,7 +43,6 @@
 #include "utils/guc.h"
 
 #include "config.h"
-#include "scrypt_simd.h"
 
 /* The key file holds 64 hex digits and at most one newline. */
 #define KEY_FILE_HEX_LEN	(2 * LOCAL_KEY_BYTES)
@@ -86,71 +85,6 @@ static const char *ShowSalt(void);
 static void AssignKeyFile(const char *newval, void *extra);
 static bool CheckSegment(char **newval, void **extra, GucSource source);
 
-
-static const struct config_enum_entry scrypt_implementation_options[] = {
-	{"auto", KDF_SCRYPT_AUTO, false},
-	{"libsodium", KDF_SCRYPT_LIBSODIUM, false},
-	{NULL, 0, false}
-};
-
-/*
- * Asked by the AVX-512 scrypt between slices, on the backend's own thread:
- * stop when a cancel or termination is pending and may be processed now.
- * The caller then raises it with CHECK_FOR_INTERRUPTS() after cleaning up.
- */
-static int
-ScryptShouldStop(void *arg pg_attribute_unused())
-{
-	return InterruptPending && (QueryCancelPending || ProcDiePending) &&
-		INTERRUPTS_CAN_BE_PROCESSED();
-}
-
-/*
- * The AVX-512 scrypt keeps its wiped memory (512 MiB for one HPgn) mapped
- * between calls, so that a statement hashing many rows does not fault in
- * fresh memory for each.  Unless eckid.scrypt_keep_memory is on, it is
- * unmapped at the end of the transaction.
- */
-static bool eckid_scrypt_keep_memory = false;
-
-/* Set by eckid_keep_scrypt_memory_past_commit(), for one transaction. */
-static bool keep_past_commit = false;
-
-static void
-ReleaseScryptMemory(XactEvent event, void *arg pg_attribute_unused())
-{
-	bool		keep = keep_past_commit;
-
-	if (!eckid_xact_event_ends(event))
-		return;
-	keep_past_commit = false;
-	if (eckid_scrypt_keep_memory || (keep && event == XACT_EVENT_COMMIT))
-		return;
-	scrypt_simd_release_memory();
-}
-
-/* See config.h. */
-void
-eckid_keep_scrypt_memory_past_commit(void)
-{
-	keep_past_commit = true;
-}
-
-static bool eckid_scrypt_huge_pages = true;
-
-static void
-AssignScryptHugePages(bool newval, void *extra pg_attribute_unused())
-{
-	scrypt_simd_use_huge_pages(newval ? 1 : 0);
-}
-
-/* Turning eckid.scrypt_keep_memory off gives the memory back at once. */
-static void
-AssignScryptKeepMemory(bool newval, void *extra pg_attribute_unused())
-{
-	if (!newval && eckid_scrypt_keep_memory)
-		scrypt_simd_release_memory();
-}
 
 void
 eckid_define_settings(void)
@@ -206,56 +140,7 @@ eckid_define_settings(void)
 							   NULL,
 							   NULL);
 
-	DefineCustomEnumVariable("eckid.scrypt_implementation",
-							 "scrypt implementation for HPgns: auto (AVX-512 when the CPU has it) or libsodium.",
-							 "Both give the same HPgn; auto is several times faster and can be cancelled mid-hash.",
-							 &kdf_scrypt_implementation,
-							 KDF_SCRYPT_AUTO,
-							 scrypt_implementation_options,
-							 PGC_SUSET,
-							 0,
-							 NULL,
-							 NULL,
-							 NULL);
-	DefineCustomBoolVariable("eckid.scrypt_keep_memory",
-							 "Keeps the AVX-512 scrypt's memory mapped for the rest of the session.",
-							 "Off: it is unmapped at the end of each transaction. On: it stays mapped, wiped and "
-							 "given back to the kernel lazily (MADV_FREE), so later HPgns need not fault in fresh memory.",
-							 &eckid_scrypt_keep_memory,
-							 false,
-							 PGC_SUSET,
-							 0,
-							 NULL,
-							 AssignScryptKeepMemory,
-							 NULL);
-
-	DefineCustomBoolVariable("eckid.scrypt_huge_pages",
-							 "Takes the AVX-512 scrypt's memory from the reserved huge pages (vm.nr_hugepages) when enough are free.",
-							 "Like huge_pages = try: otherwise, or when off, ordinary memory with transparent huge pages.",
-							 &eckid_scrypt_huge_pages,
-							 true,
-							 PGC_SUSET,
-							 0,
-							 NULL,
-							 AssignScryptHugePages,
-							 NULL);
-
-	DefineCustomIntVariable("eckid.scrypt_threads",
-							"Threads that compute a batch of HPgns at once (eckid.backfill()).",
-							"Each thread needs 1 GiB of memory while the batch is computed.",
-							&kdf_scrypt_threads,
-							2,
-							1,
-							64,
-							PGC_SUSET,
-							0,
-							NULL,
-							NULL,
-							NULL);
-	kdf_scrypt_stop = ScryptShouldStop;
-	scrypt_simd_keep_memory(1);
-	RegisterXactCallback(ReleaseScryptMemory, NULL);
-
+	/* after every subsystem's Init() (module.c): no eckid.* placeholders */
 	MarkGUCPrefixReserved("eckid");
 }
 
@@ -418,8 +303,7 @@ eckid_configured_salt(size_t *salt_len)
 }
 
 uint8_t *
-eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len,
-				  const char *what)
+eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len)
 {
 	uint8_t    *salt;
 
@@ -430,19 +314,19 @@ eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len,
 		case SALT_EMPTY:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must not be empty", what)));
+					 errmsg("salt must not be empty")));
 			break;
 		case SALT_TOO_LONG:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s is too long", what),
+					 errmsg("salt is too long"),
 					 errdetail("The base64 text of a salt may be at most %d characters.",
 							   SALT_B64_MAX_LEN)));
 			break;
 		case SALT_NOT_BASE64:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s is not valid base64", what)));
+					 errmsg("salt is not valid base64")));
 			break;
 	}
 	return salt;

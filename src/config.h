@@ -17,7 +17,10 @@
 
 #include "kdf.h"
 
-/* Called once from _PG_init(). */
+/*
+ * Called once from _PG_init(), after the other subsystems' Init(): defines
+ * the secret settings, then reserves the prefix eckid.
+ */
 extern void eckid_define_settings(void);
 
 /* eckid.log_redaction and the log hook (log_hook.c); once from _PG_init(). */
@@ -42,12 +45,11 @@ extern uint8_t *eckid_configured_salt(size_t *salt_len);
 /*
  * Decode a base64 salt given as SQL text (standard alphabet with padding, at
  * most SALT_B64_MAX_LEN characters) into a palloc'd buffer, to be freed as
- * above.  what names the argument in the messages ("salt must not be
- * empty", "... is too long", "... is not valid base64"; all 22023); the
+ * above.  The messages name the argument "salt" ("salt must not be
+ * empty", "salt is too long", "salt is not valid base64"; all 22023); the
  * value is never quoted.  Needs no preloading: it reads no setting.
  */
-extern uint8_t *eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len,
-								  const char *what);
+extern uint8_t *eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len);
 
 /*
  * The 32-byte local derivation key from the file named by eckid.key_file.
@@ -80,14 +82,6 @@ eckid_xact_event_ends(XactEvent event)
 		event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_PREPARE;
 }
-
-/*
- * Keep the AVX-512 scrypt's memory mapped past the commit of the current
- * transaction (not past an abort), for a next batch of eckid.backfill() in
- * the transaction that follows; the end of any transaction that does not
- * ask again releases it (unless eckid.scrypt_keep_memory is on).
- */
-extern void eckid_keep_scrypt_memory_past_commit(void);
 
 /* sodium_memzero() then pfree(). */
 extern void eckid_free_secret(void *ptr, size_t len);

@@ -25,7 +25,7 @@
 #define ECKID_TEXT_MAXLEN	(ECKID_PREFIX_LEN + ECKID_SEGMENT_MAX + 1 + 2 * ECKID_DIGEST_LEN)
 
 /*
- * The stored value.  This layout is the on-disk format (docs/storage.md) and
+ * The stored value.  This layout is the on-disk format (docs/type.md, "Storage") and
  * must never change incompatibly: 64 digest bytes, then the segment padded
  * with NUL bytes to 16.  Comparing two values with memcmp() over all 80 bytes
  * gives the type's sort order: by digest first, then by segment.  Putting

@@ -35,107 +35,83 @@
 #include "config.h"
 #include "hpgn.h"
 #include "kdf.h"
-#include "scrypt_simd.h"
+#include "scrypt_settings.h"
 
 PG_FUNCTION_INFO_V1(eckid_hpgn);
 PG_FUNCTION_INFO_V1(eckid_hpgn_with_salt);
 
 /*
- * The PGN rules.  Kennisnet's reference client hashes the PGN exactly as
- * given, lowercased with the platform's locale; it rejects only values whose
- * trimmed length is below 2.  Whatever it would hash differently than a
- * careful reading of the PGN suggests, eckid refuses.
+ * See hpgn.h.  One whole sentence per rule and per subject ("PGN", or "PGN
+ * in column "x"" when it comes from a table's column), never the value.
  */
-typedef enum PgnRule
+void
+eckid_report_broken_pgn(PgnRule rule, const char *column)
 {
-	PGN_RULE_OK,
-	PGN_RULE_EMPTY,
-	PGN_RULE_WHITESPACE,
-	PGN_RULE_TOO_SHORT,
-	PGN_RULE_TOO_LONG,
-	PGN_RULE_NON_ASCII
-} PgnRule;
-
-static PgnRule
-BrokenPgnRule(const char *pgn, size_t len)
-{
-	if (len == 0)
-		return PGN_RULE_EMPTY;
-	/* Java's String.trim() strips every character <= U+0020 */
-	if ((unsigned char) pgn[0] <= 0x20 || (unsigned char) pgn[len - 1] <= 0x20)
-		return PGN_RULE_WHITESPACE;
-	if (len < 2)
-		return PGN_RULE_TOO_SHORT;
-	if (len > PGN_MAX_BYTES)
-		return PGN_RULE_TOO_LONG;
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char) pgn[i] >= 0x80)
-			return PGN_RULE_NON_ASCII;
-	return PGN_RULE_OK;
-}
-
-/*
- * Raise an error if the PGN breaks a rule.  The messages name the PGN "PGN",
- * or "PGN in column "x"" when it comes from a table's column (the
- * eckid.assign() trigger); never its value.
- */
-static void
-CheckPgn(const char *pgn, size_t len, const char *column)
-{
-	PgnRule		rule = BrokenPgnRule(pgn, len);
-	const char *subject;
-
-	if (rule == PGN_RULE_OK)
-		return;
-	subject = column ? psprintf("PGN in column \"%s\"", column) : "PGN";
 	switch (rule)
 	{
+		case PGN_RULE_OK:
+			break;
 		case PGN_RULE_EMPTY:
+			if (column)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("PGN in column \"%s\" must not be empty", column)));
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must not be empty", subject)));
+					 errmsg("PGN must not be empty")));
 			break;
 		case PGN_RULE_WHITESPACE:
+			if (column)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("PGN in column \"%s\" must not begin or end with whitespace", column),
+						 errdetail("The reference implementation hashes the PGN as given, so a padded value would give another HPgn.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must not begin or end with whitespace", subject),
+					 errmsg("PGN must not begin or end with whitespace"),
 					 errdetail("The reference implementation hashes the PGN as given, so a padded value would give another HPgn.")));
 			break;
 		case PGN_RULE_TOO_SHORT:
+			if (column)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("PGN in column \"%s\" is too short", column),
+						 errdetail("The reference implementation rejects a PGN of fewer than 2 characters.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s is too short", subject),
+					 errmsg("PGN is too short"),
 					 errdetail("The reference implementation rejects a PGN of fewer than 2 characters.")));
 			break;
 		case PGN_RULE_TOO_LONG:
+			if (column)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("PGN in column \"%s\" is too long", column),
+						 errdetail("A PGN may be at most %d bytes.", PGN_MAX_BYTES)));
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s is too long", subject),
+					 errmsg("PGN is too long"),
 					 errdetail("A PGN may be at most %d bytes.", PGN_MAX_BYTES)));
 			break;
 		case PGN_RULE_NON_ASCII:
+			if (column)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("PGN in column \"%s\" contains non-ASCII characters", column),
+						 errdetail("eckid lowercases only ASCII letters, because the reference implementation's lowercasing of other letters depends on the platform's locale.")));
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s contains non-ASCII characters", subject),
+					 errmsg("PGN contains non-ASCII characters"),
 					 errdetail("eckid lowercases only ASCII letters, because the reference implementation's lowercasing of other letters depends on the platform's locale.")));
 			break;
-		case PGN_RULE_OK:
+		case PGN_RULE_INVALID_NUMBER:
+			/* only a column's PGN is checked as a person number */
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("PGN in column \"%s\" is not a valid BSN or onderwijsnummer",
+							column ? column : "?"),
+					 errdetail("A PGN of digits only must be a BSN of 9 digits (8 with the leading zero left off) or an onderwijsnummer.")));
 			break;
-	}
-}
-
-/*
- * Lowercase ASCII A-Z into dst, independent of any locale (tolower() would
- * consult LC_CTYPE; the Turkish dotless i is the classic casualty).
- */
-static void
-LowercaseAscii(const char *src, size_t len, uint8_t *dst)
-{
-	for (size_t i = 0; i < len; i++)
-	{
-		unsigned char c = (unsigned char) src[i];
-
-		dst[i] = (c >= 'A' && c <= 'Z') ? (uint8_t) (c + ('a' - 'A')) : c;
 	}
 }
 
@@ -151,8 +127,26 @@ FreeArgCopy(FunctionCallInfo fcinfo, int argno, text *t)
 }
 
 /*
+ * "512 MiB", "1 GiB": a memory size for a message, in whole MiB (the few
+ * KiB of working state above them left out), in GiB when it is whole GiB.
+ */
+static char *
+MemorySize(uint64_t bytes)
+{
+	uint64_t	mib = bytes >> 20;
+
+	if (mib >= 1024 && mib % 1024 == 0)
+		return psprintf(UINT64_FORMAT " GiB", mib / 1024);
+	return psprintf(UINT64_FORMAT " MiB", mib);
+}
+
+/*
  * Raise the error for a failed scrypt (errno value save_errno) computing
- * nhashes HPgns at once; everything secret must already be wiped.
+ * nhashes HPgns at once; everything secret must already be wiped.  The
+ * memory sizes follow from Kennisnet's parameters: libsodium needs
+ * 128 * r * (N + p) bytes for one hash; the AVX-512 path gives each of the
+ * p lanes of a hash its own V, and a thread of the bulk path works on up
+ * to 8 lanes at a time.
  */
 static void
 ReportScryptFailure(int save_errno, size_t nhashes)
@@ -167,17 +161,21 @@ ReportScryptFailure(int save_errno, size_t nhashes)
 				 errmsg("canceling statement due to user request")));
 	}
 	if (save_errno == ENOMEM && nhashes == 1)
+	{
+		uint64_t	bytes = kdf_hpgn_memory_bytes(eckid_scrypt_options(), 0);
+
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
 				 errdetail("Computing an HPgn needs %s of memory that could not be allocated.",
-						   kdf_scrypt_implementation == KDF_SCRYPT_AUTO && scrypt_simd_available() ?
-						   "512 MiB" : "128 MiB")));
+						   MemorySize(bytes))));
+	}
 	if (save_errno == ENOMEM)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
-				 errdetail("Computing HPgns in bulk needs 1 GiB of memory per thread (eckid.scrypt_threads) that could not be allocated.")));
+				 errdetail("Computing HPgns in bulk needs %s of memory per thread (eckid.scrypt_threads) that could not be allocated.",
+						   MemorySize(kdf_hpgn_memory_bytes(eckid_scrypt_options(), 1)))));
 	ereport(ERROR,
 			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 			 errmsg("could not compute HPgn"),
@@ -199,8 +197,8 @@ ComputeHpgn(const char *pgn, size_t pgn_len, uint8_t *salt, size_t salt_len)
 
 	Assert(pgn_len > 0 && pgn_len <= PGN_MAX_BYTES);
 
-	LowercaseAscii(pgn, pgn_len, pgn_lower);
-	rc = kdf_hpgn(pgn_lower, pgn_len, salt, salt_len, hex);
+	pgn_lowercase(pgn, pgn_len, pgn_lower);
+	rc = kdf_hpgn(pgn_lower, pgn_len, salt, salt_len, hex, eckid_scrypt_options());
 	if (rc != 0)
 		save_errno = errno;
 	sodium_memzero(pgn_lower, sizeof(pgn_lower));
@@ -219,11 +217,13 @@ ComputeHpgn(const char *pgn, size_t pgn_len, uint8_t *salt, size_t salt_len)
 
 /*
  * HPgns computed ahead by eckid_hpgn_compute_ahead() for the rest of the
- * transaction: the PGN as given and its HPgn with the configured salt.  The
- * salt cannot change within a transaction (configuration is reloaded only
- * between commands, and a procedure's COMMIT ends the transaction), so
- * neither can an entry's HPgn.  Held in TopMemoryContext and wiped at the
- * end of the transaction, whichever way it ends.
+ * transaction: the PGN as given and its HPgn, with the salt they were
+ * computed with.  A configuration reload between two commands of a
+ * transaction can change eckid.salt; a kept HPgn is served only while the
+ * configured salt is still the kept one.  Everything lives in a memory
+ * context of its own under TopMemoryContext, wiped and reset at the end of
+ * the transaction, whichever way it ends, and when an error interrupts the
+ * filling of it: nothing is left behind.
  */
 typedef struct AheadEntry
 {
@@ -232,22 +232,28 @@ typedef struct AheadEntry
 	char		hex[HPGN_HEX_LEN + 1];
 } AheadEntry;
 
+static MemoryContext ahead_cxt = NULL;
 static AheadEntry *ahead = NULL;
 static int	ahead_count = 0;
-static bool ahead_callback_registered = false;
+static uint8_t *ahead_salt = NULL;
+static size_t ahead_salt_len = 0;
 
 static void
 ForgetComputedAhead(void)
 {
 	for (int i = 0; i < ahead_count; i++)
 	{
-		eckid_free_secret(ahead[i].pgn, ahead[i].len);
+		sodium_memzero(ahead[i].pgn, ahead[i].len);
 		sodium_memzero(ahead[i].hex, sizeof(ahead[i].hex));
 	}
-	if (ahead != NULL)
-		pfree(ahead);
+	if (ahead_salt != NULL)
+		sodium_memzero(ahead_salt, ahead_salt_len);
 	ahead = NULL;
 	ahead_count = 0;
+	ahead_salt = NULL;
+	ahead_salt_len = 0;
+	if (ahead_cxt != NULL)
+		MemoryContextReset(ahead_cxt);
 }
 
 static void
@@ -257,10 +263,16 @@ ForgetComputedAheadAtEnd(XactEvent event, void *arg pg_attribute_unused())
 		ForgetComputedAhead();
 }
 
-/* The HPgn computed ahead for this PGN, as palloc'd text, or NULL. */
+/*
+ * The HPgn computed ahead for this PGN with this salt, as palloc'd text, or
+ * NULL.
+ */
 static text *
-ComputedAhead(const char *pgn, size_t len)
+ComputedAhead(const char *pgn, size_t len, const uint8_t *salt, size_t salt_len)
 {
+	if (ahead_count == 0 || salt_len != ahead_salt_len ||
+		sodium_memcmp(salt, ahead_salt, salt_len) != 0)
+		return NULL;
 	for (int i = 0; i < ahead_count; i++)
 		if (ahead[i].len == len && memcmp(ahead[i].pgn, pgn, len) == 0)
 			return cstring_to_text_with_len(ahead[i].hex, HPGN_HEX_LEN);
@@ -268,15 +280,8 @@ ComputedAhead(const char *pgn, size_t len)
 }
 
 /* See hpgn.h. */
-bool
-eckid_pgn_is_hashable(const char *pgn, size_t len)
-{
-	return BrokenPgnRule(pgn, len) == PGN_RULE_OK;
-}
-
-/* See hpgn.h. */
 int
-eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len)
+eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len, bool soft)
 {
 	const uint8_t **lower;
 	size_t	   *lower_len;
@@ -287,10 +292,41 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len)
 	int			count = 0;
 	int			rc;
 	int			save_errno = 0;
+	AheadEntry *entries;
 
-	ForgetComputedAhead();
-	if (n <= 0 || kdf_scrypt_implementation != KDF_SCRYPT_AUTO || !scrypt_simd_available())
+	if (n <= 0 || !kdf_scrypt_uses_simd(eckid_scrypt_options()))
+	{
+		ForgetComputedAhead();
 		return 0;
+	}
+
+	/* all kept already (another partition's first row asked before) */
+	if (soft && ahead_count > 0)
+	{
+		bool		all_kept = true;
+
+		salt = eckid_configured_salt(&salt_len);
+		for (int i = 0; i < n && all_kept; i++)
+		{
+			text	   *kept = ComputedAhead(pgn[i], len[i], salt, salt_len);
+
+			if (kept == NULL)
+				all_kept = false;
+			else
+				eckid_free_secret(kept, VARSIZE(kept));
+		}
+		eckid_free_secret(salt, salt_len);
+		if (all_kept)
+			return 0;
+	}
+	ForgetComputedAhead();
+
+	if (ahead_cxt == NULL)
+	{
+		ahead_cxt = AllocSetContextCreate(TopMemoryContext, "eckid HPgns computed ahead",
+										  ALLOCSET_SMALL_SIZES);
+		RegisterXactCallback(ForgetComputedAheadAtEnd, NULL);
+	}
 
 	/* the distinct PGNs, so that none is hashed twice */
 	from = palloc(n * sizeof(*from));
@@ -298,68 +334,70 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len)
 	{
 		bool		seen = false;
 
-		Assert(eckid_pgn_is_hashable(pgn[i], len[i]));
+		Assert(pgn_broken_rule(pgn[i], len[i]) == PGN_RULE_OK);
 		for (int j = 0; j < count && !seen; j++)
 			seen = len[from[j]] == len[i] && memcmp(pgn[from[j]], pgn[i], len[i]) == 0;
 		if (!seen)
 			from[count++] = i;
 	}
 
-	/* everything that can fail comes before the first secret copy */
+	/*
+	 * Everything that can fail comes before the first secret copy.  The
+	 * entries are allocated in ahead_cxt, which the end of the transaction
+	 * resets, so an error here (out of memory) leaks nothing; they are
+	 * published (ahead, ahead_count) only once filled.
+	 */
 	CHECK_FOR_INTERRUPTS();
 	salt = eckid_configured_salt(&salt_len);
 	lower = palloc(count * sizeof(*lower));
 	lower_len = palloc(count * sizeof(*lower_len));
 	hex = palloc(count * sizeof(*hex));
-	ahead = MemoryContextAllocZero(TopMemoryContext, count * sizeof(*ahead));
+	entries = MemoryContextAllocZero(ahead_cxt, count * sizeof(*entries));
 	for (int j = 0; j < count; j++)
-		ahead[j].pgn = MemoryContextAlloc(TopMemoryContext, len[from[j]]);
-	if (!ahead_callback_registered)
-	{
-		RegisterXactCallback(ForgetComputedAheadAtEnd, NULL);
-		ahead_callback_registered = true;
-	}
+		entries[j].pgn = MemoryContextAlloc(ahead_cxt, len[from[j]]);
+	ahead_salt = MemoryContextAlloc(ahead_cxt, salt_len);
+	for (int j = 0; j < count; j++)
+		lower[j] = palloc(len[from[j]]);
 
 	for (int j = 0; j < count; j++)
 	{
-		uint8_t    *copy = palloc(len[from[j]]);
-
-		LowercaseAscii(pgn[from[j]], len[from[j]], copy);
-		lower[j] = copy;
+		pgn_lowercase(pgn[from[j]], len[from[j]], (uint8_t *) lower[j]);
 		lower_len[j] = len[from[j]];
 	}
 	/* eckid.backfill() commits each batch and goes on with the next */
-	eckid_keep_scrypt_memory_past_commit();
-	rc = kdf_hpgn_multi(count, lower, lower_len, salt, salt_len, hex);
+	if (!soft)
+		eckid_keep_scrypt_memory_past_commit();
+	rc = kdf_hpgn_multi(count, lower, lower_len, salt, salt_len, hex, eckid_scrypt_options());
 	if (rc != 0)
 		save_errno = errno;
 	for (int j = 0; j < count; j++)
 		eckid_free_secret((void *) lower[j], lower_len[j]);
-	eckid_free_secret(salt, salt_len);
 
 	if (rc == 0)
 	{
 		for (int j = 0; j < count; j++)
 		{
-			memcpy(ahead[j].pgn, pgn[from[j]], len[from[j]]);
-			ahead[j].len = len[from[j]];
-			memcpy(ahead[j].hex, hex[j], sizeof(ahead[j].hex));
+			memcpy(entries[j].pgn, pgn[from[j]], len[from[j]]);
+			entries[j].len = len[from[j]];
+			memcpy(entries[j].hex, hex[j], sizeof(entries[j].hex));
 		}
+		memcpy(ahead_salt, salt, salt_len);
+		ahead_salt_len = salt_len;
+		ahead = entries;
 		ahead_count = count;
 	}
 	else
 	{
-		for (int j = 0; j < count; j++)
-			pfree(ahead[j].pgn);
-		pfree(ahead);
-		ahead = NULL;
+		ahead_salt = NULL;
+		MemoryContextReset(ahead_cxt);
 	}
+	eckid_free_secret(salt, salt_len);
 	eckid_free_secret(hex, count * sizeof(*hex));
 	pfree(lower);
 	pfree(lower_len);
 	pfree(from);
 
-	if (rc != 0 && save_errno == ENOTSUP)
+	if (rc != 0 && (save_errno == ENOTSUP || (soft && save_errno == ENOMEM)))
 		return 0;
 	if (rc != 0)
 		ReportScryptFailure(save_errno, count);
@@ -367,47 +405,54 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len)
 }
 
 /*
- * The HPgn of a PGN, with the salt given as base64 text or, when salt_arg is
- * NULL, the salt in eckid.salt.  column, if not NULL, names the table column
- * the PGN came from in the errors about it.
+ * The HPgn of a checked PGN, with the salt given as base64 text or, when
+ * salt_arg is NULL, the salt in eckid.salt (then one computed ahead, if
+ * any, with that salt).
  */
 static text *
-HpgnOf(const char *pgn, size_t pgn_len, const text *salt_arg, const char *column)
+HpgnOfChecked(const char *pgn, size_t pgn_len, const text *salt_arg)
 {
 	uint8_t    *salt;
 	size_t		salt_len;
-
-	CheckPgn(pgn, pgn_len, column);
 
 	/* libsodium's scrypt cannot be interrupted: check before it */
 	CHECK_FOR_INTERRUPTS();
 
 	if (salt_arg == NULL)
 	{
-		text	   *ahead = ComputedAhead(pgn, pgn_len);
+		text	   *kept;
 
-		if (ahead != NULL)
-			return ahead;
 		salt = eckid_configured_salt(&salt_len);
+		kept = ComputedAhead(pgn, pgn_len, salt, salt_len);
+		if (kept != NULL)
+		{
+			eckid_free_secret(salt, salt_len);
+			return kept;
+		}
 	}
 	else
 		salt = eckid_decode_salt(VARDATA_ANY(salt_arg), VARSIZE_ANY_EXHDR(salt_arg),
-								 &salt_len, "salt");
+								 &salt_len);
 	return ComputeHpgn(pgn, pgn_len, salt, salt_len);
+}
+
+/* The HPgn of a PGN as given to eckid.hpgn(): the rules first. */
+static text *
+HpgnOf(const char *pgn, size_t pgn_len, const text *salt_arg)
+{
+	PgnRule		rule = pgn_broken_rule(pgn, pgn_len);
+
+	if (rule != PGN_RULE_OK)
+		eckid_report_broken_pgn(rule, NULL);
+	return HpgnOfChecked(pgn, pgn_len, salt_arg);
 }
 
 /* See hpgn.h. */
 text *
-eckid_hpgn_of_pgn(const char *pgn, size_t len, const char *column)
+eckid_hpgn_of_checked_pgn(const char *pgn, size_t len)
 {
-	return HpgnOf(pgn, len, NULL, column);
-}
-
-/* See hpgn.h. */
-void
-eckid_check_pgn(const char *pgn, size_t len, const char *column)
-{
-	CheckPgn(pgn, len, column);
+	Assert(pgn_broken_rule(pgn, len) == PGN_RULE_OK);
+	return HpgnOfChecked(pgn, len, NULL);
 }
 
 /*
@@ -424,7 +469,7 @@ eckid_hpgn(PG_FUNCTION_ARGS)
 
 	PG_TRY();
 	{
-		result = HpgnOf(VARDATA_ANY(pgn_t), VARSIZE_ANY_EXHDR(pgn_t), NULL, NULL);
+		result = HpgnOf(VARDATA_ANY(pgn_t), VARSIZE_ANY_EXHDR(pgn_t), NULL);
 	}
 	PG_FINALLY();
 	{
@@ -448,7 +493,7 @@ eckid_hpgn_with_salt(PG_FUNCTION_ARGS)
 
 	PG_TRY();
 	{
-		result = HpgnOf(VARDATA_ANY(pgn_t), VARSIZE_ANY_EXHDR(pgn_t), salt_t, NULL);
+		result = HpgnOf(VARDATA_ANY(pgn_t), VARSIZE_ANY_EXHDR(pgn_t), salt_t);
 	}
 	PG_FINALLY();
 	{

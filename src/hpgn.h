@@ -11,37 +11,41 @@
 #ifndef ECKID_HPGN_H
 #define ECKID_HPGN_H
 
+#include "pgn.h"
+
 /*
- * The HPgn of pgn (len bytes, not necessarily NUL-terminated) with the salt
- * in eckid.salt, as palloc'd text of 64 lowercase hex digits.  Raises the
- * errors of eckid.hpgn() (docs/derivation.md), all without the value; when
- * column is not NULL, the PGN rule errors say "PGN in column "<column>""
- * instead of "PGN".  Checks for interrupts just before the hash, which
- * cannot be interrupted.  Wipes its own copies of the PGN and the salt; the
- * caller wipes pgn.
+ * Raise the error for a PGN that breaks rule (never PGN_RULE_OK), without
+ * the value.  column, if not NULL, names the table column the PGN came from
+ * (the eckid.assign() trigger and eckid.backfill()).
  */
-extern text *eckid_hpgn_of_pgn(const char *pgn, size_t len, const char *column);
+extern void eckid_report_broken_pgn(PgnRule rule, const char *column);
 
 /*
- * Only the checks of eckid_hpgn_of_pgn(), for a PGN whose HPgn is not
- * needed (so that a PGN is never accepted unchecked, hashed or not).
+ * The HPgn of a PGN that obeys the PGN rules (pgn_broken_rule() answered
+ * PGN_RULE_OK), with the salt in eckid.salt, as palloc'd text of 64
+ * lowercase hex digits: one computed ahead, if any, else hashed now.
+ * Checks for interrupts just before the hash, which cannot be interrupted.
+ * Wipes its own copies of the PGN and the salt; the caller wipes pgn.
  */
-extern void eckid_check_pgn(const char *pgn, size_t len, const char *column);
-
-/* Does pgn obey the PGN rules (what eckid_check_pgn() checks)? */
-extern bool eckid_pgn_is_hashable(const char *pgn, size_t len);
+extern text *eckid_hpgn_of_checked_pgn(const char *pgn, size_t len);
 
 /*
- * Compute the HPgns of n PGNs (as given, each eckid_pgn_is_hashable()) at
+ * Compute the HPgns of n PGNs (as given, each obeying pgn_broken_rule()) at
  * once, with the configured salt, on eckid.scrypt_threads threads, and keep
- * them until the end of the transaction, wiped then: eckid_hpgn_of_pgn()
- * and eckid.hpgn() return a kept HPgn without hashing again.  What was kept
+ * them, with the salt they were computed with, until the end of the
+ * transaction, wiped then: eckid_hpgn_of_checked_pgn() and eckid.hpgn()
+ * return a kept HPgn without hashing again, as long as eckid.salt is still
+ * that salt.  What was kept
  * before is forgotten first.  Returns how many distinct PGNs were hashed:
  * 0 when the AVX-512 path is not available or not chosen, and the PGNs are
  * then hashed one by one as they are asked for.  Errors as eckid.hpgn()
  * (cancel, 53200, salt not configured).  For eckid.backfill(), which hashes
- * a batch of rows this way.
+ * a batch of rows this way, and the trigger on a multi-row INSERT
+ * (assign_ahead.c), which asks softly: then the PGNs already kept with the
+ * configured salt are not hashed again, and when the memory cannot be had
+ * the answer is 0 (hash one by one) instead of an error.
  */
-extern int	eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len);
+extern int	eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len,
+									 bool soft);
 
 #endif							/* ECKID_HPGN_H */

@@ -3,7 +3,7 @@
  * kdf.c
  *	  The key derivations eckid computes, on top of libsodium, in plain C.
  *
- * Two kinds of derivation live here:
+ * Three kinds of derivation live here:
  *
  * - the HPgn, Kennisnet's first-level hash of a PGN: scrypt with fixed
  *	 parameters (docs/derivation.md), which must match Kennisnet's reference
@@ -34,9 +34,7 @@
 #include "pgn.h"
 #include "scrypt_simd.h"
 
-int			kdf_scrypt_implementation = KDF_SCRYPT_AUTO;
-int			(*kdf_scrypt_stop) (void *arg) = NULL;
-int			kdf_scrypt_threads = 2;
+static const KdfScryptOptions default_options = {KDF_SCRYPT_AUTO, 1, NULL, NULL};
 
 /* Domain-separation prefixes; the terminating NUL is part of the message. */
 #define STAMP_DOMAIN	"eckid/v1/stampseudonym"
@@ -52,11 +50,36 @@ int			kdf_scrypt_threads = 2;
 #define SCRYPT_OUT_MAX		((UINT64_C(4294967295)) * 32)
 
 int
+kdf_scrypt_uses_simd(const KdfScryptOptions *options)
+{
+	if (options == NULL)
+		options = &default_options;
+	return options->implementation == KDF_SCRYPT_AUTO && scrypt_simd_available();
+}
+
+uint64_t
+kdf_hpgn_memory_bytes(const KdfScryptOptions *options, int bulk)
+{
+	/* a thread of the bulk path works on up to 8 lanes (two HPgns) at once */
+	if (bulk)
+		return 8 * scrypt_simd_lane_bytes(HPGN_SCRYPT_N, HPGN_SCRYPT_R);
+	/* the AVX-512 path gives each of the p lanes its own V */
+	if (kdf_scrypt_uses_simd(options))
+		return HPGN_SCRYPT_P * scrypt_simd_lane_bytes(HPGN_SCRYPT_N, HPGN_SCRYPT_R);
+	/* libsodium: 128 * r * (N + p) bytes, the lanes one after another */
+	return UINT64_C(128) * HPGN_SCRYPT_R * (HPGN_SCRYPT_N + HPGN_SCRYPT_P);
+}
+
+int
 kdf_scrypt(const uint8_t *password, size_t password_len,
 		   const uint8_t *salt, size_t salt_len,
 		   uint64_t N, uint32_t r, uint32_t p,
-		   uint8_t *out, size_t out_len)
+		   uint8_t *out, size_t out_len,
+		   const KdfScryptOptions *options)
 {
+	if (options == NULL)
+		options = &default_options;
+
 	if ((password == NULL && password_len > 0) ||
 		(salt == NULL && salt_len > 0) ||
 		out == NULL || out_len == 0)
@@ -83,9 +106,9 @@ kdf_scrypt(const uint8_t *password, size_t password_len,
 		return -1;
 	}
 
-	if (kdf_scrypt_implementation == KDF_SCRYPT_AUTO && scrypt_simd_available())
+	if (kdf_scrypt_uses_simd(options))
 		return scrypt_simd(password, password_len, salt, salt_len, N, r, p,
-						   out, out_len, kdf_scrypt_stop, NULL);
+						   out, out_len, options->stop, options->stop_arg);
 
 	/*
 	 * libsodium allocates the 128 * r * (N + p) bytes itself and fails with
@@ -106,7 +129,8 @@ kdf_scrypt(const uint8_t *password, size_t password_len,
 int
 kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
 		 const uint8_t *salt, size_t salt_len,
-		 char hex_out[HPGN_HEX_LEN + 1])
+		 char hex_out[HPGN_HEX_LEN + 1],
+		 const KdfScryptOptions *options)
 {
 	uint8_t		hash[HPGN_BYTES];
 	int			save_errno;
@@ -121,7 +145,7 @@ kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
 
 	if (kdf_scrypt(pgn_lower, pgn_len, salt, salt_len,
 				   HPGN_SCRYPT_N, HPGN_SCRYPT_R, HPGN_SCRYPT_P,
-				   hash, sizeof(hash)) != 0)
+				   hash, sizeof(hash), options) != 0)
 	{
 		save_errno = errno;
 		sodium_memzero(hash, sizeof(hash));
@@ -138,7 +162,8 @@ kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
 int
 kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
 			   const uint8_t *salt, size_t salt_len,
-			   char (*hex_out)[HPGN_HEX_LEN + 1])
+			   char (*hex_out)[HPGN_HEX_LEN + 1],
+			   const KdfScryptOptions *options)
 {
 	uint8_t    *hashes;
 	uint8_t   **outs;
@@ -159,7 +184,9 @@ kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
 			errno = EINVAL;
 			return -1;
 		}
-	if (kdf_scrypt_implementation != KDF_SCRYPT_AUTO || !scrypt_simd_available())
+	if (options == NULL)
+		options = &default_options;
+	if (!kdf_scrypt_uses_simd(options))
 	{
 		errno = ENOTSUP;
 		return -1;
@@ -187,8 +214,8 @@ kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
 		rc = scrypt_simd_multi(n, pgn_lower, pgn_len, salts, salt_lens,
 							   HPGN_SCRYPT_N, HPGN_SCRYPT_R, HPGN_SCRYPT_P,
 							   outs, HPGN_BYTES,
-							   kdf_scrypt_threads < 1 ? 1 : kdf_scrypt_threads,
-							   kdf_scrypt_stop, NULL);
+							   options->threads < 1 ? 1 : options->threads,
+							   options->stop, options->stop_arg);
 		if (rc == 0)
 			for (size_t i = 0; i < n; i++)
 				sodium_bin2hex(hex_out[i], HPGN_HEX_LEN + 1, outs[i], HPGN_BYTES);

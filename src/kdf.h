@@ -15,16 +15,14 @@
 #include <stdint.h>
 
 #include "ecktext.h"
+#include "pgn.h"				/* HPGN_HEX_LEN, PGN_MAX_BYTES */
 
 /* Kennisnet's HPgn parameters (since 2016-05-26): N = 2^17, r = 8, p = 4. */
 #define HPGN_SCRYPT_N		UINT64_C(131072)
 #define HPGN_SCRYPT_R		8
 #define HPGN_SCRYPT_P		4
-#define HPGN_BYTES			32		/* 64 hex digits */
-#define HPGN_HEX_LEN		(2 * HPGN_BYTES)
 
 /* Limits eckid enforces before calling libsodium (documented in docs/). */
-#define PGN_MAX_BYTES		1024
 #define SALT_MAX_BYTES		3072	/* decoded; base64 text up to 4096 */
 #define SALT_B64_MAX_LEN	4096
 
@@ -45,21 +43,33 @@
 #define RECIPIENT_MAX_BYTES	65535
 
 /*
- * Which scrypt kdf_scrypt() runs (eckid.scrypt_implementation): the
- * AVX-512 path of scrypt_simd.c when the CPU has it, else libsodium; or
- * libsodium always.  kdf_scrypt_stop, if set, is asked between slices of
- * the AVX-512 path whether to give up (then -1 with errno ECANCELED).
+ * How to run scrypt, given by the caller (the server's settings live in
+ * scrypt_settings.c; this layer reads none).  implementation: the AVX-512
+ * path of scrypt_simd.c when the CPU has it, else libsodium (AUTO); or
+ * libsodium always.  threads: how many the bulk path kdf_hpgn_multi() uses,
+ * the calling thread included.  stop, if set, is asked between slices of
+ * the AVX-512 path whether to give up (then -1 with errno ECANCELED).  A
+ * NULL options pointer means AUTO, one thread, no stop.
  */
 #define KDF_SCRYPT_AUTO			0
 #define KDF_SCRYPT_LIBSODIUM	1
-extern int	kdf_scrypt_implementation;
-extern int	(*kdf_scrypt_stop) (void *arg);
+
+typedef struct KdfScryptOptions
+{
+	int			implementation;
+	int			threads;
+	int			(*stop) (void *arg);
+	void	   *stop_arg;
+} KdfScryptOptions;
+
+/* Does scrypt with these options run the AVX-512 path?  The one place that asks. */
+extern int	kdf_scrypt_uses_simd(const KdfScryptOptions *options);
 
 /*
- * Threads of the bulk path (eckid.scrypt_threads): kdf_hpgn_multi() uses
- * this many, the calling thread included.
+ * Bytes of memory one HPgn needs with these options, or (bulk) one thread
+ * of kdf_hpgn_multi(): for the messages, computed from the parameters.
  */
-extern int	kdf_scrypt_threads;
+extern uint64_t kdf_hpgn_memory_bytes(const KdfScryptOptions *options, int bulk);
 
 /*
  * scrypt with libsodium's crypto_pwhash_scryptsalsa208sha256_ll, after
@@ -70,7 +80,8 @@ extern int	kdf_scrypt_threads;
 extern int	kdf_scrypt(const uint8_t *password, size_t password_len,
 					   const uint8_t *salt, size_t salt_len,
 					   uint64_t N, uint32_t r, uint32_t p,
-					   uint8_t *out, size_t out_len);
+					   uint8_t *out, size_t out_len,
+					   const KdfScryptOptions *options);
 
 /*
  * The HPgn: scrypt with Kennisnet's parameters over an already lowercased
@@ -81,21 +92,23 @@ extern int	kdf_scrypt(const uint8_t *password, size_t password_len,
  */
 extern int	kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
 					 const uint8_t *salt, size_t salt_len,
-					 char hex_out[HPGN_HEX_LEN + 1]);
+					 char hex_out[HPGN_HEX_LEN + 1],
+					 const KdfScryptOptions *options);
 
 /*
- * n HPgns at once, with the same salt, on kdf_scrypt_threads threads of the
+ * n HPgns at once, with the same salt, on options->threads threads of the
  * AVX-512 path (scrypt_simd_multi(): helper threads block every signal and
  * call only libc and libsodium).  Same length rules as kdf_hpgn().  Returns
  * 0, or -1 with errno: ENOTSUP when the AVX-512 path is not available or
  * not chosen (the caller then hashes one at a time with kdf_hpgn()),
- * ENOMEM, ECANCELED (kdf_scrypt_stop said stop) or EINVAL.  On failure no
+ * ENOMEM, ECANCELED (options->stop said stop) or EINVAL.  On failure no
  * hex_out[i] holds a value.
  */
 extern int	kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower,
 						   const size_t *pgn_len,
 						   const uint8_t *salt, size_t salt_len,
-						   char (*hex_out)[HPGN_HEX_LEN + 1]);
+						   char (*hex_out)[HPGN_HEX_LEN + 1],
+						   const KdfScryptOptions *options);
 
 /*
  * Local derivation (docs/derivation.md specifies it byte for byte):

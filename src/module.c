@@ -15,6 +15,7 @@
 #include "fmgr.h"
 
 #include "config.h"
+#include "scrypt_settings.h"
 
 PG_MODULE_MAGIC;
 
@@ -33,6 +34,8 @@ _PG_init(void)
 				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 				 errmsg("could not initialize libsodium")));
 
+	/* each subsystem defines its own settings; config.c reserves eckid.* last */
+	eckid_scrypt_init();
 	/*
 	 * Before eckid_define_settings(): it reserves the prefix "eckid", which
 	 * drops a value for a setting not yet defined.

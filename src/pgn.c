@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * pgn.c
- *	  Checks of person numbers (BSN, onderwijsnummer) and HPgns.
+ *	  The PGN rules: person numbers (BSN, onderwijsnummer), what may be
+ *	  hashed, and what an HPgn looks like.
  *
  * Both numbers use the same weighted sum ("elfproef"): 9*d1 + 8*d2 + ... +
  * 2*d8 - 1*d9.  A BSN has sum = 0 (mod 11); an onderwijsnummer starts with
@@ -13,8 +14,6 @@
 #include "pgn.h"
 
 #include <string.h>
-
-#include "kdf.h"
 
 /*
  * The weighted sum modulo 11 of nine ASCII digits, or -1 when s is not
@@ -97,4 +96,74 @@ pgn_number_form(const char *s, size_t len, char digits[PGN_DIGITS])
 		pgn_onderwijsnummer_is_valid(digits, PGN_DIGITS))
 		return PGN_NUMBER;
 	return PGN_INVALID_NUMBER;
+}
+
+PgnRule
+pgn_broken_rule(const char *pgn, size_t len)
+{
+	if (len == 0)
+		return PGN_RULE_EMPTY;
+	/* Java's String.trim() strips every character <= U+0020 */
+	if ((unsigned char) pgn[0] <= 0x20 || (unsigned char) pgn[len - 1] <= 0x20)
+		return PGN_RULE_WHITESPACE;
+	if (len < 2)
+		return PGN_RULE_TOO_SHORT;
+	if (len > PGN_MAX_BYTES)
+		return PGN_RULE_TOO_LONG;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char) pgn[i] >= 0x80)
+			return PGN_RULE_NON_ASCII;
+	return PGN_RULE_OK;
+}
+
+/*
+ * A PGN of digits only is a person number: it must be a valid BSN or
+ * onderwijsnummer (8 digits are padded to 9 first), because a typo in a BSN
+ * would otherwise give a pupil an ECK iD nobody else can reproduce.
+ * Anything else (an employee identifier) is hashed as given, by
+ * eckid.hpgn()'s rules.
+ */
+PgnRule
+pgn_prepare_column_value(const char *s, size_t len, char digits[PGN_DIGITS],
+						 const char **hash, size_t *hash_len)
+{
+	switch (pgn_number_form(s, len, digits))
+	{
+		case PGN_NUMBER:
+			s = digits;
+			len = PGN_DIGITS;
+			break;
+		case PGN_INVALID_NUMBER:
+			return PGN_RULE_INVALID_NUMBER;
+		case PGN_NOT_A_NUMBER:
+			break;
+	}
+	*hash = s;
+	*hash_len = len;
+	return pgn_broken_rule(s, len);
+}
+
+void
+pgn_lowercase(const char *src, size_t len, unsigned char *dst)
+{
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) src[i];
+
+		dst[i] = (c >= 'A' && c <= 'Z') ? (unsigned char) (c + ('a' - 'A')) : c;
+	}
+}
+
+void
+pgn_batch_add(const char *s, size_t len, char (*digits)[PGN_DIGITS],
+			  const char **pgns, size_t *lens, int *n)
+{
+	const char *hash;
+	size_t		hash_len;
+
+	if (pgn_prepare_column_value(s, len, digits[*n], &hash, &hash_len) != PGN_RULE_OK)
+		return;
+	pgns[*n] = hash;
+	lens[*n] = hash_len;
+	(*n)++;
 }

@@ -35,9 +35,15 @@
  * is unmapped or kept for the next call (about 5% of the time of a hash),
  * as are B and every PBKDF2 input and output.
  *
+ * This file is the kernel (salsa20/8 and ROMix in AVX-512) and the threads
+ * that run it; the memory is scrypt_arena.c's, the PBKDF2 steps
+ * scrypt_pbkdf2.c's.
+ *
  *-------------------------------------------------------------------------
  */
 #include "scrypt_simd.h"
+#include "scrypt_arena.h"
+#include "scrypt_pbkdf2.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -62,7 +68,6 @@
 #define LANES_PER_WAVE		(LANES_PER_GROUP * GROUPS_PER_WAVE)
 #define SLICE_BLOCKS		65536	/* salsa20/8 blocks per group per slice */
 #define SCRYPT_SIMD_N_MAX	(UINT64_C(1) << 32)
-#define MAX_THREADS			64
 
 /* One scrypt lane: its B (standard byte order) and its V. */
 typedef struct Lane
@@ -544,206 +549,6 @@ HelperMain(void *arg)
 	return NULL;
 }
 
-/* PBKDF2-HMAC-SHA256 with one iteration, from libsodium's HMAC. */
-static void
-Pbkdf2Once(const uint8_t *pw, size_t pw_len, const uint8_t *salt, size_t salt_len,
-		   uint8_t *out, size_t out_len)
-{
-	crypto_auth_hmacsha256_state base;
-	crypto_auth_hmacsha256_state st;
-	uint8_t		u[32];
-
-	crypto_auth_hmacsha256_init(&base, pw, pw_len);
-	crypto_auth_hmacsha256_update(&base, salt, salt_len);
-	for (uint32_t i = 1; (size_t) (i - 1) * 32 < out_len; i++)
-	{
-		uint8_t		ctr[4] = {(uint8_t) (i >> 24), (uint8_t) (i >> 16), (uint8_t) (i >> 8), (uint8_t) i};
-		size_t		off = (size_t) (i - 1) * 32;
-		size_t		n = out_len - off < 32 ? out_len - off : 32;
-
-		memcpy(&st, &base, sizeof(st));
-		crypto_auth_hmacsha256_update(&st, ctr, 4);
-		crypto_auth_hmacsha256_final(&st, u);
-		memcpy(out + off, u, n);
-	}
-	sodium_memzero(&base, sizeof(base));
-	sodium_memzero(&st, sizeof(st));
-	sodium_memzero(u, sizeof(u));
-}
-
-#define HUGE_PAGE	((size_t) 2 * 1024 * 1024)
-
-static int	use_hugetlb = 1;
-
-void
-scrypt_simd_use_huge_pages(int use)
-{
-	use_hugetlb = use;
-}
-
-/*
- * Anonymous memory for a worker, aligned to 2 MiB: from the reserved huge
- * pages when there are enough, else marked for transparent huge pages.
- * ROMix's second loop reads V at random, and with 4 KiB pages nearly every
- * read would miss the TLB (and the first loop would take a page fault every
- * four blocks, which is slow in a VM).  Kept out of core dumps.  *map_base
- * and *map_len are what to munmap.
- */
-static uint8_t *
-MapArena(size_t bytes, void **map_base, size_t *map_len)
-{
-	size_t		len = bytes + HUGE_PAGE;
-	uint8_t    *p;
-	uint8_t    *aligned;
-
-	if (len < bytes)
-		return NULL;
-
-#ifdef MAP_HUGETLB
-
-	/*
-	 * First from the huge pages the administrator reserved (vm.nr_hugepages),
-	 * as PostgreSQL's huge_pages = try does for shared memory.  Those stay
-	 * with the kernel's pool when unmapped, so mapping them again is cheap,
-	 * however long ago they were last used; ordinary memory that has been
-	 * free for a while may have been handed back to a virtual machine's host
-	 * and then costs as much to fault in again as the hash itself.  The
-	 * pages are reserved at mmap() time (no MAP_NORESERVE), so a pool that
-	 * is too small fails here, not with SIGBUS later.
-	 */
-	if (use_hugetlb)
-	{
-		size_t		hlen = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-
-		p = mmap(NULL, hlen, PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-		if (p != MAP_FAILED)
-		{
-#ifdef MADV_DONTDUMP
-			(void) madvise(p, hlen, MADV_DONTDUMP);
-#endif
-			*map_base = p;
-			*map_len = hlen;
-			return p;
-		}
-	}
-#endif
-
-	/* no MAP_POPULATE: faulting in 128 MiB could not be interrupted */
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	aligned = (uint8_t *) (((uintptr_t) p + HUGE_PAGE - 1) & ~(uintptr_t) (HUGE_PAGE - 1));
-#ifdef MADV_HUGEPAGE
-	(void) madvise(aligned, bytes, MADV_HUGEPAGE);
-#endif
-#ifdef MADV_DONTDUMP
-	(void) madvise(p, len, MADV_DONTDUMP);
-#endif
-	*map_base = p;
-	*map_len = len;
-	return aligned;
-}
-
-/*
- * Arenas kept mapped between calls when the caller asked for it (fresh
- * memory costs the kernel as much time as the hash itself on some virtual
- * machines).  They are wiped after every use; only the mapping stays.
- */
-typedef struct Arena
-{
-	void	   *base;
-	size_t		len;
-	uint8_t    *aligned;
-	size_t		bytes;
-} Arena;
-
-static int	keep_memory = 0;
-static Arena kept[MAX_THREADS];
-
-void
-scrypt_simd_keep_memory(int keep)
-{
-	keep_memory = keep;
-	if (!keep)
-		scrypt_simd_release_memory();
-}
-
-void
-scrypt_simd_release_memory(void)
-{
-	for (int i = 0; i < MAX_THREADS; i++)
-		if (kept[i].base != NULL)
-		{
-			munmap(kept[i].base, kept[i].len);
-			memset(&kept[i], 0, sizeof(kept[i]));
-		}
-}
-
-uint64_t
-scrypt_simd_kept_bytes(void)
-{
-	uint64_t	total = 0;
-
-	for (int i = 0; i < MAX_THREADS; i++)
-		total += kept[i].len;
-	return total;
-}
-
-int
-scrypt_simd_kept_memory_is_zero(void)
-{
-	for (int i = 0; i < MAX_THREADS; i++)
-		for (size_t k = 0; kept[i].base != NULL && k < kept[i].bytes; k++)
-			if (kept[i].aligned[k] != 0)
-				return 0;
-	return 1;
-}
-
-static uint8_t *
-GetArena(int t, size_t bytes, void **map_base, size_t *map_len)
-{
-	if (kept[t].base != NULL)
-	{
-		if (kept[t].bytes >= bytes)
-		{
-			*map_base = kept[t].base;
-			*map_len = kept[t].len;
-			return kept[t].aligned;
-		}
-		munmap(kept[t].base, kept[t].len);
-		memset(&kept[t], 0, sizeof(kept[t]));
-	}
-	return MapArena(bytes, map_base, map_len);
-}
-
-static void
-PutArena(int t, uint8_t *aligned, size_t bytes, void *map_base, size_t map_len)
-{
-	if (map_base == NULL)
-		return;
-	if (keep_memory && (kept[t].base == NULL || kept[t].base == map_base))
-	{
-#ifdef MADV_FREE
-		/*
-		 * Already wiped.  Let the kernel take the pages back if it runs short
-		 * of memory (they read as zeros then); until it does, the next call
-		 * reuses them without faulting.
-		 */
-		(void) madvise(aligned, bytes, MADV_FREE);
-#endif
-		kept[t].base = map_base;
-		kept[t].len = map_len;
-		kept[t].aligned = aligned;
-		if (kept[t].bytes < bytes)
-			kept[t].bytes = bytes;
-		return;
-	}
-	if (kept[t].base == map_base)
-		memset(&kept[t], 0, sizeof(kept[t]));
-	munmap(map_base, map_len);
-}
-
 int
 scrypt_simd_multi(size_t n,
 				  const uint8_t *const *pw, const size_t *pw_len,
@@ -807,14 +612,14 @@ scrypt_simd_multi(size_t n,
 	if (job.bflat == NULL)
 		goto enomem;
 	for (size_t i = 0; i < n; i++)
-		Pbkdf2Once(pw[i], pw_len[i], salt[i], salt_len[i],
+		scrypt_pbkdf2_sha256_once(pw[i], pw_len[i], salt[i], salt_len[i],
 				   job.bflat + i * p * lane_blk, p * lane_blk);
 
 	memset(workers, 0, sizeof(workers));
 	for (int t = 0; t < nthreads; t++)
 	{
 		workers[t].job = &job;
-		workers[t].arena = GetArena(t, (size_t) arena64, &workers[t].map_base,
+		workers[t].arena = scrypt_arena_get(t, (size_t) arena64, &workers[t].map_base,
 									&workers[t].map_len);
 		if (workers[t].arena == NULL)
 		{
@@ -845,7 +650,7 @@ scrypt_simd_multi(size_t n,
 				/* run with what we have */
 				for (int u = t; u < nworkers; u++)
 				{
-					PutArena(u, workers[u].arena, (size_t) arena64,
+					scrypt_arena_put(u, workers[u].arena, (size_t) arena64,
 							 workers[u].map_base, workers[u].map_len);
 					workers[u].arena = NULL;
 				}
@@ -876,7 +681,7 @@ scrypt_simd_multi(size_t n,
 	{
 		if (workers[t].result != 0 && result == 0)
 			result = workers[t].result;
-		PutArena(t, workers[t].arena, (size_t) arena64,
+		scrypt_arena_put(t, workers[t].arena, (size_t) arena64,
 				 workers[t].map_base, workers[t].map_len);
 	}
 	if (result == 0 && atomic_load(&job.stop))
@@ -884,7 +689,7 @@ scrypt_simd_multi(size_t n,
 
 	if (result == 0)
 		for (size_t i = 0; i < n; i++)
-			Pbkdf2Once(pw[i], pw_len[i], job.bflat + i * p * lane_blk, p * lane_blk,
+			scrypt_pbkdf2_sha256_once(pw[i], pw_len[i], job.bflat + i * p * lane_blk, p * lane_blk,
 					   out[i], out_len);
 	sodium_memzero(job.bflat, job.nlanes * lane_blk);
 	free(job.bflat);

@@ -3,7 +3,7 @@
 -- computes 19, and checks HPgns against known values where it can instead
 -- of hashing twice.
 BEGIN;
-SELECT plan(90);
+SELECT plan(95);
 
 \set chain '''http://purl.edustandaard.nl/begrippenkader/e7ec7d3c-c235-4513-bfb6-e54e66854795'''
 \set sector '''http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071d1b725'''
@@ -362,6 +362,24 @@ SELECT ok(eck_id IS NOT NULL AND eckid.hpgn_is_valid(hpgn), 'and the trigger fil
   FROM eckid_test.pupils WHERE id = 20;
 RESET ROLE;
 SELECT is(eck_id, pg_temp.local_eckid(hpgn), 'with the same values as for anyone') FROM p WHERE id = 20;
+
+-- A multi-row INSERT ... VALUES (a class enrolled at once): on the AVX-512
+-- path its PGNs are hashed at once when the first row's trigger fires
+-- (assign_ahead.c); each row gets exactly what it gets row by row.
+CREATE TABLE eckid_test.class (id integer, pgn text, hpgn text, eck_id eckid.eckid);
+CREATE TRIGGER class_eckid BEFORE INSERT OR UPDATE ON eckid_test.class FOR EACH ROW
+	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', :chain, :sector);
+INSERT INTO eckid_test.class VALUES
+	(1, '063138219', NULL, NULL), (2, '20DP Teacher@School.nl', NULL, NULL), (3, '63138219', NULL, NULL),
+	(4, NULL, NULL, NULL);
+SELECT is(hpgn, :vector, 'a multi-row INSERT gives a BSN Kennisnet''s HPgn') FROM eckid_test.class WHERE id = 1;
+SELECT is(hpgn, :employee, 'and an employee identifier its HPgn') FROM eckid_test.class WHERE id = 2;
+SELECT is(hpgn, :vector, 'and an 8-digit BSN the HPgn of the padded number') FROM eckid_test.class WHERE id = 3;
+SELECT is((SELECT count(*) FROM eckid_test.class WHERE eck_id = pg_temp.local_eckid(hpgn)), 3::bigint,
+	'every row with a PGN gets its ECK iD');
+SELECT throws_ok($$INSERT INTO eckid_test.class VALUES (5, '111222333', NULL, NULL), (6, '12345', NULL, NULL)$$,
+	'22023', 'PGN in column "pgn" is not a valid BSN or onderwijsnummer',
+	'a multi-row INSERT reports the invalid PGN of its row, as row by row');
 
 SELECT * FROM finish();
 ROLLBACK;

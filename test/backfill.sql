@@ -4,7 +4,7 @@
 -- after the test.  The NOTICE per batch and resuming after a cancel are checked by
 -- test/shell/backfill_cancel.sh.  Two HPgns are computed.
 BEGIN;
-SELECT plan(33);
+SELECT plan(38);
 
 \set vector '''9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa'''
 \set employee '''230e701391a7d646ef70bcadf783d303feae51bf0bc40a906d91913aaba32d3c'''
@@ -43,6 +43,22 @@ SELECT lives_ok($$SELECT pg_temp.remote_exec('postgres', $r$
 $r$)$$, 'tables with rows from before their trigger, committed');
 
 CREATE TEMP TABLE before_backfill AS SELECT * FROM eckid_test.bf;
+
+-- A partitioned table: batches in keyset order over each partition (rows
+-- that have their HPgn: no scrypt), every row filled exactly once.
+SELECT lives_ok($$SELECT pg_temp.remote_exec('postgres', $r$
+	DROP TABLE IF EXISTS eckid_test.bf_part;
+	CREATE TABLE eckid_test.bf_part (id integer, pgn text, hpgn text, eck_id eckid.eckid) PARTITION BY RANGE (id);
+	CREATE TABLE eckid_test.bf_part_1 PARTITION OF eckid_test.bf_part FOR VALUES FROM (0) TO (100);
+	CREATE TABLE eckid_test.bf_part_2 PARTITION OF eckid_test.bf_part FOR VALUES FROM (100) TO (200);
+	INSERT INTO eckid_test.bf_part SELECT i, NULL, repeat(to_hex(i % 16), 64), NULL::eckid.eckid
+	  FROM generate_series(1, 7) i UNION ALL SELECT 100 + i, NULL, repeat(to_hex(i % 16), 64), NULL FROM generate_series(1, 5) i;
+	CREATE TRIGGER bf_part_eckid BEFORE INSERT OR UPDATE ON eckid_test.bf_part FOR EACH ROW
+		EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector');
+$r$) || pg_temp.remote_exec('postgres', 'CALL eckid.backfill(''eckid_test.bf_part'', 2)')$$,
+	'CALL eckid.backfill() of a partitioned table, in batches of 2');
+SELECT is((SELECT count(*) FROM eckid_test.bf_part WHERE eck_id = pg_temp.local_eckid(hpgn)), 12::bigint,
+	'fills every row of every partition');
 
 SELECT lives_ok($$SELECT pg_temp.remote_exec('postgres', 'CALL eckid.backfill(''eckid_test.bf'', 2)')$$,
 	'CALL eckid.backfill() in an autocommit session');
@@ -112,26 +128,47 @@ SET LOCAL eckid.scrypt_threads = 2;
 -- (the bulk path is the AVX-512 scrypt's: where the server does not use it,
 -- nothing is computed ahead, and the checks after this one still hold)
 SELECT CASE WHEN eckid_test.uses_avx512()
-	THEN is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id <> 10)), 3,
+	THEN is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT tableoid FROM eckid_test.bulk WHERE id <> 10 ORDER BY id), ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id <> 10 ORDER BY id)), 3,
 		'backfill_compute_ahead hashes each distinct valid PGN of the given rows that lacks an HPgn, once')
-	ELSE is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id <> 10)), 0,
+	ELSE is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT tableoid FROM eckid_test.bulk WHERE id <> 10 ORDER BY id), ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id <> 10 ORDER BY id)), 0,
 		'without the AVX-512 path backfill_compute_ahead computes nothing ahead') END;
 SELECT is(eckid.hpgn('063138219'), :vector, 'an HPgn computed ahead is Kennisnet''s');
 SELECT is(eckid.hpgn('20DP Teacher@School.nl'), :employee, 'so is that of an employee identifier');
 SELECT is(eckid.hpgn('101222331'),
 		  (SELECT h FROM dblink(eckid_test.connstr('postgres'), $q$SELECT eckid.hpgn('101222331')$q$) AS t(h text)),
 		  'and the HPgn another session computes on its own');
-SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id IN (8, 9, 6, 7))), 0,
+
+-- The HPgns kept are those of the salt they were computed with: after a
+-- configuration reload inside the transaction changes eckid.salt, a PGN is
+-- hashed with the new salt (the old HPgn is not served).
+SELECT eckid_test.reconfigure('eckid.salt', 'AAAAAAAAAAAAAAAAAAAAAA==');
+SELECT is(eckid.hpgn('063138219'), eckid.hpgn('063138219', 'AAAAAAAAAAAAAAAAAAAAAA=='),
+	'after a reload that changes eckid.salt, an HPgn computed ahead with the old salt is not served');
+SELECT eckid_test.reconfigure('eckid.salt', NULL);
+SELECT is(eckid.hpgn('20DP Teacher@School.nl'), :employee, 'with the old salt back, it is again');
+
+-- On a partitioned table, a ctid names a row in every partition: only the
+-- rows named by their tableoid and ctid are hashed.
+CREATE TABLE eckid_test.bulk_part (id integer, pgn text, hpgn text, eck_id eckid.eckid) PARTITION BY LIST (id);
+CREATE TABLE eckid_test.bulk_part_1 PARTITION OF eckid_test.bulk_part FOR VALUES IN (1);
+CREATE TABLE eckid_test.bulk_part_2 PARTITION OF eckid_test.bulk_part FOR VALUES IN (2);
+INSERT INTO eckid_test.bulk_part VALUES (1, '111222333', NULL, NULL), (2, '123456782', NULL, NULL);
+CREATE TRIGGER bulk_part_eckid BEFORE UPDATE ON eckid_test.bulk_part FOR EACH ROW
+	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector');
+SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk_part', ARRAY['eckid_test.bulk_part_1'::regclass::oid], ARRAY['(0,1)'::tid]),
+	CASE WHEN eckid_test.uses_avx512() THEN 1 ELSE 0 END,
+	'a batch of one row of one partition hashes that row''s PGN only, not that of the row at the same ctid of another partition');
+SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT tableoid FROM eckid_test.bulk WHERE id IN (8, 9, 6, 7) ORDER BY id), ARRAY(SELECT ctid FROM eckid_test.bulk WHERE id IN (8, 9, 6, 7) ORDER BY id)), 0,
 	'rows with an HPgn, without a PGN or with an invalid one are not hashed');
-SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', '{}'), 0, 'an empty batch hashes nothing');
+SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', '{}', '{}'), 0, 'an empty batch hashes nothing');
 SET LOCAL eckid.scrypt_implementation = 'libsodium';
-SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT ctid FROM eckid_test.bulk)), 0,
+SELECT is(eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY(SELECT tableoid FROM eckid_test.bulk ORDER BY id), ARRAY(SELECT ctid FROM eckid_test.bulk ORDER BY id)), 0,
 	'with libsodium nothing is computed ahead: backfill_row() hashes row by row');
 RESET eckid.scrypt_implementation;
-GRANT EXECUTE ON FUNCTION eckid.backfill_compute_ahead(regclass, tid[]) TO eckid_las_app;
+GRANT EXECUTE ON FUNCTION eckid.backfill_compute_ahead(regclass, oid[], tid[]) TO eckid_las_app;
 GRANT USAGE ON SCHEMA eckid_test TO eckid_las_app;
 SET LOCAL ROLE eckid_las_app;
-SELECT throws_ok($$SELECT eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY['(0,1)'::tid])$$,
+SELECT throws_ok($$SELECT eckid.backfill_compute_ahead('eckid_test.bulk', ARRAY['eckid_test.bulk'::regclass::oid], ARRAY['(0,1)'::tid])$$,
 	'42501', 'permission denied for table bulk', 'it reads the rows with the caller''s privileges');
 RESET ROLE;
 
@@ -139,7 +176,7 @@ RESET ROLE;
 SELECT ok(NOT has_function_privilege('public', f, 'EXECUTE'), 'PUBLIC cannot execute ' || f)
   FROM unnest(ARRAY['eckid.backfill(regclass,integer)', 'eckid.backfill_setup(regclass)',
 					'eckid.backfill_row(regclass,text,text,eckid.eckid)',
-					'eckid.backfill_compute_ahead(regclass,tid[])']) f;
+					'eckid.backfill_compute_ahead(regclass,oid[],tid[])']) f;
 SELECT throws_ok($$SELECT pg_temp.remote_exec('eckid_plain', 'CALL eckid.backfill(''pg_catalog.pg_class'')')$$,
 	'42501', 'permission denied for procedure backfill', 'a plain role cannot run a backfill');
 
@@ -147,4 +184,4 @@ SELECT * FROM finish();
 ROLLBACK;
 
 -- Outside the test's transaction, which holds locks on them.
-DROP TABLE eckid_test.bf, eckid_test.bf_wiped, eckid_test.bf_none;
+DROP TABLE eckid_test.bf, eckid_test.bf_wiped, eckid_test.bf_none, eckid_test.bf_part;

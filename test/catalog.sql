@@ -16,7 +16,7 @@ SELECT results_eq(
 	$$VALUES
 		('eckid.assign()', 'v', 'u', false, false, false),
 		('eckid.backfill(regclass,integer)', 'v', 'u', false, false, false),
-		('eckid.backfill_compute_ahead(regclass,tid[])', 'v', 'u', true, false, false),
+		('eckid.backfill_compute_ahead(regclass,oid[],tid[])', 'v', 'u', true, false, false),
 		('eckid.backfill_row(regclass,text,text,eckid.eckid)', 's', 's', false, false, false),
 		('eckid.backfill_setup(regclass)', 'v', 'u', true, false, false),
 		('eckid.bsn_is_valid(text)', 'i', 's', true, false, true),

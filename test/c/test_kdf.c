@@ -97,7 +97,7 @@ TestRfc7914(void)
 
 		rc = kdf_scrypt((const uint8_t *) rfc7914[i].password, strlen(rfc7914[i].password),
 						(const uint8_t *) rfc7914[i].salt, strlen(rfc7914[i].salt),
-						rfc7914[i].N, rfc7914[i].r, rfc7914[i].p, dk, sizeof(dk));
+						rfc7914[i].N, rfc7914[i].r, rfc7914[i].p, dk, sizeof(dk), NULL);
 		snprintf(what, sizeof(what), "RFC 7914 scrypt(\"%s\", \"%s\", %u, %u, %u, 64)",
 				 rfc7914[i].password, rfc7914[i].salt, (unsigned) rfc7914[i].N,
 				 (unsigned) rfc7914[i].r, (unsigned) rfc7914[i].p);
@@ -119,16 +119,16 @@ TestKennisnet(void)
 	Check(rc == 0 && salt_len == 16, "Kennisnet test salt decodes to 16 bytes");
 
 	memset(hex, 'x', sizeof(hex));
-	rc = kdf_hpgn((const uint8_t *) "063138219", 9, salt, salt_len, hex);
+	rc = kdf_hpgn((const uint8_t *) "063138219", 9, salt, salt_len, hex, NULL);
 	Check(rc == 0 &&
 		  strcmp(hex, "9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa") == 0,
 		  "Kennisnet vector: HPgn of 063138219");
 
 	errno = 0;
-	rc = kdf_hpgn((const uint8_t *) "063138219", 9, salt, 0, hex);
+	rc = kdf_hpgn((const uint8_t *) "063138219", 9, salt, 0, hex, NULL);
 	Check(rc == -1 && errno == EINVAL, "kdf_hpgn refuses an empty salt");
 	errno = 0;
-	rc = kdf_hpgn((const uint8_t *) "063138219", PGN_MAX_BYTES + 1, salt, salt_len, hex);
+	rc = kdf_hpgn((const uint8_t *) "063138219", PGN_MAX_BYTES + 1, salt, salt_len, hex, NULL);
 	Check(rc == -1 && errno == EINVAL, "kdf_hpgn refuses a PGN over PGN_MAX_BYTES");
 }
 
@@ -142,7 +142,7 @@ ExpectEinval(uint64_t N, uint32_t r, uint32_t p, size_t out_len, int null_out,
 
 	errno = 0;
 	rc = kdf_scrypt((const uint8_t *) "pw", 2, (const uint8_t *) "salt", 4,
-					N, r, p, null_out ? NULL : out, out_len);
+					N, r, p, null_out ? NULL : out, out_len, NULL);
 	Check(rc == -1 && errno == EINVAL, what);
 }
 
@@ -169,10 +169,10 @@ TestBadParameters(void)
 		int			rc;
 
 		errno = 0;
-		rc = kdf_scrypt(NULL, 1, (const uint8_t *) "salt", 4, 16, 1, 1, out, sizeof(out));
+		rc = kdf_scrypt(NULL, 1, (const uint8_t *) "salt", 4, 16, 1, 1, out, sizeof(out), NULL);
 		Check(rc == -1 && errno == EINVAL, "scrypt password=NULL with length 1 gives EINVAL");
 		errno = 0;
-		rc = kdf_scrypt((const uint8_t *) "pw", 2, NULL, 4, 16, 1, 1, out, sizeof(out));
+		rc = kdf_scrypt((const uint8_t *) "pw", 2, NULL, 4, 16, 1, 1, out, sizeof(out), NULL);
 		Check(rc == -1 && errno == EINVAL, "scrypt salt=NULL with length 4 gives EINVAL");
 	}
 }
