@@ -74,10 +74,10 @@ SCRYPT_DEPS = $(SCRYPT_SRCS) src/scrypt_simd.h src/scrypt_arena.h src/scrypt_pbk
 test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/pgn.h src/ecktext.c $(SCRYPT_DEPS)
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_kdf.c src/kdf.c src/pgn.c src/ecktext.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
 
-test/c/test_ecktext: test/c/test_ecktext.c src/ecktext.c src/ecktext.h test/c/ecktext_reference.c test/c/ecktext_reference.h
+test/c/test_ecktext: test/c/test_ecktext.c test/c/check.h src/ecktext.c src/ecktext.h test/c/ecktext_reference.c test/c/ecktext_reference.h
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ test/c/test_ecktext.c src/ecktext.c test/c/ecktext_reference.c
 
-test/c/test_redact: test/c/test_redact.c src/redact.c src/redact.h src/ecktext.c src/ecktext.h src/pgn.c src/pgn.h
+test/c/test_redact: test/c/test_redact.c test/c/check.h src/redact.c src/redact.h src/ecktext.c src/ecktext.h src/pgn.c src/pgn.h
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ test/c/test_redact.c src/redact.c src/ecktext.c src/pgn.c
 
 .PHONY: check-c

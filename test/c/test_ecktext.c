@@ -15,20 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int	ntests = 0;
-static int	nfailed = 0;
-
-#define CHECK(cond, ...) \
-	do { \
-		ntests++; \
-		if (!(cond)) \
-		{ \
-			nfailed++; \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-		} \
-	} while (0)
+#include "check.h"
 
 /* 128 lowercase hex digits, and the same in uppercase */
 static const char digest_lower[] =

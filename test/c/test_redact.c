@@ -14,20 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int	ntests = 0;
-static int	nfailed = 0;
-
-#define CHECK(cond, ...) \
-	do { \
-		ntests++; \
-		if (!(cond)) \
-		{ \
-			nfailed++; \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-			printf(__VA_ARGS__); \
-			printf("\n"); \
-		} \
-	} while (0)
+#include "check.h"
 
 #define DIGEST \
 	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
