@@ -329,19 +329,49 @@ kdf_local_eckid(const uint8_t key[LOCAL_KEY_BYTES],
 }
 
 int
-kdf_pseudonymize(const uint8_t key[LOCAL_KEY_BYTES],
-				 const EckIdValue *value,
-				 const char *recipient, size_t recipient_len,
+kdf_pseudonym_prefix(const uint8_t key[LOCAL_KEY_BYTES],
+					 const char *recipient, size_t recipient_len,
+					 KdfPseudonymPrefix *prefix)
+{
+	crypto_generichash_state st;
+	uint8_t		recipient_prefix[4];
+	int			rc = 0;
+
+	if (key == NULL || prefix == NULL ||
+		recipient == NULL || recipient_len == 0 || recipient_len > RECIPIENT_MAX_BYTES)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+	PutU32BE(recipient_prefix, (uint32_t) recipient_len);
+
+	/* 32-byte key and output: within libsodium's limits (16..64 bytes) */
+	rc |= crypto_generichash_init(&st, key, LOCAL_KEY_BYTES, PSEUDONYM_BYTES);
+	rc |= crypto_generichash_update(&st, (const uint8_t *) PSEUDONYM_DOMAIN,
+									sizeof(PSEUDONYM_DOMAIN));	/* with its NUL */
+	rc |= crypto_generichash_update(&st, recipient_prefix, sizeof(recipient_prefix));
+	rc |= crypto_generichash_update(&st, (const uint8_t *) recipient, recipient_len);
+	memcpy(prefix->bytes, &st, sizeof(st));
+	sodium_memzero(&st, sizeof(st));
+	if (rc != 0)
+	{
+		kdf_pseudonym_forget(prefix);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+kdf_pseudonym_of(const KdfPseudonymPrefix *prefix, const EckIdValue *value,
 				 uint8_t out[PSEUDONYM_BYTES])
 {
 	crypto_generichash_state st;
 	uint8_t		seglen;
-	uint8_t		recipient_prefix[4];
 	size_t		segment_len;
 	int			rc = 0;
 
-	if (key == NULL || value == NULL || out == NULL ||
-		recipient == NULL || recipient_len == 0 || recipient_len > RECIPIENT_MAX_BYTES)
+	if (prefix == NULL || value == NULL || out == NULL)
 	{
 		errno = EINVAL;
 		return -1;
@@ -352,18 +382,38 @@ kdf_pseudonymize(const uint8_t key[LOCAL_KEY_BYTES],
 		errno = EINVAL;
 		return -1;
 	}
-
 	seglen = (uint8_t) segment_len;
-	PutU32BE(recipient_prefix, (uint32_t) recipient_len);
 
-	/* 32-byte key and output: within libsodium's limits (16..64 bytes) */
-	rc |= crypto_generichash_init(&st, key, LOCAL_KEY_BYTES, PSEUDONYM_BYTES);
-	rc |= crypto_generichash_update(&st, (const uint8_t *) PSEUDONYM_DOMAIN,
-									sizeof(PSEUDONYM_DOMAIN));	/* with its NUL */
-	rc |= crypto_generichash_update(&st, recipient_prefix, sizeof(recipient_prefix));
-	rc |= crypto_generichash_update(&st, (const uint8_t *) recipient, recipient_len);
+	memcpy(&st, prefix->bytes, sizeof(st));
 	rc |= crypto_generichash_update(&st, &seglen, 1);
 	rc |= crypto_generichash_update(&st, (const uint8_t *) value->segment, segment_len);
 	rc |= crypto_generichash_update(&st, value->digest, ECKID_DIGEST_LEN);
 	return FinishKeyedHash(&st, rc, out, PSEUDONYM_BYTES);
+}
+
+void
+kdf_pseudonym_forget(KdfPseudonymPrefix *prefix)
+{
+	sodium_memzero(prefix->bytes, sizeof(prefix->bytes));
+}
+
+int
+kdf_pseudonymize(const uint8_t key[LOCAL_KEY_BYTES],
+				 const EckIdValue *value,
+				 const char *recipient, size_t recipient_len,
+				 uint8_t out[PSEUDONYM_BYTES])
+{
+	KdfPseudonymPrefix prefix;
+	int			rc;
+
+	if (out == NULL || value == NULL)
+	{
+		errno = EINVAL;
+		return -1;
+	}
+	if (kdf_pseudonym_prefix(key, recipient, recipient_len, &prefix) != 0)
+		return -1;
+	rc = kdf_pseudonym_of(&prefix, value, out);
+	kdf_pseudonym_forget(&prefix);
+	return rc;
 }

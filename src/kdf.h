@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sodium.h>
+
 #include "ecktext.h"
 #include "pgn.h"				/* HPGN_HEX_LEN, PGN_MAX_BYTES */
 
@@ -134,6 +136,9 @@ extern int	kdf_local_eckid(const uint8_t key[LOCAL_KEY_BYTES],
 							const char *sector, size_t sector_len,
 							uint8_t digest_out[ECKID_DIGEST_LEN]);
 
+/* room for libsodium's BLAKE2b state (crypto_generichash_state) */
+#define KDF_PSEUDONYM_PREFIX_BYTES sizeof(crypto_generichash_state)
+
 /*
  * Per-recipient pseudonym (docs/derivation.md specifies it byte for byte):
  *
@@ -150,5 +155,25 @@ extern int	kdf_pseudonymize(const uint8_t key[LOCAL_KEY_BYTES],
 							 const EckIdValue *value,
 							 const char *recipient, size_t recipient_len,
 							 uint8_t out[PSEUDONYM_BYTES]);
+
+/*
+ * The same pseudonym in two steps, for many values of one recipient (the
+ * rows of a masked view): the hash of the key, the domain and the recipient
+ * is the same for every value, so kdf_pseudonym_prefix() computes it once
+ * and kdf_pseudonym_of() continues a copy of it per value.  The prefix is as
+ * secret as the key: kdf_pseudonym_forget() wipes it.  Bytes only, no
+ * alignment asked of the caller's memory (libsodium's state wants 64).
+ */
+typedef struct KdfPseudonymPrefix
+{
+	unsigned char bytes[KDF_PSEUDONYM_PREFIX_BYTES];
+} KdfPseudonymPrefix;
+
+extern int	kdf_pseudonym_prefix(const uint8_t key[LOCAL_KEY_BYTES],
+								 const char *recipient, size_t recipient_len,
+								 KdfPseudonymPrefix *prefix);
+extern int	kdf_pseudonym_of(const KdfPseudonymPrefix *prefix, const EckIdValue *value,
+							 uint8_t out[PSEUDONYM_BYTES]);
+extern void kdf_pseudonym_forget(KdfPseudonymPrefix *prefix);
 
 #endif							/* KDF_H */

@@ -218,7 +218,27 @@ typedef struct PseudonymSite
 	Oid		   *tables;
 	AttrNumber *attnums;		/* the column in each, 0 until checked */
 	BlockNumber *nblocks;		/* each one's length when last looked at */
+
+	/*
+	 * The hash of the key and the recipient, the same for every row, and the
+	 * key it was computed with (the key file may be replaced between
+	 * transactions).  Wiped when the query's memory goes (WipeSiteSecrets).
+	 */
+	bool		prefix_valid;
+	uint8_t		prefix_key[LOCAL_KEY_BYTES];
+	KdfPseudonymPrefix prefix;
+	MemoryContextCallback wipe;
 } PseudonymSite;
+
+static void
+WipeSiteSecrets(void *arg)
+{
+	PseudonymSite *site = (PseudonymSite *) arg;
+
+	kdf_pseudonym_forget(&site->prefix);
+	sodium_memzero(site->prefix_key, sizeof(site->prefix_key));
+	site->prefix_valid = false;
+}
 
 /*
  * The OIDs of type eckid.eckid and of eckid.pseudonymize(eckid, text),
@@ -307,6 +327,11 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 	bool		masked = false;
 	AttrNumber	source_attnum;
 	int			i;
+
+	/* the hash of key and recipient this site will keep, wiped with it */
+	site->wipe.func = WipeSiteSecrets;
+	site->wipe.arg = site;
+	MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &site->wipe);
 
 	if (!OidIsValid(cfg))
 		elog(ERROR, "table eckid.masked_view does not exist");
@@ -533,8 +558,15 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 
 		eckid_check_stored_value(id);
 		key = eckid_local_key();
-		if (kdf_pseudonymize(key, id, VARDATA_ANY(site->recipient), VARSIZE_ANY_EXHDR(site->recipient),
-							 pseudonym) != 0)
+		if (!site->prefix_valid || memcmp(site->prefix_key, key, LOCAL_KEY_BYTES) != 0)
+		{
+			if (kdf_pseudonym_prefix(key, VARDATA_ANY(site->recipient), VARSIZE_ANY_EXHDR(site->recipient),
+									 &site->prefix) != 0)
+				elog(ERROR, "pseudonym derivation failed for valid arguments");
+			memcpy(site->prefix_key, key, LOCAL_KEY_BYTES);
+			site->prefix_valid = true;
+		}
+		if (kdf_pseudonym_of(&site->prefix, id, pseudonym) != 0)
 			elog(ERROR, "pseudonym derivation failed for valid arguments");
 	}
 	ReleaseBuffer(buf);
