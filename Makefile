@@ -26,12 +26,28 @@ OBJS = \
 	src/redact.o \
 	src/log_hook.o
 
-DATA = sql/eckid--1.0.sql sql/eckid--1.0--1.1.sql
 PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"
 
-# pg_regress: inputs in sql/, outputs in expected/.
+# The version of eckid's SQL objects, kept in one place: eckid.control's
+# default_version.  The install script of that version is made from one
+# source, the files sql/install/*.sql joined in the order of their names
+# (one subject each: docs/development.md, "The SQL and its releases"); it is
+# not committed.  Upgrade scripts sql/eckid--A--B.sql lead from each released
+# version (sql/releases) to the next and are installed as they are.
+EXTVERSION := $(shell sed -n -E "s/^[[:space:]]*default_version[[:space:]]*=[[:space:]]*'([^']+)'.*/\1/p" eckid.control)
+ifeq ($(EXTVERSION),)
+$(error eckid.control has no default_version)
+endif
+SQL_SOURCES = $(sort $(wildcard sql/install/*.sql))
+DATA_built = sql/eckid--$(EXTVERSION).sql
+DATA = $(wildcard sql/eckid--*--*.sql)
+
+# pg_regress: inputs in test/regress/sql/, outputs in test/regress/expected/.
+# They hold no value that depends on the cluster's salt or key (pgTAP, run
+# on the test cluster, checks those), so make installcheck runs against any
+# cluster configured as docs/configuration.md says.
 REGRESS = eckid_type eckid_ops validation hpgn derivation_errors mask log_redaction
-REGRESS_OPTS = --inputdir=. --load-extension=eckid
+REGRESS_OPTS = --inputdir=test/regress --load-extension=eckid
 
 SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium)
 SODIUM_LIBS   := $(shell pkg-config --libs libsodium)
@@ -52,16 +68,24 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+sql/eckid--$(EXTVERSION).sql: $(SQL_SOURCES) eckid.control Makefile
+	{ echo '-- eckid--$(EXTVERSION).sql: made by make from the files sql/install/NN_*.sql (edit those, not this)'; \
+	  echo; cat $(SQL_SOURCES); } > $@.tmp
+	mv $@.tmp $@
+
 # PGXN distribution eckid-<version>.zip: git archive of HEAD (committed files
-# only) under eckid-<version>/, the version taken from META.json.  What does
-# not belong in it is marked export-ignore in .gitattributes.  DIST_ZIP=path
-# writes it elsewhere.  test/shell/pgxn_meta.sh checks its contents.
+# only) under eckid-<version>/, the version taken from META.json, plus the
+# install script made from them.  What does not belong in it is marked
+# export-ignore in .gitattributes.  DIST_ZIP=path writes it elsewhere.
+# test/shell/pgxn_meta.sh checks its contents.
 DIST_VERSION := $(shell sed -n -E '0,/"version"/s/^[[:space:]]*"version"[[:space:]]*:[[:space:]]*"([^"]+)".*/\1/p' $(srcdir)/META.json)
 DIST_ZIP ?= $(EXTENSION)-$(DIST_VERSION).zip
 
 .PHONY: dist
-dist:
-	git -C $(srcdir) archive --format=zip --prefix=$(EXTENSION)-$(DIST_VERSION)/ \
+dist: $(DATA_built)
+	git -C $(srcdir) archive --format=zip \
+		--prefix=$(EXTENSION)-$(DIST_VERSION)/sql/ --add-file=$(abspath $(DATA_built)) \
+		--prefix=$(EXTENSION)-$(DIST_VERSION)/ \
 		-o $(abspath $(DIST_ZIP)) HEAD
 	@echo "$(DIST_ZIP)"
 
