@@ -137,7 +137,7 @@ memcheck:
 # The AVX-512 scrypt (src/scrypt_simd.c: the kernel and its threads;
 # scrypt_arena.c: its memory; scrypt_pbkdf2.c: the PBKDF2 steps): -O3
 # unrolls its group loops; its C test checks it against libsodium; make bench runs bench/ (see
-# docs/performance.md).
+# docs/performance.md): results in bench/results/, or make bench UPDATE_DOCS=1 into the docs.
 src/scrypt_simd.o: CFLAGS += -O3
 SHLIB_LINK += -lpthread
 EXTRA_CLEAN += test/c/test_scrypt_simd
@@ -150,7 +150,7 @@ bench/scrypt_bench: bench/scrypt_bench.c $(SCRYPT_DEPS)
 
 .PHONY: bench
 bench: bench/scrypt_bench
-	PG_CONFIG="$(PG_CONFIG)" bench/run.sh
+	PG_CONFIG="$(PG_CONFIG)" UPDATE_DOCS="$(UPDATE_DOCS)" bench/run.sh
 
 # eckid-nv-worker (issue 14, first part: docs/nummervoorziening.md): a
 # separate program, plain C with libcurl and libxml2 and no PostgreSQL, so
