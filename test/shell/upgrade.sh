@@ -192,14 +192,14 @@ SQL
 	next=${first#eckid--"$ver"--}
 	next=${next%.sql}
 	probe=$work/probe.sql
-	if grep -qvE '^[[:space:]]*(--.*)?$|^\\' "$extdir/$first"; then
-		# leave out the last statement (from the last line that starts one)
-		last=$(grep -nE '^[A-Z]' "$extdir/$first" | grep -v ':\\' | tail -n 1 | cut -d: -f1)
+	last=$( (grep -nE '^(CREATE|ALTER|COMMENT|GRANT|REVOKE|DROP|SELECT|INSERT|UPDATE|DELETE)\b' "$extdir/$first" || true) | tail -n 1 | cut -d: -f1)
+	if [ -n "$last" ]; then
+		# leave out the last statement that changes the catalog (from its first line on)
 		head -n $((last - 1)) "$extdir/$first" > "$probe"
 		what="its last statement left out"
 	else
 		{ cat "$extdir/$first"; echo "COMMENT ON SCHEMA eckid_internal IS 'probe';"; } > "$probe"
-		what="a COMMENT added (it has no statement to leave out)"
+		what="a COMMENT added (it changes nothing to leave out)"
 	fi
 	install_file "$script" "eckid--${ver}probe.sql"
 	install_file "$probe" "eckid--${ver}probe--$next.sql"
