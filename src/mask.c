@@ -10,7 +10,7 @@
  * (kdf_pseudonymize() in kdf.c, docs/derivation.md).
  *
  * Masked views (docs/hiding.md) are made and kept up to date in PL/pgSQL
- * (sql/eckid--1.0--1.1.sql).  What needs C is here:
+ * (sql/install/50_hiding.sql).  What needs C is here:
  *
  * - eckid.create_masked_view() and eckid.drop_masked_view() check nothing
  *	 themselves: they call the SECURITY DEFINER functions that do the work,
