@@ -26,12 +26,28 @@ OBJS = \
 	src/redact.o \
 	src/log_hook.o
 
-DATA = sql/eckid--1.0.sql sql/eckid--1.0--1.1.sql
 PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"
 
-# pg_regress: inputs in sql/, outputs in expected/.
+# The version of eckid's SQL objects, kept in one place: eckid.control's
+# default_version.  The install script of that version is made from one
+# source, the files sql/install/*.sql joined in the order of their names
+# (one subject each: docs/development.md, "The SQL and its releases"); it is
+# not committed.  Upgrade scripts sql/eckid--A--B.sql lead from each released
+# version (sql/releases) to the next and are installed as they are.
+EXTVERSION := $(shell sed -n -E "s/^[[:space:]]*default_version[[:space:]]*=[[:space:]]*'([^']+)'.*/\1/p" eckid.control)
+ifeq ($(EXTVERSION),)
+$(error eckid.control has no default_version)
+endif
+SQL_SOURCES = $(sort $(wildcard sql/install/*.sql))
+DATA_built = sql/eckid--$(EXTVERSION).sql
+DATA = $(wildcard sql/eckid--*--*.sql)
+
+# pg_regress: inputs in test/regress/sql/, outputs in test/regress/expected/.
+# They hold no value that depends on the cluster's salt or key (pgTAP, run
+# on the test cluster, checks those), so make installcheck runs against any
+# cluster configured as docs/configuration.md says.
 REGRESS = eckid_type eckid_ops validation hpgn derivation_errors mask log_redaction
-REGRESS_OPTS = --inputdir=. --load-extension=eckid
+REGRESS_OPTS = --inputdir=test/regress --load-extension=eckid
 
 SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium)
 SODIUM_LIBS   := $(shell pkg-config --libs libsodium)
@@ -52,16 +68,24 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+sql/eckid--$(EXTVERSION).sql: $(SQL_SOURCES) eckid.control Makefile
+	{ echo '-- eckid--$(EXTVERSION).sql: made by make from the files sql/install/NN_*.sql (edit those, not this)'; \
+	  echo; cat $(SQL_SOURCES); } > $@.tmp
+	mv $@.tmp $@
+
 # PGXN distribution eckid-<version>.zip: git archive of HEAD (committed files
-# only) under eckid-<version>/, the version taken from META.json.  What does
-# not belong in it is marked export-ignore in .gitattributes.  DIST_ZIP=path
-# writes it elsewhere.  test/shell/pgxn_meta.sh checks its contents.
+# only) under eckid-<version>/, the version taken from META.json, plus the
+# install script made from them.  What does not belong in it is marked
+# export-ignore in .gitattributes.  DIST_ZIP=path writes it elsewhere.
+# test/shell/pgxn_meta.sh checks its contents.
 DIST_VERSION := $(shell sed -n -E '0,/"version"/s/^[[:space:]]*"version"[[:space:]]*:[[:space:]]*"([^"]+)".*/\1/p' $(srcdir)/META.json)
 DIST_ZIP ?= $(EXTENSION)-$(DIST_VERSION).zip
 
 .PHONY: dist
-dist:
-	git -C $(srcdir) archive --format=zip --prefix=$(EXTENSION)-$(DIST_VERSION)/ \
+dist: $(DATA_built)
+	git -C $(srcdir) archive --format=zip \
+		--prefix=$(EXTENSION)-$(DIST_VERSION)/sql/ --add-file=$(abspath $(DATA_built)) \
+		--prefix=$(EXTENSION)-$(DIST_VERSION)/ \
 		-o $(abspath $(DIST_ZIP)) HEAD
 	@echo "$(DIST_ZIP)"
 
@@ -113,7 +137,7 @@ memcheck:
 # The AVX-512 scrypt (src/scrypt_simd.c: the kernel and its threads;
 # scrypt_arena.c: its memory; scrypt_pbkdf2.c: the PBKDF2 steps): -O3
 # unrolls its group loops; its C test checks it against libsodium; make bench runs bench/ (see
-# docs/performance.md).
+# docs/performance.md): results in bench/results/, or make bench UPDATE_DOCS=1 into the docs.
 src/scrypt_simd.o: CFLAGS += -O3
 SHLIB_LINK += -lpthread
 EXTRA_CLEAN += test/c/test_scrypt_simd
@@ -126,7 +150,7 @@ bench/scrypt_bench: bench/scrypt_bench.c $(SCRYPT_DEPS)
 
 .PHONY: bench
 bench: bench/scrypt_bench
-	PG_CONFIG="$(PG_CONFIG)" bench/run.sh
+	PG_CONFIG="$(PG_CONFIG)" UPDATE_DOCS="$(UPDATE_DOCS)" bench/run.sh
 
 # eckid-nv-worker (issue 14, first part: docs/nummervoorziening.md): a
 # separate program, plain C with libcurl and libxml2 and no PostgreSQL, so
@@ -187,7 +211,7 @@ bench-log: bench/redact_bench
 # scripts/cluster starts (PGHOST, PGPORT, PGUSER, ECKID_KEY_FILE set); see
 # docs/development.md.  make installcheck runs pg_regress.
 TAP_TESTS ?= test/*.sql
-SHELL_TESTS ?= backfill_cancel concurrency memory search_path_traps dump_restore secrets_in_logs
+SHELL_TESTS ?= backfill_cancel concurrency memory search_path_traps dump_restore secrets_in_logs upgrade
 
 .PHONY: installcheck-tap installcheck-shell
 installcheck-tap:

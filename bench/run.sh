@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # make bench: every row measured side by side in the same run; writes the
-# table and the machine's description to docs/performance.md.
+# table and the machine's description to bench/results/bench-<time>.md
+# (BENCH_RESULTS=dir writes it elsewhere), outside the tracked tree; with
+# UPDATE_DOCS=1 (make bench UPDATE_DOCS=1) it rewrites the table in
+# docs/performance.md instead.
 # Environment: BENCH_ROWS (default 1000000), BENCH_BULK (default 64),
 # BENCH_ROUNDS (default 5), ECKID_PG_PREFIX as for scripts/cluster.
 set -euo pipefail
@@ -24,7 +27,15 @@ cores=$(nproc)
 # only the table rows: scripts/cluster also says what it is doing
 "$root/scripts/cluster" bash "$root/bench/sql_bench.sh" | grep '^|' >> "$out"
 cat "$out"
-python3 - "$out" "$root/docs/performance.md" <<'PY'
+if [ "${UPDATE_DOCS:-}" = 1 ]; then
+	target=$root/docs/performance.md
+else
+	results=${BENCH_RESULTS:-$root/bench/results}
+	mkdir -p "$results"
+	target=$results/bench-$(date -u +%Y%m%dT%H%M%SZ).md
+	printf '<!-- bench:begin -->\n<!-- bench:end -->\n' > "$target"
+fi
+python3 - "$out" "$target" <<'PY'
 import sys, re, subprocess, datetime, platform
 table = open(sys.argv[1]).read()
 doc = open(sys.argv[2]).read()
@@ -44,3 +55,4 @@ doc = re.sub(r"<!-- bench:begin -->.*<!-- bench:end -->", lambda m: new, doc, fl
 open(sys.argv[2], 'w').write(doc)
 PY
 rm -f "$out"
+echo "written to $target"

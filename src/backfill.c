@@ -5,9 +5,9 @@
  *	  a table had its eckid.assign() trigger.
  *
  * eckid.backfill() (PL/pgSQL, in the install script) reads the trigger's
- * arguments through eckid.backfill_setup(), hashes each batch's PGNs at
- * once through eckid.backfill_compute_ahead() and computes each row through
- * eckid.backfill_row(), so that the trigger and the backfill share every
+ * arguments through eckid_internal.backfill_setup(), hashes each batch's PGNs at
+ * once through eckid_internal.backfill_compute_ahead() and computes each row through
+ * eckid_internal.backfill_row(), so that the trigger and the backfill share every
  * rule and every line of code that hashes.  All three use the trigger's
  * kept plan (assign_plan.c): the arguments are checked once per backend,
  * not once per row and helper.
@@ -43,7 +43,7 @@ PG_FUNCTION_INFO_V1(eckid_backfill_row);
 PG_FUNCTION_INFO_V1(eckid_backfill_compute_ahead);
 
 /*
- * eckid.backfill_setup(tbl regclass, OUT pgn_column text, OUT hpgn_column
+ * eckid_internal.backfill_setup(tbl regclass, OUT pgn_column text, OUT hpgn_column
  * text, OUT eckid_column text, OUT wipe_pgn boolean): the first step of
  * eckid.backfill().  Refuses to run inside a transaction block, where the
  * procedure's COMMITs would fail after the first batch was computed, and
@@ -84,7 +84,7 @@ eckid_backfill_setup(PG_FUNCTION_ARGS)
 }
 
 /*
- * eckid.backfill_row(tbl regclass, pgn text, stored_hpgn text, stored_eckid
+ * eckid_internal.backfill_row(tbl regclass, pgn text, stored_hpgn text, stored_eckid
  * eckid.eckid, OUT hpgn text, OUT eckid eckid.eckid): the values
  * eckid.backfill() stores into one row, by the rules of the table's
  * eckid.assign() trigger for an INSERT.  A value the row has is never
@@ -104,7 +104,7 @@ eckid_backfill_row(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("table argument of eckid.backfill_row() must not be null")));
+				 errmsg("table argument of eckid_internal.backfill_row() must not be null")));
 
 	if (get_call_result_type(fcinfo, NULL, &result_desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -156,7 +156,7 @@ InBatch(Oid tableoid, ItemPointer ctid, int n, const Oid *oids, const ItemPointe
 }
 
 /*
- * eckid.backfill_compute_ahead(tbl regclass, tableoids oid[], rows tid[])
+ * eckid_internal.backfill_compute_ahead(tbl regclass, tableoids oid[], rows tid[])
  * returns integer: the batch step of eckid.backfill().  Hashes at once, on
  * eckid.scrypt_threads threads, the PGNs of those of the given rows (each
  * named by its tableoid and ctid: on a partitioned or inherited table, a
@@ -207,7 +207,7 @@ eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
 	if (noids != ntids)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("tableoids and rows given to eckid.backfill_compute_ahead() must have the same number of elements")));
+				 errmsg("tableoids and rows given to eckid_internal.backfill_compute_ahead() must have the same number of elements")));
 	oids = palloc(Max(ntids, 1) * sizeof(Oid));
 	tids = palloc(Max(ntids, 1) * sizeof(ItemPointerData));
 	for (int i = 0; i < ntids; i++)
@@ -215,7 +215,7 @@ eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
 		if (oid_nulls[i] || tid_nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("tableoids and rows given to eckid.backfill_compute_ahead() must not contain nulls")));
+					 errmsg("tableoids and rows given to eckid_internal.backfill_compute_ahead() must not contain nulls")));
 		oids[i] = DatumGetObjectId(oid_elems[i]);
 		tids[i] = *(ItemPointer) DatumGetPointer(tid_elems[i]);
 	}

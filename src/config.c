@@ -550,7 +550,7 @@ eckid_free_secret(void *ptr, size_t len)
 }
 
 /*
- * eckid.secret_settings_status(OUT preloaded boolean, OUT salt text,
+ * eckid_internal.secret_settings_status(OUT preloaded boolean, OUT salt text,
  * OUT key_file text, OUT key_file_mode text): for eckid.security_check(),
  * whether eckid was preloaded and what state the salt and the key file are
  * in, as fixed phrases.  Never returns the salt, the key or the key file's

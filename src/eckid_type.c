@@ -48,7 +48,7 @@ typedef struct EckIdSortState
 } EckIdSortState;
 
 StaticAssertDecl(sizeof(EckIdValue) == 80,
-				 "EckIdValue must match INTERNALLENGTH = 80 in eckid--1.0.sql");
+				 "EckIdValue must match INTERNALLENGTH = 80 in sql/install/10_type.sql");
 
 PG_FUNCTION_INFO_V1(eckid_in);
 PG_FUNCTION_INFO_V1(eckid_out);

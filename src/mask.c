@@ -10,20 +10,20 @@
  * (kdf_pseudonymize() in kdf.c, docs/derivation.md).
  *
  * Masked views (docs/hiding.md) are made and kept up to date in PL/pgSQL
- * (sql/eckid--1.0--1.1.sql).  What needs C is here:
+ * (sql/install/50_hiding.sql).  What needs C is here:
  *
  * - eckid.create_masked_view() and eckid.drop_masked_view() check nothing
  *	 themselves: they call the SECURITY DEFINER functions that do the work,
  *	 passing them the role that called (GetUserId()), which a SECURITY
  *	 DEFINER function cannot see.  They call through fmgr, which checks no
  *	 EXECUTE privilege, so those functions can stay revoked from everybody.
- * - eckid.masked_view_pseudonym() is what a masked view with a recipient
+ * - eckid_internal.masked_view_pseudonym() is what a masked view with a recipient
  *	 shows in place of an eckid column: it takes a reference to the row,
  *	 never the value, so that calling it directly gives nothing the view
  *	 does not show (no hash oracle).
- * - eckid.masked_view_before_ddl() is the event trigger that sees which
+ * - eckid_internal.masked_view_before_ddl() is the event trigger that sees which
  *	 table an ALTER TABLE drops or retypes columns of, before it does.
- * - eckid.masked_view_grant() re-grants a privilege as the role that
+ * - eckid_internal.masked_view_grant() re-grants a privilege as the role that
  *	 granted it, which a SECURITY DEFINER function cannot do in SQL
  *	 (SET ROLE is refused there, and GRANT ... GRANTED BY must name the
  *	 current user in PostgreSQL 15).
@@ -44,6 +44,7 @@
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
 #include "executor/spi.h"
@@ -139,7 +140,28 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 }
 
 /*
- * Call the function eckid.<name>(oid, <argtypes>) with the calling role's
+ * The OID of the function eckid_internal.<name>(<argtypes>).  Looked up in
+ * the catalog rather than by name as SQL does: a lookup by name checks USAGE
+ * on the schema, which the roles that call eckid's API (and that run ALTER
+ * TABLE) have not and need not have.
+ */
+static Oid
+InternalFunctionOid(const char *name, int nargs, const Oid *argtypes)
+{
+	Oid			nsp = get_namespace_oid("eckid_internal", false);
+	Oid			funcid;
+
+	funcid = GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid,
+							 CStringGetDatum(name),
+							 PointerGetDatum(buildoidvector(argtypes, nargs)),
+							 ObjectIdGetDatum(nsp));
+	if (!OidIsValid(funcid))
+		elog(ERROR, "function eckid_internal.%s does not exist", name);
+	return funcid;
+}
+
+/*
+ * Call the function eckid_internal.<name>(oid, <argtypes>) with the calling role's
  * OID in front of the current call's arguments (of those types), and return
  * its result.  Going through fmgr checks no EXECUTE
  * privilege: the callee may be revoked from PUBLIC and still be reached
@@ -157,13 +179,12 @@ CallWithCaller(FunctionCallInfo outer, const char *name, const Oid *outer_argtyp
 	LOCAL_FCINFO(call, CALL_MAX_ARGS);
 
 	if (nargs > CALL_MAX_ARGS)
-		elog(ERROR, "too many arguments for eckid.%s", name);
+		elog(ERROR, "too many arguments for eckid_internal.%s", name);
 
 	argtypes[0] = OIDOID;
 	for (int i = 0; i < outer->nargs; i++)
 		argtypes[i + 1] = outer_argtypes[i];
-	funcid = LookupFuncName(list_make2(makeString("eckid"), makeString(pstrdup(name))),
-							nargs, argtypes, false);
+	funcid = InternalFunctionOid(name, nargs, argtypes);
 
 	fmgr_info(funcid, &flinfo);
 	InitFunctionCallInfoData(*call, &flinfo, nargs, outer->fncollation, NULL, NULL);
@@ -179,7 +200,7 @@ CallWithCaller(FunctionCallInfo outer, const char *name, const Oid *outer_argtyp
 
 /*
  * eckid.create_masked_view(source regclass, view_name text, hide text[],
- * recipient text) returns regclass: see eckid.masked_view_create().
+ * recipient text) returns regclass: see eckid_internal.masked_view_create().
  */
 Datum
 eckid_create_masked_view(PG_FUNCTION_ARGS)
@@ -190,7 +211,7 @@ eckid_create_masked_view(PG_FUNCTION_ARGS)
 	return CallWithCaller(fcinfo, "masked_view_create", argtypes);
 }
 
-/* eckid.drop_masked_view(view regclass): see eckid.masked_view_drop(). */
+/* eckid.drop_masked_view(view regclass): see eckid_internal.masked_view_drop(). */
 Datum
 eckid_drop_masked_view(PG_FUNCTION_ARGS)
 {
@@ -468,7 +489,7 @@ SiteColumn(PseudonymSite *site, int i, Relation rel)
 }
 
 /*
- * eckid.masked_view_pseudonym(view_id integer, view_column smallint,
+ * eckid_internal.masked_view_pseudonym(view_id integer, view_column smallint,
  * tableoid oid, ctid tid) returns text: the pseudonym that column
  * view_column of masked view view_id shows for the row at ctid of table
  * tableoid, or NULL if the row's value is NULL.
@@ -580,9 +601,9 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 }
 
 /*
- * eckid.masked_view_before_ddl(), an event trigger on ddl_command_start of
+ * eckid_internal.masked_view_before_ddl(), an event trigger on ddl_command_start of
  * ALTER TABLE: if the command drops or retypes a column of a table the
- * calling role owns, let eckid.masked_view_release() take the table's
+ * calling role owns, let eckid_internal.masked_view_release() take the table's
  * masked views off its columns first (a view that uses a column stops
  * PostgreSQL from dropping or retyping it).  Only C sees the command.
  */
@@ -619,8 +640,7 @@ eckid_masked_view_before_ddl(PG_FUNCTION_ARGS)
 	if (!OidIsValid(relid) || !eckid_rel_ownercheck(relid, GetUserId()))
 		PG_RETURN_VOID();		/* the command itself will say why not */
 
-	release = LookupFuncName(list_make2(makeString("eckid"), makeString("masked_view_release")),
-							 1, argtypes, false);
+	release = InternalFunctionOid("masked_view_release", 1, argtypes);
 	OidFunctionCall1(release, ObjectIdGetDatum(relid));
 	PG_RETURN_VOID();
 }
@@ -642,7 +662,7 @@ IsRelationPrivilege(const char *privilege)
 }
 
 /*
- * eckid.masked_view_grant(view regclass, grantor oid, grantee oid,
+ * eckid_internal.masked_view_grant(view regclass, grantor oid, grantee oid,
  * privilege text, grantable boolean) returns void: GRANT privilege ON view
  * TO grantee (PUBLIC for OID 0) as the role grantor, so that the grant is
  * recorded with its original grantor.  Used when a masked view is made

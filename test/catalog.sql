@@ -1,7 +1,7 @@
 -- The catalog entries users rely on: volatility, parallel safety, who may
 -- execute what, comments, and the type's storage.
 BEGIN;
-SELECT plan(15);
+SELECT plan(19);
 
 -- Without eckid on the search path, regprocedure names come out qualified.
 SET LOCAL search_path = public;
@@ -11,14 +11,11 @@ SELECT results_eq(
 			 p.proisstrict, p.prosecdef,
 			 has_function_privilege('public', p.oid, 'EXECUTE')
 		FROM pg_proc p
-	   WHERE p.pronamespace = 'eckid'::regnamespace
+	   WHERE p.pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
 	   ORDER BY 1$$,
 	$$VALUES
 		('eckid.assign()', 'v', 'u', false, false, false),
 		('eckid.backfill(regclass,integer)', 'v', 'u', false, false, false),
-		('eckid.backfill_compute_ahead(regclass,oid[],tid[])', 'v', 'u', true, false, false),
-		('eckid.backfill_row(regclass,text,text,eckid.eckid)', 's', 's', false, false, false),
-		('eckid.backfill_setup(regclass)', 'v', 'u', true, false, false),
 		('eckid.bsn_is_valid(text)', 'i', 's', true, false, true),
 		('eckid.create_masked_view(regclass,text,text[],text)', 'v', 'u', false, false, false),
 		('eckid.derive(eckid.eckid,text,text)', 's', 's', true, false, false),
@@ -44,28 +41,31 @@ SELECT results_eq(
 		('eckid.is_valid(text)', 'i', 's', true, false, true),
 		('eckid.local_stampseudonym(text)', 's', 's', true, false, false),
 		('eckid.mask(eckid.eckid)', 'i', 's', true, false, true),
-		('eckid.masked_view_before_ddl()', 'v', 'u', false, false, false),
-		('eckid.masked_view_bind()', 'v', 'u', false, false, false),
-		('eckid.masked_view_create(oid,regclass,text,text[],text)', 'v', 'u', false, true, false),
-		('eckid.masked_view_define(text,text,oid,text[],text[],boolean,text[])', 'v', 'u', false, false, false),
-		('eckid.masked_view_drop(oid,regclass)', 'v', 'u', false, true, false),
-		('eckid.masked_view_drop_temporary(oid)', 'v', 'u', false, false, false),
-		('eckid.masked_view_follow_ddl()', 'v', 'u', false, true, false),
-		('eckid.masked_view_forget_dropped()', 'v', 'u', false, true, false),
-		('eckid.masked_view_grant(regclass,oid,oid,text,boolean)', 'v', 'u', true, false, false),
-		('eckid.masked_view_plan(integer,oid,smallint[],text[],smallint[],text)', 's', 's', false, false, false),
-		('eckid.masked_view_pseudonym(integer,smallint,oid,tid)', 's', 's', true, false, true),
-		('eckid.masked_view_refresh(integer)', 'v', 'u', false, false, false),
-		('eckid.masked_view_release(oid)', 'v', 'u', false, true, false),
-		('eckid.masked_view_type_kind(oid,integer)', 's', 's', true, false, false),
 		('eckid.onderwijsnummer_is_valid(text)', 'i', 's', true, false, true),
 		('eckid.pseudonymize(eckid.eckid,text)', 's', 's', true, false, false),
 		('eckid.replace_hpgn(text,text,timestamp with time zone)', 'v', 'u', false, true, false),
 		('eckid.resolve_hpgn(text)', 's', 's', true, false, false),
-		('eckid.secret_settings_status()', 'v', 'u', true, false, false),
 		('eckid.security_check()', 'v', 'u', false, false, false),
 		('eckid.segment(eckid.eckid)', 'i', 's', true, false, true),
-		('eckid.stampseudonym(text)', 's', 's', true, true, false)$$,
+		('eckid.stampseudonym(text)', 's', 's', true, true, false),
+		('eckid_internal.backfill_compute_ahead(regclass,oid[],tid[])', 'v', 'u', true, false, false),
+		('eckid_internal.backfill_row(regclass,text,text,eckid.eckid)', 's', 's', false, false, false),
+		('eckid_internal.backfill_setup(regclass)', 'v', 'u', true, false, false),
+		('eckid_internal.masked_view_before_ddl()', 'v', 'u', false, false, false),
+		('eckid_internal.masked_view_bind()', 'v', 'u', false, false, false),
+		('eckid_internal.masked_view_create(oid,regclass,text,text[],text)', 'v', 'u', false, true, false),
+		('eckid_internal.masked_view_define(text,text,oid,text[],text[],boolean,text[])', 'v', 'u', false, false, false),
+		('eckid_internal.masked_view_drop(oid,regclass)', 'v', 'u', false, true, false),
+		('eckid_internal.masked_view_drop_temporary(oid)', 'v', 'u', false, false, false),
+		('eckid_internal.masked_view_follow_ddl()', 'v', 'u', false, true, false),
+		('eckid_internal.masked_view_forget_dropped()', 'v', 'u', false, true, false),
+		('eckid_internal.masked_view_grant(regclass,oid,oid,text,boolean)', 'v', 'u', true, false, false),
+		('eckid_internal.masked_view_plan(integer,oid,smallint[],text[],smallint[],text)', 's', 's', false, false, false),
+		('eckid_internal.masked_view_pseudonym(integer,smallint,oid,tid)', 's', 's', true, false, true),
+		('eckid_internal.masked_view_refresh(integer)', 'v', 'u', false, false, false),
+		('eckid_internal.masked_view_release(oid)', 'v', 'u', false, true, false),
+		('eckid_internal.masked_view_type_kind(oid,integer)', 's', 's', true, false, false),
+		('eckid_internal.secret_settings_status()', 'v', 'u', true, false, false)$$,
 	'every function has the documented volatility, parallel safety, strictness and PUBLIC access'
 );
 
@@ -74,7 +74,7 @@ SELECT results_eq(
 -- procedure that commits and so cannot have a SET clause.
 SELECT is(
 	(SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
-	  WHERE p.pronamespace = 'eckid'::regnamespace
+	  WHERE p.pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
 		AND p.prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
 		AND p.proname !~ '^masked_rows_[0-9]+$'
 		AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)),
@@ -84,7 +84,7 @@ SELECT is(
 
 SELECT is(
 	(SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
-	  WHERE p.pronamespace = 'eckid'::regnamespace
+	  WHERE p.pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
 		AND obj_description(p.oid, 'pg_proc') IS NULL),
 	NULL,
 	'every function has a COMMENT'
@@ -153,6 +153,38 @@ SELECT is(
 SELECT ok(
 	has_schema_privilege('public', 'eckid', 'USAGE'),
 	'everybody may use schema eckid (the type and the validation functions)'
+);
+
+-- The internals live apart, out of \df eckid.*, in a schema of the
+-- extension that PUBLIC may not use.
+SELECT ok(
+	NOT has_schema_privilege('public', 'eckid_internal', 'USAGE')
+	AND NOT has_schema_privilege('public', 'eckid_internal', 'CREATE'),
+	'PUBLIC may neither use nor create in schema eckid_internal'
+);
+
+SELECT ok(
+	EXISTS (SELECT FROM pg_depend d
+			 WHERE d.classid = 'pg_namespace'::regclass AND d.objid = 'eckid_internal'::regnamespace
+			   AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+			   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'eckid')),
+	'schema eckid_internal belongs to the extension (DROP EXTENSION drops it)'
+);
+
+SELECT is(
+	(SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+	  WHERE p.pronamespace = 'eckid'::regnamespace
+		AND p.proname ~ '^(masked_view_|backfill_|secret_settings)'),
+	NULL,
+	'no internal helper is in schema eckid'
+);
+
+SELECT is(
+	(SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+	  WHERE p.pronamespace = 'eckid_internal'::regnamespace
+		AND has_function_privilege('public', p.oid, 'EXECUTE')),
+	ARRAY['eckid_internal.masked_view_pseudonym(integer,smallint,oid,tid)'],
+	'of eckid_internal, PUBLIC may execute only what masked views call'
 );
 
 SELECT ok(

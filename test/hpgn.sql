@@ -1,13 +1,15 @@
 -- eckid.hpgn(): Kennisnet's first-level hash, bit for bit.
 -- Each successful call costs about a second (scrypt: 128 MiB with libsodium, 512 MiB on the AVX-512 path): keep them few.
 BEGIN;
-SELECT plan(24);
+SELECT plan(25);
 
 \set vector '''9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa'''
 \set salt '''rktYml0MIp9TC9u6Ny6uqw=='''
 
 SELECT is(eckid.hpgn('063138219'), :vector,
 	'the Kennisnet vector, with the salt from eckid.salt');
+SELECT is(eckid.hpgn('20dp teacher@school.nl'), '230e701391a7d646ef70bcadf783d303feae51bf0bc40a906d91913aaba32d3c',
+	'an employee PGN with the salt from eckid.salt: the value of Python''s hashlib.scrypt');
 SELECT is(eckid.hpgn('063138219', :salt), :vector,
 	'the Kennisnet vector, with an explicit salt');
 SELECT ok(eckid.hpgn_is_valid(eckid.hpgn('063138219', 'YQ==')), 'a 1-byte salt works and gives a valid HPgn');

@@ -33,10 +33,15 @@ END
 $$;
 GRANT USAGE ON SCHEMA mask_fixture TO eckid_report;
 GRANT SELECT ON mask_fixture.pupils_masked, mask_fixture.pupils_for_a TO eckid_report;
+-- No role needs USAGE on eckid_internal to read a masked view (the view
+-- calls masked_view_pseudonym() by its OID).  The reporting role gets it
+-- here so that its direct calls below meet the function's own checks, as
+-- they would where a DBA granted it; eckid_plain shows the default.
+GRANT USAGE ON SCHEMA eckid_internal TO eckid_report;
 RESET client_min_messages;
 
 BEGIN;
-SELECT plan(136);
+SELECT plan(137);
 
 -- The SQLSTATE and message of the error a statement raises when run as
 -- another role (NULL if none).
@@ -55,7 +60,7 @@ $$;
 -- A direct call of the function a pseudonymizing masked view calls, for
 -- every row of its table, as a query text (for the row of id, if given).
 CREATE FUNCTION pg_temp.pseudonym_query(view_schema text, view_name text, id integer DEFAULT NULL) RETURNS text LANGUAGE sql AS $$
-	SELECT format('SELECT string_agg(eckid.masked_view_pseudonym(%s, 2::int2, %s::oid, t.tid), %L ORDER BY t.tid) FROM unnest(%L::tid[]) AS t(tid)',
+	SELECT format('SELECT string_agg(eckid_internal.masked_view_pseudonym(%s, 2::int2, %s::oid, t.tid), %L ORDER BY t.tid) FROM unnest(%L::tid[]) AS t(tid)',
 				  m.id, m.source_oid, ',',
 				  (SELECT array_agg(p.ctid) FROM mask_fixture.pupils p WHERE $3 IS NULL OR p.id = $3))
 	  FROM eckid.masked_view m WHERE m.view_schema = $1 AND m.view_name = $2
@@ -204,7 +209,7 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 SELECT is((SELECT proparallel::text || provolatile::text FROM pg_proc
-			WHERE oid = 'eckid.masked_view_pseudonym(integer, smallint, oid, tid)'::regprocedure), 'ss',
+			WHERE oid = 'eckid_internal.masked_view_pseudonym(integer, smallint, oid, tid)'::regprocedure), 'ss',
 	'masked_view_pseudonym() is STABLE and PARALLEL SAFE');
 
 ------------------------------------------------------------------------------
@@ -238,6 +243,9 @@ SELECT throws_ok($$SELECT eckid_test.remote('eckid_report', 'SELECT count(*)::te
 	'42501', 'permission denied for table other', 'nor a table it was not granted');
 SELECT throws_ok($$SELECT eckid_test.remote('eckid_report', 'SELECT count(*)::text FROM mask_fixture.pupils_for_b')$$,
 	'42501', 'permission denied for view pupils_for_b', 'nor a masked view it was not granted');
+SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_plain', pg_temp.pseudonym_query('mask_fixture', 'pupils_for_a')),
+	'42501', 'permission denied for schema eckid_internal',
+	'a role without USAGE on eckid_internal cannot even name what a masked view calls');
 SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report', pg_temp.pseudonym_query('mask_fixture', 'pupils_for_b')),
 	'42501', 'permission denied for view pupils_for_b',
 	'nor the pseudonyms of that view, by calling what it calls');
@@ -245,24 +253,24 @@ SELECT is(eckid_test.remote('eckid_report', pg_temp.pseudonym_query('mask_fixtur
 	(SELECT string_agg(eckid.pseudonymize(ecid, 'uitgever-a'), ',' ORDER BY ctid) FROM mask_fixture.pupils),
 	'what the view of a recipient calls gives, called directly, what the view shows');
 SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report',
-		format('SELECT eckid.masked_view_pseudonym(%s, 2::int2, %s, %L)',
+		format('SELECT eckid_internal.masked_view_pseudonym(%s, 2::int2, %s, %L)',
 			   (SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_for_a'),
 			   'mask_fixture.other'::regclass::oid, '(0,1)')),
 	'22023', format('relation with OID %s is not the table of masked view %s', 'mask_fixture.other'::regclass::oid,
 					(SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_for_a')),
 	'another table''s rows are refused');
 SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report',
-		format('SELECT eckid.masked_view_pseudonym(%s, 1::int2, %s, %L)',
+		format('SELECT eckid_internal.masked_view_pseudonym(%s, 1::int2, %s, %L)',
 			   (SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_for_a'),
 			   'mask_fixture.pupils'::regclass::oid, '(0,1)')),
 	'42703', NULL, 'a column of the view that is not pseudonymized is refused');
 SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report',
-		format('SELECT eckid.masked_view_pseudonym(%s, 2::int2, %s, %L)',
+		format('SELECT eckid_internal.masked_view_pseudonym(%s, 2::int2, %s, %L)',
 			   (SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_for_a'),
 			   'mask_fixture.pupils'::regclass::oid, '(4242,1)')),
 	'22023', NULL, 'a ctid where the table has no row is refused');
 SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report',
-		format('SELECT eckid.masked_view_pseudonym(%s, 2::int2, %s, %L)',
+		format('SELECT eckid_internal.masked_view_pseudonym(%s, 2::int2, %s, %L)',
 			   (SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_masked'),
 			   'mask_fixture.pupils'::regclass::oid, '(0,1)')),
 	'42703', NULL, 'a view without a recipient has no pseudonyms to give');
@@ -279,8 +287,8 @@ SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report', q), 
 	('eckid.replace_hpgn', $$SELECT eckid.replace_hpgn(repeat('a', 64), repeat('b', 64))::text$$),
 	('eckid.create_masked_view', $$SELECT eckid.create_masked_view('mask_fixture.pupils', 'mine')::text$$),
 	('eckid.drop_masked_view', $$SELECT eckid.drop_masked_view('mask_fixture.pupils_masked')::text$$),
-	('eckid.masked_view_create', $$SELECT eckid.masked_view_create(0, 'mask_fixture.pupils', 'mine', '{}', NULL)::text$$),
-	('eckid.masked_view_grant', $$SELECT eckid.masked_view_grant('mask_fixture.pupils_masked', 10, 0, 'SELECT', false)::text$$)
+	('eckid_internal.masked_view_create', $$SELECT eckid_internal.masked_view_create(0, 'mask_fixture.pupils', 'mine', '{}', NULL)::text$$),
+	('eckid_internal.masked_view_grant', $$SELECT eckid_internal.masked_view_grant('mask_fixture.pupils_masked', 10, 0, 'SELECT', false)::text$$)
   ) AS t(f, q);
 SELECT throws_ok($$SELECT eckid_test.remote('eckid_report', 'SELECT count(*)::text FROM eckid.masked_view')$$,
 	'42501', 'permission denied for table masked_view', 'the reporting role cannot read the definitions');
@@ -288,9 +296,9 @@ SELECT throws_ok($$SELECT eckid_test.remote('eckid_report', 'SELECT count(*)::te
 	'42501', 'permission denied for table hpgn_replacement', 'nor the recorded PGN changes (HPgns)');
 SELECT is(eckid_test.remote('eckid_report',
 		$$SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text) FROM pg_proc p
-		   WHERE p.pronamespace = 'eckid'::regnamespace AND p.proname !~ '^eckid_'
+		   WHERE p.pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace) AND p.proname !~ '^eckid_'
 			 AND has_function_privilege(p.oid, 'EXECUTE')$$),
-	'bsn_is_valid(text), digest(eckid), hpgn_is_valid(text), is_valid(text), mask(eckid), masked_view_pseudonym(integer,smallint,oid,tid), onderwijsnummer_is_valid(text), segment(eckid)',
+	'bsn_is_valid(text), digest(eckid), eckid_internal.masked_view_pseudonym(integer,smallint,oid,tid), hpgn_is_valid(text), is_valid(text), mask(eckid), onderwijsnummer_is_valid(text), segment(eckid)',
 	'the functions the reporting role may execute compute no pseudonym and read no secret');
 
 ------------------------------------------------------------------------------
@@ -550,3 +558,4 @@ ROLLBACK;
 
 SET client_min_messages = warning;
 DROP SCHEMA mask_fixture CASCADE;
+REVOKE USAGE ON SCHEMA eckid_internal FROM eckid_report;

@@ -273,8 +273,10 @@ def validate_project(c, meta, root):
     with open(os.path.join(root, "CHANGELOG.md")) as f:
         headings = [line[3:].strip() for line in f if line.startswith("## ")]
     newest = headings[0] if headings else ""
-    c.check(re.match(r"^" + re.escape(default or "?") + r"(\s|$)", newest) is not None,
-            f"CHANGELOG.md's newest section {newest!r} is for {default!r}")
+    # "## 1.1.0 (first release)": a release X.Y.Z of extension version X.Y
+    c.check(re.match(r"^" + re.escape(version or "?") + r"(\s|$)", newest) is not None
+            and major_minor == default,
+            f"CHANGELOG.md's newest section {newest!r} is for {version} (extension version {default!r})")
 
     debian = os.path.join(root, "debian", "changelog")
     if os.path.isfile(debian):
@@ -306,8 +308,10 @@ def check_zip(c, meta, root, zip_path):
         for key in ("file", "docfile"):
             if key in spec:
                 c.check(spec[key] in files, f"zip holds provides.{ext}.{key} {spec[key]}")
-    for f in make_var(root, "DATA"):
-        c.check(f in files, f"zip holds install script {f} (Makefile DATA)")
+    for f in make_var(root, "DATA") + make_var(root, "DATA_built"):
+        c.check(f in files, f"zip holds install script {f} (Makefile DATA, DATA_built)")
+    c.check(f"sql/{name}--{control_field(root, name, 'default_version')}.sql" in files,
+            f"zip holds the install script made from sql/install/ for default_version")
     for o in make_var(root, "OBJS"):
         c.check(o[:-2] + ".c" in files, f"zip holds {o[:-2]}.c (Makefile OBJS)")
     bad = sorted(f for f in files if re.search(

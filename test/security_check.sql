@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(64);
+SELECT plan(70);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -22,7 +22,7 @@ SELECT is(ARRAY(SELECT check_name FROM eckid.security_check()),
 	ARRAY['library preloaded', 'salt', 'key file', 'log redaction', 'log_statement',
 		  'log_min_duration_statement', 'log_parameter_max_length', 'log_parameter_max_length_on_error',
 		  'log_min_error_statement', 'debug_print settings', 'auto_explain', 'plan_cache_mode',
-		  'schemas where PUBLIC may create', 'roles that may compute pseudonyms', 'grants on masked views',
+		  'schemas where PUBLIC may create', 'schemas eckid and eckid_internal', 'roles that may compute pseudonyms', 'grants on masked views',
 		  'grants on PGN, HPgn and ECK iD columns', 'roles that see others'' queries', 'server file access'],
 	'security_check() reports these checks, in this order');
 SELECT is((SELECT count(*) FROM eckid.security_check()
@@ -38,14 +38,15 @@ SELECT is((SELECT count(*) FROM eckid.security_check()
 	0::bigint, 'no row shows the salt, the key file''s path or anything like a key');
 SELECT throws_ok($$SELECT eckid_test.remote('eckid_plain', 'SELECT count(*)::text FROM eckid.security_check()')$$,
 	'42501', NULL, 'a role that is not a superuser may not run it');
-SELECT throws_ok($$SELECT eckid_test.remote('eckid_monitor', 'SELECT count(*)::text FROM eckid.secret_settings_status()')$$,
+SELECT throws_ok($$SELECT eckid_test.remote('eckid_monitor', 'SELECT count(*)::text FROM eckid_internal.secret_settings_status()')$$,
 	'42501', NULL, 'nor its helper, even with pg_read_all_settings');
 GRANT EXECUTE ON FUNCTION eckid.security_check() TO eckid_plain;
-GRANT EXECUTE ON FUNCTION eckid.secret_settings_status() TO eckid_plain;
+GRANT EXECUTE ON FUNCTION eckid_internal.secret_settings_status() TO eckid_plain;
+GRANT USAGE ON SCHEMA eckid_internal TO eckid_plain;
 SET LOCAL ROLE eckid_plain;
 SELECT throws_ok($$SELECT count(*) FROM eckid.security_check()$$,
 	'42501', 'must be superuser to run eckid.security_check()', 'and granting it EXECUTE is not enough');
-SELECT throws_ok($$SELECT count(*) FROM eckid.secret_settings_status()$$,
+SELECT throws_ok($$SELECT count(*) FROM eckid_internal.secret_settings_status()$$,
 	'42501', 'must be superuser to check eckid''s secret settings', 'for the helper either');
 RESET ROLE;
 
@@ -144,6 +145,25 @@ GRANT CREATE ON SCHEMA scratch_open TO PUBLIC;
 SELECT is(pg_temp.status('schemas where PUBLIC may create'), 'warning', 'a schema off the search_path where PUBLIC may create: warning');
 DROP SCHEMA scratch_open;
 SELECT is(pg_temp.status('schemas where PUBLIC may create'), 'ok', 'revoked: ok');
+
+-- eckid's own schemas: eckid_internal closed, nothing planted
+SELECT is(pg_temp.status('schemas eckid and eckid_internal'), 'ok', 'eckid_internal closed, nothing planted: ok');
+GRANT USAGE ON SCHEMA eckid_internal TO PUBLIC;
+SELECT is(pg_temp.detail('schemas eckid and eckid_internal'), 'PUBLIC has USAGE on schema eckid_internal.',
+	'GRANT USAGE ON SCHEMA eckid_internal TO PUBLIC is found');
+REVOKE USAGE ON SCHEMA eckid_internal FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION eckid_internal.masked_view_refresh(integer) TO PUBLIC;
+SELECT is(pg_temp.status('schemas eckid and eckid_internal'), 'problem', 'PUBLIC may execute an internal function: problem');
+REVOKE EXECUTE ON FUNCTION eckid_internal.masked_view_refresh(integer) FROM PUBLIC;
+GRANT CREATE ON SCHEMA eckid_internal TO eckid_plain;
+SELECT is(pg_temp.detail('schemas eckid and eckid_internal'), 'eckid_plain may create in schema eckid_internal.',
+	'a role that may create in eckid_internal is found');
+REVOKE CREATE ON SCHEMA eckid_internal FROM eckid_plain;
+CREATE FUNCTION eckid.planted() RETURNS int LANGUAGE sql SET search_path = pg_catalog, pg_temp AS 'SELECT 1';
+SELECT is(pg_temp.detail('schemas eckid and eckid_internal'), 'function eckid.planted() is not part of the extension.',
+	'a function planted in schema eckid is found');
+DROP FUNCTION eckid.planted();
+SELECT is(pg_temp.status('schemas eckid and eckid_internal'), 'ok', 'all undone: ok');
 
 -- Who may compute pseudonyms
 SELECT is(pg_temp.status('roles that may compute pseudonyms'), 'warning', 'the LAS application role may compute pseudonyms: warning');

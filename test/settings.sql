@@ -2,7 +2,7 @@
 -- Each change goes through ALTER SYSTEM and pg_reload_conf() and is checked
 -- in fresh sessions; everything is put back at the end.
 BEGIN;
-SELECT plan(20);
+SELECT plan(22);
 
 \set h '''9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa'''
 \set stamp_q '''SELECT eckid.stampseudonym(''''9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa'''')::text'''
@@ -86,5 +86,13 @@ SELECT is(eckid_test.remote('postgres', :stamp_q), (SELECT v FROM before), 'the 
 SELECT is(eckid_test.remote('postgres', format('SELECT eckid.segment(eckid.derive(eckid.stampseudonym(%L), ''c'', ''s''))', :h)), 'local',
 	'and the default segment is back');
 
+-- An error that goes to the log reaches the client redacted too
+-- (test/regress/sql/log_redaction.sql has the rest): the configured salt, as
+-- base64 and as hex.  Here, because this cluster's salt is known (Kennisnet's
+-- test salt); in a fresh session (dblink), as an error caught here is not logged.
+SELECT throws_ok($$SELECT eckid_test.remote('postgres', $r$SELECT ('salt ' || 'rktYml0MIp9TC9u6Ny6uqw==')::integer::text$r$)$$, '22P02',
+	'invalid input syntax for type integer: "salt ********"', 'the configured salt is redacted in an error (base64)');
+SELECT throws_ok($$SELECT eckid_test.remote('postgres', $r$SELECT decode('rktYml0MIp9TC9u6Ny6uqw==', 'base64')::text::integer::text$r$)$$, '22P02',
+	'invalid input syntax for type integer: "\x********"', 'and as hex');
 SELECT * FROM finish();
 ROLLBACK;

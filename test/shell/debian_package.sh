@@ -91,7 +91,7 @@ make_var() {
 module=$(make_var MODULE_big)
 extension=$(make_var EXTENSION)
 expected=("$pkglibdir/$module.so" "$sharedir/extension/$extension.control")
-for f in $(make_var DATA); do expected+=("$sharedir/extension/$(basename "$f")"); done
+for f in $(make_var DATA) $(make_var DATA_built); do expected+=("$sharedir/extension/$(basename "$f")"); done
 if grep -q '^with_llvm[[:space:]]*=[[:space:]]*yes' "$(dirname "$("$PG_CONFIG" --pgxs)")/../Makefile.global"; then
 	expected+=("$pkglibdir/bitcode/$module.index.bc")
 	for o in $(make_var OBJS); do expected+=("$pkglibdir/bitcode/$module/${o%.o}.bc"); done

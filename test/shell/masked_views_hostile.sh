@@ -190,37 +190,44 @@ for role in "$NOBODY" "$TEMPR" "$SCHEMER" "$REPORT" "$EXPORT"; do
 done
 
 echo "# calling what the views call"
-control=$(as "$EXPORT" "SELECT eckid.masked_view_pseudonym($VIEW_A, 2::int2, $TABLE, '$FIRST_CTID')")
+out=$(as "$NOBODY" "SELECT eckid_internal.masked_view_pseudonym($VIEW_A, 2::int2, $TABLE, '$FIRST_CTID')")
+check "a role cannot even name what the views call: eckid_internal is closed to PUBLIC" \
+	has "$out" "permission denied for schema eckid_internal"
+# From here on every role may name what is in eckid_internal, as where a
+# DBA granted USAGE on it: the probes below go at the functions' own checks
+# and privileges, not at the schema's.
+q "GRANT USAGE ON SCHEMA eckid_internal TO PUBLIC" >/dev/null
+control=$(as "$EXPORT" "SELECT eckid_internal.masked_view_pseudonym($VIEW_A, 2::int2, $TABLE, '$FIRST_CTID')")
 check "export, calling what its view calls for a row of the table, gets what the view shows for it (the probe works)" \
 	same "$control" "$(as "$EXPORT" "SELECT ecid FROM school.pupils_a WHERE id = 1")"
 for role in "$NOBODY" "$TEMPR" "$SCHEMER" "$REPORT" "$EXPORT"; do
-	out=$(as "$role" "SELECT eckid.masked_view_pseudonym($VIEW_B, 2::int2, $TABLE, '$FIRST_CTID')")
+	out=$(as "$role" "SELECT eckid_internal.masked_view_pseudonym($VIEW_B, 2::int2, $TABLE, '$FIRST_CTID')")
 	check "$role cannot call it for the view of publisher-b" has "$out" "permission denied for view pupils_b"
 	check "and sees no secret" no_leak "$out"
 done
-out=$(as "$REPORT" "SELECT eckid.masked_view_pseudonym($VIEW_A, 2::int2, $TABLE, '$FIRST_CTID')")
+out=$(as "$REPORT" "SELECT eckid_internal.masked_view_pseudonym($VIEW_A, 2::int2, $TABLE, '$FIRST_CTID')")
 check "report cannot call it for the view of publisher-a either" has "$out" "permission denied for view pupils_a"
 # a table of its own with values of its choice, in every place of the call
 out=$(as "$EXPORT" "CREATE TEMP TABLE mine (id integer, pgn text, hpgn text, name text, ecid eckid.eckid, school integer)" \
 	"INSERT INTO mine SELECT 1, NULL, NULL, NULL, ecid::eckid.eckid, 0 FROM (VALUES ('https://ketenid.nl/201703/' || encode(sha512(convert_to('ecid 7', 'UTF8')), 'hex'))) v(ecid)" \
-	"SELECT eckid.masked_view_pseudonym($VIEW_A, 2::int2, 'mine'::regclass, ctid) FROM mine")
+	"SELECT eckid_internal.masked_view_pseudonym($VIEW_A, 2::int2, 'mine'::regclass, ctid) FROM mine")
 check "export's own table of chosen values is refused" has "$out" "is not the table of masked view $VIEW_A"
 check "and gives no pseudonym of the chosen value" \
 	bash -c '! grep -qF -- "$1" <<<"$2"' _ "$(q "SELECT eckid.pseudonymize(ecid, 'publisher-a') FROM school.pupils WHERE id = 7")" "$out"
-out=$(as "$EXPORT" "SELECT eckid.masked_view_pseudonym($VIEW_A, 1::int2, $TABLE, '$FIRST_CTID')")
+out=$(as "$EXPORT" "SELECT eckid_internal.masked_view_pseudonym($VIEW_A, 1::int2, $TABLE, '$FIRST_CTID')")
 check "a column the view does not pseudonymize is refused" has "$out" "is not a pseudonymized column"
-out=$(as "$EXPORT" "SELECT eckid.masked_view_pseudonym($VIEW_A, n::int2, $TABLE, '$FIRST_CTID') FROM generate_series(-3, 9) n WHERE n <> 2")
+out=$(as "$EXPORT" "SELECT eckid_internal.masked_view_pseudonym($VIEW_A, n::int2, $TABLE, '$FIRST_CTID') FROM generate_series(-3, 9) n WHERE n <> 2")
 check "so is any other column number, the hidden ones included" has "$out" "is not a pseudonymized column"
 check "and no secret shows" no_leak "$out"
-out=$(as "$EXPORT" "SELECT eckid.masked_view_pseudonym(v, 2::int2, $TABLE, '$FIRST_CTID') FROM generate_series(0, 20) v WHERE v <> $VIEW_A")
+out=$(as "$EXPORT" "SELECT eckid_internal.masked_view_pseudonym(v, 2::int2, $TABLE, '$FIRST_CTID') FROM generate_series(0, 20) v WHERE v <> $VIEW_A")
 check "any other view number is refused" bash -c 'grep -qE "does not exist|permission denied|is not a pseudonymized column" <<<"$1"' _ "$out"
 check "and no secret shows" no_leak "$out"
-out=$(as "$EXPORT" "SELECT eckid.masked_view_pseudonym($VIEW_A, 2::int2, $TABLE, '(4242,1)')")
+out=$(as "$EXPORT" "SELECT eckid_internal.masked_view_pseudonym($VIEW_A, 2::int2, $TABLE, '(4242,1)')")
 check "a ctid where the table has no row is refused" has "$out" "no row of masked view $VIEW_A is at that ctid"
-out=$(as "$EXPORT" "SELECT eckid.masked_view_pseudonym($VIEW_A, 2::int2, 'eckid.masked_view'::regclass, '(0,1)')")
+out=$(as "$EXPORT" "SELECT eckid_internal.masked_view_pseudonym($VIEW_A, 2::int2, 'eckid.masked_view'::regclass, '(0,1)')")
 check "so is the record of masked views" has "$out" "is not the table of masked view"
 out=$(as "$EXPORT" "CREATE FUNCTION pg_temp.try(t tid) RETURNS text LANGUAGE plpgsql AS \$\$
-		BEGIN RETURN eckid.masked_view_pseudonym($VIEW_A, 2::int2, $TABLE, t); EXCEPTION WHEN OTHERS THEN RETURN NULL; END \$\$" \
+		BEGIN RETURN eckid_internal.masked_view_pseudonym($VIEW_A, 2::int2, $TABLE, t); EXCEPTION WHEN OTHERS THEN RETURN NULL; END \$\$" \
 	"SELECT p FROM generate_series(0, 9) b, generate_series(0, 300) n, pg_temp.try(format('(%s,%s)', b, n)::tid) p WHERE p IS NOT NULL ORDER BY 1")
 check "reading the table by guessed ctids finds every row" same "$(wc -l <<<"$out")" "200"
 check "and gives exactly the pseudonyms the view shows" same "$out" "$(as "$EXPORT" "SELECT ecid FROM school.pupils_a ORDER BY 1")"
@@ -230,7 +237,7 @@ before=$(q "SELECT to_jsonb(m)::text FROM eckid.masked_view m ORDER BY id")
 cols_before=$(q "SELECT string_agg(attrelid::regclass || '.' || attname, ',' ORDER BY attrelid, attnum) FROM pg_attribute WHERE attrelid IN (SELECT view_oid FROM eckid.masked_view) AND attnum > 0")
 for role in "$TEMPR" "$SCHEMER"; do
 	out=$(as_any "$role" "CREATE TEMP TABLE t (pgn text, hpgn text, name text)" \
-		"CREATE TEMP VIEW tv AS SELECT 'eckid.masked_view_pseudonym(integer, smallint, oid, tid)'::regprocedure AS f,
+		"CREATE TEMP VIEW tv AS SELECT 'eckid_internal.masked_view_pseudonym(integer, smallint, oid, tid)'::regprocedure AS f,
 								   'eckid.mask(eckid.eckid)'::regprocedure AS g, 'school.pupils'::regclass AS s,
 								   'school.pupils_report'::regclass AS v, t.* FROM t" \
 		"ALTER TABLE t RENAME COLUMN pgn TO id" \
@@ -258,7 +265,7 @@ q "GRANT SELECT ON school.pupils_b TO $REPORT" >/dev/null
 psql -X -q -U "$REPORT" -d "$DB" \
 	-c "CREATE TEMP VIEW on_view AS SELECT id, ecid FROM school.pupils_report" \
 	-c "CREATE TEMP VIEW on_b AS SELECT id, ecid FROM school.pupils_b" \
-	-c "CREATE TEMP VIEW on_functions AS SELECT 'eckid.masked_view_pseudonym(integer, smallint, oid, tid)'::regprocedure AS f, eckid.mask(NULL) AS m" \
+	-c "CREATE TEMP VIEW on_functions AS SELECT 'eckid_internal.masked_view_pseudonym(integer, smallint, oid, tid)'::regprocedure AS f, eckid.mask(NULL) AS m" \
 	-c "CREATE FUNCTION pg_temp.on_view_count() RETURNS bigint BEGIN ATOMIC SELECT count(ecid) FROM school.pupils_report; END" \
 	-c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
 bg_pid=$!
@@ -349,7 +356,7 @@ out=$(as "$SCHEMER" "ALTER TABLE school.pupils DROP COLUMN ecid")
 check "nor drop its columns" has "$out" "must be owner of table pupils"
 out=$(as "$SCHEMER" "DROP VIEW school.pupils_report")
 check "nor drop the view" has "$out" "must be owner of view pupils_report"
-out=$(as "$SCHEMER" "SELECT eckid.masked_view_release('school.pupils'::regclass)" "SELECT eckid.masked_view_refresh(1)")
+out=$(as "$SCHEMER" "SELECT eckid_internal.masked_view_release('school.pupils'::regclass)" "SELECT eckid_internal.masked_view_refresh(1)")
 check "nor call the machinery" has "$out" "permission denied for function masked_view_release"
 check "the records are as they were" same "$(q "SELECT to_jsonb(m)::text FROM eckid.masked_view m ORDER BY id")" "$before"
 check "and report still sees no secret" no_leak "$(as "$REPORT" "COPY (SELECT * FROM school.pupils_report) TO STDOUT")"

@@ -46,7 +46,7 @@ echo "ok: under ulimit -v $limit_kb kB, eckid.hpgn fails with 53200 (out of memo
 q -c "CREATE TABLE bf (pgn text, hpgn text, eck_id eckid.eckid)" \
   -c "INSERT INTO bf VALUES ('063138219', NULL, NULL), ('123456782', NULL, NULL)" \
   -c "CREATE TRIGGER bf_eckid BEFORE INSERT OR UPDATE ON bf FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
-err=$(psql -X -q -At -c "\set VERBOSITY verbose" -c "SELECT eckid.backfill_compute_ahead('bf', ARRAY(SELECT tableoid FROM bf), ARRAY(SELECT ctid FROM bf))" 2>&1 || true)
+err=$(psql -X -q -At -c "\set VERBOSITY verbose" -c "SELECT eckid_internal.backfill_compute_ahead('bf', ARRAY(SELECT tableoid FROM bf), ARRAY(SELECT ctid FROM bf))" 2>&1 || true)
 if grep -qw avx512f /proc/cpuinfo; then
 	echo "$err" | grep -q "53200" || fail "expected SQLSTATE 53200 from a backfill batch under a 200 MiB limit, got: $err"
 	echo "$err" | grep -q "Computing HPgns in bulk needs 1 GiB of memory per thread" || fail "the bulk out-of-memory detail is missing: $err"

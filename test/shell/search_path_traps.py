@@ -40,7 +40,8 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SCRIPTS = [ROOT / "sql" / "eckid--1.0.sql", ROOT / "sql" / "eckid--1.0--1.1.sql"]
+# the source of the install script (the Makefile joins these, in this order)
+SCRIPTS = sorted((ROOT / "sql" / "install").glob("*.sql"))
 
 WORD = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 IDENT_CALL = re.compile(r"(?<![%$\w.])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
@@ -167,7 +168,7 @@ BEGIN
 						pg_get_function_identity_arguments(pr.oid) AS ident
 				   FROM pg_proc pr
 				  WHERE pr.proname = nm
-					AND pr.pronamespace IN ('pg_catalog'::regnamespace, 'eckid'::regnamespace)
+					AND pr.pronamespace IN ('pg_catalog'::regnamespace, 'eckid'::regnamespace, 'eckid_internal'::regnamespace)
 					AND pr.prokind IN ('f', 'a')
 		LOOP
 			variants := ARRAY[p.args];
@@ -233,7 +234,7 @@ BEGIN
 						format_type(x.oprresult, NULL) AS res
 				   FROM pg_operator x
 				  WHERE x.oprname = op
-					AND x.oprnamespace IN ('pg_catalog'::regnamespace, 'eckid'::regnamespace)
+					AND x.oprnamespace IN ('pg_catalog'::regnamespace, 'eckid'::regnamespace, 'eckid_internal'::regnamespace)
 				 UNION
 				 SELECT l.t, r.t,
 						CASE WHEN op IN ('=', '<>', '!=', '<', '<=', '>', '>=', '~', '!~', '~~', '!~~', '~*', '!~*', '&&', '@>', '<@')
@@ -280,7 +281,7 @@ BEGIN
 		AS $f$ BEGIN RAISE WARNING 'eckid trap fired: type %', $2; RETURN true; END $f$;
 	FOR p IN SELECT t.typname, format('%I.%I', n.nspname, t.typname) AS qualified
 			   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-			  WHERE t.typname = ANY (words) AND n.nspname IN ('pg_catalog', 'eckid')
+			  WHERE t.typname = ANY (words) AND n.nspname IN ('pg_catalog', 'eckid', 'eckid_internal')
 				AND t.typtype IN ('b', 'c', 'd', 'e', 'r', 'm') AND t.typname NOT LIKE '\_%'
 	LOOP
 		BEGIN

@@ -88,7 +88,7 @@ check "traps for bigint / double precision and for make_interval(secs => ...) ar
 			  AND oprleft = 'bigint'::regtype AND oprright = 'double precision'::regtype")" = 1 -a \
 	  "$(q "SELECT count(*) FROM pg_proc WHERE proname = 'make_interval' AND pronamespace = 'public'::regnamespace")" -ge 1 ]
 
-# Every function of eckid that is not written in C runs SQL with some
+# Every function of eckid (schemas eckid and eckid_internal) that is not written in C runs SQL with some
 # search_path: each must be exercised below.  A new one fails this check
 # until it is added to the entry points and to this list.
 # (masked_view_drop_temporary runs with every drop and remake of a view;
@@ -99,7 +99,8 @@ covered="backfill masked_view_bind masked_view_create masked_view_define masked_
 masked_view_follow_ddl masked_view_forget_dropped masked_view_plan masked_view_refresh masked_view_release
 masked_view_type_kind replace_hpgn resolve_hpgn security_check stampseudonym"
 uncovered=$(q "SELECT string_agg(proname, ' ' ORDER BY proname) FROM pg_proc
-				WHERE pronamespace = 'eckid'::regnamespace AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
+				WHERE pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
+				  AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
 				  AND proname !~ '^masked_rows_[0-9]+$'
 				  AND NOT proname = ANY (string_to_array(regexp_replace('$covered', '\s+', ' ', 'g'), ' '))")
 check "every eckid function in SQL or PL/pgSQL is among the entry points run here${uncovered:+ (not: $uncovered)}" \

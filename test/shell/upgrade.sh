@@ -1,90 +1,221 @@
 #!/usr/bin/env bash
-# ALTER EXTENSION eckid UPDATE from every released version, on a database
-# that holds data of that version:
-#   - every stored eckid value and replacement record is unchanged;
-#   - the updated extension has exactly the objects, privileges and comments
-#     of a fresh CREATE EXTENSION at the newest version.
-# Uses the cluster scripts/test started (PGHOST, PGPORT, PGUSER).
+# ALTER EXTENSION eckid UPDATE from every earlier release, as a package
+# upgrade does it: the old release's install script next to the current
+# scripts, run against the current shared library.
+#
+# For each release in sql/releases older than the current default_version:
+#   - its install script is built from its commit in the history (git archive
+#     of that commit, then that commit's own Makefile: make sql/eckid--X.Y.sql)
+#     and put into the extension directory;
+#   - a database gets CREATE EXTENSION eckid VERSION 'X.Y' and data: eckid
+#     values with a btree and a hash index, a table with the eckid.assign()
+#     trigger, a replacement record, a masked view of each kind (masked and
+#     pseudonymized) granted to a reporting role, a grant of eckid.hpgn;
+#   - ALTER EXTENSION eckid UPDATE; then the extension must equal a fresh
+#     CREATE EXTENSION of the current version (member objects, their ACLs and
+#     comments, the ACLs of the schemas, every function's pg_get_functiondef),
+#     the data must be unchanged and the views, the trigger and the indexes
+#     must still work.
+# A self-check proves that the comparison sees a difference: the same update
+# with its first upgrade script altered (its last statement left out or, when
+# it has none, one COMMENT added) must not equal a fresh install.
+# Uses the running cluster (PGHOST, PGPORT, PGUSER; salt and key set).
 set -euo pipefail
 
+root=$(cd "$(dirname "$0")/../.." && pwd)
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 fail() { echo "FAIL: $*"; exit 1; }
 
-newest=$(psql_q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'eckid'")
-versions=$(psql_q -d postgres -c "SELECT version FROM pg_available_extension_versions WHERE name = 'eckid' AND version <> '$newest' ORDER BY version")
+newest=$(sed -n -E "s/^[[:space:]]*default_version[[:space:]]*=[[:space:]]*'([^']+)'.*/\1/p" "$root/eckid.control")
+available=$(psql_q -d postgres -c "SELECT default_version FROM pg_available_extensions WHERE name = 'eckid'")
+[ "$available" = "$newest" ] || fail "the cluster's eckid is $available, the tree's $newest: make install first"
+extdir=$(pg_config --sharedir)/extension
+[ -f "$extdir/eckid--$newest.sql" ] || fail "$extdir is not where eckid $newest is installed"
 
-# What an extension consists of: each member object with its ACL and comment.
-members_sql="
-SELECT pg_describe_object(d.classid, d.objid, 0)
+work=$(mktemp -d /tmp/eckid-upgrade.XXXXXX)
+installed=()
+dbs=()
+cleanup() {
+	local f d
+	for d in "${dbs[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1 || true; done
+	psql -X -q -d postgres -c "DROP ROLE IF EXISTS eckid_upg_reader" >/dev/null 2>&1 || true
+	for f in "${installed[@]}"; do rm -f "$f"; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# What the extension consists of, as text to compare: each member object with
+# its ACL and comment, the ACLs of eckid's schemas, every function's definition.
+describe_sql="
+SELECT 'member ' || pg_describe_object(d.classid, d.objid, 0)
        || coalesce(' acl=' || (SELECT array_to_string(array_agg(a ORDER BY a), ',')
                                  FROM (SELECT unnest(proacl)::text AS a FROM pg_proc WHERE oid = d.objid AND d.classid = 'pg_proc'::regclass
                                        UNION ALL
-                                       SELECT unnest(relacl)::text FROM pg_class WHERE oid = d.objid AND d.classid = 'pg_class'::regclass) x), '')
+                                       SELECT unnest(relacl)::text FROM pg_class WHERE oid = d.objid AND d.classid = 'pg_class'::regclass
+                                       UNION ALL
+                                       SELECT unnest(nspacl)::text FROM pg_namespace WHERE oid = d.objid AND d.classid = 'pg_namespace'::regclass) x), '')
        || coalesce(' comment=' || obj_description(d.objid, d.classid::regclass::text), '')
   FROM pg_depend d
  WHERE d.refclassid = 'pg_extension'::regclass
    AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'eckid')
    AND d.deptype = 'e'
+UNION ALL
+SELECT 'schema ' || nspname || ' acl=' || coalesce(array_to_string(nspacl, ','), '') || ' comment=' || coalesce(obj_description(oid, 'pg_namespace'), '')
+  FROM pg_namespace WHERE nspname IN ('eckid', 'eckid_internal')
+UNION ALL
+SELECT 'definition ' || pg_get_functiondef(p.oid)
+  FROM pg_proc p
+ WHERE p.pronamespace IN (SELECT oid FROM pg_namespace WHERE nspname IN ('eckid', 'eckid_internal'))
+   AND p.prokind <> 'a'
  ORDER BY 1"
 
-dropdb --if-exists eckid_upgrade_fresh >/dev/null 2>&1 || true
-createdb eckid_upgrade_fresh
-psql_q -d eckid_upgrade_fresh -c "CREATE EXTENSION eckid"
-fresh=$(psql_q -d eckid_upgrade_fresh -c "$members_sql")
-dropdb eckid_upgrade_fresh
-[ -n "$fresh" ] || fail "a fresh install has no member objects"
+fresh_db=eckid_upgrade_fresh
+dbs+=("$fresh_db")
+dropdb --if-exists "$fresh_db" >/dev/null 2>&1 || true
+createdb "$fresh_db"
+psql_q -d "$fresh_db" -c "CREATE EXTENSION eckid"
+fresh=$(psql_q -d "$fresh_db" -c "$describe_sql")
+[ "$(grep -c '^member ' <<<"$fresh")" -gt 50 ] || fail "a fresh install has too few member objects to compare"
+
+# build_release RELEASE COMMIT: the install script of RELEASE, made by its
+# commit's own Makefile from its commit's sources; prints its path.
+build_release() {
+	local rel=$1 commit=$2 ver=${1%.*} src=$work/$1
+	git -C "$root" cat-file -e "$commit^{commit}" 2>/dev/null \
+		|| fail "commit $commit of release $rel is not in this clone's history (a shallow clone?)"
+	mkdir -p "$src"
+	git -C "$root" archive "$commit" | tar -x -C "$src"
+	make -C "$src" -s PG_CONFIG="$(command -v pg_config)" "sql/eckid--$ver.sql" >/dev/null
+	[ -s "$src/sql/eckid--$ver.sql" ] || fail "the Makefile of $commit made no sql/eckid--$ver.sql"
+	echo "$src/sql/eckid--$ver.sql"
+}
+
+install_file() {	# install_file SOURCE NAME: into the extension directory, removed at exit
+	[ ! -e "$extdir/$2" ] || fail "$extdir/$2 exists already"
+	cp "$1" "$extdir/$2"
+	chmod 644 "$extdir/$2"
+	installed+=("$extdir/$2")
+}
 
 checked=0
-for v in $versions; do
-	db=eckid_upgrade_from_${v//./_}
+while read -r rel commit; do
+	case $rel in ''|'#'*) continue ;; esac
+	ver=${rel%.*}
+	if [ "$ver" = "$newest" ]; then
+		continue
+	fi
+	script=$(build_release "$rel" "$commit")
+	install_file "$script" "eckid--$ver.sql"
+
+	db=eckid_upgrade_from_${ver//./_}
+	dbs+=("$db")
 	dropdb --if-exists "$db" >/dev/null 2>&1 || true
 	createdb "$db"
+	psql -X -q -d postgres -c "DROP ROLE IF EXISTS eckid_upg_reader" -c "CREATE ROLE eckid_upg_reader" >/dev/null 2>&1
 	psql_q -d "$db" <<SQL
-CREATE EXTENSION eckid VERSION '$v';
+CREATE EXTENSION eckid VERSION '$ver';
 SET search_path = public, eckid;
-CREATE TABLE pupil (id int PRIMARY KEY, hpgn text, eck_id eckid.eckid);
-INSERT INTO pupil
+CREATE TABLE ids (id int PRIMARY KEY, hpgn text, eck_id eckid.eckid);
+INSERT INTO ids
 SELECT i, encode(sha256(convert_to('pupil ' || i, 'UTF8')), 'hex'),
        ('https://ketenid.nl/' || (ARRAY['201703', 'pilot', 'x'])[1 + i % 3] || '/'
         || encode(sha512(convert_to('id ' || i, 'UTF8')), 'hex'))::eckid.eckid
   FROM generate_series(1, 500) i;
-CREATE INDEX ON pupil USING hash (eck_id);
-CREATE UNIQUE INDEX ON pupil (eck_id);
-SELECT eckid.replace_hpgn((SELECT hpgn FROM pupil WHERE id = 1), (SELECT hpgn FROM pupil WHERE id = 2));
-CREATE TABLE before AS
-SELECT id, eck_id::text AS t, encode(eckid.digest(eck_id), 'hex') AS d FROM pupil;
+CREATE INDEX ON ids USING hash (eck_id);
+CREATE UNIQUE INDEX ids_eck_id_btree ON ids (eck_id);
+SELECT FROM eckid.replace_hpgn((SELECT hpgn FROM ids WHERE id = 1), (SELECT hpgn FROM ids WHERE id = 2));
+CREATE TABLE pupils (id int PRIMARY KEY, pgn text, hpgn text, eck_id eckid.eckid, name text);
+CREATE TRIGGER pupils_eckid BEFORE INSERT OR UPDATE ON pupils FOR EACH ROW
+	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector');
+INSERT INTO pupils (id, pgn, name) VALUES (1, '063138219', 'a'), (2, '111222333', 'b');
+SELECT FROM eckid.create_masked_view('pupils', 'pupils_masked', '{pgn,hpgn}');
+SELECT FROM eckid.create_masked_view('pupils', 'pupils_for_x', '{pgn,hpgn,name}', 'uitgever-x');
+GRANT USAGE ON SCHEMA public TO eckid_upg_reader;
+GRANT SELECT ON pupils_masked, pupils_for_x TO eckid_upg_reader;
+GRANT EXECUTE ON FUNCTION eckid.hpgn(text) TO eckid_upg_reader;
+CREATE TABLE before AS SELECT id, eck_id::text AS t, encode(eckid.digest(eck_id), 'hex') AS d FROM ids;
+CREATE TABLE before_pupils AS SELECT id, hpgn, eck_id::text AS e FROM pupils;
 CREATE TABLE replacements_before AS SELECT new_hpgn, old_hpgn, effective FROM eckid.hpgn_replacement;
 SQL
+	views_sql="SET ROLE eckid_upg_reader; SELECT string_agg(concat_ws(' ', m.id, m.eck_id, m.name, x.eck_id), ';' ORDER BY m.id)
+	             FROM public.pupils_masked m JOIN public.pupils_for_x x USING (id)"
+	views_before=$(psql_q -d "$db" -c "$views_sql")
+	[ -n "$views_before" ] || fail "from $ver: the masked views show nothing before the update"
+
 	psql_q -d "$db" -c "ALTER EXTENSION eckid UPDATE"
 	got=$(psql_q -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'eckid'")
-	[ "$got" = "$newest" ] || fail "from $v: extversion is $got, not $newest"
+	[ "$got" = "$newest" ] || fail "from $ver: extversion is $got, not $newest"
+
+	# the DBA's grant on a function of the extension is kept, and then taken
+	# back: a fresh install has none
+	kept=$(psql_q -d "$db" -c "SELECT has_function_privilege('eckid_upg_reader', 'eckid.hpgn(text)', 'EXECUTE')")
+	[ "$kept" = t ] || fail "from $ver: the grant of eckid.hpgn(text) to a role is lost in the update"
+	psql_q -d "$db" -c "REVOKE EXECUTE ON FUNCTION eckid.hpgn(text) FROM eckid_upg_reader"
+	updated=$(psql_q -d "$db" -c "$describe_sql")
+	if [ "$updated" != "$fresh" ]; then
+		diff <(echo "$fresh") <(echo "$updated") | sed 's/^/    /' | head -60 || true
+		fail "from $ver: the updated extension differs from a fresh $newest install (< fresh, > updated)"
+	fi
 
 	changed=$(psql_q -d "$db" -c "
-		SET search_path = public, eckid;
-		SELECT count(*) FROM pupil p FULL JOIN before b USING (id)
+		SELECT count(*) FROM ids p FULL JOIN before b USING (id)
 		 WHERE b.id IS NULL OR p.id IS NULL OR p.eck_id::text <> b.t
 		    OR encode(eckid.digest(p.eck_id), 'hex') <> b.d")
-	[ "$changed" = 0 ] || fail "from $v: $changed stored values differ after the update"
+	[ "$changed" = 0 ] || fail "from $ver: $changed stored values differ after the update"
 	changed=$(psql_q -d "$db" -c "
 		SELECT count(*) FROM (SELECT new_hpgn, old_hpgn, effective FROM eckid.hpgn_replacement
 		                      EXCEPT SELECT * FROM replacements_before) x")
-	[ "$changed" = 0 ] || fail "from $v: replacement records differ after the update"
+	[ "$changed" = 0 ] || fail "from $ver: replacement records differ after the update"
 	idx=$(psql_q -d "$db" -c "
-		SET search_path = public, eckid;
 		SET enable_seqscan = off;
-		SELECT count(*) FROM pupil p JOIN before b ON p.eck_id = b.t::eckid.eckid")
-	[ "$idx" = 500 ] || fail "from $v: index lookups after the update found $idx of 500 rows"
-	psql_q -d "$db" -c "CREATE EXTENSION IF NOT EXISTS amcheck; SELECT bt_index_check('pupil_eck_id_idx1'::regclass, true)" >/dev/null \
-		|| fail "from $v: the btree index fails amcheck after the update"
+		SELECT count(*) FROM ids p JOIN before b ON p.eck_id OPERATOR(eckid.=) b.t::eckid.eckid")
+	[ "$idx" = 500 ] || fail "from $ver: index lookups after the update found $idx of 500 rows"
+	psql_q -d "$db" -c "CREATE EXTENSION IF NOT EXISTS amcheck; SELECT bt_index_check('ids_eck_id_btree'::regclass, true)" >/dev/null \
+		|| fail "from $ver: the btree index fails amcheck after the update"
+	views_after=$(psql_q -d "$db" -c "$views_sql")
+	[ "$views_after" = "$views_before" ] || fail "from $ver: the masked views show other values after the update"
+	# the trigger after the update: a new pupil gets the values a row of the
+	# same PGN got before it
+	same=$(psql_q -d "$db" -c "
+		INSERT INTO pupils (id, pgn, name) VALUES (3, '063138219', 'c');
+		SELECT (SELECT hpgn FROM pupils WHERE id = 3) = (SELECT hpgn FROM before_pupils WHERE id = 1)
+		   AND (SELECT eck_id::text FROM pupils WHERE id = 3) = (SELECT e FROM before_pupils WHERE id = 1)")
+	[ "$same" = t ] || fail "from $ver: the trigger gives another HPgn or ECK iD after the update"
+	reader=$(psql_q -d "$db" -c "SET ROLE eckid_upg_reader; SELECT count(*) FROM public.pupils_for_x")
+	[ "$reader" = 3 ] || fail "from $ver: the reporting role reads $reader rows of the pseudonymizing view, not 3"
+	echo "ok: $rel ($commit) -> $newest: objects, ACLs, comments and function definitions equal a fresh install;"
+	echo "    500 values with hash and btree indexes (amcheck), a replacement record, the trigger and two masked views"
+	echo "    with their grants work as before"
 
-	updated=$(psql_q -d "$db" -c "$members_sql")
-	if [ "$updated" != "$fresh" ]; then
-		diff <(echo "$fresh") <(echo "$updated") | sed 's/^/    /' || true
-		fail "from $v: the updated extension differs from a fresh $newest install (< fresh, > updated)"
+	# Self-check: the comparison must see an update that is one statement off.
+	first=$(cd "$extdir" && ls "eckid--$ver--"*.sql | head -n 1)
+	next=${first#eckid--"$ver"--}
+	next=${next%.sql}
+	probe=$work/probe.sql
+	last=$( (grep -nE '^(CREATE|ALTER|COMMENT|GRANT|REVOKE|DROP|SELECT|INSERT|UPDATE|DELETE)\b' "$extdir/$first" || true) | tail -n 1 | cut -d: -f1)
+	if [ -n "$last" ]; then
+		# leave out the last statement that changes the catalog (from its first line on)
+		head -n $((last - 1)) "$extdir/$first" > "$probe"
+		what="its last statement left out"
+	else
+		{ cat "$extdir/$first"; echo "COMMENT ON SCHEMA eckid_internal IS 'probe';"; } > "$probe"
+		what="a COMMENT added (it changes nothing to leave out)"
 	fi
-	echo "ok: $v -> $newest on a database with 500 values, a hash and a btree index, a replacement record:"
-	echo "    values, index lookups, amcheck and replacement records unchanged; objects, ACLs and comments equal a fresh install"
+	install_file "$script" "eckid--${ver}probe.sql"
+	install_file "$probe" "eckid--${ver}probe--$next.sql"
+	pdb=eckid_upgrade_probe
+	dbs+=("$pdb")
+	dropdb --if-exists "$pdb" >/dev/null 2>&1 || true
+	createdb "$pdb"
+	psql_q -d "$pdb" -c "CREATE EXTENSION eckid VERSION '${ver}probe'" -c "ALTER EXTENSION eckid UPDATE"
+	probed=$(psql_q -d "$pdb" -c "$describe_sql")
+	[ "$probed" != "$fresh" ] || fail "self-check: the update with $first altered ($what) compares equal to a fresh install"
+	echo "ok: self-check: with $first altered ($what) the comparison finds $(diff <(echo "$fresh") <(echo "$probed") | grep -c '^[<>]') differing lines"
+	dropdb "$pdb"
 	dropdb "$db"
 	checked=$((checked + 1))
-done
-[ "$checked" -gt 0 ] || fail "no earlier version to update from"
+done < "$root/sql/releases"
+
+if [ "$checked" -eq 0 ]; then
+	echo "skip: sql/releases records no release earlier than $newest, so there is nothing to update from"
+fi

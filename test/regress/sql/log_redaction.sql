@@ -8,71 +8,41 @@
 --
 \set VERBOSITY default
 SHOW eckid.log_redaction;
- eckid.log_redaction 
----------------------
- all
-(1 row)
 
 -- an ECK iD, in any case, becomes what eckid.mask() shows
 SELECT ('https://ketenid.nl/201703/' || repeat('5e', 62) || 'e819')::integer;
-ERROR:  invalid input syntax for type integer: "https://ketenid.nl/201703/…5ee819"
 SELECT ('HTTPS://KETENID.NL/Local/' || repeat('AB', 64))::integer;
-ERROR:  invalid input syntax for type integer: "https://ketenid.nl/local/…ababab"
 -- with 130 digits it is no ECK iD, but the digits are cut all the same
 SELECT ('https://ketenid.nl/201703/' || repeat('5e', 63) || 'e819')::integer;
-ERROR:  invalid input syntax for type integer: "https://ketenid.nl/201703/5e5e…"
 -- an HPgn (64 hex digits) is cut to its first 4
 SELECT ('hpgn ' || repeat('c8e4', 16))::integer;
-ERROR:  invalid input syntax for type integer: "hpgn c8e4…"
--- the configured salt, as base64 and as hex
-SELECT ('salt ' || 'rktYml0MIp9TC9u6Ny6uqw==')::integer;
-ERROR:  invalid input syntax for type integer: "salt ********"
-SELECT decode('rktYml0MIp9TC9u6Ny6uqw==', 'base64')::text::integer;
-ERROR:  invalid input syntax for type integer: "\x********"
+-- (the configured salt, as base64 and as hex, is redacted too: test/settings.sql
+-- checks it on the test cluster, which knows its salt)
 -- a valid BSN and onderwijsnummer become stars; an invalid number stays
 SELECT ('pgn 063138219 101222331 123456789')::integer;
-ERROR:  invalid input syntax for type integer: "pgn ********* ********* 123456789"
-LINE 1: SELECT ('pgn 063138219 101222331 123456789')::integer;
-                ^
+
 -- a WARNING is logged, so redacted; a NOTICE is not logged, so not
 DO $$BEGIN RAISE WARNING 'pupil %', 'https://ketenid.nl/local/' || repeat('0a', 64); END$$;
-WARNING:  pupil https://ketenid.nl/local/…0a0a0a
 DO $$BEGIN RAISE NOTICE 'pupil %', 'https://ketenid.nl/local/' || repeat('0a', 64); END$$;
-NOTICE:  pupil https://ketenid.nl/local/0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a
 -- the DETAIL, HINT and CONTEXT too
 DO $$BEGIN RAISE EXCEPTION 'failed' USING DETAIL = 'hpgn ' || repeat('c8e4', 16), HINT = 'bsn 063138219'; END$$;
-ERROR:  failed
-DETAIL:  hpgn c8e4…
-HINT:  bsn *********
-CONTEXT:  PL/pgSQL function inline_code_block line 1 at RAISE
+
 -- pseudonyms: all but the numbers
 SET eckid.log_redaction = pseudonyms;
 SELECT ('pgn 063138219 ' || repeat('c8e4', 16))::integer;
-ERROR:  invalid input syntax for type integer: "pgn 063138219 c8e4…"
 -- off: nothing
 SET eckid.log_redaction = off;
 SELECT ('https://ketenid.nl/201703/' || repeat('5e', 62) || 'e819')::integer;
-ERROR:  invalid input syntax for type integer: "https://ketenid.nl/201703/5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5ee819"
 -- 'all' must be quoted in SET (a keyword), as for log_statement; on means all
 SET eckid.log_redaction = 'all';
 SHOW eckid.log_redaction;
- eckid.log_redaction 
----------------------
- all
-(1 row)
-
 SET eckid.log_redaction = on;
 SHOW eckid.log_redaction;
- eckid.log_redaction 
----------------------
- all
-(1 row)
-
 RESET eckid.log_redaction;
+
 -- only a superuser may change it
 CREATE ROLE eckid_log_redaction_user;
 SET ROLE eckid_log_redaction_user;
 SET eckid.log_redaction = off;
-ERROR:  permission denied to set parameter "eckid.log_redaction"
 RESET ROLE;
 DROP ROLE eckid_log_redaction_user;

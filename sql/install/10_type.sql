@@ -1,0 +1,144 @@
+-- sql/install/10_type.sql: the eckid type, its operators and operator classes
+-- (one part of the install script; the Makefile joins sql/install/*.sql in
+-- the order of their names into sql/eckid--<default_version>.sql)
+
+------------------------------------------------------------------------------
+-- The type
+------------------------------------------------------------------------------
+
+CREATE TYPE eckid.eckid;
+
+CREATE FUNCTION eckid.eckid_in(cstring) RETURNS eckid.eckid
+	AS 'MODULE_PATHNAME', 'eckid_in'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION eckid.eckid_out(eckid.eckid) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'eckid_out'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION eckid.eckid_recv(internal) RETURNS eckid.eckid
+	AS 'MODULE_PATHNAME', 'eckid_recv'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION eckid.eckid_send(eckid.eckid) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'eckid_send'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION eckid.eckid_in(cstring) IS 'text input of eckid';
+COMMENT ON FUNCTION eckid.eckid_out(eckid.eckid) IS 'text output of eckid (canonical lowercase)';
+COMMENT ON FUNCTION eckid.eckid_recv(internal) IS 'binary input of eckid';
+COMMENT ON FUNCTION eckid.eckid_send(eckid.eckid) IS 'binary output of eckid';
+
+-- 80 bytes: the 64-byte digest, then the segment NUL-padded to 16 bytes.
+-- docs/type.md ("Storage (on-disk format)") describes the layout; it never
+-- changes incompatibly.
+CREATE TYPE eckid.eckid (
+	INPUT = eckid.eckid_in,
+	OUTPUT = eckid.eckid_out,
+	RECEIVE = eckid.eckid_recv,
+	SEND = eckid.eckid_send,
+	INTERNALLENGTH = 80,
+	ALIGNMENT = char,
+	STORAGE = plain
+);
+
+COMMENT ON TYPE eckid.eckid IS
+	'ECK iD or Stampseudonym: https://ketenid.nl/<segment>/<128 hex digits>, stored in 80 bytes';
+
+------------------------------------------------------------------------------
+-- Comparison, hashing, operators and operator classes
+------------------------------------------------------------------------------
+
+CREATE FUNCTION eckid.eckid_eq(eckid.eckid, eckid.eckid) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'eckid_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION eckid.eckid_ne(eckid.eckid, eckid.eckid) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'eckid_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION eckid.eckid_lt(eckid.eckid, eckid.eckid) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'eckid_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION eckid.eckid_le(eckid.eckid, eckid.eckid) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'eckid_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION eckid.eckid_gt(eckid.eckid, eckid.eckid) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'eckid_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION eckid.eckid_ge(eckid.eckid, eckid.eckid) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'eckid_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION eckid.eckid_cmp(eckid.eckid, eckid.eckid) RETURNS integer
+	AS 'MODULE_PATHNAME', 'eckid_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION eckid.eckid_sortsupport(internal) RETURNS void
+	AS 'MODULE_PATHNAME', 'eckid_sortsupport' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION eckid.eckid_hash(eckid.eckid) RETURNS integer
+	AS 'MODULE_PATHNAME', 'eckid_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION eckid.eckid_hash_extended(eckid.eckid, bigint) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'eckid_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+COMMENT ON FUNCTION eckid.eckid_eq(eckid.eckid, eckid.eckid) IS 'implementation of = operator';
+COMMENT ON FUNCTION eckid.eckid_ne(eckid.eckid, eckid.eckid) IS 'implementation of <> operator';
+COMMENT ON FUNCTION eckid.eckid_lt(eckid.eckid, eckid.eckid) IS 'implementation of < operator';
+COMMENT ON FUNCTION eckid.eckid_le(eckid.eckid, eckid.eckid) IS 'implementation of <= operator';
+COMMENT ON FUNCTION eckid.eckid_gt(eckid.eckid, eckid.eckid) IS 'implementation of > operator';
+COMMENT ON FUNCTION eckid.eckid_ge(eckid.eckid, eckid.eckid) IS 'implementation of >= operator';
+COMMENT ON FUNCTION eckid.eckid_cmp(eckid.eckid, eckid.eckid) IS 'less-equal-greater (btree support)';
+COMMENT ON FUNCTION eckid.eckid_sortsupport(internal) IS 'sort support (abbreviated keys)';
+COMMENT ON FUNCTION eckid.eckid_hash(eckid.eckid) IS 'hash (hash index and hash join support)';
+COMMENT ON FUNCTION eckid.eckid_hash_extended(eckid.eckid, bigint) IS 'seeded 64-bit hash (hash partitioning support)';
+
+CREATE OPERATOR eckid.= (
+	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_eq,
+	COMMUTATOR = OPERATOR(eckid.=), NEGATOR = OPERATOR(eckid.<>),
+	RESTRICT = eqsel, JOIN = eqjoinsel, MERGES, HASHES
+);
+CREATE OPERATOR eckid.<> (
+	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_ne,
+	COMMUTATOR = OPERATOR(eckid.<>), NEGATOR = OPERATOR(eckid.=),
+	RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR eckid.< (
+	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_lt,
+	COMMUTATOR = OPERATOR(eckid.>), NEGATOR = OPERATOR(eckid.>=),
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR eckid.<= (
+	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_le,
+	COMMUTATOR = OPERATOR(eckid.>=), NEGATOR = OPERATOR(eckid.>),
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR eckid.> (
+	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_gt,
+	COMMUTATOR = OPERATOR(eckid.<), NEGATOR = OPERATOR(eckid.<=),
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+CREATE OPERATOR eckid.>= (
+	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_ge,
+	COMMUTATOR = OPERATOR(eckid.<=), NEGATOR = OPERATOR(eckid.<),
+	RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+COMMENT ON OPERATOR eckid.= (eckid.eckid, eckid.eckid) IS 'equal';
+COMMENT ON OPERATOR eckid.<> (eckid.eckid, eckid.eckid) IS 'not equal';
+COMMENT ON OPERATOR eckid.< (eckid.eckid, eckid.eckid) IS 'less than (digest order, then segment)';
+COMMENT ON OPERATOR eckid.<= (eckid.eckid, eckid.eckid) IS 'less than or equal';
+COMMENT ON OPERATOR eckid.> (eckid.eckid, eckid.eckid) IS 'greater than';
+COMMENT ON OPERATOR eckid.>= (eckid.eckid, eckid.eckid) IS 'greater than or equal';
+
+CREATE OPERATOR CLASS eckid.eckid_ops
+	DEFAULT FOR TYPE eckid.eckid USING btree AS
+		OPERATOR 1 eckid.<,
+		OPERATOR 2 eckid.<=,
+		OPERATOR 3 eckid.=,
+		OPERATOR 4 eckid.>=,
+		OPERATOR 5 eckid.>,
+		FUNCTION 1 eckid.eckid_cmp(eckid.eckid, eckid.eckid),
+		FUNCTION 2 eckid.eckid_sortsupport(internal),
+		-- equal values have equal bytes: btree may deduplicate
+		FUNCTION 4 pg_catalog.btequalimage(oid);
+
+CREATE OPERATOR CLASS eckid.eckid_hash_ops
+	DEFAULT FOR TYPE eckid.eckid USING hash AS
+		OPERATOR 1 eckid.=,
+		FUNCTION 1 eckid.eckid_hash(eckid.eckid),
+		FUNCTION 2 eckid.eckid_hash_extended(eckid.eckid, bigint);
+
+COMMENT ON OPERATOR CLASS eckid.eckid_ops USING btree IS
+	'default btree operator class of eckid: digest order, then segment; sort support with abbreviated keys';
+COMMENT ON OPERATOR FAMILY eckid.eckid_ops USING btree IS
+	'btree operators and support functions of eckid';
+COMMENT ON OPERATOR CLASS eckid.eckid_hash_ops USING hash IS
+	'default hash operator class of eckid: hash indexes, hash joins and aggregation, hash partitioning';
+COMMENT ON OPERATOR FAMILY eckid.eckid_hash_ops USING hash IS
+	'hash operator and support functions of eckid';

@@ -1,0 +1,476 @@
+-- sql/install/60_security_check.sql: eckid.security_check(), a DBA's self-check
+-- (one part of the install script; the Makefile joins sql/install/*.sql in
+-- the order of their names into sql/eckid--<default_version>.sql)
+
+------------------------------------------------------------------------------
+-- Self-check for DBAs: eckid.security_check()
+------------------------------------------------------------------------------
+
+-- (section: self-check)
+
+-- The state of the secret settings, as fixed phrases: never the salt, the
+-- key or the key file's path, and the key file is only stat()ed.
+CREATE FUNCTION eckid_internal.secret_settings_status(OUT preloaded boolean, OUT salt text,
+											 OUT key_file text, OUT key_file_mode text)
+	AS 'MODULE_PATHNAME', 'eckid_secret_settings_status'
+	LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION eckid_internal.secret_settings_status() IS
+	'helper of eckid.security_check(): whether eckid was preloaded, and the state of eckid.salt and the key file (never their values); superusers only';
+
+-- One row per check, in the order docs/security.md explains them.  Reads
+-- settings, catalogs and privileges only: no secret, PGN, HPgn or ECK iD
+-- can be in its result.  For superusers (it looks at every role's
+-- privileges and at settings only they may see); not SECURITY DEFINER.
+CREATE FUNCTION eckid.security_check(OUT check_name text, OUT status text, OUT detail text, OUT remedy text)
+	RETURNS SETOF record
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	secrets record;
+	v text;
+	n bigint;
+	logs_statements boolean;
+	plans_logged boolean;
+	redaction text := current_setting('eckid.log_redaction', true);
+	redacting boolean;
+	literal_status text;
+	on_path text;
+	off_path text;
+	listed text;
+	worse text;
+	default_path text[];
+	view_oids oid[];
+	source_oids oid[];
+	view_labels text[];
+	col_rels oid[];
+	col_names name[];
+	pseudonym_functions regprocedure[];
+BEGIN
+	IF current_setting('is_superuser') <> 'on' THEN
+		RAISE EXCEPTION 'must be superuser to run eckid.security_check()'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'It reads settings and privileges of every role that only superusers may see.';
+	END IF;
+	-- after the check above: naming eckid_internal needs its USAGE
+	pseudonym_functions := ARRAY[
+		'eckid.hpgn(text)', 'eckid.hpgn(text,text)', 'eckid.resolve_hpgn(text)',
+		'eckid.local_stampseudonym(text)', 'eckid.stampseudonym(text)',
+		'eckid.derive(eckid.eckid,text,text)', 'eckid.pseudonymize(eckid.eckid,text)',
+		'eckid.replace_hpgn(text,text,timestamptz)', 'eckid.assign()',
+		'eckid_internal.backfill_row(regclass,text,text,eckid.eckid)',
+		'eckid_internal.backfill_compute_ahead(regclass,oid[],tid[])']::regprocedure[];
+	secrets := eckid_internal.secret_settings_status();
+	-- 'all' and 'pseudonyms' both keep ECK iDs, HPgns, the salt and the
+	-- key out of the log (src/log_hook.c); only 'all' also stars PGNs.
+	redacting := redaction IS NOT NULL AND redaction OPERATOR(pg_catalog.=) ANY (ARRAY['all', 'pseudonyms']);
+	-- what statement logging does to a literal PGN: a problem, or a warning
+	-- where eckid redacts the log
+	literal_status := CASE WHEN redacting THEN 'warning' ELSE 'problem' END;
+
+	check_name := 'library preloaded';
+	IF secrets.preloaded THEN
+		status := 'ok';
+		detail := 'eckid is in shared_preload_libraries.';
+		remedy := NULL;
+	ELSE
+		status := 'problem';
+		detail := 'eckid is not in shared_preload_libraries: until a session loads it, eckid.salt and eckid.key_file from postgresql.conf can be read by every role, and eckid refuses to compute anything.';
+		remedy := 'Add eckid to shared_preload_libraries in postgresql.conf and restart the server.';
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'salt';
+	IF secrets.salt = 'ok' THEN
+		status := 'ok';
+		detail := 'eckid.salt is set and is valid base64 (its value is never shown).';
+		remedy := NULL;
+	ELSE
+		status := 'problem';
+		detail := CASE secrets.salt
+					  WHEN 'unset' THEN 'eckid.salt is not set: eckid.hpgn() cannot compute HPgns.'
+					  WHEN 'too long' THEN 'eckid.salt is too long to be a salt.'
+					  ELSE 'eckid.salt is not valid base64.' END;
+		remedy := 'Set eckid.salt in postgresql.conf to the environment salt that Kennisnet issued, exactly as issued, and restart the server (a reload writes the new value to the server log).';
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'key file';
+	IF secrets.key_file = 'ok' THEN
+		status := 'ok';
+		detail := format('The key file is a regular file owned by the server''s user with mode %s (checked without reading it).',
+						 secrets.key_file_mode);
+		remedy := NULL;
+	ELSE
+		status := 'problem';
+		detail := CASE secrets.key_file
+					  WHEN 'unset' THEN 'eckid.key_file is not set: Stampseudonyms, local ECK iDs and pseudonyms cannot be computed.'
+					  WHEN 'missing' THEN 'The file named by eckid.key_file does not exist.'
+					  WHEN 'not accessible' THEN 'The file named by eckid.key_file cannot be examined by the server.'
+					  WHEN 'not a regular file' THEN 'The file named by eckid.key_file is not a regular file.'
+					  WHEN 'not owned by the server''s user' THEN 'The key file is not owned by the server''s user.'
+					  WHEN 'group or world access' THEN format('The key file has mode %s: its group or other users may access it.', secrets.key_file_mode)
+					  ELSE format('The key file has mode %s: its owner cannot read it.', secrets.key_file_mode) END;
+		remedy := CASE WHEN secrets.key_file IN ('unset', 'missing', 'not accessible', 'not a regular file')
+					   THEN 'Create a key file as the server''s user (umask 077; openssl rand -hex 32 > eckid.key), set eckid.key_file to its path in postgresql.conf and reload (docs/configuration.md).'
+					   ELSE 'Make the server''s user own the key file and give it mode 0600 or 0400 (chown postgres: eckid.key; chmod 0600 eckid.key).' END;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'log redaction';
+	IF redaction IS NULL THEN
+		status := 'warning';
+		detail := 'not available: eckid is not loaded by shared_preload_libraries, so nothing redacts the server log, and PostgreSQL''s own messages (the DETAIL of a constraint violation, a duplicate key) can write HPgns and ECK iDs to it.';
+		remedy := 'Add eckid to shared_preload_libraries and restart the server.';
+	ELSIF redaction OPERATOR(pg_catalog.=) 'all' THEN
+		status := 'ok';
+		detail := 'eckid.log_redaction = all: ECK iDs, HPgns, the salt, the key and PGN-shaped numbers are redacted in every logged message.';
+		remedy := NULL;
+	ELSIF redacting THEN
+		status := 'warning';
+		detail := pg_catalog.format('eckid.log_redaction = %s: ECK iDs, HPgns, the salt and the key are redacted, but a BSN or onderwijsnummer in a message reaches the server log.', redaction);
+		remedy := 'Set eckid.log_redaction = ''all'' in postgresql.conf and reload, unless the log must keep 8- and 9-digit numbers that are not PGNs.';
+	ELSE
+		status := 'problem';
+		detail := pg_catalog.format('eckid.log_redaction = %s: PostgreSQL''s own messages can write PGNs, HPgns and ECK iDs to the server log.', redaction);
+		remedy := 'Set eckid.log_redaction = ''all'' in postgresql.conf and reload.';
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'log_statement';
+	v := current_setting('log_statement');
+	IF v IN ('mod', 'all') THEN
+		status := literal_status;
+		detail := format('log_statement = %s writes statements to the server log with their literals: a PGN, HPgn or ECK iD written in a statement lands there.', v);
+		remedy := 'Set log_statement = ddl or none (ALTER SYSTEM SET log_statement = ''ddl''), and pass PGNs as bind parameters.';
+	ELSE
+		status := 'ok';
+		detail := format('log_statement = %s.', v);
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+	logs_statements := v IN ('mod', 'all');
+
+	check_name := 'log_min_duration_statement';
+	IF (SELECT setting::integer >= 0 FROM pg_settings WHERE name = 'log_min_duration_statement')
+	   OR ((SELECT setting::integer >= 0 FROM pg_settings WHERE name = 'log_min_duration_sample')
+		   AND (SELECT setting::float8 > 0 FROM pg_settings WHERE name = 'log_statement_sample_rate'))
+	   OR (SELECT setting::float8 > 0 FROM pg_settings WHERE name = 'log_transaction_sample_rate') THEN
+		status := literal_status;
+		detail := format('log_min_duration_statement = %s, log_min_duration_sample = %s, log_transaction_sample_rate = %s: statements that take longer, or of sampled transactions, are written to the server log with their literals.',
+						 current_setting('log_min_duration_statement'), current_setting('log_min_duration_sample'),
+						 current_setting('log_transaction_sample_rate'));
+		remedy := 'Set log_min_duration_statement = -1, log_min_duration_sample = -1 and log_transaction_sample_rate = 0 for the databases where PGNs are processed, or make sure PGNs are passed as bind parameters only.';
+		logs_statements := true;
+	ELSE
+		status := 'ok';
+		detail := 'Statements are not logged by their duration.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'log_parameter_max_length';
+	v := current_setting('log_parameter_max_length');
+	IF v = '0' THEN
+		status := 'ok';
+		detail := 'Logged statements carry no bind parameter values.';
+		remedy := NULL;
+	ELSIF logs_statements THEN
+		status := 'problem';
+		detail := format('log_parameter_max_length = %s while statements are logged: the values of their bind parameters, PGNs included, are written with them.', v);
+		remedy := 'ALTER SYSTEM SET log_parameter_max_length = 0;';
+	ELSE
+		status := 'ok';
+		detail := format('log_parameter_max_length = %s, but no statements are logged (it matters once they are).', v);
+		remedy := 'Set log_parameter_max_length = 0 before turning statement logging on.';
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'log_parameter_max_length_on_error';
+	v := current_setting('log_parameter_max_length_on_error');
+	IF v = '0' OR current_setting('log_min_error_statement') = 'panic' THEN
+		status := 'ok';
+		detail := format('log_parameter_max_length_on_error = %s: failing statements are logged without their bind parameter values.', v);
+		remedy := NULL;
+	ELSE
+		status := 'problem';
+		detail := format('log_parameter_max_length_on_error = %s: a failing statement is logged with the values of its bind parameters, PGNs included.', v);
+		remedy := 'ALTER SYSTEM SET log_parameter_max_length_on_error = 0;';
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'log_min_error_statement';
+	v := current_setting('log_min_error_statement');
+	IF v = 'panic' THEN
+		status := 'ok';
+		detail := 'Failing statements are not logged.';
+		remedy := NULL;
+	ELSE
+		status := 'warning';
+		detail := format('log_min_error_statement = %s: the text of a failing statement is logged with its literals; a PGN written as a literal in it lands in the server log.', v);
+		remedy := 'Pass PGNs as bind parameters only (their values stay out of the log while log_parameter_max_length_on_error = 0), or set log_min_error_statement = panic for the databases where PGNs are processed.';
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'debug_print settings';
+	SELECT string_agg(name, ', ' ORDER BY name) INTO listed
+	  FROM pg_settings
+	 WHERE name IN ('debug_print_parse', 'debug_print_rewritten', 'debug_print_plan') AND setting = 'on';
+	IF listed IS NOT NULL THEN
+		status := 'problem';
+		detail := format('%s: the parse trees or plans of every statement, with their constants, are written to the server log.', listed);
+		remedy := 'Turn them off (they are meant for debugging PostgreSQL itself).';
+	ELSE
+		status := 'ok';
+		detail := 'debug_print_parse, debug_print_rewritten and debug_print_plan are off.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'auto_explain';
+	plans_logged := coalesce((SELECT setting::integer >= 0 FROM pg_settings WHERE name = 'auto_explain.log_min_duration'), false);
+	IF NOT plans_logged THEN
+		status := 'ok';
+		detail := CASE WHEN EXISTS (SELECT FROM pg_settings WHERE name = 'auto_explain.log_min_duration')
+					   THEN 'auto_explain is loaded but logs no plans (auto_explain.log_min_duration = -1).'
+					   ELSE 'auto_explain is not loaded in this session.' END;
+		remedy := NULL;
+	ELSE
+		v := current_setting('auto_explain.log_parameter_max_length', true);
+		status := CASE WHEN v IS NOT NULL AND v <> '0' THEN 'problem' ELSE literal_status END;
+		detail := format('auto_explain logs the plans of statements that take %s or longer (log_analyze = %s, log_verbose = %s%s): a plan shows the literals of its statement, and a custom plan the values of its bind parameters.',
+						 current_setting('auto_explain.log_min_duration'),
+						 current_setting('auto_explain.log_analyze', true), current_setting('auto_explain.log_verbose', true),
+						 CASE WHEN v IS NULL THEN '' ELSE ', log_parameter_max_length = ' || v END);
+		remedy := 'Set auto_explain.log_min_duration = -1 where PGNs are processed; otherwise set auto_explain.log_parameter_max_length = 0 and plan_cache_mode = force_generic_plan.';
+		logs_statements := true;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'plan_cache_mode';
+	v := current_setting('plan_cache_mode');
+	IF v = 'force_generic_plan' THEN
+		status := 'ok';
+		detail := 'plan_cache_mode = force_generic_plan: plans never carry bind parameter values as constants.';
+		remedy := NULL;
+	ELSIF plans_logged THEN
+		status := 'problem';
+		detail := format('plan_cache_mode = %s while auto_explain logs plans: a custom plan carries the values of bind parameters, PGNs included, as constants.', v);
+		remedy := format('ALTER DATABASE %I SET plan_cache_mode = force_generic_plan;', current_database());
+	ELSE
+		status := 'ok';
+		detail := format('plan_cache_mode = %s, and no plans are logged (it matters once auto_explain logs plans).', v);
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'schemas where PUBLIC may create';
+	default_path := ARRAY(SELECT CASE WHEN p = '"$user"' OR p = '$user' THEN session_user::text ELSE btrim(p, '"') END
+							FROM unnest(string_to_array((SELECT reset_val FROM pg_settings WHERE name = 'search_path'), ',')) AS u(x),
+								 btrim(u.x) AS p);
+	SELECT string_agg(quote_ident(nsp.nspname), ', ' ORDER BY nsp.nspname) FILTER (WHERE nsp.nspname = ANY (default_path)),
+		   string_agg(quote_ident(nsp.nspname), ', ' ORDER BY nsp.nspname) FILTER (WHERE NOT nsp.nspname = ANY (default_path))
+	  INTO on_path, off_path
+	  FROM pg_namespace nsp
+	 WHERE has_schema_privilege('public', nsp.oid, 'CREATE')
+	   AND nsp.nspname !~ '^pg_(toast_)?temp_';
+	IF on_path IS NOT NULL THEN
+		status := 'problem';
+		detail := format('PUBLIC may create objects in %s, on the default search_path: any role can plant a function or operator there that a superuser''s unqualified SQL then runs.', on_path);
+	ELSIF off_path IS NOT NULL THEN
+		status := 'warning';
+		detail := format('PUBLIC may create objects in %s (not on the default search_path).', off_path);
+	ELSE
+		status := 'ok';
+		detail := 'PUBLIC may not create objects in any schema of this database.';
+	END IF;
+	remedy := CASE WHEN status <> 'ok'
+				   THEN format('REVOKE CREATE ON SCHEMA %s FROM PUBLIC;', concat_ws(', ', on_path, off_path)) END;
+	RETURN NEXT;
+
+	check_name := 'schemas eckid and eckid_internal';
+	-- eckid_internal is closed: PUBLIC may not name anything in it and
+	-- executes nothing there but masked_view_pseudonym() (the masked views'
+	-- readers call it); no role but a superuser may create in either schema,
+	-- and every function and relation in them is a member of the extension
+	-- (anything else was planted there).
+	SELECT string_agg(x.finding, '; ' ORDER BY x.finding) INTO listed
+	  FROM (SELECT format('PUBLIC has %s on schema eckid_internal', a.privilege_type) AS finding
+			  FROM pg_namespace nsp, aclexplode(nsp.nspacl) AS a
+			 WHERE nsp.nspname = 'eckid_internal' AND a.grantee = 0
+			UNION ALL
+			SELECT format('PUBLIC may execute %s', f.oid::regprocedure)
+			  FROM pg_proc f
+			 WHERE f.pronamespace = 'eckid_internal'::regnamespace
+			   AND f.proname <> 'masked_view_pseudonym'
+			   AND has_function_privilege('public', f.oid, 'EXECUTE')
+			UNION ALL
+			SELECT format('%I may create in schema %I', ro.rolname, nsp.nspname)
+			  FROM pg_roles ro, pg_namespace nsp
+			 WHERE nsp.nspname IN ('eckid', 'eckid_internal')
+			   AND NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+			   AND has_schema_privilege(ro.oid, nsp.oid, 'CREATE')
+			UNION ALL
+			SELECT format('%s is not part of the extension', pg_describe_object(o.classid, o.objid, 0))
+			  FROM (SELECT 'pg_proc'::regclass AS classid, f.oid AS objid FROM pg_proc f
+					 WHERE f.pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
+					UNION ALL
+					SELECT 'pg_class'::regclass, c.oid FROM pg_class c
+					 WHERE c.relnamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
+					   AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')) o
+			 WHERE NOT EXISTS (SELECT FROM pg_depend d
+								WHERE d.classid = o.classid AND d.objid = o.objid AND d.deptype = 'e'
+								  AND d.refclassid = 'pg_extension'::regclass
+								  AND d.refobjid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'eckid'))) x;
+	IF listed IS NOT NULL THEN
+		status := 'problem';
+		detail := format('%s.', listed);
+		remedy := 'REVOKE the privileges found on eckid_internal and its functions (only masked_view_pseudonym() is for PUBLIC), REVOKE CREATE on both schemas, and drop what was created in them that is not eckid''s (docs/privileges.md).';
+	ELSE
+		status := 'ok';
+		detail := 'eckid_internal is closed to PUBLIC but for masked_view_pseudonym(), only superusers may create in eckid and eckid_internal, and everything in them is eckid''s own.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'roles that may compute pseudonyms';
+	SELECT string_agg(f::text, ', ' ORDER BY f::text) INTO worse
+	  FROM unnest(pseudonym_functions) AS f
+	 WHERE has_function_privilege('public', f, 'EXECUTE');
+	SELECT string_agg(format('%I (%s)', r.rolname, r.funcs), ', ' ORDER BY r.rolname) INTO listed
+	  FROM (SELECT ro.rolname, string_agg(f::text, ', ' ORDER BY f::text) AS funcs
+			  FROM pg_roles ro, unnest(pseudonym_functions) AS f
+			 WHERE NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+			   AND has_function_privilege(ro.oid, f, 'EXECUTE')
+			 GROUP BY ro.rolname) r;
+	IF worse IS NOT NULL THEN
+		status := 'problem';
+		detail := format('PUBLIC may execute %s: every role can compute pseudonyms of any PGN it knows.', worse);
+		remedy := 'REVOKE EXECUTE ON FUNCTION ... FROM PUBLIC for each (docs/privileges.md).';
+	ELSIF listed IS NOT NULL THEN
+		status := 'warning';
+		detail := format('Roles other than superusers that may compute HPgns, Stampseudonyms, ECK iDs or pseudonyms: %s.', listed);
+		remedy := 'Check that each is a role of the LAS application or a table owner that needs it (docs/privileges.md); REVOKE EXECUTE from any other.';
+	ELSE
+		status := 'ok';
+		detail := 'Only superusers may compute HPgns, Stampseudonyms, ECK iDs or pseudonyms.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'grants on masked views';
+	SELECT coalesce(array_agg(w.v ORDER BY w.label), '{}'), coalesce(array_agg(w.src ORDER BY w.label), '{}'),
+		   coalesce(array_agg(w.label ORDER BY w.label), '{}')
+	  INTO view_oids, source_oids, view_labels
+	  FROM (SELECT to_regclass(format('%I.%I', m.view_schema, m.view_name))::oid AS v,
+				   to_regclass(format('%I.%I', m.source_schema, m.source_name))::oid AS src,
+				   format('%I.%I', m.view_schema, m.view_name) AS label
+			  FROM eckid.masked_view m) w
+	 WHERE w.v IS NOT NULL;
+	n := cardinality(view_oids);
+	SELECT string_agg(w.label, ', ' ORDER BY w.label) INTO listed
+	  FROM unnest(view_oids, source_oids, view_labels) AS w(view_oid, source_oid, label)
+	 WHERE has_table_privilege('public', w.view_oid, 'SELECT');
+	SELECT string_agg(DISTINCT format('%I (%s)', ro.rolname, w.label), ', ') INTO worse
+	  FROM unnest(view_oids, source_oids, view_labels) AS w(view_oid, source_oid, label), pg_roles ro
+	 WHERE NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+	   AND NOT pg_has_role(ro.oid, (SELECT relowner FROM pg_class WHERE oid = w.view_oid), 'USAGE')
+	   -- granted to the role or a role it belongs to (a grant to PUBLIC is
+	   -- reported on its own)
+	   AND EXISTS (SELECT FROM pg_class c, aclexplode(c.relacl) AS a
+				    WHERE c.oid = w.view_oid AND a.privilege_type = 'SELECT' AND a.grantee <> 0
+					  AND pg_has_role(ro.oid, a.grantee, 'USAGE'))
+	   AND ((w.source_oid IS NOT NULL AND has_any_column_privilege(ro.oid, w.source_oid, 'SELECT'))
+			OR EXISTS (SELECT FROM unnest(pseudonym_functions) AS f WHERE has_function_privilege(ro.oid, f, 'EXECUTE')));
+	IF worse IS NOT NULL OR listed IS NOT NULL THEN
+		status := CASE WHEN worse IS NOT NULL THEN 'problem' ELSE 'warning' END;
+		detail := concat_ws(' ',
+			CASE WHEN worse IS NOT NULL THEN format('Roles granted a masked view may also read the table it shows or compute pseudonyms themselves: %s.', worse) END,
+			CASE WHEN listed IS NOT NULL THEN format('PUBLIC may read the masked views %s: every role sees their masked values or pseudonyms.', listed) END);
+		remedy := concat_ws(' ',
+			CASE WHEN worse IS NOT NULL THEN 'Give reporting roles SELECT on masked views only: REVOKE their rights on the tables and on eckid''s pseudonym functions (docs/hiding.md).' END,
+			CASE WHEN listed IS NOT NULL THEN 'REVOKE SELECT on those views FROM PUBLIC, and GRANT SELECT to the reporting roles that need each.' END);
+	ELSE
+		status := 'ok';
+		detail := format('%s masked views; none is readable by PUBLIC, and no role that reads one may read its table or compute pseudonyms.', n);
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'grants on PGN, HPgn and ECK iD columns';
+	-- the columns named by eckid.assign() triggers, and every eckid column
+	SELECT coalesce(array_agg(c.rel), '{}'), coalesce(array_agg(c.col), '{}') INTO col_rels, col_names
+	  FROM (SELECT t.tgrelid AS rel, a.col::name AS col
+			  FROM pg_trigger t,
+				   unnest((string_to_array(encode(t.tgargs, 'escape'), '\000'))[1:3]) AS a(col)
+			 WHERE t.tgfoid = 'eckid.assign()'::regprocedure AND a.col <> ''
+			UNION
+			SELECT att.attrelid, att.attname
+			  FROM pg_attribute att JOIN pg_class cl ON cl.oid = att.attrelid
+			 WHERE att.atttypid = 'eckid.eckid'::regtype AND att.attnum > 0 AND NOT att.attisdropped
+			   AND cl.relkind IN ('r', 'p', 'f', 'm')
+			   AND cl.relnamespace <> 'eckid'::regnamespace) c
+	 WHERE EXISTS (SELECT FROM pg_attribute att WHERE att.attrelid = c.rel AND att.attname = c.col
+												   AND att.attnum > 0 AND NOT att.attisdropped);
+	SELECT string_agg(DISTINCT format('%s.%I', k.rel::regclass, k.col), ', ') INTO worse
+	  FROM unnest(col_rels, col_names) AS k(rel, col)
+	 WHERE has_column_privilege('public', k.rel, k.col, 'SELECT');
+	SELECT string_agg(DISTINCT format('%I (%s.%I)', ro.rolname, k.rel::regclass, k.col), ', ') INTO listed
+	  FROM unnest(col_rels, col_names) AS k(rel, col), pg_roles ro
+	 WHERE NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+	   AND NOT pg_has_role(ro.oid, (SELECT relowner FROM pg_class WHERE oid = k.rel), 'USAGE')
+	   AND has_column_privilege(ro.oid, k.rel, k.col, 'SELECT')
+	   AND EXISTS (SELECT FROM unnest(view_oids) AS w(view_oid) WHERE has_table_privilege(ro.oid, w.view_oid, 'SELECT'));
+	IF worse IS NOT NULL OR listed IS NOT NULL THEN
+		status := 'problem';
+		detail := concat_ws(' ',
+			CASE WHEN worse IS NOT NULL THEN format('PUBLIC may read %s.', worse) END,
+			CASE WHEN listed IS NOT NULL THEN format('Roles that read masked views may also read these columns: %s.', listed) END);
+		remedy := 'REVOKE SELECT on these tables or columns from PUBLIC and from reporting roles; give those masked views instead (docs/hiding.md).';
+	ELSE
+		status := 'ok';
+		SELECT count(DISTINCT rel) INTO n FROM unnest(col_rels) AS k(rel);
+		detail := format('%s tables with PGN, HPgn or ECK iD columns; none is readable by PUBLIC or by a role that reads masked views.', n);
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'roles that see others'' queries';
+	SELECT string_agg(format('%I', ro.rolname), ', ' ORDER BY ro.rolname) INTO listed
+	  FROM pg_roles ro
+	 WHERE NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+	   AND pg_has_role(ro.oid, 'pg_read_all_stats', 'USAGE');
+	IF listed IS NOT NULL THEN
+		status := 'warning';
+		detail := format('Members of pg_read_all_stats (or pg_monitor) see the text of every session''s current query in pg_stat_activity, literals included: %s.', listed);
+		remedy := 'Grant pg_monitor and pg_read_all_stats only to roles you would trust with the PGNs a statement may hold, and pass PGNs as bind parameters.';
+	ELSE
+		status := 'ok';
+		detail := 'Only superusers see the queries of other roles'' sessions.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'server file access';
+	SELECT string_agg(format('%I', ro.rolname), ', ' ORDER BY ro.rolname) INTO listed
+	  FROM pg_roles ro
+	 WHERE NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+	   AND (pg_has_role(ro.oid, 'pg_read_server_files', 'USAGE')
+			OR pg_has_role(ro.oid, 'pg_execute_server_program', 'USAGE'));
+	IF listed IS NOT NULL THEN
+		status := 'warning';
+		detail := format('Members of pg_read_server_files or pg_execute_server_program can read postgresql.conf (the salt) and the key file: %s.', listed);
+		remedy := 'Revoke that membership from every role you would not trust with the salt and the key.';
+	ELSE
+		status := 'ok';
+		detail := 'Only superusers can read the server''s files.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION eckid.security_check() IS
+	'a DBA''s self-check: one row per check (library preloaded, salt, key file, log settings, schemas, privileges) with status ok, warning or problem, and a remedy; never shows a secret';
+
+REVOKE ALL ON FUNCTION eckid_internal.secret_settings_status() FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.security_check() FROM PUBLIC;
