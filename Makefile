@@ -13,6 +13,7 @@ OBJS = \
 	src/validate.o \
 	src/kdf.o \
 	src/scrypt_simd.o \
+	src/scrypt_threads.o \
 	src/scrypt_arena.o \
 	src/scrypt_pbkdf2.o \
 	src/hpgn.o \
@@ -68,8 +69,8 @@ dist:
 # C-level tests of the fmgr-free parts (RFC 7914 vectors, Kennisnet vector,
 # text parser).  They link the same source files the extension uses.
 TEST_CC ?= $(CC)
-SCRYPT_SRCS = src/scrypt_simd.c src/scrypt_arena.c src/scrypt_pbkdf2.c
-SCRYPT_DEPS = $(SCRYPT_SRCS) src/scrypt_simd.h src/scrypt_arena.h src/scrypt_pbkdf2.h
+SCRYPT_SRCS = src/scrypt_simd.c src/scrypt_threads.c src/scrypt_arena.c src/scrypt_pbkdf2.c
+SCRYPT_DEPS = $(SCRYPT_SRCS) src/scrypt_simd.h src/scrypt_kernel.h src/scrypt_arena.h src/scrypt_pbkdf2.h
 
 test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/pgn.h src/ecktext.c $(SCRYPT_DEPS)
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_kdf.c src/kdf.c src/pgn.c src/ecktext.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
@@ -110,10 +111,11 @@ fuzz: $(FUZZERS)
 memcheck:
 	scripts/memcheck
 
-# The AVX-512 scrypt (src/scrypt_simd.c: the kernel and its threads;
-# scrypt_arena.c: its memory; scrypt_pbkdf2.c: the PBKDF2 steps): -O3
-# unrolls its group loops; its C test checks it against libsodium; make bench runs bench/ (see
-# docs/performance.md).
+# The AVX-512 scrypt (src/scrypt_simd.c: the salsa20/8 and ROMix kernel;
+# scrypt_threads.c: the threads that run it, between the PBKDF2 steps of
+# scrypt_pbkdf2.c; scrypt_arena.c: its memory): -O3 unrolls the kernel's
+# group loops; its C test checks it against libsodium; make bench runs
+# bench/ (see docs/performance.md).
 src/scrypt_simd.o: CFLAGS += -O3
 SHLIB_LINK += -lpthread
 EXTRA_CLEAN += test/c/test_scrypt_simd

@@ -2,7 +2,7 @@
  *
  * scrypt_arena.h
  *	  Per-thread memory of the AVX-512 scrypt (scrypt_arena.c), for
- *	  scrypt_simd.c.  The public switches (keep, release, huge pages) are
+ *	  scrypt_threads.c.  The public switches (keep, release, huge pages) are
  *	  declared in scrypt_simd.h.
  *
  *-------------------------------------------------------------------------

@@ -15,6 +15,10 @@
  * of the build needs no -mavx512f; scrypt_simd_available() tells at run
  * time whether this CPU can run it.
  *
+ * Defined in scrypt_threads.c (scrypt_simd_multi, scrypt_simd), in
+ * scrypt_simd.c, the kernel (scrypt_simd_available, scrypt_simd_lane_bytes),
+ * and in scrypt_arena.c (the memory switches).
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef SCRYPT_SIMD_H

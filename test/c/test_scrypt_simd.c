@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * test_scrypt_simd.c
- *	  src/scrypt_simd.c against libsodium, linked without PostgreSQL.
+ *	  The AVX-512 scrypt (src/scrypt_simd.c, the kernel; scrypt_threads.c,
+ *	  the threads that run it) against libsodium, linked without PostgreSQL.
  *
  * - RFC 7914 section 12 vectors (the three that fit in memory);
  * - Kennisnet's HPgn vector;
@@ -9,6 +10,9 @@
  *	 r (1 to 9), p (1 to 6) and output lengths (1 to 100), libsodium as the
  *	 oracle;
  * - 4 random pairs at Kennisnet's parameters (N = 2^17, r = 8, p = 4);
+ * - the kernel alone: a wave of 1 to 8 lanes gives each lane what it
+ *	 gives computed alone (the lanes that pad a group change nothing), and
+ *	 its wipe leaves the arena all zeros;
  * - the bulk form (several hashes, two threads) against single hashes;
  * - a stop callback gives ECANCELED and a zeroed output; bad parameters
  *	 give EINVAL.
@@ -24,6 +28,7 @@
 
 #include <sodium.h>
 
+#include "scrypt_kernel.h"
 #include "scrypt_simd.h"
 
 static int	failures = 0;
@@ -170,6 +175,44 @@ main(void)
 				bad++;
 		}
 		Check(bad == 0, "4 random pairs at N=2^17 r=8 p=4: equal to libsodium");
+	}
+
+	/* the kernel: a wave of count lanes against each lane alone */
+	{
+		enum
+		{
+		KN = 256, KR = 2};
+		const size_t blk = 128 * KR;
+		size_t		bytes = scrypt_kernel_arena_bytes(KN, KR, SCRYPT_LANES_PER_WAVE);
+		uint8_t    *arena = aligned_alloc(64, (bytes + 63) / 64 * 64);
+		uint8_t		b[SCRYPT_LANES_PER_WAVE * 128 * KR], alone[SCRYPT_LANES_PER_WAVE * 128 * KR];
+		ScryptArenaUse use = {0, 0};
+		int			ok = arena != NULL && bytes > 0;
+
+		for (size_t count = 1; count <= SCRYPT_LANES_PER_WAVE && ok; count++)
+		{
+			randombytes_buf(b, sizeof(b));
+			memcpy(alone, b, sizeof(b));
+			ok = scrypt_kernel_romix(b, count, KN, KR, arena, SCRYPT_LANES_PER_WAVE, &use, NULL, NULL) == 0;
+			for (size_t l = 0; l < count && ok; l++)
+				ok = scrypt_kernel_romix(alone + l * blk, 1, KN, KR, arena, SCRYPT_LANES_PER_WAVE, &use,
+										 NULL, NULL) == 0 &&
+					memcmp(alone + l * blk, b + l * blk, blk) == 0;
+			/* lanes past count are not touched */
+			ok = ok && memcmp(alone + count * blk, b + count * blk, sizeof(b) - count * blk) == 0;
+		}
+		Check(ok, "kernel: a wave of 1 to 8 lanes gives each lane its value computed alone");
+		if (arena != NULL)
+		{
+			scrypt_kernel_wipe(arena, KN, KR, SCRYPT_LANES_PER_WAVE, &use);
+			Check(use.lanes == SCRYPT_LANES_PER_WAVE && use.entries == KN && sodium_is_zero(arena, bytes),
+				  "kernel: its wipe leaves the whole arena zero");
+			free(arena);
+		}
+		Check(scrypt_kernel_arena_bytes(UINT64_C(1) << 62, 8, 8) == 0 &&
+			  scrypt_kernel_arena_bytes(16, 1, 0) == 0 &&
+			  scrypt_kernel_arena_bytes(16, 1, SCRYPT_LANES_PER_WAVE + 1) == 0,
+			  "kernel: an arena too large for size_t, or of 0 or 9 lanes, has no size");
 	}
 
 	/* bulk: 7 hashes of different passwords and salts on two threads */
