@@ -107,7 +107,7 @@ main(int argc, char **argv)
 					return 1;
 				t1 = Now();
 				if (scrypt_simd((const uint8_t *) pgn, strlen(pgn), salt, sizeof(salt),
-								N_, R_, P_, b, 32, NULL, NULL) != 0)
+								N_, R_, P_, b, 32, NULL) != 0)
 					return 1;
 				t2 = Now();
 				ts[k] = t1 - t0;
@@ -117,7 +117,7 @@ main(int argc, char **argv)
 			{
 				t0 = Now();
 				if (scrypt_simd((const uint8_t *) pgn, strlen(pgn), salt, sizeof(salt),
-								N_, R_, P_, b, 32, NULL, NULL) != 0)
+								N_, R_, P_, b, 32, NULL) != 0)
 					return 1;
 				t1 = Now();
 				if (Sodium(k, a) != 0)
@@ -152,6 +152,7 @@ main(int argc, char **argv)
 		size_t	   *sl = calloc(n, sizeof(size_t));
 		uint8_t   **op = calloc(n, sizeof(*op));
 		char	  (*pgns)[16] = calloc(n, 16);
+		ScryptSimdOptions threads = {cores, 1, NULL, NULL};
 
 		for (int i = 0; i < n; i++)
 		{
@@ -189,7 +190,7 @@ main(int argc, char **argv)
 					return 1;
 			}
 			t1 = Now();
-			if (scrypt_simd_multi(n, pw, pl, sa, sl, N_, R_, P_, op, 32, cores, NULL, NULL) != 0)
+			if (scrypt_simd_multi(n, pw, pl, sa, sl, N_, R_, P_, op, 32, &threads) != 0)
 			{
 				perror("scrypt_simd_multi");
 				return 1;

@@ -97,12 +97,6 @@ eckid_keep_scrypt_memory_past_commit(void)
 	keep_past_commit = true;
 }
 
-static void
-AssignScryptHugePages(bool newval, void *extra pg_attribute_unused())
-{
-	scrypt_simd_use_huge_pages(newval ? 1 : 0);
-}
-
 /* Turning eckid.scrypt_keep_memory off gives the memory back at once. */
 static void
 AssignScryptKeepMemory(bool newval, void *extra pg_attribute_unused())
@@ -119,6 +113,7 @@ eckid_scrypt_options(void)
 
 	options.implementation = scrypt_implementation;
 	options.threads = scrypt_threads;
+	options.huge_pages = scrypt_huge_pages ? 1 : 0;
 	options.stop = ScryptShouldStop;
 	options.stop_arg = NULL;
 	return &options;
@@ -161,7 +156,7 @@ eckid_scrypt_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL,
-							 AssignScryptHugePages,
+							 NULL,
 							 NULL);
 
 	/* the GUC machinery keeps the pointer: a copy for the process's life */

@@ -131,9 +131,13 @@ scrypt_simd_multi(size_t n,
 				  const uint8_t *const *salt, const size_t *salt_len,
 				  uint64_t N, uint32_t r, uint32_t p,
 				  uint8_t *const *out, size_t out_len,
-				  int nthreads,
-				  scrypt_simd_stop_fn stop, void *stop_arg)
+				  const ScryptSimdOptions *options)
 {
+	static const ScryptSimdOptions defaults = {1, 1, NULL, NULL};
+	int			nthreads;
+	int			huge_pages;
+	scrypt_simd_stop_fn stop;
+	void	   *stop_arg;
 	Job			job;
 	Worker		workers[MAX_THREADS];
 	size_t		lane_blk;
@@ -141,6 +145,12 @@ scrypt_simd_multi(size_t n,
 	int			nworkers = 0;
 	int			result = 0;
 
+	if (options == NULL)
+		options = &defaults;
+	nthreads = options->threads;
+	huge_pages = options->huge_pages;
+	stop = options->stop;
+	stop_arg = options->stop_arg;
 	if (n == 0 || pw == NULL || pw_len == NULL || salt == NULL || salt_len == NULL ||
 		out == NULL || out_len == 0 || out_len > (size_t) UINT32_MAX * 32 / 2 ||
 		nthreads < 1)
@@ -193,8 +203,8 @@ scrypt_simd_multi(size_t n,
 	for (int t = 0; t < nthreads; t++)
 	{
 		workers[t].job = &job;
-		workers[t].arena = scrypt_arena_get(t, arena_bytes, &workers[t].map_base,
-									&workers[t].map_len);
+		workers[t].arena = scrypt_arena_get(t, arena_bytes, huge_pages,
+											&workers[t].map_base, &workers[t].map_len);
 		if (workers[t].arena == NULL)
 		{
 			if (t == 0)
@@ -290,8 +300,15 @@ scrypt_simd(const uint8_t *pw, size_t pw_len,
 			const uint8_t *salt, size_t salt_len,
 			uint64_t N, uint32_t r, uint32_t p,
 			uint8_t *out, size_t out_len,
-			scrypt_simd_stop_fn stop, void *stop_arg)
+			const ScryptSimdOptions *options)
 {
+	ScryptSimdOptions one = {1, 1, NULL, NULL};
+
+	if (options != NULL)
+	{
+		one = *options;
+		one.threads = 1;
+	}
 	return scrypt_simd_multi(1, &pw, &pw_len, &salt, &salt_len, N, r, p,
-							 &out, out_len, 1, stop, stop_arg);
+							 &out, out_len, &one);
 }

@@ -92,7 +92,7 @@ main(void)
 
 		errno = 0;
 		Check(scrypt_simd((const uint8_t *) "pw", 2, (const uint8_t *) "s", 1, 16, 1, 1,
-						  out, 32, NULL, NULL) == -1 && errno == ENOTSUP,
+						  out, 32, NULL) == -1 && errno == ENOTSUP,
 			  "no AVX-512F: scrypt_simd says ENOTSUP (eckid falls back to libsodium)");
 		printf("1..%d\n", checks);
 		return failures > 0;
@@ -104,7 +104,7 @@ main(void)
 		char		hex[129];
 		int			rc = scrypt_simd((const uint8_t *) rfc7914[i].password, strlen(rfc7914[i].password),
 									 (const uint8_t *) rfc7914[i].salt, strlen(rfc7914[i].salt),
-									 rfc7914[i].N, rfc7914[i].r, rfc7914[i].p, dk, 64, NULL, NULL);
+									 rfc7914[i].N, rfc7914[i].r, rfc7914[i].p, dk, 64, NULL);
 
 		sodium_bin2hex(hex, sizeof(hex), dk, 64);
 		snprintf(what, sizeof(what), "RFC 7914 vector %zu (N=%u r=%u p=%u)", i + 1,
@@ -124,7 +124,7 @@ main(void)
 							  NULL, sodium_base64_VARIANT_ORIGINAL) != 0 || salt_len != 16)
 			salt_len = 0;
 		rc = scrypt_simd((const uint8_t *) "063138219", 9, salt, salt_len,
-						 131072, 8, 4, dk, 32, NULL, NULL);
+						 131072, 8, 4, dk, 32, NULL);
 
 		sodium_bin2hex(hex, sizeof(hex), dk, 32);
 		Check(rc == 0 && strcmp(hex, "9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa") == 0,
@@ -147,7 +147,7 @@ main(void)
 			randombytes_buf(pw, sizeof(pw));
 			randombytes_buf(salt, sizeof(salt));
 			if (crypto_pwhash_scryptsalsa208sha256_ll(pw, pwl, salt, sl, N, r, p, a, ol) != 0 ||
-				scrypt_simd(pw, pwl, salt, sl, N, r, p, b, ol, NULL, NULL) != 0 ||
+				scrypt_simd(pw, pwl, salt, sl, N, r, p, b, ol, NULL) != 0 ||
 				memcmp(a, b, ol) != 0)
 			{
 				bad++;
@@ -170,7 +170,7 @@ main(void)
 			randombytes_buf(pw, sizeof(pw));
 			randombytes_buf(salt, sizeof(salt));
 			if (crypto_pwhash_scryptsalsa208sha256_ll(pw, pwl, salt, sl, 131072, 8, 4, a, 32) != 0 ||
-				scrypt_simd(pw, pwl, salt, sl, 131072, 8, 4, b, 32, NULL, NULL) != 0 ||
+				scrypt_simd(pw, pwl, salt, sl, 131072, 8, 4, b, 32, NULL) != 0 ||
 				memcmp(a, b, 32) != 0)
 				bad++;
 		}
@@ -224,6 +224,7 @@ main(void)
 		const uint8_t *pw[NH], *sa[NH];
 		size_t		pwl[NH], sl[NH];
 		uint8_t    *out[NH];
+		const ScryptSimdOptions two_threads = {2, 1, NULL, NULL};
 		int			ok;
 
 		for (int i = 0; i < NH; i++)
@@ -236,7 +237,7 @@ main(void)
 			sl[i] = 16 - (size_t) i;
 			out[i] = outb[i];
 		}
-		ok = scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, 2, NULL, NULL) == 0;
+		ok = scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, &two_threads) == 0;
 		for (int i = 0; i < NH && ok; i++)
 			ok = crypto_pwhash_scryptsalsa208sha256_ll(pw[i], pwl[i], sa[i], sl[i], 4096, 8, 3, ref, 48) == 0 &&
 				memcmp(ref, outb[i], 48) == 0;
@@ -244,8 +245,8 @@ main(void)
 
 		/* the same with memory kept between calls */
 		scrypt_simd_keep_memory(1);
-		ok = scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, 2, NULL, NULL) == 0 &&
-			scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, 2, NULL, NULL) == 0 &&
+		ok = scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, &two_threads) == 0 &&
+			scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, &two_threads) == 0 &&
 			scrypt_simd_kept_bytes() > 0;
 		Check(ok && scrypt_simd_kept_memory_is_zero(),
 			  "the memory kept between calls (V of every lane, working state) is wiped");
@@ -260,12 +261,13 @@ main(void)
 	{
 		uint8_t		out[32];
 		int			calls = 0;
+		const ScryptSimdOptions stop = {1, 1, StopAtOnce, &calls};
 		int			rc;
 
 		memset(out, 0xaa, sizeof(out));
 		errno = 0;
 		rc = scrypt_simd((const uint8_t *) "063138219", 9, (const uint8_t *) "salt", 4,
-						 131072, 8, 4, out, 32, StopAtOnce, &calls);
+						 131072, 8, 4, out, 32, &stop);
 		Check(rc == -1 && errno == ECANCELED && calls == 3 && sodium_is_zero(out, 32),
 			  "a stop callback ends the hash with ECANCELED and a zeroed output");
 	}
@@ -287,11 +289,11 @@ main(void)
 		{
 			errno = 0;
 			ok &= scrypt_simd((const uint8_t *) "pw", 2, (const uint8_t *) "s", 1,
-							  bad[i].N, bad[i].r, bad[i].p, out, bad[i].ol, NULL, NULL) == -1 &&
+							  bad[i].N, bad[i].r, bad[i].p, out, bad[i].ol, NULL) == -1 &&
 				errno == EINVAL;
 		}
 		errno = 0;
-		ok &= scrypt_simd(NULL, 1, (const uint8_t *) "s", 1, 16, 1, 1, out, 32, NULL, NULL) == -1 &&
+		ok &= scrypt_simd(NULL, 1, (const uint8_t *) "s", 1, 16, 1, 1, out, 32, NULL) == -1 &&
 			errno == EINVAL;
 		Check(ok, "bad parameters give EINVAL");
 	}
