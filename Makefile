@@ -179,6 +179,11 @@ bench/redact_bench: bench/redact_bench.c src/redact.c src/redact.h src/ecktext.c
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ bench/redact_bench.c src/redact.c src/ecktext.c src/pgn.c
 EXTRA_CLEAN += bench/redact_bench
 
+# The per-row crypto of a recipient's masked view alone (docs/performance.md, row 7).
+bench/pseudonym_bench: bench/pseudonym_bench.c src/kdf.c src/kdf.h src/pgn.c src/ecktext.c $(SCRYPT_DEPS)
+	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ bench/pseudonym_bench.c src/kdf.c src/pgn.c src/ecktext.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
+EXTRA_CLEAN += bench/pseudonym_bench
+
 .PHONY: bench-log
 bench-log: bench/redact_bench
 	@set -- $$(bench/redact_bench); \
