@@ -123,7 +123,7 @@ EXTRA_CLEAN += test/c/test_scrypt_simd
 test/c/test_scrypt_simd: test/c/test_scrypt_simd.c $(SCRYPT_DEPS)
 	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_scrypt_simd.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
 
-bench/scrypt_bench: bench/scrypt_bench.c $(SCRYPT_DEPS)
+bench/scrypt_bench: bench/scrypt_bench.c bench/bench_time.h $(SCRYPT_DEPS)
 	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ bench/scrypt_bench.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
 
 .PHONY: bench
@@ -180,7 +180,7 @@ bench/redact_bench: bench/redact_bench.c src/redact.c src/redact.h src/ecktext.c
 EXTRA_CLEAN += bench/redact_bench
 
 # The per-row crypto of a recipient's masked view alone (docs/performance.md, row 7).
-bench/pseudonym_bench: bench/pseudonym_bench.c src/kdf.c src/kdf.h src/pgn.c src/ecktext.c $(SCRYPT_DEPS)
+bench/pseudonym_bench: bench/pseudonym_bench.c bench/bench_time.h src/kdf.c src/kdf.h src/pgn.c src/ecktext.c $(SCRYPT_DEPS)
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ bench/pseudonym_bench.c src/kdf.c src/pgn.c src/ecktext.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
 EXTRA_CLEAN += bench/pseudonym_bench
 

@@ -16,26 +16,10 @@
 #include <sodium.h>
 
 #include "kdf.h"
+#include "bench_time.h"
 
 #define ROUNDS	5
 #define CALLS	1000000
-
-static double
-CpuNow(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int
-CmpD(const void *a, const void *b)
-{
-	double		x = *(const double *) a, y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
 
 int
 main(void)
@@ -61,7 +45,7 @@ main(void)
 		crypto_generichash_state st;
 		double		t0, t1, t2;
 
-		t0 = CpuNow();
+		t0 = BenchNow(CLOCK_THREAD_CPUTIME_ID);
 		for (int i = 0; i < CALLS; i++)
 		{
 			value.digest[0] = (uint8_t) i;
@@ -69,7 +53,7 @@ main(void)
 				return 1;
 			sink += out[0];
 		}
-		t1 = CpuNow();
+		t1 = BenchNow(CLOCK_THREAD_CPUTIME_ID);
 		for (int i = 0; i < CALLS; i++)
 		{
 			value.digest[0] = (uint8_t) i;
@@ -78,13 +62,11 @@ main(void)
 			crypto_generichash_final(&st, out, sizeof(out));
 			sink += out[0];
 		}
-		t2 = CpuNow();
+		t2 = BenchNow(CLOCK_THREAD_CPUTIME_ID);
 		tp[r] = (t1 - t0) * 1e9 / CALLS;
 		tb[r] = (t2 - t1) * 1e9 / CALLS;
 	}
-	qsort(tp, ROUNDS, sizeof(double), CmpD);
-	qsort(tb, ROUNDS, sizeof(double), CmpD);
-	printf("%.0f %.0f\n", tp[ROUNDS / 2], tb[ROUNDS / 2]);
+	printf("%.0f %.0f\n", BenchMedian(tp, ROUNDS), BenchMedian(tb, ROUNDS));
 	kdf_pseudonym_forget(&prefix);
 	sodium_memzero(key, sizeof(key));
 	return sink == 0xffffffffu;
