@@ -125,6 +125,7 @@ HelperMain(void *arg)
 	return NULL;
 }
 
+/* See scrypt_simd.h. */
 int
 scrypt_simd_multi(size_t n,
 				  const uint8_t *const *pw, const size_t *pw_len,
@@ -295,6 +296,7 @@ enomem:
 	return -1;
 }
 
+/* See scrypt_simd.h. */
 int
 scrypt_simd(const uint8_t *pw, size_t pw_len,
 			const uint8_t *salt, size_t salt_len,
