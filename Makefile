@@ -13,6 +13,7 @@ OBJS = \
 	src/validate.o \
 	src/kdf.o \
 	src/scrypt_simd.o \
+	src/scrypt_threads.o \
 	src/scrypt_arena.o \
 	src/scrypt_pbkdf2.o \
 	src/hpgn.o \
@@ -92,8 +93,8 @@ dist: $(DATA_built)
 # C-level tests of the fmgr-free parts (RFC 7914 vectors, Kennisnet vector,
 # text parser).  They link the same source files the extension uses.
 TEST_CC ?= $(CC)
-SCRYPT_SRCS = src/scrypt_simd.c src/scrypt_arena.c src/scrypt_pbkdf2.c
-SCRYPT_DEPS = $(SCRYPT_SRCS) src/scrypt_simd.h src/scrypt_arena.h src/scrypt_pbkdf2.h
+SCRYPT_SRCS = src/scrypt_simd.c src/scrypt_threads.c src/scrypt_arena.c src/scrypt_pbkdf2.c
+SCRYPT_DEPS = $(SCRYPT_SRCS) src/scrypt_simd.h src/scrypt_kernel.h src/scrypt_arena.h src/scrypt_pbkdf2.h
 
 test/c/test_kdf: test/c/test_kdf.c src/kdf.c src/kdf.h src/pgn.c src/pgn.h src/ecktext.c $(SCRYPT_DEPS)
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_kdf.c src/kdf.c src/pgn.c src/ecktext.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
@@ -134,10 +135,12 @@ fuzz: $(FUZZERS)
 memcheck:
 	scripts/memcheck
 
-# The AVX-512 scrypt (src/scrypt_simd.c: the kernel and its threads;
-# scrypt_arena.c: its memory; scrypt_pbkdf2.c: the PBKDF2 steps): -O3
-# unrolls its group loops; its C test checks it against libsodium; make bench runs bench/ (see
-# docs/performance.md): results in bench/results/, or make bench UPDATE_DOCS=1 into the docs.
+# The AVX-512 scrypt (src/scrypt_simd.c: the salsa20/8 and ROMix kernel;
+# scrypt_threads.c: the threads that run it, between the PBKDF2 steps of
+# scrypt_pbkdf2.c; scrypt_arena.c: its memory): -O3 unrolls the kernel's
+# group loops; its C test checks it against libsodium; make bench runs
+# bench/ (see docs/performance.md): results in bench/results/, or
+# make bench UPDATE_DOCS=1 into the docs.
 src/scrypt_simd.o: CFLAGS += -O3
 SHLIB_LINK += -lpthread
 EXTRA_CLEAN += test/c/test_scrypt_simd
@@ -145,7 +148,7 @@ EXTRA_CLEAN += test/c/test_scrypt_simd
 test/c/test_scrypt_simd: test/c/test_scrypt_simd.c $(SCRYPT_DEPS)
 	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ test/c/test_scrypt_simd.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
 
-bench/scrypt_bench: bench/scrypt_bench.c $(SCRYPT_DEPS)
+bench/scrypt_bench: bench/scrypt_bench.c bench/bench_time.h $(SCRYPT_DEPS)
 	$(TEST_CC) -O3 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ bench/scrypt_bench.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
 
 .PHONY: bench
@@ -200,6 +203,11 @@ fuzz-worker: test/fuzz/fuzz_nv_response
 bench/redact_bench: bench/redact_bench.c src/redact.c src/redact.h src/ecktext.c src/pgn.c
 	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc -o $@ bench/redact_bench.c src/redact.c src/ecktext.c src/pgn.c
 EXTRA_CLEAN += bench/redact_bench
+
+# The per-row crypto of a recipient's masked view alone (docs/performance.md, row 7).
+bench/pseudonym_bench: bench/pseudonym_bench.c bench/bench_time.h src/kdf.c src/kdf.h src/pgn.c src/ecktext.c $(SCRYPT_DEPS)
+	$(TEST_CC) -O2 -Wall -Wextra -Werror -Isrc $(SODIUM_CFLAGS) -o $@ bench/pseudonym_bench.c src/kdf.c src/pgn.c src/ecktext.c $(SCRYPT_SRCS) $(SODIUM_LIBS) -lpthread
+EXTRA_CLEAN += bench/pseudonym_bench
 
 .PHONY: bench-log
 bench-log: bench/redact_bench

@@ -21,36 +21,13 @@
 #include <sodium.h>
 
 #include "scrypt_simd.h"
+#include "bench_time.h"
 
 #define N_	UINT64_C(131072)
 #define R_	8
 #define P_	4
 
 static uint8_t salt[16];		/* Kennisnet's test salt, decoded in main() */
-
-static double
-Now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int
-CmpD(const void *a, const void *b)
-{
-	double		x = *(const double *) a, y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-Median(double *v, int n)
-{
-	qsort(v, n, sizeof(double), CmpD);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void
 Pgn(int i, char *buf)
@@ -102,27 +79,27 @@ main(int argc, char **argv)
 			/* alternate the order so neither always runs first */
 			if (k % 2 == 0)
 			{
-				t0 = Now();
+				t0 = BenchNow(CLOCK_MONOTONIC);
 				if (Sodium(k, a) != 0)
 					return 1;
-				t1 = Now();
+				t1 = BenchNow(CLOCK_MONOTONIC);
 				if (scrypt_simd((const uint8_t *) pgn, strlen(pgn), salt, sizeof(salt),
-								N_, R_, P_, b, 32, NULL, NULL) != 0)
+								N_, R_, P_, b, 32, NULL) != 0)
 					return 1;
-				t2 = Now();
+				t2 = BenchNow(CLOCK_MONOTONIC);
 				ts[k] = t1 - t0;
 				tv[k] = t2 - t1;
 			}
 			else
 			{
-				t0 = Now();
+				t0 = BenchNow(CLOCK_MONOTONIC);
 				if (scrypt_simd((const uint8_t *) pgn, strlen(pgn), salt, sizeof(salt),
-								N_, R_, P_, b, 32, NULL, NULL) != 0)
+								N_, R_, P_, b, 32, NULL) != 0)
 					return 1;
-				t1 = Now();
+				t1 = BenchNow(CLOCK_MONOTONIC);
 				if (Sodium(k, a) != 0)
 					return 1;
-				t2 = Now();
+				t2 = BenchNow(CLOCK_MONOTONIC);
 				tv[k] = t1 - t0;
 				ts[k] = t2 - t1;
 			}
@@ -134,8 +111,8 @@ main(int argc, char **argv)
 			ratio[k] = tv[k] / ts[k];
 		}
 		printf("single-%s\t%d\t", warm ? "warm" : "cold", rounds);
-		printf("%.3f\t%.3f\t%.3f\n", Median(ts, rounds), Median(tv, rounds),
-			   Median(ratio, rounds));
+		printf("%.3f\t%.3f\t%.3f\n", BenchMedian(ts, rounds), BenchMedian(tv, rounds),
+			   BenchMedian(ratio, rounds));
 		return 0;
 	}
 	if (strcmp(argv[1], "bulk") == 0 && argc == 5)
@@ -152,6 +129,7 @@ main(int argc, char **argv)
 		size_t	   *sl = calloc(n, sizeof(size_t));
 		uint8_t   **op = calloc(n, sizeof(*op));
 		char	  (*pgns)[16] = calloc(n, 16);
+		ScryptSimdOptions threads = {cores, 1, NULL, NULL};
 
 		for (int i = 0; i < n; i++)
 		{
@@ -167,7 +145,7 @@ main(int argc, char **argv)
 			double		t0, t1, t2;
 
 			/* libsodium: <cores> processes, hash i done by process i % cores */
-			t0 = Now();
+			t0 = BenchNow(CLOCK_MONOTONIC);
 			for (int c = 0; c < cores; c++)
 			{
 				pid_t		pid = fork();
@@ -188,13 +166,13 @@ main(int argc, char **argv)
 				if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 					return 1;
 			}
-			t1 = Now();
-			if (scrypt_simd_multi(n, pw, pl, sa, sl, N_, R_, P_, op, 32, cores, NULL, NULL) != 0)
+			t1 = BenchNow(CLOCK_MONOTONIC);
+			if (scrypt_simd_multi(n, pw, pl, sa, sl, N_, R_, P_, op, 32, &threads) != 0)
 			{
 				perror("scrypt_simd_multi");
 				return 1;
 			}
-			t2 = Now();
+			t2 = BenchNow(CLOCK_MONOTONIC);
 			tsod[k] = t1 - t0;
 			tsimd[k] = t2 - t1;
 			ratio[k] = tsod[k] / tsimd[k];
@@ -210,8 +188,8 @@ main(int argc, char **argv)
 				return 1;
 			}
 		}
-		printf("bulk\t%d\t%d\t%.3f\t%.3f\t%.2f\n", n, cores, Median(tsod, rounds), Median(tsimd, rounds),
-			   Median(ratio, rounds));
+		printf("bulk\t%d\t%d\t%.3f\t%.3f\t%.2f\n", n, cores, BenchMedian(tsod, rounds), BenchMedian(tsimd, rounds),
+			   BenchMedian(ratio, rounds));
 		return 0;
 	}
 	if (strcmp(argv[1], "sodium-one") == 0)
@@ -222,13 +200,13 @@ main(int argc, char **argv)
 
 		for (int k = 0; k < 3; k++)
 		{
-			double		t0 = Now();
+			double		t0 = BenchNow(CLOCK_MONOTONIC);
 
 			if (Sodium(k, a) != 0)
 				return 1;
-			t[k] = Now() - t0;
+			t[k] = BenchNow(CLOCK_MONOTONIC) - t0;
 		}
-		printf("%.3f\n", Median(t, 3));
+		printf("%.3f\n", BenchMedian(t, 3));
 		return 0;
 	}
 	return 2;

@@ -42,21 +42,28 @@ NewValue(const char *segment)
 	return v;
 }
 
-/* A chain or sector id: 1 to LOCAL_ID_MAX_BYTES bytes, hashed as given. */
+/*
+ * A chain or sector id: 1 to LOCAL_ID_MAX_BYTES bytes, hashed as given.  One
+ * whole message per rule and argument, as translators need them.
+ */
 static void
-CheckLocalId(const text *t, const char *what)
+CheckLocalId(const text *t, bool is_sector)
 {
 	size_t		len = VARSIZE_ANY_EXHDR(t);
 
 	if (len == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be empty", what)));
+				 is_sector ? errmsg("sector must not be empty") :
+				 errmsg("chain must not be empty")));
 	if (len > LOCAL_ID_MAX_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s is too long", what),
-				 errdetail("A %s id may be at most %d bytes.", what, LOCAL_ID_MAX_BYTES)));
+				 is_sector ? errmsg("sector is too long") :
+				 errmsg("chain is too long"),
+				 is_sector ?
+				 errdetail("A sector id may be at most %d bytes.", LOCAL_ID_MAX_BYTES) :
+				 errdetail("A chain id may be at most %d bytes.", LOCAL_ID_MAX_BYTES)));
 }
 
 /*
@@ -100,8 +107,8 @@ eckid_derive(PG_FUNCTION_ARGS)
 	EckIdValue *result;
 	const uint8_t *key;
 
-	CheckLocalId(chain_t, "chain");
-	CheckLocalId(sector_t, "sector");
+	CheckLocalId(chain_t, false);
+	CheckLocalId(sector_t, true);
 	if (!eckid_value_is_valid(stamp))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),

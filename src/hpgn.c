@@ -127,20 +127,6 @@ FreeArgCopy(FunctionCallInfo fcinfo, int argno, text *t)
 }
 
 /*
- * "512 MiB", "1 GiB": a memory size for a message, in whole MiB (the few
- * KiB of working state above them left out), in GiB when it is whole GiB.
- */
-static char *
-MemorySize(uint64_t bytes)
-{
-	uint64_t	mib = bytes >> 20;
-
-	if (mib >= 1024 && mib % 1024 == 0)
-		return psprintf(UINT64_FORMAT " GiB", mib / 1024);
-	return psprintf(UINT64_FORMAT " MiB", mib);
-}
-
-/*
  * Raise the error for a failed scrypt (errno value save_errno) computing
  * nhashes HPgns at once; everything secret must already be wiped.  The
  * memory sizes follow from Kennisnet's parameters: libsodium needs
@@ -162,20 +148,18 @@ ReportScryptFailure(int save_errno, size_t nhashes)
 	}
 	if (save_errno == ENOMEM && nhashes == 1)
 	{
-		uint64_t	bytes = kdf_hpgn_memory_bytes(eckid_scrypt_options(), 0);
-
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
 				 errdetail("Computing an HPgn needs %s of memory that could not be allocated.",
-						   MemorySize(bytes))));
+						   eckid_scrypt_memory_text(false))));
 	}
 	if (save_errno == ENOMEM)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
 				 errdetail("Computing HPgns in bulk needs %s of memory per thread (eckid.scrypt_threads) that could not be allocated.",
-						   MemorySize(kdf_hpgn_memory_bytes(eckid_scrypt_options(), 1)))));
+						   eckid_scrypt_memory_text(true))));
 	ereport(ERROR,
 			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
 			 errmsg("could not compute HPgn"),

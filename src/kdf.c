@@ -34,7 +34,20 @@
 #include "pgn.h"
 #include "scrypt_simd.h"
 
-static const KdfScryptOptions default_options = {KDF_SCRYPT_AUTO, 1, NULL, NULL};
+static const KdfScryptOptions default_options = {KDF_SCRYPT_AUTO, 1, 1, NULL, NULL};
+
+/* The AVX-512 path's options for these. */
+static ScryptSimdOptions
+SimdOptions(const KdfScryptOptions *options)
+{
+	ScryptSimdOptions simd;
+
+	simd.threads = options->threads < 1 ? 1 : options->threads;
+	simd.huge_pages = options->huge_pages;
+	simd.stop = options->stop;
+	simd.stop_arg = options->stop_arg;
+	return simd;
+}
 
 /* Domain-separation prefixes; the terminating NUL is part of the message. */
 #define STAMP_DOMAIN	"eckid/v1/stampseudonym"
@@ -107,8 +120,12 @@ kdf_scrypt(const uint8_t *password, size_t password_len,
 	}
 
 	if (kdf_scrypt_uses_simd(options))
+	{
+		ScryptSimdOptions simd = SimdOptions(options);
+
 		return scrypt_simd(password, password_len, salt, salt_len, N, r, p,
-						   out, out_len, options->stop, options->stop_arg);
+						   out, out_len, &simd);
+	}
 
 	/*
 	 * libsodium allocates the 128 * r * (N + p) bytes itself and fails with
@@ -205,6 +222,8 @@ kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
 		errno = ENOMEM;
 	else
 	{
+		ScryptSimdOptions simd = SimdOptions(options);
+
 		for (size_t i = 0; i < n; i++)
 		{
 			outs[i] = hashes + i * HPGN_BYTES;
@@ -213,9 +232,7 @@ kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
 		}
 		rc = scrypt_simd_multi(n, pgn_lower, pgn_len, salts, salt_lens,
 							   HPGN_SCRYPT_N, HPGN_SCRYPT_R, HPGN_SCRYPT_P,
-							   outs, HPGN_BYTES,
-							   options->threads < 1 ? 1 : options->threads,
-							   options->stop, options->stop_arg);
+							   outs, HPGN_BYTES, &simd);
 		if (rc == 0)
 			for (size_t i = 0; i < n; i++)
 				sodium_bin2hex(hex_out[i], HPGN_HEX_LEN + 1, outs[i], HPGN_BYTES);

@@ -49,9 +49,10 @@
  * scrypt_settings.c; this layer reads none).  implementation: the AVX-512
  * path of scrypt_simd.c when the CPU has it, else libsodium (AUTO); or
  * libsodium always.  threads: how many the bulk path kdf_hpgn_multi() uses,
- * the calling thread included.  stop, if set, is asked between slices of
+ * the calling thread included.  huge_pages: whether the AVX-512 path takes
+ * its memory from the reserved huge pages first.  stop, if set, is asked between slices of
  * the AVX-512 path whether to give up (then -1 with errno ECANCELED).  A
- * NULL options pointer means AUTO, one thread, no stop.
+ * NULL options pointer means AUTO, one thread, huge pages, no stop.
  */
 #define KDF_SCRYPT_AUTO			0
 #define KDF_SCRYPT_LIBSODIUM	1
@@ -60,6 +61,7 @@ typedef struct KdfScryptOptions
 {
 	int			implementation;
 	int			threads;
+	int			huge_pages;		/* see ScryptSimdOptions in scrypt_simd.h */
 	int			(*stop) (void *arg);
 	void	   *stop_arg;
 } KdfScryptOptions;

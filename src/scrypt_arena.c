@@ -20,14 +20,6 @@
 
 #define HUGE_PAGE	((size_t) 2 * 1024 * 1024)
 
-static int	use_hugetlb = 1;
-
-void
-scrypt_simd_use_huge_pages(int use)
-{
-	use_hugetlb = use;
-}
-
 /*
  * Anonymous memory for a worker, aligned to 2 MiB: from the reserved huge
  * pages when there are enough, else marked for transparent huge pages.
@@ -37,7 +29,7 @@ scrypt_simd_use_huge_pages(int use)
  * and *map_len are what to munmap.
  */
 static uint8_t *
-MapArena(size_t bytes, void **map_base, size_t *map_len)
+MapArena(size_t bytes, int huge_pages, void **map_base, size_t *map_len)
 {
 	size_t		len = bytes + HUGE_PAGE;
 	uint8_t    *p;
@@ -58,7 +50,7 @@ MapArena(size_t bytes, void **map_base, size_t *map_len)
 	 * pages are reserved at mmap() time (no MAP_NORESERVE), so a pool that
 	 * is too small fails here, not with SIGBUS later.
 	 */
-	if (use_hugetlb)
+	if (huge_pages)
 	{
 		size_t		hlen = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 
@@ -148,7 +140,7 @@ scrypt_simd_kept_memory_is_zero(void)
 }
 
 uint8_t *
-scrypt_arena_get(int t, size_t bytes, void **map_base, size_t *map_len)
+scrypt_arena_get(int t, size_t bytes, int huge_pages, void **map_base, size_t *map_len)
 {
 	if (kept[t].base != NULL)
 	{
@@ -161,7 +153,7 @@ scrypt_arena_get(int t, size_t bytes, void **map_base, size_t *map_len)
 		munmap(kept[t].base, kept[t].len);
 		memset(&kept[t], 0, sizeof(kept[t]));
 	}
-	return MapArena(bytes, map_base, map_len);
+	return MapArena(bytes, huge_pages, map_base, map_len);
 }
 
 void

@@ -2,8 +2,8 @@
  *
  * scrypt_arena.h
  *	  Per-thread memory of the AVX-512 scrypt (scrypt_arena.c), for
- *	  scrypt_simd.c.  The public switches (keep, release, huge pages) are
- *	  declared in scrypt_simd.h.
+ *	  scrypt_threads.c.  The public switches (keep, release) are declared in
+ *	  scrypt_simd.h.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,10 +18,12 @@
 
 /*
  * An arena of at least bytes for thread t: the one kept for t if it is big
- * enough, else freshly mapped.  NULL when the memory cannot be had.
- * *map_base and *map_len are what to give back to scrypt_arena_put().
+ * enough, else freshly mapped (from the reserved huge pages first when
+ * huge_pages is nonzero).  NULL when the memory cannot be had.  *map_base
+ * and *map_len are what to give back to scrypt_arena_put().
  */
-extern uint8_t *scrypt_arena_get(int t, size_t bytes, void **map_base, size_t *map_len);
+extern uint8_t *scrypt_arena_get(int t, size_t bytes, int huge_pages,
+								 void **map_base, size_t *map_len);
 
 /*
  * Give back thread t's arena, already wiped: kept mapped (MADV_FREE) when

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * scrypt_pbkdf2.h
- *	  PBKDF2-HMAC-SHA256 with one iteration, for scrypt_simd.c.
+ *	  PBKDF2-HMAC-SHA256 with one iteration, for scrypt_threads.c.
  *
  *-------------------------------------------------------------------------
  */

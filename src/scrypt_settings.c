@@ -17,6 +17,7 @@
 #include "access/xact.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
+#include "utils/memutils.h"
 
 #include "config.h"
 #include "scrypt_settings.h"
@@ -55,6 +56,27 @@ ScryptShouldStop(void *arg pg_attribute_unused())
 		INTERRUPTS_CAN_BE_PROCESSED();
 }
 
+/*
+ * A memory size in whole MiB (the few KiB of working state above them left
+ * out), in GiB when it is whole GiB.
+ */
+static char *
+MemorySize(uint64_t bytes)
+{
+	uint64_t	mib = bytes >> 20;
+
+	if (mib >= 1024 && mib % 1024 == 0)
+		return psprintf(UINT64_FORMAT " GiB", mib / 1024);
+	return psprintf(UINT64_FORMAT " MiB", mib);
+}
+
+/* See scrypt_settings.h. */
+char *
+eckid_scrypt_memory_text(bool bulk)
+{
+	return MemorySize(kdf_hpgn_memory_bytes(eckid_scrypt_options(), bulk ? 1 : 0));
+}
+
 static void
 ReleaseScryptMemory(XactEvent event, void *arg pg_attribute_unused())
 {
@@ -75,12 +97,6 @@ eckid_keep_scrypt_memory_past_commit(void)
 	keep_past_commit = true;
 }
 
-static void
-AssignScryptHugePages(bool newval, void *extra pg_attribute_unused())
-{
-	scrypt_simd_use_huge_pages(newval ? 1 : 0);
-}
-
 /* Turning eckid.scrypt_keep_memory off gives the memory back at once. */
 static void
 AssignScryptKeepMemory(bool newval, void *extra pg_attribute_unused())
@@ -97,6 +113,7 @@ eckid_scrypt_options(void)
 
 	options.implementation = scrypt_implementation;
 	options.threads = scrypt_threads;
+	options.huge_pages = scrypt_huge_pages ? 1 : 0;
 	options.stop = ScryptShouldStop;
 	options.stop_arg = NULL;
 	return &options;
@@ -106,6 +123,8 @@ eckid_scrypt_options(void)
 void
 eckid_scrypt_init(void)
 {
+	char	   *threads_desc;
+
 	DefineCustomEnumVariable("eckid.scrypt_implementation",
 							 "scrypt implementation for HPgns: auto (AVX-512 when the CPU has it) or libsodium.",
 							 "Both give the same HPgn; auto is several times faster and can be cancelled mid-hash.",
@@ -137,12 +156,16 @@ eckid_scrypt_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL,
-							 AssignScryptHugePages,
+							 NULL,
 							 NULL);
 
+	/* the GUC machinery keeps the pointer: a copy for the process's life */
+	threads_desc = MemoryContextStrdup(TopMemoryContext,
+									   psprintf("Each thread needs %s of memory while the batch is computed.",
+												eckid_scrypt_memory_text(true)));
 	DefineCustomIntVariable("eckid.scrypt_threads",
 							"Threads that compute a batch of HPgns at once (eckid.backfill()).",
-							"Each thread needs 1 GiB of memory while the batch is computed.",
+							threads_desc,
 							&scrypt_threads,
 							2,
 							1,

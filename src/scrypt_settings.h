@@ -33,4 +33,11 @@ extern const KdfScryptOptions *eckid_scrypt_options(void);
  */
 extern void eckid_keep_scrypt_memory_past_commit(void);
 
+/*
+ * "512 MiB", "1 GiB": the memory one HPgn needs with the current settings
+ * (bulk false), or one thread of the bulk path (bulk true), for a message;
+ * computed from Kennisnet's parameters.  palloc'd.
+ */
+extern char *eckid_scrypt_memory_text(bool bulk);
+
 #endif							/* ECKID_SCRYPT_SETTINGS_H */

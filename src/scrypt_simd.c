@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * scrypt_simd.c
- *	  scrypt (RFC 7914) with AVX-512F, several lanes and hashes at once.
+ *	  The AVX-512F kernel of scrypt (RFC 7914): salsa20/8 and ROMix, several
+ *	  lanes at once.
  *
  * scrypt(P, S, N, r, p) = PBKDF2(P, ROMix(B_1) || ... || ROMix(B_p), 1)
  * with B = PBKDF2(P, S, 1); the p ROMix "lanes" are independent, and so are
@@ -20,39 +21,32 @@
  * - each lane keeps its own V (N * 128 * r bytes) in the diagonal order, so
  *	 the random reads of ROMix's second loop touch whole cache lines.
  *
- * Lanes are flattened over all hashes (hash h, lane i is lane h * p + i) and
- * cut into waves; threads take waves from a shared counter.  A wave short of
- * four lanes in its last group repeats that group's first lane: the copies
- * compute identical values, read its V and never store.
+ * A wave short of four lanes in its last group repeats that group's first
+ * lane: the copies compute identical values, read its V and never store.
  *
  * The work is done in slices of about 64 Ki salsa20/8 blocks per group; the
- * calling thread asks its stop callback between slices, and helper threads
- * look at a shared flag, so a stop takes effect within milliseconds.
+ * caller's stop callback is asked between slices, so a stop takes effect
+ * within milliseconds.
  *
  * V holds values that are cheap functions of the password (V[0] is one
  * PBKDF2 of it): whoever reads it could test guesses at the PGN without
- * paying scrypt's cost.  It is therefore wiped when a call ends, before it
- * is unmapped or kept for the next call (about 5% of the time of a hash),
- * as are B and every PBKDF2 input and output.
+ * paying scrypt's cost.  scrypt_kernel_wipe() wipes what the waves wrote
+ * (about 5% of the time of a hash); the caller calls it before the arena is
+ * unmapped or kept for the next call.  Within one arena, the next wave
+ * overwrites every entry of V it reads before reading it, so V is not wiped
+ * between waves (that would add a third to the memory traffic).
  *
- * This file is the kernel (salsa20/8 and ROMix in AVX-512) and the threads
- * that run it; the memory is scrypt_arena.c's, the PBKDF2 steps
- * scrypt_pbkdf2.c's.
+ * This file is only the arithmetic: which lanes run on which thread, the
+ * PBKDF2 steps and the memory are scrypt_threads.c's, scrypt_pbkdf2.c's
+ * and scrypt_arena.c's.
  *
  *-------------------------------------------------------------------------
  */
+#include "scrypt_kernel.h"
 #include "scrypt_simd.h"
-#include "scrypt_arena.h"
-#include "scrypt_pbkdf2.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <sys/mman.h>
+#include <stdint.h>
 
 #include <sodium.h>
 
@@ -67,48 +61,41 @@
 #endif
 #define LANES_PER_WAVE		(LANES_PER_GROUP * GROUPS_PER_WAVE)
 #define SLICE_BLOCKS		65536	/* salsa20/8 blocks per group per slice */
-#define SCRYPT_SIMD_N_MAX	(UINT64_C(1) << 32)
 
-/* One scrypt lane: its B (standard byte order) and its V. */
-typedef struct Lane
-{
-	uint8_t    *b;				/* 128 * r bytes */
-	uint8_t    *v;				/* N * 128 * r bytes, diagonal order */
-} Lane;
-
-typedef struct Job
-{
-	uint64_t	N;
-	uint32_t	r;
-	size_t		nlanes;			/* n * p */
-	size_t		wave_lanes;		/* lanes of V in each worker's arena */
-	uint8_t    *bflat;			/* all lanes' B, 128 * r bytes each */
-	size_t		nwaves;
-	atomic_size_t next_wave;
-	atomic_int	stop;			/* set by the calling thread */
-	scrypt_simd_stop_fn stopfn;
-	void	   *stop_arg;
-} Job;
-
-typedef struct Worker
-{
-	Job		   *job;
-	uint8_t    *arena;			/* V of LANES_PER_WAVE lanes, then X buffers */
-	void	   *map_base;		/* what to munmap */
-	size_t		map_len;
-	int			is_caller;
-	size_t		used_lanes;		/* lanes of V written by any wave */
-	uint64_t	used_entries;	/* entries of each such lane written */
-	int			result;			/* 0, or an errno value */
-	pthread_t	thread;
-	atomic_int	done;
-} Worker;
+#if LANES_PER_WAVE != SCRYPT_LANES_PER_WAVE
+#error "GROUPS_PER_WAVE does not give the wave scrypt_kernel.h promises its callers"
+#endif
 
 uint64_t
 scrypt_simd_lane_bytes(uint64_t N, uint32_t r)
 {
 	/* V, plus two 128 * r buffers of working state (per lane share) */
 	return N * 128 * (uint64_t) r + 2 * 128 * (uint64_t) r;
+}
+
+size_t
+scrypt_kernel_arena_bytes(uint64_t N, uint32_t r, size_t wave_lanes)
+{
+	const uint64_t blk = 128 * (uint64_t) r;
+
+	/* V for each lane, then two X buffers (in and out) of a full wave */
+	if (wave_lanes == 0 || wave_lanes > LANES_PER_WAVE ||
+		N > SIZE_MAX / 2 / (LANES_PER_WAVE + 2) / blk)
+		return 0;
+	return (size_t) (wave_lanes * N * blk + 2 * (uint64_t) LANES_PER_WAVE * blk);
+}
+
+void
+scrypt_kernel_wipe(uint8_t *arena, uint64_t N, uint32_t r, size_t wave_lanes,
+				   const ScryptArenaUse *use)
+{
+	const size_t blk = 128 * (size_t) r;
+	const size_t vbytes = N * blk;
+
+	/* only the parts of V written: touching the rest would fault it in */
+	for (size_t l = 0; l < use->lanes; l++)
+		sodium_memzero(arena + l * vbytes, use->entries * blk);
+	sodium_memzero(arena + wave_lanes * vbytes, 2 * (size_t) LANES_PER_WAVE * blk);
 }
 
 #ifdef SCRYPT_SIMD_X86
@@ -349,43 +336,27 @@ RomixSliceG(int G, int second, uint32_t r, uint64_t N,
 	}
 }
 
-static int
-ShouldStop(Worker *w)
+/* See scrypt_kernel.h. */
+int
+scrypt_kernel_romix(uint8_t *bflat, size_t count, uint64_t N, uint32_t r,
+					uint8_t *arena, size_t wave_lanes, ScryptArenaUse *use,
+					scrypt_kernel_stop_fn stop, void *stop_arg)
 {
-	Job		   *job = w->job;
-
-	if (atomic_load_explicit(&job->stop, memory_order_relaxed))
-		return 1;
-	if (w->is_caller && job->stopfn != NULL && job->stopfn(job->stop_arg))
-	{
-		atomic_store(&job->stop, 1);
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * ROMix for the lanes [first, first + count) of the job, count <= 16, with
- * the worker's arena.  Returns 0 or ECANCELED.
- */
-static int
-RunWave(Worker *w, size_t first, size_t count)
-{
-	Job		   *job = w->job;
-	const uint32_t r = job->r;
-	const uint64_t N = job->N;
 	const size_t blk = 128 * (size_t) r;
 	const size_t vbytes = N * blk;
 	const int	G = (int) ((count + LANES_PER_GROUP - 1) / LANES_PER_GROUP);
 	uint8_t    *v[GROUPS_PER_WAVE][LANES_PER_GROUP];
 	int			nl[GROUPS_PER_WAVE];
-	__m512i    *xa = (__m512i *) (w->arena + job->wave_lanes * vbytes);
+	__m512i    *xa = (__m512i *) (arena + wave_lanes * vbytes);
 	__m512i    *xb = xa + GROUPS_PER_WAVE * 8 * (size_t) r;
 	__m512i    *xin = xa;
 	__m512i    *xout = xb;
 	uint64_t	slice;
 	uint64_t	written = 0;	/* V entries stored so far */
 	int			rc = 0;
+
+	if (!scrypt_simd_available())
+		return ENOTSUP;
 
 	/* wrong only for absurd r; keep slices at least one iteration */
 	slice = SLICE_BLOCKS / (2 * (uint64_t) r);
@@ -401,13 +372,13 @@ RunWave(Worker *w, size_t first, size_t count)
 		{
 			int			src = l < nl[g] ? l : 0;
 
-			v[g][l] = w->arena + ((size_t) g * LANES_PER_GROUP + (size_t) src) * vbytes;
+			v[g][l] = arena + ((size_t) g * LANES_PER_GROUP + (size_t) src) * vbytes;
 		}
 		/* B, standard order, into the interleaved diagonal layout */
 		for (int l = 0; l < LANES_PER_GROUP; l++)
 		{
 			int			src = l < nl[g] ? l : 0;
-			const uint8_t *b = job->bflat + (first + (size_t) g * LANES_PER_GROUP + (size_t) src) * blk;
+			const uint8_t *b = bflat + ((size_t) g * LANES_PER_GROUP + (size_t) src) * blk;
 			uint32_t   *x = (uint32_t *) (xin + (size_t) g * 8 * r);
 
 			for (size_t bk = 0; bk < 2 * (size_t) r; bk++)
@@ -428,7 +399,7 @@ RunWave(Worker *w, size_t first, size_t count)
 		{
 			uint64_t	to = (N - i < slice) ? N : i + slice;
 
-			if (ShouldStop(w))
+			if (stop != NULL && stop(stop_arg))
 			{
 				rc = ECANCELED;
 				break;
@@ -443,7 +414,7 @@ RunWave(Worker *w, size_t first, size_t count)
 		for (int g = 0; g < G; g++)
 			for (int l = 0; l < nl[g]; l++)
 			{
-				uint8_t    *b = job->bflat + (first + (size_t) g * LANES_PER_GROUP + (size_t) l) * blk;
+				uint8_t    *b = bflat + ((size_t) g * LANES_PER_GROUP + (size_t) l) * blk;
 				const uint32_t *x = (const uint32_t *) (xin + (size_t) g * 8 * r);
 
 				for (size_t bk = 0; bk < 2 * (size_t) r; bk++)
@@ -460,15 +431,11 @@ RunWave(Worker *w, size_t first, size_t count)
 			}
 	}
 
-	/*
-	 * V is wiped once, by WipeArena() after the worker's last wave: the next
-	 * wave overwrites every entry it reads before reading it, and a wipe per
-	 * wave would add a third to the memory traffic.  Record what was written.
-	 */
-	if (count > w->used_lanes)
-		w->used_lanes = count;
-	if (written > w->used_entries)
-		w->used_entries = written;
+	/* what scrypt_kernel_wipe() must wipe */
+	if (count > use->lanes)
+		use->lanes = count;
+	if (written > use->entries)
+		use->entries = written;
 	return rc;
 }
 
@@ -480,244 +447,21 @@ scrypt_simd_available(void)
 	return 0;
 }
 
-static int
-RunWave(Worker *w, size_t first, size_t count)
+int
+scrypt_kernel_romix(uint8_t *bflat, size_t count, uint64_t N, uint32_t r,
+					uint8_t *arena, size_t wave_lanes, ScryptArenaUse *use,
+					scrypt_kernel_stop_fn stop, void *stop_arg)
 {
-	(void) w;
-	(void) first;
+	(void) bflat;
 	(void) count;
+	(void) N;
+	(void) r;
+	(void) arena;
+	(void) wave_lanes;
+	(void) use;
+	(void) stop;
+	(void) stop_arg;
 	return ENOTSUP;
 }
 
 #endif
-
-/*
- * Wipe what the worker's waves wrote: V (only the parts written, since
- * touching the rest would fault it in) and the working state.
- */
-static void
-WipeArena(Worker *w)
-{
-	Job		   *job = w->job;
-	const size_t blk = 128 * (size_t) job->r;
-	const size_t vbytes = job->N * blk;
-
-	for (size_t l = 0; l < w->used_lanes; l++)
-		sodium_memzero(w->arena + l * vbytes, w->used_entries * blk);
-	sodium_memzero(w->arena + job->wave_lanes * vbytes, 2 * (size_t) LANES_PER_WAVE * blk);
-}
-
-static void
-WorkerLoop(Worker *w)
-{
-	Job		   *job = w->job;
-
-	for (;;)
-	{
-		size_t		wave = atomic_fetch_add(&job->next_wave, 1);
-		size_t		first;
-		size_t		count;
-		int			rc;
-
-		if (wave >= job->nwaves)
-			break;
-		first = wave * LANES_PER_WAVE;
-		count = job->nlanes - first < LANES_PER_WAVE ? job->nlanes - first : LANES_PER_WAVE;
-		rc = RunWave(w, first, count);
-		if (rc != 0)
-		{
-			w->result = rc;
-			atomic_store(&job->stop, 1);
-			break;
-		}
-		if (atomic_load(&job->stop))
-		{
-			w->result = ECANCELED;
-			break;
-		}
-	}
-	WipeArena(w);
-}
-
-static void *
-HelperMain(void *arg)
-{
-	Worker	   *w = arg;
-
-	WorkerLoop(w);
-	atomic_store(&w->done, 1);
-	return NULL;
-}
-
-int
-scrypt_simd_multi(size_t n,
-				  const uint8_t *const *pw, const size_t *pw_len,
-				  const uint8_t *const *salt, const size_t *salt_len,
-				  uint64_t N, uint32_t r, uint32_t p,
-				  uint8_t *const *out, size_t out_len,
-				  int nthreads,
-				  scrypt_simd_stop_fn stop, void *stop_arg)
-{
-	Job			job;
-	Worker		workers[MAX_THREADS];
-	size_t		lane_blk;
-	size_t		wave_lanes;
-	uint64_t	arena64;
-	int			nworkers = 0;
-	int			result = 0;
-
-	if (n == 0 || pw == NULL || pw_len == NULL || salt == NULL || salt_len == NULL ||
-		out == NULL || out_len == 0 || out_len > (size_t) UINT32_MAX * 32 / 2 ||
-		nthreads < 1)
-		goto einval;
-	for (size_t i = 0; i < n; i++)
-		if ((pw[i] == NULL && pw_len[i] > 0) || (salt[i] == NULL && salt_len[i] > 0) ||
-			out[i] == NULL)
-			goto einval;
-	if (N < 2 || (N & (N - 1)) != 0 || N > SCRYPT_SIMD_N_MAX)
-		goto einval;
-	if (r == 0 || p == 0 || (uint64_t) r * p >= (UINT64_C(1) << 30) || r > (1 << 16))
-		goto einval;
-	if (!scrypt_simd_available())
-	{
-		errno = ENOTSUP;
-		return -1;
-	}
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
-
-	lane_blk = 128 * (size_t) r;
-	memset(&job, 0, sizeof(job));
-	job.N = N;
-	job.r = r;
-	if ((uint64_t) n * p > SIZE_MAX / lane_blk)
-		goto enomem;
-	job.nlanes = n * p;
-	job.nwaves = (job.nlanes + LANES_PER_WAVE - 1) / LANES_PER_WAVE;
-	if ((size_t) nthreads > job.nwaves)
-		nthreads = (int) job.nwaves;
-	atomic_init(&job.next_wave, 0);
-	atomic_init(&job.stop, 0);
-	job.stopfn = stop;
-	job.stop_arg = stop_arg;
-
-	/* each worker: V for its wave's lanes plus two X buffers of a full wave */
-	wave_lanes = job.nlanes < LANES_PER_WAVE ? job.nlanes : LANES_PER_WAVE;
-	job.wave_lanes = wave_lanes;
-	arena64 = wave_lanes * N * lane_blk + 2 * (uint64_t) LANES_PER_WAVE * lane_blk;
-	if (arena64 > SIZE_MAX / 2 || arena64 / wave_lanes / lane_blk < N)
-		goto enomem;
-
-	job.bflat = malloc(job.nlanes * lane_blk);
-	if (job.bflat == NULL)
-		goto enomem;
-	for (size_t i = 0; i < n; i++)
-		scrypt_pbkdf2_sha256_once(pw[i], pw_len[i], salt[i], salt_len[i],
-				   job.bflat + i * p * lane_blk, p * lane_blk);
-
-	memset(workers, 0, sizeof(workers));
-	for (int t = 0; t < nthreads; t++)
-	{
-		workers[t].job = &job;
-		workers[t].arena = scrypt_arena_get(t, (size_t) arena64, &workers[t].map_base,
-									&workers[t].map_len);
-		if (workers[t].arena == NULL)
-		{
-			if (t == 0)
-			{
-				sodium_memzero(job.bflat, job.nlanes * lane_blk);
-				free(job.bflat);
-				goto enomem;
-			}
-			break;				/* fewer threads, then */
-		}
-		workers[t].is_caller = (t == 0);
-		atomic_init(&workers[t].done, 0);
-		nworkers++;
-	}
-
-	/* helpers: every signal blocked, so the backend's handlers run only on it */
-	{
-		sigset_t	all,
-					old;
-
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		for (int t = 1; t < nworkers; t++)
-		{
-			if (pthread_create(&workers[t].thread, NULL, HelperMain, &workers[t]) != 0)
-			{
-				/* run with what we have */
-				for (int u = t; u < nworkers; u++)
-				{
-					scrypt_arena_put(u, workers[u].arena, (size_t) arena64,
-							 workers[u].map_base, workers[u].map_len);
-					workers[u].arena = NULL;
-				}
-				nworkers = t;
-				break;
-			}
-		}
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-	}
-
-	WorkerLoop(&workers[0]);
-
-	/* wait for the helpers, still answering stop requests */
-	for (int t = 1; t < nworkers; t++)
-	{
-		while (!atomic_load(&workers[t].done))
-		{
-			struct timespec ts = {0, 5 * 1000 * 1000};
-
-			if (!atomic_load(&job.stop) && stop != NULL && stop(stop_arg))
-				atomic_store(&job.stop, 1);
-			nanosleep(&ts, NULL);
-		}
-		pthread_join(workers[t].thread, NULL);
-	}
-
-	for (int t = 0; t < nworkers; t++)
-	{
-		if (workers[t].result != 0 && result == 0)
-			result = workers[t].result;
-		scrypt_arena_put(t, workers[t].arena, (size_t) arena64,
-				 workers[t].map_base, workers[t].map_len);
-	}
-	if (result == 0 && atomic_load(&job.stop))
-		result = ECANCELED;
-
-	if (result == 0)
-		for (size_t i = 0; i < n; i++)
-			scrypt_pbkdf2_sha256_once(pw[i], pw_len[i], job.bflat + i * p * lane_blk, p * lane_blk,
-					   out[i], out_len);
-	sodium_memzero(job.bflat, job.nlanes * lane_blk);
-	free(job.bflat);
-
-	if (result != 0)
-	{
-		for (size_t i = 0; i < n; i++)
-			sodium_memzero(out[i], out_len);
-		errno = result;
-		return -1;
-	}
-	return 0;
-
-einval:
-	errno = EINVAL;
-	return -1;
-enomem:
-	errno = ENOMEM;
-	return -1;
-}
-
-int
-scrypt_simd(const uint8_t *pw, size_t pw_len,
-			const uint8_t *salt, size_t salt_len,
-			uint64_t N, uint32_t r, uint32_t p,
-			uint8_t *out, size_t out_len,
-			scrypt_simd_stop_fn stop, void *stop_arg)
-{
-	return scrypt_simd_multi(1, &pw, &pw_len, &salt, &salt_len, N, r, p,
-							 &out, out_len, 1, stop, stop_arg);
-}

@@ -15,6 +15,10 @@
  * of the build needs no -mavx512f; scrypt_simd_available() tells at run
  * time whether this CPU can run it.
  *
+ * Defined in scrypt_threads.c (scrypt_simd_multi, scrypt_simd), in
+ * scrypt_simd.c, the kernel (scrypt_simd_available, scrypt_simd_lane_bytes),
+ * and in scrypt_arena.c (the memory kept between calls).
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef SCRYPT_SIMD_H
@@ -31,6 +35,24 @@
  */
 typedef int (*scrypt_simd_stop_fn) (void *arg);
 
+/*
+ * How a computation runs, given by the caller (no setting is kept here).
+ * A NULL options pointer: one thread, huge pages when enough are free, no
+ * stop.
+ */
+typedef struct ScryptSimdOptions
+{
+	int			threads;		/* scrypt_simd_multi(): the caller's thread and
+								 * threads - 1 helpers; at least 1 */
+	int			huge_pages;		/* nonzero: the memory from the reserved huge
+								 * pages (MAP_HUGETLB, vm.nr_hugepages) when
+								 * there are enough free, else ordinary memory
+								 * with transparent huge pages; 0: ordinary
+								 * memory only */
+	scrypt_simd_stop_fn stop;	/* NULL: never stop */
+	void	   *stop_arg;
+} ScryptSimdOptions;
+
 /* Does this CPU support the fast path (AVX-512F)?  Cheap; cached. */
 extern int	scrypt_simd_available(void);
 
@@ -41,10 +63,10 @@ extern uint64_t scrypt_simd_lane_bytes(uint64_t N, uint32_t r);
  * n independent scrypt computations with common N, r, p and out_len:
  * out[i] = scrypt(pw[i], salt[i], N, r, p, out_len).  Parameters as in RFC
  * 7914 (N a power of two >= 2, r * p < 2^30, 1 <= out_len); every length is
- * checked first.  nthreads >= 1 threads work on it: the caller's and
- * nthreads - 1 helpers that block every signal and call nothing but libc
- * and sodium_memzero().
- * Memory: nthreads * min(8, lanes) * scrypt_simd_lane_bytes(N, r), from
+ * checked first.  options->threads threads work on it: the caller's and
+ * helpers that block every signal and call nothing but libc and
+ * sodium_memzero().
+ * Memory: threads * min(8, lanes) * scrypt_simd_lane_bytes(N, r), from
  * mmap, wiped before it is unmapped.
  *
  * Returns 0, or -1 with errno: EINVAL (bad arguments), ENOTSUP (CPU lacks
@@ -56,15 +78,14 @@ extern int	scrypt_simd_multi(size_t n,
 							  const uint8_t *const *salt, const size_t *salt_len,
 							  uint64_t N, uint32_t r, uint32_t p,
 							  uint8_t *const *out, size_t out_len,
-							  int nthreads,
-							  scrypt_simd_stop_fn stop, void *stop_arg);
+							  const ScryptSimdOptions *options);
 
-/* One computation on the calling thread only. */
+/* One computation on the calling thread only (options->threads ignored). */
 extern int	scrypt_simd(const uint8_t *pw, size_t pw_len,
 						const uint8_t *salt, size_t salt_len,
 						uint64_t N, uint32_t r, uint32_t p,
 						uint8_t *out, size_t out_len,
-						scrypt_simd_stop_fn stop, void *stop_arg);
+						const ScryptSimdOptions *options);
 
 /*
  * keep = 1: keep the (wiped) memory mapped after a call, for the next one;
@@ -75,13 +96,6 @@ extern int	scrypt_simd(const uint8_t *pw, size_t pw_len,
 extern void scrypt_simd_keep_memory(int keep);
 extern void scrypt_simd_release_memory(void);
 extern uint64_t scrypt_simd_kept_bytes(void);
-
-/*
- * use = 1 (the default): take memory from the reserved huge pages
- * (MAP_HUGETLB, vm.nr_hugepages) when there are enough free, else ordinary
- * memory with transparent huge pages; use = 0: ordinary memory only.
- */
-extern void scrypt_simd_use_huge_pages(int use);
 
 /* For tests: is all memory kept between calls wiped (zero)?  Reads it all. */
 extern int	scrypt_simd_kept_memory_is_zero(void);

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * test_scrypt_simd.c
- *	  src/scrypt_simd.c against libsodium, linked without PostgreSQL.
+ *	  The AVX-512 scrypt (src/scrypt_simd.c, the kernel; scrypt_threads.c,
+ *	  the threads that run it) against libsodium, linked without PostgreSQL.
  *
  * - RFC 7914 section 12 vectors (the three that fit in memory);
  * - Kennisnet's HPgn vector;
@@ -9,6 +10,9 @@
  *	 r (1 to 9), p (1 to 6) and output lengths (1 to 100), libsodium as the
  *	 oracle;
  * - 4 random pairs at Kennisnet's parameters (N = 2^17, r = 8, p = 4);
+ * - the kernel alone: a wave of 1 to 8 lanes gives each lane what it
+ *	 gives computed alone (the lanes that pad a group change nothing), and
+ *	 its wipe leaves the arena all zeros;
  * - the bulk form (several hashes, two threads) against single hashes;
  * - a stop callback gives ECANCELED and a zeroed output; bad parameters
  *	 give EINVAL.
@@ -24,6 +28,7 @@
 
 #include <sodium.h>
 
+#include "scrypt_kernel.h"
 #include "scrypt_simd.h"
 
 static int	failures = 0;
@@ -87,7 +92,7 @@ main(void)
 
 		errno = 0;
 		Check(scrypt_simd((const uint8_t *) "pw", 2, (const uint8_t *) "s", 1, 16, 1, 1,
-						  out, 32, NULL, NULL) == -1 && errno == ENOTSUP,
+						  out, 32, NULL) == -1 && errno == ENOTSUP,
 			  "no AVX-512F: scrypt_simd says ENOTSUP (eckid falls back to libsodium)");
 		printf("1..%d\n", checks);
 		return failures > 0;
@@ -99,7 +104,7 @@ main(void)
 		char		hex[129];
 		int			rc = scrypt_simd((const uint8_t *) rfc7914[i].password, strlen(rfc7914[i].password),
 									 (const uint8_t *) rfc7914[i].salt, strlen(rfc7914[i].salt),
-									 rfc7914[i].N, rfc7914[i].r, rfc7914[i].p, dk, 64, NULL, NULL);
+									 rfc7914[i].N, rfc7914[i].r, rfc7914[i].p, dk, 64, NULL);
 
 		sodium_bin2hex(hex, sizeof(hex), dk, 64);
 		snprintf(what, sizeof(what), "RFC 7914 vector %zu (N=%u r=%u p=%u)", i + 1,
@@ -119,7 +124,7 @@ main(void)
 							  NULL, sodium_base64_VARIANT_ORIGINAL) != 0 || salt_len != 16)
 			salt_len = 0;
 		rc = scrypt_simd((const uint8_t *) "063138219", 9, salt, salt_len,
-						 131072, 8, 4, dk, 32, NULL, NULL);
+						 131072, 8, 4, dk, 32, NULL);
 
 		sodium_bin2hex(hex, sizeof(hex), dk, 32);
 		Check(rc == 0 && strcmp(hex, "9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa") == 0,
@@ -142,7 +147,7 @@ main(void)
 			randombytes_buf(pw, sizeof(pw));
 			randombytes_buf(salt, sizeof(salt));
 			if (crypto_pwhash_scryptsalsa208sha256_ll(pw, pwl, salt, sl, N, r, p, a, ol) != 0 ||
-				scrypt_simd(pw, pwl, salt, sl, N, r, p, b, ol, NULL, NULL) != 0 ||
+				scrypt_simd(pw, pwl, salt, sl, N, r, p, b, ol, NULL) != 0 ||
 				memcmp(a, b, ol) != 0)
 			{
 				bad++;
@@ -165,11 +170,49 @@ main(void)
 			randombytes_buf(pw, sizeof(pw));
 			randombytes_buf(salt, sizeof(salt));
 			if (crypto_pwhash_scryptsalsa208sha256_ll(pw, pwl, salt, sl, 131072, 8, 4, a, 32) != 0 ||
-				scrypt_simd(pw, pwl, salt, sl, 131072, 8, 4, b, 32, NULL, NULL) != 0 ||
+				scrypt_simd(pw, pwl, salt, sl, 131072, 8, 4, b, 32, NULL) != 0 ||
 				memcmp(a, b, 32) != 0)
 				bad++;
 		}
 		Check(bad == 0, "4 random pairs at N=2^17 r=8 p=4: equal to libsodium");
+	}
+
+	/* the kernel: a wave of count lanes against each lane alone */
+	{
+		enum
+		{
+		KN = 256, KR = 2};
+		const size_t blk = 128 * KR;
+		size_t		bytes = scrypt_kernel_arena_bytes(KN, KR, SCRYPT_LANES_PER_WAVE);
+		uint8_t    *arena = aligned_alloc(64, (bytes + 63) / 64 * 64);
+		uint8_t		b[SCRYPT_LANES_PER_WAVE * 128 * KR], alone[SCRYPT_LANES_PER_WAVE * 128 * KR];
+		ScryptArenaUse use = {0, 0};
+		int			ok = arena != NULL && bytes > 0;
+
+		for (size_t count = 1; count <= SCRYPT_LANES_PER_WAVE && ok; count++)
+		{
+			randombytes_buf(b, sizeof(b));
+			memcpy(alone, b, sizeof(b));
+			ok = scrypt_kernel_romix(b, count, KN, KR, arena, SCRYPT_LANES_PER_WAVE, &use, NULL, NULL) == 0;
+			for (size_t l = 0; l < count && ok; l++)
+				ok = scrypt_kernel_romix(alone + l * blk, 1, KN, KR, arena, SCRYPT_LANES_PER_WAVE, &use,
+										 NULL, NULL) == 0 &&
+					memcmp(alone + l * blk, b + l * blk, blk) == 0;
+			/* lanes past count are not touched */
+			ok = ok && memcmp(alone + count * blk, b + count * blk, sizeof(b) - count * blk) == 0;
+		}
+		Check(ok, "kernel: a wave of 1 to 8 lanes gives each lane its value computed alone");
+		if (arena != NULL)
+		{
+			scrypt_kernel_wipe(arena, KN, KR, SCRYPT_LANES_PER_WAVE, &use);
+			Check(use.lanes == SCRYPT_LANES_PER_WAVE && use.entries == KN && sodium_is_zero(arena, bytes),
+				  "kernel: its wipe leaves the whole arena zero");
+			free(arena);
+		}
+		Check(scrypt_kernel_arena_bytes(UINT64_C(1) << 62, 8, 8) == 0 &&
+			  scrypt_kernel_arena_bytes(16, 1, 0) == 0 &&
+			  scrypt_kernel_arena_bytes(16, 1, SCRYPT_LANES_PER_WAVE + 1) == 0,
+			  "kernel: an arena too large for size_t, or of 0 or 9 lanes, has no size");
 	}
 
 	/* bulk: 7 hashes of different passwords and salts on two threads */
@@ -181,6 +224,7 @@ main(void)
 		const uint8_t *pw[NH], *sa[NH];
 		size_t		pwl[NH], sl[NH];
 		uint8_t    *out[NH];
+		const ScryptSimdOptions two_threads = {2, 1, NULL, NULL};
 		int			ok;
 
 		for (int i = 0; i < NH; i++)
@@ -193,7 +237,7 @@ main(void)
 			sl[i] = 16 - (size_t) i;
 			out[i] = outb[i];
 		}
-		ok = scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, 2, NULL, NULL) == 0;
+		ok = scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, &two_threads) == 0;
 		for (int i = 0; i < NH && ok; i++)
 			ok = crypto_pwhash_scryptsalsa208sha256_ll(pw[i], pwl[i], sa[i], sl[i], 4096, 8, 3, ref, 48) == 0 &&
 				memcmp(ref, outb[i], 48) == 0;
@@ -201,8 +245,8 @@ main(void)
 
 		/* the same with memory kept between calls */
 		scrypt_simd_keep_memory(1);
-		ok = scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, 2, NULL, NULL) == 0 &&
-			scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, 2, NULL, NULL) == 0 &&
+		ok = scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, &two_threads) == 0 &&
+			scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, &two_threads) == 0 &&
 			scrypt_simd_kept_bytes() > 0;
 		Check(ok && scrypt_simd_kept_memory_is_zero(),
 			  "the memory kept between calls (V of every lane, working state) is wiped");
@@ -217,12 +261,13 @@ main(void)
 	{
 		uint8_t		out[32];
 		int			calls = 0;
+		const ScryptSimdOptions stop = {1, 1, StopAtOnce, &calls};
 		int			rc;
 
 		memset(out, 0xaa, sizeof(out));
 		errno = 0;
 		rc = scrypt_simd((const uint8_t *) "063138219", 9, (const uint8_t *) "salt", 4,
-						 131072, 8, 4, out, 32, StopAtOnce, &calls);
+						 131072, 8, 4, out, 32, &stop);
 		Check(rc == -1 && errno == ECANCELED && calls == 3 && sodium_is_zero(out, 32),
 			  "a stop callback ends the hash with ECANCELED and a zeroed output");
 	}
@@ -244,11 +289,11 @@ main(void)
 		{
 			errno = 0;
 			ok &= scrypt_simd((const uint8_t *) "pw", 2, (const uint8_t *) "s", 1,
-							  bad[i].N, bad[i].r, bad[i].p, out, bad[i].ol, NULL, NULL) == -1 &&
+							  bad[i].N, bad[i].r, bad[i].p, out, bad[i].ol, NULL) == -1 &&
 				errno == EINVAL;
 		}
 		errno = 0;
-		ok &= scrypt_simd(NULL, 1, (const uint8_t *) "s", 1, 16, 1, 1, out, 32, NULL, NULL) == -1 &&
+		ok &= scrypt_simd(NULL, 1, (const uint8_t *) "s", 1, 16, 1, 1, out, 32, NULL) == -1 &&
 			errno == EINVAL;
 		Check(ok, "bad parameters give EINVAL");
 	}
