@@ -208,3 +208,9 @@ installcheck-tap:
 
 installcheck-shell:
 	@set -e; for t in $(SHELL_TESTS); do echo "== test/shell/$$t.sh"; bash test/shell/$$t.sh; done
+
+# The database's side of the Nummervoorziening queue (docs/performance.md,
+# row 10) in a throwaway cluster; BENCH_NV_ITEMS pupils, BENCH_ROUNDS rounds.
+.PHONY: bench-nv
+bench-nv:
+	scripts/cluster bash bench/nv_queue_bench.sh | grep '^|'

@@ -101,7 +101,7 @@ covered="backfill masked_view_bind masked_view_create masked_view_define masked_
 masked_view_follow_ddl masked_view_forget_dropped masked_view_plan masked_view_refresh masked_view_release
 masked_view_type_kind replace_hpgn resolve_hpgn security_check stampseudonym
 nv_claim nv_extend nv_release nv_report_replacement nv_requeue nv_resubmit nv_store nv_submitted
-nv_batch_items nv_check_worker nv_enqueue nv_enqueue_replacement nv_held nv_need_stampseudonym nv_scrub nv_write_targets"
+nv_batch_items nv_check_worker nv_enqueue nv_enqueue_replacement nv_held nv_scrub nv_write_targets"
 uncovered=$(q "SELECT string_agg(proname, ' ' ORDER BY proname) FROM pg_proc
 				WHERE pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
 				  AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
