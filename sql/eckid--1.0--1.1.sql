@@ -46,7 +46,8 @@ COMMENT ON FUNCTION eckid.assign() IS
 -- PUBLIC.
 CREATE FUNCTION eckid.backfill_setup(tbl regclass,
 									 OUT pgn_column text, OUT hpgn_column text,
-									 OUT eckid_column text, OUT wipe_pgn boolean)
+									 OUT eckid_column text, OUT wipe_pgn boolean,
+									 OUT nummervoorziening boolean)
 	AS 'MODULE_PATHNAME', 'eckid_backfill_setup'
 	LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION eckid.backfill_setup(regclass) IS
@@ -125,7 +126,11 @@ BEGIN
 
 	-- Work: a PGN not yet hashed, an ECK iD not yet derived, and with
 	-- wipe_pgn any PGN still stored.  A complete row is never selected.
-	IF s.hpgn_column IS NULL THEN
+	IF s.nummervoorziening THEN
+		-- the ECK iD comes later, from Nummervoorziening: a row is done once
+		-- it has its HPgn (and its request is queued)
+		need := pg_catalog.format('%1$I IS NOT NULL AND %2$I IS NULL', s.pgn_column, s.hpgn_column);
+	ELSIF s.hpgn_column IS NULL THEN
 		need := pg_catalog.format('%1$I IS NOT NULL AND %2$I IS NULL', s.pgn_column, s.eckid_column);
 	ELSE
 		need := pg_catalog.format('(%1$I IS NOT NULL AND %2$I IS NULL) OR (%3$I IS NULL AND (%1$I IS NOT NULL OR %2$I IS NOT NULL))',

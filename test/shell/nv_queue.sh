@@ -11,7 +11,9 @@
 #     session, one transaction per contract call: no item is claimed twice,
 #     every row ends with the answer for its HPgn, nothing is left;
 #   - pg_dump and pg_restore into a database where the tables get other
-#     OIDs: the queue comes back, bound to the restored tables.
+#     OIDs: the queue comes back, bound to the restored tables;
+#   - eckid.backfill() of a table with the flag hashes its rows, queues
+#     their requests and ends (the ECK iDs come later).
 # Uses the cluster scripts/test started; makes and drops its own database.
 set -euo pipefail
 db=eckid_nv_queue
@@ -177,6 +179,21 @@ check "the queue is restored as it was ($(r -c "$status"))" [ "$(q -c "$status")
 r -c "CALL work('restored', 100)" > "$work/restored_work.out" 2>&1
 check "and a worker working it off writes into the restored table" \
 	[ "$(r -c "SELECT eck_id::text = eckid_of(stamp_of(hpgn)) FROM pupils WHERE id = 2")" = t ]
+
+# The backfill of rows written before the trigger
+q -c "CREATE TABLE late (id integer PRIMARY KEY, pgn text, hpgn text, eck_id eckid.eckid)" \
+  -c "INSERT INTO late VALUES (1, '100000022', NULL, NULL), (2, '100000034', NULL, NULL)" \
+  -c "CREATE TRIGGER late_eckid BEFORE INSERT OR UPDATE ON late FOR EACH ROW
+		EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'VO', 'nummervoorziening')"
+backfill_rc=0
+PGOPTIONS="-c client_min_messages=warning -c statement_timeout=300s" q -c "CALL eckid.backfill('late', 1)" > "$work/backfill.out" 2>&1 || backfill_rc=$?
+check "eckid.backfill() of a table with the flag ends" [ "$backfill_rc" -eq 0 ]
+[ "$backfill_rc" -eq 0 ] || sed 's/^/#   /' "$work/backfill.out" | tail -3
+check "having hashed every row and asked for its ECK iD" \
+	[ "$(q -c "SELECT count(*) FROM late l WHERE l.hpgn = eckid.hpgn(l.pgn) AND l.eck_id IS NULL
+			  AND EXISTS (SELECT FROM eckid_internal.nv_item i JOIN eckid_internal.nv_item_target it ON it.item_id = i.id
+						   JOIN eckid_internal.nv_target g ON g.id = it.target_id
+						  WHERE i.hpgn = l.hpgn AND i.sector = 'VO' AND g.table_oid = 'late'::regclass)")" = 2 ]
 
 echo "# $checks checks, $failures failed"
 [ "$failures" -eq 0 ]
