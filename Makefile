@@ -25,7 +25,9 @@ OBJS = \
 	src/backfill.o \
 	src/mask.o \
 	src/redact.o \
-	src/log_hook.o
+	src/log_hook.o \
+	src/assign_nv.o \
+	src/nv_queue.o
 
 PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"
 
@@ -33,15 +35,20 @@ PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"
 # default_version.  The install script of that version is made from one
 # source, the files sql/install/*.sql joined in the order of their names
 # (one subject each: docs/development.md, "The SQL and its releases"); it is
-# not committed.  Upgrade scripts sql/eckid--A--B.sql lead from each released
-# version (sql/releases) to the next and are installed as they are.
+# not committed.  Upgrade scripts lead from each released version
+# (sql/releases) to the next: sql/eckid--A--B.sql is made from
+# sql/upgrade/eckid--A--B.sql, whose lines "-- @include sql/install/NN_x.sql"
+# are replaced by that file (a file an upgrade includes is written to run
+# again: CREATE OR REPLACE, COMMENT, REVOKE), so that a changed or new object
+# has one definition.
 EXTVERSION := $(shell sed -n -E "s/^[[:space:]]*default_version[[:space:]]*=[[:space:]]*'([^']+)'.*/\1/p" eckid.control)
 ifeq ($(EXTVERSION),)
 $(error eckid.control has no default_version)
 endif
 SQL_SOURCES = $(sort $(wildcard sql/install/*.sql))
-DATA_built = sql/eckid--$(EXTVERSION).sql
-DATA = $(wildcard sql/eckid--*--*.sql)
+UPGRADE_SOURCES = $(sort $(wildcard sql/upgrade/eckid--*--*.sql))
+UPGRADE_SCRIPTS = $(patsubst sql/upgrade/%,sql/%,$(UPGRADE_SOURCES))
+DATA_built = sql/eckid--$(EXTVERSION).sql $(UPGRADE_SCRIPTS)
 
 # pg_regress: inputs in test/regress/sql/, outputs in test/regress/expected/.
 # They hold no value that depends on the cluster's salt or key (pgTAP, run
@@ -74,6 +81,15 @@ sql/eckid--$(EXTVERSION).sql: $(SQL_SOURCES) eckid.control Makefile
 	  echo; cat $(SQL_SOURCES); } > $@.tmp
 	mv $@.tmp $@
 
+$(UPGRADE_SCRIPTS): sql/%: sql/upgrade/% $(SQL_SOURCES) Makefile
+	awk 'FNR == 1 { print "-- $(@F): made by make from sql/upgrade/$(@F) (edit that, not this)"; print "" } \
+	     /^-- @include [^ ]+$$/ { f = $$3; n = 0; \
+	         while ((r = (getline l < f)) > 0) { print l; n++ } \
+	         if (r < 0 || n == 0) { print "$<: cannot include " f > "/dev/stderr"; exit 1 } \
+	         close(f); next } \
+	     { print }' $< > $@.tmp
+	mv $@.tmp $@
+
 # PGXN distribution eckid-<version>.zip: git archive of HEAD (committed files
 # only) under eckid-<version>/, the version taken from META.json, plus the
 # install script made from them.  What does not belong in it is marked
@@ -85,7 +101,7 @@ DIST_ZIP ?= $(EXTENSION)-$(DIST_VERSION).zip
 .PHONY: dist
 dist: $(DATA_built)
 	git -C $(srcdir) archive --format=zip \
-		--prefix=$(EXTENSION)-$(DIST_VERSION)/sql/ --add-file=$(abspath $(DATA_built)) \
+		--prefix=$(EXTENSION)-$(DIST_VERSION)/sql/ $(foreach f,$(DATA_built),--add-file=$(abspath $(f))) \
 		--prefix=$(EXTENSION)-$(DIST_VERSION)/ \
 		-o $(abspath $(DIST_ZIP)) HEAD
 	@echo "$(DIST_ZIP)"
@@ -219,7 +235,7 @@ bench-log: bench/redact_bench
 # scripts/cluster starts (PGHOST, PGPORT, PGUSER, ECKID_KEY_FILE set); see
 # docs/development.md.  make installcheck runs pg_regress.
 TAP_TESTS ?= test/*.sql
-SHELL_TESTS ?= backfill_cancel concurrency memory search_path_traps dump_restore secrets_in_logs upgrade
+SHELL_TESTS ?= backfill_cancel concurrency memory search_path_traps dump_restore secrets_in_logs upgrade nv_queue
 
 .PHONY: installcheck-tap installcheck-shell
 installcheck-tap:
@@ -231,3 +247,9 @@ installcheck-tap:
 
 installcheck-shell:
 	@set -e; for t in $(SHELL_TESTS); do echo "== test/shell/$$t.sh"; bash test/shell/$$t.sh; done
+
+# The database's side of the Nummervoorziening queue (docs/performance.md,
+# row 10) in a throwaway cluster; BENCH_NV_ITEMS pupils, BENCH_ROUNDS rounds.
+.PHONY: bench-nv
+bench-nv:
+	scripts/cluster bash bench/nv_queue_bench.sh | grep '^|'

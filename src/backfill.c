@@ -44,7 +44,8 @@ PG_FUNCTION_INFO_V1(eckid_backfill_compute_ahead);
 
 /*
  * eckid_internal.backfill_setup(tbl regclass, OUT pgn_column text, OUT hpgn_column
- * text, OUT eckid_column text, OUT wipe_pgn boolean): the first step of
+ * text, OUT eckid_column text, OUT wipe_pgn boolean, OUT nummervoorziening
+ * boolean): the first step of
  * eckid.backfill().  Refuses to run inside a transaction block, where the
  * procedure's COMMITs would fail after the first batch was computed, and
  * returns the settings of the table's eckid.assign() trigger.
@@ -56,8 +57,8 @@ eckid_backfill_setup(PG_FUNCTION_ARGS)
 	const AssignPlan *plan;
 	AssignErrorContext ctx;
 	TupleDesc	result_desc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
 
 	if (IsTransactionBlock())
 		ereport(ERROR,
@@ -77,6 +78,7 @@ eckid_backfill_setup(PG_FUNCTION_ARGS)
 		nulls[1] = true;
 	values[2] = CStringGetTextDatum(plan->eckid_column);
 	values[3] = BoolGetDatum(plan->wipe_pgn);
+	values[4] = BoolGetDatum(plan->nummervoorziening);
 
 	eckid_assign_pop_context(&ctx);
 
@@ -133,6 +135,11 @@ eckid_backfill_row(PG_FUNCTION_ARGS)
 	{
 		values[1] = PG_GETARG_DATUM(3);
 		nulls[1] = false;
+	}
+	else if (hpgn && plan->nummervoorziening)
+	{
+		/* asked for, in the batch's transaction; the ECK iD stays NULL */
+		eckid_assign_nv_request(plan, hpgn);
 	}
 	else if (hpgn)
 	{

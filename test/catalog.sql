@@ -41,6 +41,15 @@ SELECT results_eq(
 		('eckid.is_valid(text)', 'i', 's', true, false, true),
 		('eckid.local_stampseudonym(text)', 's', 's', true, false, false),
 		('eckid.mask(eckid.eckid)', 'i', 's', true, false, true),
+		('eckid.nv_claim(text,integer,interval)', 'v', 'u', false, true, false),
+		('eckid.nv_extend(bigint,text,interval)', 'v', 'u', false, true, false),
+		('eckid.nv_release(bigint,text,interval,text)', 'v', 'u', false, true, false),
+		('eckid.nv_report_replacement(text,text,date)', 'v', 'u', false, true, false),
+		('eckid.nv_request(regclass,name,name,text,text,text)', 'v', 'u', false, false, false),
+		('eckid.nv_requeue(bigint[])', 'v', 'u', false, true, false),
+		('eckid.nv_resubmit(bigint,text)', 'v', 'u', false, true, false),
+		('eckid.nv_store(bigint,text,integer[],text[],integer[],text[])', 'v', 'u', false, true, false),
+		('eckid.nv_submitted(bigint,text,text)', 'v', 'u', false, true, false),
 		('eckid.onderwijsnummer_is_valid(text)', 'i', 's', true, false, true),
 		('eckid.pseudonymize(eckid.eckid,text)', 's', 's', true, false, false),
 		('eckid.replace_hpgn(text,text,timestamp with time zone)', 'v', 'u', false, true, false),
@@ -65,6 +74,15 @@ SELECT results_eq(
 		('eckid_internal.masked_view_refresh(integer)', 'v', 'u', false, false, false),
 		('eckid_internal.masked_view_release(oid)', 'v', 'u', false, true, false),
 		('eckid_internal.masked_view_type_kind(oid,integer)', 's', 's', true, false, false),
+		('eckid_internal.nv_batch_items(bigint)', 's', 'u', false, false, false),
+		('eckid_internal.nv_check_worker(text,interval)', 'i', 'u', false, false, false),
+		('eckid_internal.nv_enqueue(oid,smallint,smallint,text,text,text)', 'v', 'u', false, true, false),
+		('eckid_internal.nv_enqueue_replacement(text,text,date)', 'v', 'u', false, true, false),
+		('eckid_internal.nv_forget_dropped()', 'v', 'u', false, true, false),
+		('eckid_internal.nv_held(bigint,text)', 'v', 'u', false, false, false),
+		('eckid_internal.nv_scrub(text)', 'i', 's', false, false, false),
+		('eckid_internal.nv_target_bind()', 'v', 'u', false, false, false),
+		('eckid_internal.nv_write_targets(bigint[])', 'v', 'u', false, false, false),
 		('eckid_internal.secret_settings_status()', 'v', 'u', true, false, false)$$,
 	'every function has the documented volatility, parallel safety, strictness and PUBLIC access'
 );
@@ -131,10 +149,10 @@ SELECT ok(
 SELECT is(
 	(SELECT array_agg(format('%s.%s', c.oid::regclass, a.attname) ORDER BY 1)
 	   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-	  WHERE c.relnamespace = 'eckid'::regnamespace AND c.relkind IN ('r', 'p', 'v')
+	  WHERE c.relnamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace) AND c.relkind IN ('r', 'p', 'v')
 		AND col_description(c.oid, a.attnum) IS NULL),
 	NULL,
-	'every column of the tables in schema eckid has a COMMENT'
+	'every column of the tables and views in schemas eckid and eckid_internal has a COMMENT'
 );
 
 SELECT results_eq(
@@ -208,8 +226,9 @@ SELECT is(
 	  WHERE obj_description(e.oid, 'pg_event_trigger') IS NOT NULL
 		AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid
 					   AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e')),
-	ARRAY['eckid_masked_view_before_ddl', 'eckid_masked_view_follow_ddl', 'eckid_masked_view_forget_dropped']::text[],
-	'the event triggers of masked views belong to the extension and have a COMMENT'
+	ARRAY['eckid_masked_view_before_ddl', 'eckid_masked_view_follow_ddl', 'eckid_masked_view_forget_dropped',
+		  'eckid_nv_forget_dropped']::text[],
+	'the event triggers of masked views and of the Nummervoorziening queue belong to the extension and have a COMMENT'
 );
 
 SELECT * FROM finish();

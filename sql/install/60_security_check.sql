@@ -1,6 +1,8 @@
 -- sql/install/60_security_check.sql: eckid.security_check(), a DBA's self-check
 -- (one part of the install script; the Makefile joins sql/install/*.sql in
--- the order of their names into sql/eckid--<default_version>.sql)
+-- the order of their names into sql/eckid--<default_version>.sql).  An
+-- upgrade script includes this file whenever the check changes, so it runs
+-- again on an existing database: CREATE OR REPLACE, COMMENT, REVOKE.
 
 ------------------------------------------------------------------------------
 -- Self-check for DBAs: eckid.security_check()
@@ -10,7 +12,7 @@
 
 -- The state of the secret settings, as fixed phrases: never the salt, the
 -- key or the key file's path, and the key file is only stat()ed.
-CREATE FUNCTION eckid_internal.secret_settings_status(OUT preloaded boolean, OUT salt text,
+CREATE OR REPLACE FUNCTION eckid_internal.secret_settings_status(OUT preloaded boolean, OUT salt text,
 											 OUT key_file text, OUT key_file_mode text)
 	AS 'MODULE_PATHNAME', 'eckid_secret_settings_status'
 	LANGUAGE C VOLATILE STRICT;
@@ -21,7 +23,7 @@ COMMENT ON FUNCTION eckid_internal.secret_settings_status() IS
 -- settings, catalogs and privileges only: no secret, PGN, HPgn or ECK iD
 -- can be in its result.  For superusers (it looks at every role's
 -- privileges and at settings only they may see); not SECURITY DEFINER.
-CREATE FUNCTION eckid.security_check(OUT check_name text, OUT status text, OUT detail text, OUT remedy text)
+CREATE OR REPLACE FUNCTION eckid.security_check(OUT check_name text, OUT status text, OUT detail text, OUT remedy text)
 	RETURNS SETOF record
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
@@ -59,7 +61,10 @@ BEGIN
 		'eckid.derive(eckid.eckid,text,text)', 'eckid.pseudonymize(eckid.eckid,text)',
 		'eckid.replace_hpgn(text,text,timestamptz)', 'eckid.assign()',
 		'eckid_internal.backfill_row(regclass,text,text,eckid.eckid)',
-		'eckid_internal.backfill_compute_ahead(regclass,oid[],tid[])']::regprocedure[];
+		'eckid_internal.backfill_compute_ahead(regclass,oid[],tid[])',
+		-- the Nummervoorziening worker's: they hand out HPgns and Stampseudonyms
+		'eckid.nv_claim(text,integer,interval)',
+		'eckid.nv_store(bigint,text,integer[],text[],integer[],text[])']::regprocedure[];
 	secrets := eckid_internal.secret_settings_status();
 	-- 'all' and 'pseudonyms' both keep ECK iDs, HPgns, the salt and the
 	-- key out of the log (src/log_hook.c); only 'all' also stars PGNs.

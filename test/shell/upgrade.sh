@@ -17,8 +17,9 @@
 #     the data must be unchanged and the views, the trigger and the indexes
 #     must still work.
 # A self-check proves that the comparison sees a difference: the same update
-# with its first upgrade script altered (its last statement left out or, when
-# it has none, one COMMENT added) must not equal a fresh install.
+# with its first upgrade script altered (cut before its last statement that
+# makes a new object, or when it has none, one COMMENT added) must not equal
+# a fresh install.
 # Uses the running cluster (PGHOST, PGPORT, PGUSER; salt and key set).
 set -euo pipefail
 
@@ -192,11 +193,15 @@ SQL
 	next=${first#eckid--"$ver"--}
 	next=${next%.sql}
 	probe=$work/probe.sql
-	last=$( (grep -nE '^(CREATE|ALTER|COMMENT|GRANT|REVOKE|DROP|SELECT|INSERT|UPDATE|DELETE)\b' "$extdir/$first" || true) | tail -n 1 | cut -d: -f1)
+	# The last statement that makes a new object (not CREATE OR REPLACE,
+	# which may rewrite what is already there, nor a REVOKE, which may
+	# change nothing), else the last that changes the catalog.
+	last=$( (grep -nE '^CREATE (TABLE|SEQUENCE|VIEW|FUNCTION|PROCEDURE|TYPE|EVENT TRIGGER|TRIGGER|INDEX|UNIQUE INDEX)\b' "$extdir/$first" || true) | tail -n 1 | cut -d: -f1)
+	[ -n "$last" ] || last=$( (grep -nE '^(CREATE|ALTER|COMMENT|GRANT|REVOKE|DROP|SELECT|INSERT|UPDATE|DELETE)\b' "$extdir/$first" || true) | tail -n 1 | cut -d: -f1)
 	if [ -n "$last" ]; then
-		# leave out the last statement that changes the catalog (from its first line on)
+		# leave out that statement and what follows it (from its first line on)
 		head -n $((last - 1)) "$extdir/$first" > "$probe"
-		what="its last statement left out"
+		what="cut before its last statement that makes an object"
 	else
 		{ cat "$extdir/$first"; echo "COMMENT ON SCHEMA eckid_internal IS 'probe';"; } > "$probe"
 		what="a COMMENT added (it changes nothing to leave out)"

@@ -1,0 +1,46 @@
+-- eckid--1.1--1.2.sql: from the release 1.1.0 to 1.2.  Every change made to
+-- sql/install/ since 1.1.0 is made here too (by hand, or by including a
+-- re-runnable file with "-- @include": see the Makefile), so that an updated
+-- database has exactly what a fresh CREATE EXTENSION gives
+-- (test/shell/upgrade.sh compares the two).
+
+-- complain if script is sourced in psql, rather than via ALTER EXTENSION
+\echo Use "ALTER EXTENSION eckid UPDATE TO '1.2'" to load this file. \quit
+
+-- A database made with a development version called 1.1 before the release
+-- 1.1.0 has the same version name but not its objects (its internals are in
+-- schema eckid): refuse it rather than update it into something that is
+-- neither.  CHANGELOG.md (1.1.0) says how to re-create the extension.
+DO $$
+BEGIN
+	IF pg_catalog.to_regnamespace('eckid_internal') IS NULL THEN
+		RAISE EXCEPTION 'eckid 1.1 in this database is a development version from before the release 1.1.0'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Drop and re-create the extension, keeping the data as CHANGELOG.md (1.1.0) describes.';
+	END IF;
+END
+$$;
+
+-- eckid_internal.backfill_setup() tells the backfill whether the table's
+-- trigger asks Nummervoorziening: a new OUT column, so it is made again
+-- (its grants are the install script's: none beyond the owner).
+DROP FUNCTION eckid_internal.backfill_setup(regclass);
+CREATE FUNCTION eckid_internal.backfill_setup(tbl regclass,
+									 OUT pgn_column text, OUT hpgn_column text,
+									 OUT eckid_column text, OUT wipe_pgn boolean,
+									 OUT nummervoorziening boolean)
+	AS 'MODULE_PATHNAME', 'eckid_backfill_setup'
+	LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION eckid_internal.backfill_setup(regclass) IS
+	'helper of eckid.backfill(): refuses a transaction block; the settings of the table''s eckid.assign() trigger';
+REVOKE ALL ON FUNCTION eckid_internal.backfill_setup(regclass) FROM PUBLIC;
+
+-- The Nummervoorziening queue (issue 14): new objects.
+-- @include sql/install/45_nummervoorziening.sql
+
+-- eckid.backfill(): a row of a table whose trigger asks Nummervoorziening is
+-- done once it has its HPgn.
+-- @include sql/install/41_backfill.sql
+
+-- eckid.security_check(): the worker's functions hand out HPgns.
+-- @include sql/install/60_security_check.sql
