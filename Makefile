@@ -136,6 +136,9 @@ WORKER_CC ?= $(CC)
 WORKER_PKGS = libcurl libxml-2.0
 WORKER_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(shell pkg-config --cflags $(WORKER_PKGS))
 WORKER_LIBS = $(shell pkg-config --libs $(WORKER_PKGS))
+# debian/rules passes dpkg-buildflags' hardening flags in these two.
+WORKER_EXTRA_CFLAGS ?=
+WORKER_LDFLAGS ?=
 # libpq for the queue: only eckid-nv-worker itself talks to the database.
 WORKER_PQ_CFLAGS = -I$(shell $(PG_CONFIG) --includedir)
 WORKER_PQ_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lpq
@@ -152,7 +155,7 @@ worker: worker/eckid-nv-worker
 worker/eckid-nv-worker: worker/main.c $(WORKER_LIB_SRC) $(WORKER_HDR) $(WORKER_LOOP_SRC) $(WORKER_LOOP_HDR)
 	@pkg-config --exists $(WORKER_PKGS) || { echo "libcurl or libxml2 not found by pkg-config: install libcurl4-openssl-dev libxml2-dev" >&2; exit 1; }
 	@test -f "$(shell $(PG_CONFIG) --includedir)/libpq-fe.h" || { echo "libpq-fe.h not found: install libpq-dev" >&2; exit 1; }
-	$(WORKER_CC) $(WORKER_CFLAGS) $(WORKER_PQ_CFLAGS) $(WORKER_LDFLAGS) -o $@ worker/main.c $(WORKER_LIB_SRC) $(WORKER_LOOP_SRC) \
+	$(WORKER_CC) $(WORKER_CFLAGS) $(WORKER_EXTRA_CFLAGS) $(WORKER_PQ_CFLAGS) $(WORKER_LDFLAGS) -o $@ worker/main.c $(WORKER_LIB_SRC) $(WORKER_LOOP_SRC) \
 		$(WORKER_LIBS) $(WORKER_PQ_LIBS)
 
 # nv-call: every operation from the command line, for test/shell/nv_transport.sh.

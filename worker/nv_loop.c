@@ -578,12 +578,12 @@ work(Worker *w, NvBatch *b)
 	{
 		if (state == ST_SUBMIT)
 		{
+			test_hook(w, "before_submit");
 			if (nv_stop_requested)
 			{
 				release(w, b, 0, "worker stopped");
 				return;
 			}
-			test_hook(w, "before_submit");
 			/* a resubmission comes after polls: the lease must cover the call */
 			if (resubmits > 0 && !extend(w, b))
 				return;
