@@ -24,9 +24,18 @@ OBJS = \
 	src/backfill.o \
 	src/mask.o \
 	src/redact.o \
-	src/log_hook.o
+	src/log_hook.o \
+	src/assign_nv.o \
+	src/nv_queue.o
 
-DATA = sql/eckid--1.0.sql sql/eckid--1.0--1.1.sql
+DATA = sql/eckid--1.0.sql
+# Version 1.1 as installed: sql/eckid--1.0--1.1.sql, then the Nummervoorziening
+# queue (issue 14), kept in its own source until the SQL sources are
+# restructured.  This is the one place that joins them.
+DATA_built = build/eckid--1.0--1.1.sql
+build/eckid--1.0--1.1.sql: sql/eckid--1.0--1.1.sql sql/nummervoorziening.sql
+	@mkdir -p build
+	cat $^ > $@
 PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"
 
 # pg_regress: inputs in sql/, outputs in expected/.

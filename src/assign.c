@@ -132,12 +132,20 @@ eckid_assign(PG_FUNCTION_ARGS)
 	else
 		new_hpgn = eckid_assign_pgn_value(plan, new_pgn, true);
 
-	if (oldtuple)
+	if (oldtuple && plan->nummervoorziening)
+		eckid_assign_nv_report_change(plan, tupdesc, oldtuple, new_hpgn);
+	else if (oldtuple)
 		eckid_assign_keep_identity(plan, tupdesc, oldtuple, newtuple, new_hpgn);
 
-	/* An ECK iD in the row (imported, or kept through a change) stays. */
+	/*
+	 * An ECK iD in the row (imported, or kept through a change) stays.
+	 * Without one, it is derived, or with the flag nummervoorziening asked
+	 * for: the column stays NULL until the answer is written.
+	 */
 	(void) heap_getattr(newtuple, plan->eckid_attnum, tupdesc, &isnull);
-	if (isnull)
+	if (isnull && plan->nummervoorziening)
+		eckid_assign_nv_request(plan, new_hpgn);
+	else if (isnull)
 		new_eckid = eckid_assign_derive(plan, new_hpgn);
 
 	if (plan->hpgn_column)

@@ -9,7 +9,8 @@
  *
  *	  CREATE TRIGGER pupils_eckid BEFORE INSERT OR UPDATE ON pupils
  *		FOR EACH ROW EXECUTE FUNCTION
- *		eckid.assign('pgn', 'hpgn', 'eck_id', '<chain>', '<sector>' [, 'wipe_pgn']);
+ *		eckid.assign('pgn', 'hpgn', 'eck_id', '<chain>', '<sector>'
+ *					 [, 'wipe_pgn'] [, 'nummervoorziening']);
  *
  * docs/row-level.md states every rule; the comments say why.
  *
@@ -34,6 +35,9 @@ typedef struct EckidObjects
 	Oid			stampseudonym;
 	Oid			derive;
 	Oid			replace_hpgn;
+	/* with the flag nummervoorziening only (else InvalidOid) */
+	Oid			nv_enqueue;
+	Oid			nv_enqueue_replacement;
 } EckidObjects;
 
 /*
@@ -56,6 +60,7 @@ typedef struct AssignPlan
 	text	   *chain;
 	text	   *sector;
 	bool		wipe_pgn;
+	bool		nummervoorziening;	/* queue for the service, derive nothing */
 	EckidObjects objs;
 } AssignPlan;
 
@@ -138,5 +143,20 @@ extern EckIdValue *eckid_assign_derive(const AssignPlan *plan, text *hpgn);
 extern void eckid_assign_keep_identity(const AssignPlan *plan, TupleDesc tupdesc,
 									   HeapTuple oldtuple, HeapTuple newtuple,
 									   text *new_hpgn);
+
+/*
+ * The flag nummervoorziening (assign_nv.c): the ECK iD comes from Kennisnet's
+ * service.  Queue a request for the ECK iD of hpgn in the plan's chain and
+ * sector, to be written into this row (found again by its HPgn column).
+ */
+extern void eckid_assign_nv_request(const AssignPlan *plan, text *hpgn);
+
+/*
+ * The flag nummervoorziening: an UPDATE changed the PGN; new_hpgn is the
+ * HPgn of the new one.  Queue the report of the change (the row keeps its
+ * ECK iD: the service resolves the new HPgn to the old Stampseudonym).
+ */
+extern void eckid_assign_nv_report_change(const AssignPlan *plan, TupleDesc tupdesc,
+										  HeapTuple oldtuple, text *new_hpgn);
 
 #endif							/* ECKID_ASSIGN_H */

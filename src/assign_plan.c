@@ -473,16 +473,29 @@ ParseAssignArgs(Relation rel, const Trigger *trigger, AssignPlan *plan)
 	{
 		if (strcmp(args[i], "wipe_pgn") == 0)
 			plan->wipe_pgn = true;
+		else if (strcmp(args[i], "nummervoorziening") == 0)
+			plan->nummervoorziening = true;
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown flag \"%s\" given to eckid.assign()", args[i]),
-					 errhint("The only flag is wipe_pgn.")));
+					 errhint("The flags are wipe_pgn and nummervoorziening.")));
 	}
 
 	plan->pgn_column = pstrdup(args[0]);
 	plan->hpgn_column = args[1][0] != '\0' ? pstrdup(args[1]) : NULL;
 	plan->eckid_column = pstrdup(args[2]);
+
+	/*
+	 * The service's answer is written into the rows that asked, found by
+	 * their HPgn: without an HPgn column nothing would find them.
+	 */
+	if (plan->nummervoorziening && !plan->hpgn_column)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the flag nummervoorziening of eckid.assign() needs an HPgn column"),
+				 errdetail("The ECK iD from Nummervoorziening is written into the rows that have the HPgn it was asked for."),
+				 errhint("Name the HPgn column in the trigger's second argument.")));
 	plan->chain = AssignLocalId(args[3], true);
 	plan->sector = AssignLocalId(args[4], false);
 
@@ -522,6 +535,34 @@ ParseAssignArgs(Relation rel, const Trigger *trigger, AssignPlan *plan)
 						plan->pgn_column)));
 }
 
+/*
+ * The queue functions of the flag nummervoorziening, by schema-qualified
+ * name as LookupEckidObjects() does.  They are internal (not executable by
+ * PUBLIC): fmgr checks no EXECUTE privilege, so every role that may write
+ * the table queues through them, and only through the trigger.
+ */
+static void
+LookupNvObjects(EckidObjects *objs)
+{
+	Oid			argtypes[6];
+
+	argtypes[0] = OIDOID;
+	argtypes[1] = INT2OID;
+	argtypes[2] = INT2OID;
+	argtypes[3] = TEXTOID;
+	argtypes[4] = TEXTOID;
+	argtypes[5] = TEXTOID;
+	objs->nv_enqueue = LookupFuncName(list_make2(makeString("eckid_internal"), makeString("nv_enqueue")),
+									  6, argtypes, false);
+
+	argtypes[0] = TEXTOID;
+	argtypes[1] = TEXTOID;
+	argtypes[2] = DATEOID;
+	objs->nv_enqueue_replacement = LookupFuncName(list_make2(makeString("eckid_internal"),
+															 makeString("nv_enqueue_replacement")),
+												  3, argtypes, false);
+}
+
 /* See assign.h. */
 void
 eckid_assign_check_firing(bool for_row, bool before, bool insert_or_update_only)
@@ -558,6 +599,8 @@ BuildPlan(Relation rel, const Trigger *trigger)
 		plan = palloc0(sizeof(AssignPlan));
 		LookupEckidObjects(&plan->objs);
 		ParseAssignArgs(rel, trigger, plan);
+		if (plan->nummervoorziening)
+			LookupNvObjects(&plan->objs);
 		plan->tgoid = trigger->tgoid;
 	}
 	PG_CATCH();

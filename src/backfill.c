@@ -134,6 +134,11 @@ eckid_backfill_row(PG_FUNCTION_ARGS)
 		values[1] = PG_GETARG_DATUM(3);
 		nulls[1] = false;
 	}
+	else if (hpgn && plan->nummervoorziening)
+	{
+		/* asked for, in the batch's transaction; the ECK iD stays NULL */
+		eckid_assign_nv_request(plan, hpgn);
+	}
 	else if (hpgn)
 	{
 		values[1] = PointerGetDatum(eckid_assign_derive(plan, hpgn));

@@ -1,0 +1,30 @@
+/*-------------------------------------------------------------------------
+ *
+ * nv_queue.h
+ *	  Queueing work for Nummervoorziening from C: the eckid.assign()
+ *	  trigger's flag nummervoorziening (assign_nv.c) and eckid.nv_request()
+ *	  (nv_queue.c) call the queue's internal functions through these.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef ECKID_NV_QUEUE_H
+#define ECKID_NV_QUEUE_H
+
+#include "fmgr.h"
+#include "access/attnum.h"
+#include "utils/date.h"
+
+/*
+ * eckid_internal.nv_enqueue(relid, hpgn_attnum, eckid_attnum, hpgn, chain,
+ * sector), function fn, through fmgr (no EXECUTE check, no search_path).
+ */
+extern void eckid_nv_enqueue(Oid fn, Oid relid, AttrNumber hpgn_attnum, AttrNumber eckid_attnum,
+							 text *hpgn, text *chain, text *sector);
+
+/*
+ * eckid_internal.nv_enqueue_replacement(old_hpgn, new_hpgn, effective),
+ * function fn, through fmgr.
+ */
+extern void eckid_nv_enqueue_replacement(Oid fn, text *old_hpgn, text *new_hpgn, DateADT effective);
+
+#endif							/* ECKID_NV_QUEUE_H */
