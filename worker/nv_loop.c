@@ -56,6 +56,7 @@ typedef struct Worker
 	int			failures;		/* service failures in a row, for back-off */
 	bool		backed_off;		/* --once: the service refused; claim nothing more */
 	bool		db_gone;		/* --once: the database could not be reached */
+	bool		db_error;		/* the database refused a call of the queue */
 	const char *stop_at;		/* the test hook's step, or NULL */
 	long		batches,
 				stored,
@@ -168,7 +169,10 @@ release(Worker *w, const NvBatch *b, long retry_ms, const char *reason)
 	else if (s == NV_Q_LOST)
 		nv_log(NV_LOG_WARNING, "batch %lld was no longer held by this worker when giving it back", b->id);
 	else
+	{
+		w->db_error = true;
 		nv_log(NV_LOG_ERROR, "%s (batch %lld stays with this worker until its lease ends)", w->err, b->id);
+	}
 }
 
 /*
@@ -258,6 +262,7 @@ store(Worker *w, const NvBatch *b, const int *ok_index, const char *const *ok_va
 		 * DBA sees why; it will be submitted again.
 		 */
 		nv_log(NV_LOG_ERROR, "batch %lld: %s", b->id, w->err);
+		w->db_error = true;
 		release(w, b, nv_backoff_ms(w->cfg->retry_min_ms, w->cfg->retry_max_ms, ++w->failures), w->err);
 	}
 }
@@ -363,6 +368,8 @@ extend(Worker *w, const NvBatch *b)
 	QUEUE(w, s, nv_queue_extend(w->queue, b->id, w->cfg->lease_ms, w->err, sizeof(w->err)));
 	if (s == NV_Q_OK)
 		return true;
+	if (s == NV_Q_ERROR)
+		w->db_error = true;
 	nv_log(s == NV_Q_LOST ? NV_LOG_WARNING : NV_LOG_ERROR, "batch %lld: %s; the batch is left to its lease",
 		   b->id, w->err);
 	return false;
@@ -467,8 +474,12 @@ submit(Worker *w, NvBatch *b)
 			next = b->batch_identifier ? ST_POLL : ST_DONE;
 		}
 		else
+		{
+			if (s == NV_Q_ERROR)
+				w->db_error = true;
 			nv_log(s == NV_Q_LOST ? NV_LOG_WARNING : NV_LOG_ERROR,
 				   "batch %lld: %s; the service's batch is left unpolled", b->id, w->err);
+		}
 	}
 	else
 	{
@@ -550,7 +561,11 @@ poll_once(Worker *w, NvBatch *b, int *resubmits, int *errors)
 				next = ST_SUBMIT;
 			}
 			else
+			{
+				if (s == NV_Q_ERROR)
+					w->db_error = true;
 				nv_log(s == NV_Q_LOST ? NV_LOG_WARNING : NV_LOG_ERROR, "batch %lld: %s", b->id, w->err);
+			}
 			break;
 	}
 	nv_response_free(&r);
@@ -684,7 +699,7 @@ nv_loop_run(const NvConfig *cfg, NvClient *client, const char *worker, bool once
 		nv_batch_free(&b);
 	}
 
-	if (w.db_gone)
+	if (w.db_gone || (once && w.db_error))
 		status = NV_EXIT_ERROR;
 	else if (w.backed_off && status == NV_EXIT_OK)
 		status = NV_EXIT_TEMPFAIL;

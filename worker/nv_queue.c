@@ -59,11 +59,18 @@ nv_queue_worker(const NvQueue *q)
 	return q->worker;
 }
 
-/* libpq's message, scrubbed, its lines joined, without the final newline. */
+/*
+ * "WHAT failed: MESSAGE" with libpq's or the server's message scrubbed and
+ * on one line.  For a server error only its primary message and SQLSTATE:
+ * the QUERY and CONTEXT lines of an error raised inside the queue's
+ * functions would quote their SQL, which says nothing to an operator.
+ */
 static void
-set_pq_error(char *err, size_t errlen, const char *what, const char *message)
+set_pq_error(char *err, size_t errlen, const char *what, const PGresult *res, const char *message)
 {
-	char	   *clean = nv_scrub(message ? message : "");
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	char	   *clean = nv_scrub(primary ? primary : message ? message : "");
 	size_t		n;
 
 	if (clean == NULL)
@@ -72,12 +79,15 @@ set_pq_error(char *err, size_t errlen, const char *what, const char *message)
 		return;
 	}
 	for (char *p = clean; *p; p++)
-		if (*p == '\n' || *p == '\r')
+		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
 	n = strlen(clean);
 	while (n > 0 && clean[n - 1] == ' ')
 		clean[--n] = '\0';
-	nv_set_error(err, errlen, "%s failed: %s", what, clean);
+	if (primary && state)
+		nv_set_error(err, errlen, "%s failed: %s (SQLSTATE %s)", what, clean, state);
+	else
+		nv_set_error(err, errlen, "%s failed: %s", what, clean);
 	free(clean);
 }
 
@@ -101,7 +111,7 @@ nv_queue_connect(NvQueue *q, char *err, size_t errlen)
 	}
 	if (PQstatus(q->conn) != CONNECTION_OK)
 	{
-		set_pq_error(err, errlen, "connecting to the database", PQerrorMessage(q->conn));
+		set_pq_error(err, errlen, "connecting to the database", NULL, PQerrorMessage(q->conn));
 		PQfinish(q->conn);
 		q->conn = NULL;
 		return NV_Q_CONNECTION;
@@ -135,7 +145,7 @@ exec(NvQueue *q, const char *what, const char *sql, int nparams, const char *con
 		return NV_Q_OK;
 	}
 	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	set_pq_error(err, errlen, what, res ? PQresultErrorMessage(res) : PQerrorMessage(q->conn));
+	set_pq_error(err, errlen, what, res, PQerrorMessage(q->conn));
 	PQclear(res);
 	if (state && strcmp(state, "55000") == 0)
 		return NV_Q_LOST;

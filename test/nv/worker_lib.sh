@@ -14,7 +14,7 @@ source "$nv_root/scripts/lib.sh"
 install_missing_packages "${ECKID_WORKER_PACKAGES[@]}"
 make -s -C "$nv_root" PG_CONFIG="$PG_CONFIG" worker/eckid-nv-worker worker/nv-call >/dev/null
 
-nv_test=${nv_test:?set nv_test to the test's name before sourcing worker_lib.sh}
+nv_test=${nv_test:?set nv_test to the name of the test before sourcing worker_lib.sh}
 worker=$nv_root/worker/eckid-nv-worker
 nv_call=$nv_root/worker/nv-call
 sim=$nv_root/test/nv/simulator.py
@@ -102,7 +102,7 @@ counter() { python3 "$sim" ctl "$sim_admin" | python3 -c "import json,sys; c=jso
 # docs/las-guide.md lists.
 make_db() {
 	dropdb --if-exists "$db" >/dev/null 2>&1 || true
-	psql -X -q -d postgres -c "DROP ROLE IF EXISTS $role" >/dev/null
+	psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $role" >/dev/null
 	createdb "$db"
 	psql -X -q -v ON_ERROR_STOP=1 -d "$db" <<SQL
 CREATE EXTENSION eckid;
@@ -171,12 +171,12 @@ wait_state() {
 pupils() {
 	q "CREATE TABLE IF NOT EXISTS eckid_writes (tbl text, hpgn text, eck_id text, at timestamptz DEFAULT clock_timestamp());
 	   CREATE OR REPLACE FUNCTION count_eckid_write() RETURNS trigger LANGUAGE plpgsql AS
-	   \$\$BEGIN INSERT INTO eckid_writes (tbl, hpgn, eck_id) VALUES (TG_TABLE_NAME, NEW.hpgn, NEW.eck_id::text); RETURN NULL; END\$\$;
+	   \$\$BEGIN INSERT INTO public.eckid_writes (tbl, hpgn, eck_id) VALUES (TG_TABLE_NAME, NEW.hpgn, NEW.eck_id::text); RETURN NULL; END\$\$;
 	   CREATE TABLE $1 (id serial PRIMARY KEY, hpgn text NOT NULL, eck_id eckid.eckid);
 	   CREATE TRIGGER count_writes AFTER UPDATE OF eck_id ON $1 FOR EACH ROW
-	       WHEN (NEW.eck_id IS DISTINCT FROM OLD.eck_id) EXECUTE FUNCTION count_eckid_write();
+	       WHEN (NEW.eck_id::text IS DISTINCT FROM OLD.eck_id::text) EXECUTE FUNCTION count_eckid_write();
 	   INSERT INTO $1 (hpgn) SELECT lpad(to_hex(g), 64, '0') FROM generate_series($3, $3 + $2 - 1) g;
-	   SELECT count(eckid.nv_request('$1', 'hpgn', 'eck_id', hpgn, '$chain', '$po')) FROM $1;" >/dev/null
+	   SELECT count(eckid_internal.nv_enqueue('$1'::regclass, 2::smallint, 3::smallint, hpgn, '$chain', '$po')) FROM $1;" >/dev/null
 }
 
 # wrong_rows TABLE: rows whose ECK iD is not the simulator's value for their HPgn.
