@@ -71,6 +71,15 @@ REVOKE ALL ON TABLE eckid_internal.nv_target FROM PUBLIC;
 COMMENT ON TABLE eckid_internal.nv_target IS
 	'tables and columns that asked Nummervoorziening for ECK iDs: answers are written there';
 SELECT pg_catalog.pg_extension_config_dump('eckid_internal.nv_target', '');
+COMMENT ON COLUMN eckid_internal.nv_target.id IS 'number of the target';
+COMMENT ON COLUMN eckid_internal.nv_target.table_oid IS 'OID of the table, recorded when it first asked';
+COMMENT ON COLUMN eckid_internal.nv_target.hpgn_attnum IS 'number of its HPgn column: rows are found by it';
+COMMENT ON COLUMN eckid_internal.nv_target.eckid_attnum IS 'number of its ECK iD column: the answer is written there';
+COMMENT ON COLUMN eckid_internal.nv_target.table_schema IS 'schema of the table when recorded (shown by eckid.nv_failure)';
+COMMENT ON COLUMN eckid_internal.nv_target.table_name IS 'name of the table when recorded (shown by eckid.nv_failure)';
+COMMENT ON COLUMN eckid_internal.nv_target.hpgn_column IS 'name of the HPgn column: it must still have it when an answer is written';
+COMMENT ON COLUMN eckid_internal.nv_target.eckid_column IS 'name of the ECK iD column: it must still have it when an answer is written';
+COMMENT ON COLUMN eckid_internal.nv_target.recorded IS 'when the target was recorded';
 
 -- A batch: the items one worker holds until lease_until.  batch_identifier
 -- is the service's, stored before the worker polls (so another worker can
@@ -100,6 +109,21 @@ REVOKE ALL ON TABLE eckid_internal.nv_batch FROM PUBLIC;
 COMMENT ON TABLE eckid_internal.nv_batch IS
 	'batches of Nummervoorziening work: who holds them, until when, the service''s batch identifier';
 SELECT pg_catalog.pg_extension_config_dump('eckid_internal.nv_batch', '');
+COMMENT ON COLUMN eckid_internal.nv_batch.id IS 'number of the batch (batch_id in the contract functions)';
+COMMENT ON COLUMN eckid_internal.nv_batch.operation IS 'replace, stampseudonym or eckid';
+COMMENT ON COLUMN eckid_internal.nv_batch.chain IS 'chain of an eckid batch, else NULL';
+COMMENT ON COLUMN eckid_internal.nv_batch.sector IS 'sector of an eckid batch, else NULL';
+COMMENT ON COLUMN eckid_internal.nv_batch.state IS 'held (by worker), done (stored) or released (given back)';
+COMMENT ON COLUMN eckid_internal.nv_batch.worker IS 'the worker that holds or last held the batch';
+COMMENT ON COLUMN eckid_internal.nv_batch.lease IS 'length of the lease, renewed by eckid.nv_submitted()';
+COMMENT ON COLUMN eckid_internal.nv_batch.lease_until IS 'after this moment another worker may take the batch over';
+COMMENT ON COLUMN eckid_internal.nv_batch.batch_identifier IS 'the service''s batch identifier, once submitted';
+COMMENT ON COLUMN eckid_internal.nv_batch.submitted_at IS 'when the identifier was stored';
+COMMENT ON COLUMN eckid_internal.nv_batch.attempts IS 'how many times the batch was claimed (1 + takeovers)';
+COMMENT ON COLUMN eckid_internal.nv_batch.items IS 'number of items when claimed';
+COMMENT ON COLUMN eckid_internal.nv_batch.created IS 'when the batch was formed';
+COMMENT ON COLUMN eckid_internal.nv_batch.finished IS 'when it was stored or released';
+COMMENT ON COLUMN eckid_internal.nv_batch.error IS 'the worker''s reason for releasing it, scrubbed';
 
 -- The work.  operation 'stampseudonym': hpgn; 'eckid': hpgn (whose
 -- Stampseudonym is sent), chain, sector; 'replace': hpgn (the old one),
@@ -155,6 +179,24 @@ REVOKE ALL ON TABLE eckid_internal.nv_item FROM PUBLIC;
 COMMENT ON TABLE eckid_internal.nv_item IS
 	'Nummervoorziening work: Stampseudonyms, ECK iDs and replacements to ask for, and their answers';
 SELECT pg_catalog.pg_extension_config_dump('eckid_internal.nv_item', '');
+COMMENT ON COLUMN eckid_internal.nv_item.id IS 'number of the item (eckid.nv_failure.item)';
+COMMENT ON COLUMN eckid_internal.nv_item.operation IS 'replace, stampseudonym or eckid';
+COMMENT ON COLUMN eckid_internal.nv_item.hpgn IS 'the HPgn asked for (the old one for replace)';
+COMMENT ON COLUMN eckid_internal.nv_item.chain IS 'chain of an eckid item';
+COMMENT ON COLUMN eckid_internal.nv_item.sector IS 'sector of an eckid item';
+COMMENT ON COLUMN eckid_internal.nv_item.new_hpgn IS 'the new HPgn of a replace item';
+COMMENT ON COLUMN eckid_internal.nv_item.effective_date IS 'from when a replacement holds (NULL: at once)';
+COMMENT ON COLUMN eckid_internal.nv_item.state IS 'waiting, pending, claimed, done or failed';
+COMMENT ON COLUMN eckid_internal.nv_item.retry_at IS 'a pending item is not claimed before this moment';
+COMMENT ON COLUMN eckid_internal.nv_item.batch_id IS 'the batch that holds a claimed item';
+COMMENT ON COLUMN eckid_internal.nv_item.item_index IS 'its index in that batch (the SOAP batch index)';
+COMMENT ON COLUMN eckid_internal.nv_item.attempts IS 'how many batches it was claimed in';
+COMMENT ON COLUMN eckid_internal.nv_item.again IS 'asked again while claimed: pending again once stored';
+COMMENT ON COLUMN eckid_internal.nv_item.value IS 'the answer: Stampseudonym or ECK iD';
+COMMENT ON COLUMN eckid_internal.nv_item.error IS 'the service''s reason for a failed item, as given';
+COMMENT ON COLUMN eckid_internal.nv_item.enqueued IS 'when it was first queued';
+COMMENT ON COLUMN eckid_internal.nv_item.done_at IS 'when its answer was last stored';
+COMMENT ON COLUMN eckid_internal.nv_item.failed_at IS 'when it failed';
 
 -- Which targets asked for an ECK iD item.
 CREATE TABLE eckid_internal.nv_item_target (
@@ -166,6 +208,8 @@ REVOKE ALL ON TABLE eckid_internal.nv_item_target FROM PUBLIC;
 COMMENT ON TABLE eckid_internal.nv_item_target IS
 	'the tables an ECK iD item is written into';
 SELECT pg_catalog.pg_extension_config_dump('eckid_internal.nv_item_target', '');
+COMMENT ON COLUMN eckid_internal.nv_item_target.item_id IS 'an eckid item';
+COMMENT ON COLUMN eckid_internal.nv_item_target.target_id IS 'a table that asked for it';
 
 -- The Stampseudonym of each HPgn: asked once, used for every chain and
 -- sector.  After a replacement the new HPgn has the old one's.
@@ -178,6 +222,9 @@ REVOKE ALL ON TABLE eckid_internal.nv_stampseudonym FROM PUBLIC;
 COMMENT ON TABLE eckid_internal.nv_stampseudonym IS
 	'Stampseudonyms Nummervoorziening gave for HPgns';
 SELECT pg_catalog.pg_extension_config_dump('eckid_internal.nv_stampseudonym', '');
+COMMENT ON COLUMN eckid_internal.nv_stampseudonym.hpgn IS 'an HPgn';
+COMMENT ON COLUMN eckid_internal.nv_stampseudonym.stampseudonym IS 'its Stampseudonym, from the service';
+COMMENT ON COLUMN eckid_internal.nv_stampseudonym.obtained IS 'when it was stored';
 
 ------------------------------------------------------------------------------
 -- Queueing, in the caller's transaction
@@ -232,7 +279,7 @@ COMMENT ON FUNCTION eckid_internal.nv_need_stampseudonym(text) IS
 CREATE FUNCTION eckid_internal.nv_enqueue(target_oid oid, hpgn_attnum smallint, eckid_attnum smallint,
 										  hpgn text, chain text, sector text)
 	RETURNS void
-	LANGUAGE plpgsql VOLATILE
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	SET plan_cache_mode = force_generic_plan
 AS $$
@@ -294,7 +341,7 @@ COMMENT ON FUNCTION eckid_internal.nv_enqueue(oid, smallint, smallint, text, tex
 -- for the replacement, so that it is the old one's.
 CREATE FUNCTION eckid_internal.nv_enqueue_replacement(old_hpgn text, new_hpgn text, effective_date date)
 	RETURNS void
-	LANGUAGE plpgsql VOLATILE
+	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
 	SET plan_cache_mode = force_generic_plan
 AS $$
@@ -460,6 +507,9 @@ DECLARE
 	c text;
 	s text;
 	ids bigint[];
+	-- the clock, not the transaction's start: leases and back-off are
+	-- measured in real time (and a test can wait for them)
+	t timestamptz := clock_timestamp();
 BEGIN
 	PERFORM eckid_internal.nv_check_worker(nv_claim.worker, nv_claim.lease);
 	IF nv_claim.max_items IS NULL OR nv_claim.max_items < 1 OR nv_claim.max_items > 100000 THEN
@@ -474,19 +524,19 @@ BEGIN
 	-- (a) a batch whose worker's lease ran out: take it over as it is.
 	LOOP
 		SELECT * INTO b FROM eckid_internal.nv_batch nb
-		 WHERE nb.state = 'held' AND nb.lease_until < now()
+		 WHERE nb.state = 'held' AND nb.lease_until < t
 		 ORDER BY nb.lease_until LIMIT 1
 		   FOR UPDATE SKIP LOCKED;
 		EXIT WHEN NOT FOUND;
 		IF EXISTS (SELECT FROM eckid_internal.nv_item i WHERE i.batch_id = b.id AND i.state = 'claimed') THEN
 			UPDATE eckid_internal.nv_batch nb
-			   SET worker = nv_claim.worker, lease = nv_claim.lease, lease_until = now() + nv_claim.lease,
+			   SET worker = nv_claim.worker, lease = nv_claim.lease, lease_until = t + nv_claim.lease,
 				   attempts = nb.attempts + 1
 			 WHERE nb.id = b.id;
 			RETURN QUERY SELECT * FROM eckid_internal.nv_batch_items(b.id);
 			RETURN;
 		END IF;
-		UPDATE eckid_internal.nv_batch nb SET state = 'done', finished = now() WHERE nb.id = b.id;
+		UPDATE eckid_internal.nv_batch nb SET state = 'done', finished = t WHERE nb.id = b.id;
 	END LOOP;
 
 	-- (b) a new batch of ready items of one operation: replacements first
@@ -497,27 +547,27 @@ BEGIN
 		s := NULL;
 		IF op = 'eckid' THEN
 			SELECT i.chain, i.sector INTO c, s FROM eckid_internal.nv_item i
-			 WHERE i.state = 'pending' AND i.operation = 'eckid' AND i.retry_at <= now()
+			 WHERE i.state = 'pending' AND i.operation = 'eckid' AND i.retry_at <= t
 			 ORDER BY i.retry_at, i.id LIMIT 1
 			   FOR NO KEY UPDATE SKIP LOCKED;
 			CONTINUE WHEN NOT FOUND;
 			SELECT pg_catalog.array_agg(q.id ORDER BY q.retry_at, q.id) INTO ids
 			  FROM (SELECT i.id, i.retry_at FROM eckid_internal.nv_item i
 					 WHERE i.state = 'pending' AND i.operation = 'eckid' AND i.chain = c AND i.sector = s
-					   AND i.retry_at <= now()
+					   AND i.retry_at <= t
 					 ORDER BY i.retry_at, i.id LIMIT nv_claim.max_items
 					   FOR NO KEY UPDATE SKIP LOCKED) q;
 		ELSE
 			SELECT pg_catalog.array_agg(q.id ORDER BY q.retry_at, q.id) INTO ids
 			  FROM (SELECT i.id, i.retry_at FROM eckid_internal.nv_item i
-					 WHERE i.state = 'pending' AND i.operation = op AND i.retry_at <= now()
+					 WHERE i.state = 'pending' AND i.operation = op AND i.retry_at <= t
 					 ORDER BY i.retry_at, i.id LIMIT CASE WHEN op = 'replace' THEN 1 ELSE nv_claim.max_items END
 					   FOR NO KEY UPDATE SKIP LOCKED) q;
 		END IF;
 		CONTINUE WHEN ids IS NULL;
 
 		INSERT INTO eckid_internal.nv_batch AS nb (operation, chain, sector, worker, lease, lease_until, items)
-			 VALUES (op, c, s, nv_claim.worker, nv_claim.lease, now() + nv_claim.lease, pg_catalog.cardinality(ids))
+			 VALUES (op, c, s, nv_claim.worker, nv_claim.lease, t + nv_claim.lease, pg_catalog.cardinality(ids))
 		RETURNING * INTO b;
 		UPDATE eckid_internal.nv_item i
 		   SET state = 'claimed', batch_id = b.id, item_index = (u.ord - 1)::integer, attempts = i.attempts + 1
@@ -548,7 +598,7 @@ BEGIN
 	b := eckid_internal.nv_held(nv_submitted.batch_id, nv_submitted.worker);
 	UPDATE eckid_internal.nv_batch nb
 	   SET batch_identifier = nv_submitted.batch_identifier, submitted_at = now(),
-		   lease_until = now() + nb.lease
+		   lease_until = clock_timestamp() + nb.lease
 	 WHERE nb.id = b.id;
 END
 $$;
@@ -567,7 +617,7 @@ BEGIN
 	PERFORM eckid_internal.nv_check_worker(nv_extend.worker, nv_extend.lease);
 	b := eckid_internal.nv_held(nv_extend.batch_id, nv_extend.worker);
 	UPDATE eckid_internal.nv_batch nb
-	   SET lease = nv_extend.lease, lease_until = now() + nv_extend.lease
+	   SET lease = nv_extend.lease, lease_until = clock_timestamp() + nv_extend.lease
 	 WHERE nb.id = b.id;
 END
 $$;
@@ -605,7 +655,7 @@ BEGIN
 	END IF;
 	b := eckid_internal.nv_held(nv_release.batch_id, nv_release.worker);
 	UPDATE eckid_internal.nv_item i
-	   SET state = 'pending', batch_id = NULL, item_index = NULL, retry_at = now() + nv_release.retry_after
+	   SET state = 'pending', batch_id = NULL, item_index = NULL, retry_at = clock_timestamp() + nv_release.retry_after
 	 WHERE i.batch_id = b.id AND i.state = 'claimed';
 	UPDATE eckid_internal.nv_batch nb
 	   SET state = 'released', finished = now(), error = eckid_internal.nv_scrub(nv_release.error)
@@ -815,6 +865,17 @@ SELECT o.operation,
 REVOKE ALL ON TABLE eckid.nv_status FROM PUBLIC;
 COMMENT ON VIEW eckid.nv_status IS
 	'the Nummervoorziening queue per operation: waiting, pending, backing off, in flight, failed, done, oldest pending age, last success and error';
+COMMENT ON COLUMN eckid.nv_status.operation IS 'replace (PGN changes), stampseudonym or eckid';
+COMMENT ON COLUMN eckid.nv_status.waiting IS 'items waiting for another (an ECK iD for its Stampseudonym, a Stampseudonym for a replacement)';
+COMMENT ON COLUMN eckid.nv_status.pending IS 'items a worker may claim now';
+COMMENT ON COLUMN eckid.nv_status.backing_off IS 'items given back, to be claimed again later';
+COMMENT ON COLUMN eckid.nv_status.in_flight IS 'items in a batch a worker holds';
+COMMENT ON COLUMN eckid.nv_status.failed IS 'items the service refused (eckid.nv_failure)';
+COMMENT ON COLUMN eckid.nv_status.done IS 'items answered';
+COMMENT ON COLUMN eckid.nv_status.oldest_pending_age IS 'how long the oldest unanswered item has been queued';
+COMMENT ON COLUMN eckid.nv_status.last_success IS 'when an answer was last stored';
+COMMENT ON COLUMN eckid.nv_status.last_error IS 'the latest failure or worker error, without HPgns or pseudonyms';
+COMMENT ON COLUMN eckid.nv_status.last_error_at IS 'when it happened';
 
 CREATE VIEW eckid.nv_failure WITH (security_barrier) AS
 SELECT i.id AS item,
@@ -829,12 +890,21 @@ SELECT i.id AS item,
 			   JOIN eckid_internal.nv_item_target it ON it.item_id = e.id
 			   JOIN eckid_internal.nv_target g ON g.id = it.target_id
 			  WHERE e.hpgn = i.hpgn AND e.operation = 'eckid'
-				AND (i.operation <> 'eckid' OR e.id = i.id)) AS tables
+				AND (i.operation <> 'eckid' OR e.id = i.id)
+			  ORDER BY 1) AS tables
   FROM eckid_internal.nv_item i
  WHERE i.state = 'failed';
 REVOKE ALL ON TABLE eckid.nv_failure FROM PUBLIC;
 COMMENT ON VIEW eckid.nv_failure IS
 	'Nummervoorziening items that failed, with the service''s reason and the tables waiting for them (no HPgn)';
+COMMENT ON COLUMN eckid.nv_failure.item IS 'number of the item, for eckid.nv_requeue()';
+COMMENT ON COLUMN eckid.nv_failure.operation IS 'replace, stampseudonym or eckid';
+COMMENT ON COLUMN eckid.nv_failure.chain IS 'chain of an ECK iD request';
+COMMENT ON COLUMN eckid.nv_failure.sector IS 'sector of an ECK iD request';
+COMMENT ON COLUMN eckid.nv_failure.reason IS 'the service''s message, without HPgns or pseudonyms';
+COMMENT ON COLUMN eckid.nv_failure.failed_at IS 'when the item failed';
+COMMENT ON COLUMN eckid.nv_failure.attempts IS 'how many batches it was in';
+COMMENT ON COLUMN eckid.nv_failure.tables IS 'the tables whose rows wait for the answer';
 
 CREATE FUNCTION eckid.nv_requeue(items bigint[] DEFAULT NULL)
 	RETURNS integer

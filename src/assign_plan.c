@@ -49,6 +49,7 @@
 #include "assign.h"
 #include "config.h"
 #include "kdf.h"
+#include "nv_queue.h"
 
 /* PGN column, HPgn column, ECK iD column, chain, sector; then flags */
 #define ASSIGN_FIXED_ARGS	5
@@ -536,31 +537,22 @@ ParseAssignArgs(Relation rel, const Trigger *trigger, AssignPlan *plan)
 }
 
 /*
- * The queue functions of the flag nummervoorziening, by schema-qualified
- * name as LookupEckidObjects() does.  They are internal (not executable by
+ * The queue functions of the flag nummervoorziening (nv_queue.c finds them
+ * without the search_path).  They are internal (not executable by
  * PUBLIC): fmgr checks no EXECUTE privilege, so every role that may write
  * the table queues through them, and only through the trigger.
  */
 static void
 LookupNvObjects(EckidObjects *objs)
 {
-	Oid			argtypes[6];
+	static const Oid enqueue_args[] = {OIDOID, INT2OID, INT2OID, TEXTOID, TEXTOID, TEXTOID};
+	static const Oid replacement_args[] = {TEXTOID, TEXTOID, DATEOID};
 
-	argtypes[0] = OIDOID;
-	argtypes[1] = INT2OID;
-	argtypes[2] = INT2OID;
-	argtypes[3] = TEXTOID;
-	argtypes[4] = TEXTOID;
-	argtypes[5] = TEXTOID;
-	objs->nv_enqueue = LookupFuncName(list_make2(makeString("eckid_internal"), makeString("nv_enqueue")),
-									  6, argtypes, false);
-
-	argtypes[0] = TEXTOID;
-	argtypes[1] = TEXTOID;
-	argtypes[2] = DATEOID;
-	objs->nv_enqueue_replacement = LookupFuncName(list_make2(makeString("eckid_internal"),
-															 makeString("nv_enqueue_replacement")),
-												  3, argtypes, false);
+	objs->nv_enqueue = eckid_nv_internal_function("nv_enqueue", lengthof(enqueue_args),
+												  enqueue_args);
+	objs->nv_enqueue_replacement = eckid_nv_internal_function("nv_enqueue_replacement",
+															  lengthof(replacement_args),
+															  replacement_args);
 }
 
 /* See assign.h. */

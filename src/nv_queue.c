@@ -25,6 +25,7 @@
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/value.h"
@@ -42,6 +43,21 @@ PG_FUNCTION_INFO_V1(eckid_nv_request);
 
 /* The most arguments of an internal function called here. */
 #define NV_CALL_MAX_ARGS	6
+
+/* See nv_queue.h. */
+Oid
+eckid_nv_internal_function(const char *name, int nargs, const Oid *argtypes)
+{
+	Oid			nsp = get_namespace_oid("eckid_internal", false);
+	Oid			fn;
+
+	fn = GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
+						 PointerGetDatum(buildoidvector(argtypes, nargs)),
+						 ObjectIdGetDatum(nsp));
+	if (!OidIsValid(fn))
+		elog(ERROR, "function eckid_internal.%s does not exist", name);
+	return fn;
+}
 
 /*
  * Call one of the queue's internal functions, by OID through fmgr, with
@@ -114,6 +130,18 @@ RequestColumn(Oid relid, const char *relname, const char *colname)
 }
 
 /*
+ * May the calling role use a column so, by a privilege on the table or on
+ * the column (what a query naming the column checks)?
+ */
+static AclResult
+ColumnPrivilege(Oid relid, AttrNumber attnum, AclMode mode)
+{
+	if (pg_class_aclcheck(relid, GetUserId(), mode) == ACLCHECK_OK)
+		return ACLCHECK_OK;
+	return pg_attribute_aclcheck(relid, attnum, GetUserId(), mode);
+}
+
+/*
  * eckid.nv_request(tbl regclass, hpgn_column name, eckid_column name,
  * hpgn text, chain text, sector text) returns void: queue a request for the
  * ECK iD of hpgn in chain and sector, written into tbl's rows whose
@@ -183,11 +211,11 @@ eckid_nv_request(PG_FUNCTION_ARGS)
 				 errmsg("column \"%s\" given to eckid.nv_request() as the ECK iD column must be of type eckid.eckid",
 						eckid_col)));
 
-	/* the calling role, not the extension's owner */
-	aclresult = pg_attribute_aclcheck(relid, hpgn_attnum, GetUserId(), ACL_SELECT);
+	/* the calling role, not the extension's owner: as for a column it names */
+	aclresult = ColumnPrivilege(relid, hpgn_attnum, ACL_SELECT);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error_col(aclresult, OBJECT_TABLE, relname, hpgn_col);
-	aclresult = pg_attribute_aclcheck(relid, eckid_attnum, GetUserId(), ACL_UPDATE);
+	aclresult = ColumnPrivilege(relid, eckid_attnum, ACL_UPDATE);
 	if (aclresult != ACLCHECK_OK)
 		aclcheck_error_col(aclresult, OBJECT_TABLE, relname, eckid_col);
 
@@ -207,8 +235,7 @@ eckid_nv_request(PG_FUNCTION_ARGS)
 				 errmsg("sector given to eckid.nv_request() must be between 1 and %d bytes long",
 						LOCAL_ID_MAX_BYTES)));
 
-	fn = LookupFuncName(list_make2(makeString("eckid_internal"), makeString("nv_enqueue")),
-						6, argtypes, false);
+	fn = eckid_nv_internal_function("nv_enqueue", 6, argtypes);
 	eckid_nv_enqueue(fn, relid, hpgn_attnum, eckid_attnum, hpgn, chain, sector);
 	PG_RETURN_VOID();
 }

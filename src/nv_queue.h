@@ -15,6 +15,13 @@
 #include "utils/date.h"
 
 /*
+ * The OID of function eckid_internal.<name>(argtypes).  Looked up in the
+ * catalog, not through LookupFuncName(), which would check the caller's
+ * USAGE on the schema: nobody has it, and the trigger runs as anybody.
+ */
+extern Oid	eckid_nv_internal_function(const char *name, int nargs, const Oid *argtypes);
+
+/*
  * eckid_internal.nv_enqueue(relid, hpgn_attnum, eckid_attnum, hpgn, chain,
  * sector), function fn, through fmgr (no EXECUTE check, no search_path).
  */

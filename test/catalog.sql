@@ -1,7 +1,7 @@
 -- The catalog entries users rely on: volatility, parallel safety, who may
 -- execute what, comments, and the type's storage.
 BEGIN;
-SELECT plan(15);
+SELECT plan(16);
 
 -- Without eckid on the search path, regprocedure names come out qualified.
 SET LOCAL search_path = public;
@@ -58,6 +58,15 @@ SELECT results_eq(
 		('eckid.masked_view_refresh(integer)', 'v', 'u', false, false, false),
 		('eckid.masked_view_release(oid)', 'v', 'u', false, true, false),
 		('eckid.masked_view_type_kind(oid,integer)', 's', 's', true, false, false),
+		('eckid.nv_claim(text,integer,interval)', 'v', 'u', false, true, false),
+		('eckid.nv_extend(bigint,text,interval)', 'v', 'u', false, true, false),
+		('eckid.nv_release(bigint,text,interval,text)', 'v', 'u', false, true, false),
+		('eckid.nv_report_replacement(text,text,date)', 'v', 'u', false, true, false),
+		('eckid.nv_request(regclass,name,name,text,text,text)', 'v', 'u', false, false, false),
+		('eckid.nv_requeue(bigint[])', 'v', 'u', false, true, false),
+		('eckid.nv_resubmit(bigint,text)', 'v', 'u', false, true, false),
+		('eckid.nv_store(bigint,text,integer[],text[],integer[],text[])', 'v', 'u', false, true, false),
+		('eckid.nv_submitted(bigint,text,text)', 'v', 'u', false, true, false),
 		('eckid.onderwijsnummer_is_valid(text)', 'i', 's', true, false, true),
 		('eckid.pseudonymize(eckid.eckid,text)', 's', 's', true, false, false),
 		('eckid.replace_hpgn(text,text,timestamp with time zone)', 'v', 'u', false, true, false),
@@ -82,9 +91,20 @@ SELECT is(
 	'every function in SQL or PL/pgSQL pins search_path = pg_catalog, pg_temp, except eckid.backfill (it commits: every name in it is qualified)'
 );
 
+-- The internals (schema eckid_internal): the same rule, no exception, and
+-- nothing executable by PUBLIC.
 SELECT is(
 	(SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
-	  WHERE p.pronamespace = 'eckid'::regnamespace
+	  WHERE p.pronamespace = 'eckid_internal'::regnamespace
+		AND (NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)
+			 OR has_function_privilege('public', p.oid, 'EXECUTE'))),
+	NULL,
+	'every function in schema eckid_internal pins search_path = pg_catalog, pg_temp and is not executable by PUBLIC'
+);
+
+SELECT is(
+	(SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+	  WHERE p.pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
 		AND obj_description(p.oid, 'pg_proc') IS NULL),
 	NULL,
 	'every function has a COMMENT'
@@ -131,10 +151,10 @@ SELECT ok(
 SELECT is(
 	(SELECT array_agg(format('%s.%s', c.oid::regclass, a.attname) ORDER BY 1)
 	   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-	  WHERE c.relnamespace = 'eckid'::regnamespace AND c.relkind IN ('r', 'p', 'v')
+	  WHERE c.relnamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace) AND c.relkind IN ('r', 'p', 'v')
 		AND col_description(c.oid, a.attnum) IS NULL),
 	NULL,
-	'every column of the tables in schema eckid has a COMMENT'
+	'every column of the tables and views in schemas eckid and eckid_internal has a COMMENT'
 );
 
 SELECT results_eq(
