@@ -72,6 +72,8 @@ typedef enum
 	ST_DONE
 } State;
 
+static const char *kind_name(NvBatchKind kind);
+
 /* Sleep ms in short slices; false as soon as a stop is requested. */
 static bool
 nap(long ms)
@@ -88,19 +90,25 @@ nap(long ms)
 }
 
 /*
- * The test hook: with ECKID_NV_WORKER_TEST_STOP_AT=STEP in the environment
- * the worker stops itself with SIGSTOP when it reaches STEP, so that a test
- * can kill -9 it at exactly that point (test/shell/nv_worker_crash.sh).
- * The steps: before_submit, before_submitted (the service has the batch,
- * the database not yet its identifier), before_poll, before_store (the
- * result has been fetched).
+ * The test hook: with ECKID_NV_WORKER_TEST_STOP_AT=STEP (or STEP:OPERATION)
+ * in the environment the worker stops itself with SIGSTOP when it reaches
+ * STEP (with a batch of that operation), so that a test can kill -9 it at
+ * exactly that point (test/shell/nv_worker_crash.sh).  The steps:
+ * before_submit, before_submitted (the service has the batch, the database
+ * not yet its identifier), before_poll, before_store (the answer has been
+ * fetched).  Not for production: it only ever stops the worker.
  */
 static void
-test_hook(Worker *w, const char *step)
+test_hook(Worker *w, const NvBatch *b, const char *step)
 {
-	if (w->stop_at != NULL && strcmp(w->stop_at, step) == 0)
+	char		qualified[64];
+
+	if (w->stop_at == NULL)
+		return;
+	snprintf(qualified, sizeof(qualified), "%s:%s", step, kind_name(b->kind));
+	if (strcmp(w->stop_at, step) == 0 || strcmp(w->stop_at, qualified) == 0)
 	{
-		nv_log(NV_LOG_WARNING, "test hook: stopping at %s", step);
+		nv_log(NV_LOG_WARNING, "test hook: stopping at %s", qualified);
 		raise(SIGSTOP);
 	}
 }
@@ -243,7 +251,7 @@ store(Worker *w, const NvBatch *b, const int *ok_index, const char *const *ok_va
 	NvQueueStatus s;
 	int			stored = 0;
 
-	test_hook(w, "before_store");
+	test_hook(w, b, "before_store");
 	QUEUE(w, s, nv_queue_store(w->queue, b->id, ok_index, ok_value, n_ok, failed_index, failed_message,
 							   n_failed, &stored, w->err, sizeof(w->err)));
 	if (s == NV_Q_OK)
@@ -463,7 +471,7 @@ submit(Worker *w, NvBatch *b)
 	if (r.fault == NV_FAULT_NONE)
 	{
 		w->failures = 0;
-		test_hook(w, "before_submitted");
+		test_hook(w, b, "before_submitted");
 		QUEUE(w, s, nv_queue_submitted(w->queue, b->id, r.value, w->err, sizeof(w->err)));
 		if (s == NV_Q_OK)
 		{
@@ -593,7 +601,7 @@ work(Worker *w, NvBatch *b)
 	{
 		if (state == ST_SUBMIT)
 		{
-			test_hook(w, "before_submit");
+			test_hook(w, b, "before_submit");
 			if (nv_stop_requested)
 			{
 				release(w, b, 0, "worker stopped");
@@ -610,7 +618,7 @@ work(Worker *w, NvBatch *b)
 			state = submit(w, b);
 			wait_first = true;
 			if (state == ST_POLL)
-				test_hook(w, "before_poll");
+				test_hook(w, b, "before_poll");
 		}
 		else
 		{

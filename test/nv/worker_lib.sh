@@ -29,6 +29,8 @@ po=http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071d1b7
 vo=http://purl.edustandaard.nl/begrippenkader/2a1401e9-c223-493b-9b86-78f6993b1a8d
 sim_pids=()
 worker_pids=()
+# more roles a test makes (cluster-wide, so dropped by the cleanup)
+extra_roles=()
 
 nv_cleanup() {
 	local p i
@@ -40,7 +42,9 @@ nv_cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	dropdb --if-exists "$db" >/dev/null 2>&1
-	psql -X -q -d postgres -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1
+	for p in "$role" "${extra_roles[@]}"; do
+		psql -X -q -d postgres -c "DROP ROLE IF EXISTS $p" >/dev/null 2>&1
+	done
 	[ -n "${ECKID_KEEP:-}" ] || rm -rf "$work"
 }
 trap nv_cleanup EXIT
@@ -169,14 +173,15 @@ wait_state() {
 # application without the trigger does; no scrypt.  An AFTER trigger counts
 # every write of an ECK iD, so that "stored twice" would show.
 pupils() {
-	q "CREATE TABLE IF NOT EXISTS eckid_writes (tbl text, hpgn text, eck_id text, at timestamptz DEFAULT clock_timestamp());
+	q "SET client_min_messages = warning;
+	   CREATE TABLE IF NOT EXISTS eckid_writes (tbl text, hpgn text, eck_id text, at timestamptz DEFAULT clock_timestamp());
 	   CREATE OR REPLACE FUNCTION count_eckid_write() RETURNS trigger LANGUAGE plpgsql AS
 	   \$\$BEGIN INSERT INTO public.eckid_writes (tbl, hpgn, eck_id) VALUES (TG_TABLE_NAME, NEW.hpgn, NEW.eck_id::text); RETURN NULL; END\$\$;
 	   CREATE TABLE $1 (id serial PRIMARY KEY, hpgn text NOT NULL, eck_id eckid.eckid);
 	   CREATE TRIGGER count_writes AFTER UPDATE OF eck_id ON $1 FOR EACH ROW
 	       WHEN (NEW.eck_id::text IS DISTINCT FROM OLD.eck_id::text) EXECUTE FUNCTION count_eckid_write();
 	   INSERT INTO $1 (hpgn) SELECT lpad(to_hex(g), 64, '0') FROM generate_series($3, $3 + $2 - 1) g;
-	   SELECT count(eckid_internal.nv_enqueue('$1'::regclass, 2::smallint, 3::smallint, hpgn, '$chain', '$po')) FROM $1;" >/dev/null
+	   SELECT count(eckid.nv_request('$1', 'hpgn', 'eck_id', hpgn, '$chain', '$po')) FROM $1;" >/dev/null
 }
 
 # wrong_rows TABLE: rows whose ECK iD is not the simulator's value for their HPgn.
@@ -191,3 +196,6 @@ writes() { q "SELECT count(*) FROM eckid_writes WHERE tbl = '$1'"; }
 
 # status: eckid.nv_status as one line per operation.
 status() { q "SELECT operation || ' waiting=' || waiting || ' pending=' || pending || ' backing_off=' || backing_off || ' in_flight=' || in_flight || ' failed=' || failed || ' done=' || done FROM eckid.nv_status"; }
+
+# Each section says when it started, so a slow one shows.
+say() { printf '\n== %s (at %d s)\n' "$*" "$SECONDS"; }
