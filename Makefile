@@ -210,7 +210,7 @@ bench-log: bench/redact_bench
 # scripts/cluster starts (PGHOST, PGPORT, PGUSER, ECKID_KEY_FILE set); see
 # docs/development.md.  make installcheck runs pg_regress.
 TAP_TESTS ?= test/*.sql
-SHELL_TESTS ?= backfill_cancel concurrency memory search_path_traps dump_restore secrets_in_logs
+SHELL_TESTS ?= backfill_cancel concurrency memory search_path_traps dump_restore secrets_in_logs nv_queue
 
 .PHONY: installcheck-tap installcheck-shell
 installcheck-tap:
@@ -222,3 +222,9 @@ installcheck-tap:
 
 installcheck-shell:
 	@set -e; for t in $(SHELL_TESTS); do echo "== test/shell/$$t.sh"; bash test/shell/$$t.sh; done
+
+# The database's side of the Nummervoorziening queue (docs/performance.md,
+# row 10) in a throwaway cluster; BENCH_NV_ITEMS pupils, BENCH_ROUNDS rounds.
+.PHONY: bench-nv
+bench-nv:
+	scripts/cluster bash bench/nv_queue_bench.sh | grep '^|'

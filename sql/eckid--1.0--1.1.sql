@@ -1130,7 +1130,10 @@ DECLARE
 		'eckid.derive(eckid.eckid,text,text)', 'eckid.pseudonymize(eckid.eckid,text)',
 		'eckid.replace_hpgn(text,text,timestamptz)', 'eckid.assign()',
 		'eckid.backfill_row(regclass,text,text,eckid.eckid)',
-		'eckid.backfill_compute_ahead(regclass,oid[],tid[])']::regprocedure[];
+		'eckid.backfill_compute_ahead(regclass,oid[],tid[])',
+		-- the Nummervoorziening worker's: they hand out HPgns and Stampseudonyms
+		'eckid.nv_claim(text,integer,interval)',
+		'eckid.nv_store(bigint,text,integer[],text[],integer[],text[])']::regprocedure[];
 BEGIN
 	IF current_setting('is_superuser') <> 'on' THEN
 		RAISE EXCEPTION 'must be superuser to run eckid.security_check()'

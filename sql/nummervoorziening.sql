@@ -243,34 +243,6 @@ $$;
 COMMENT ON FUNCTION eckid_internal.nv_scrub(text) IS
 	'a message as it may be shown: one line, no long hexadecimal runs, at most 500 characters';
 
--- The Stampseudonym item of an HPgn, made if missing; its state after
--- waiting for whoever else writes it.  The ON CONFLICT ... DO UPDATE locks
--- an existing item: a concurrent eckid.nv_store() that marks it done either
--- committed before (the state is 'done') or waits for this transaction and
--- then, in its next statement, sees the ECK iD items queued here.
-CREATE FUNCTION eckid_internal.nv_need_stampseudonym(h text) RETURNS text
-	LANGUAGE plpgsql VOLATILE
-	SET search_path = pg_catalog, pg_temp
-	SET plan_cache_mode = force_generic_plan
-AS $$
-DECLARE
-	st text;
-BEGIN
-	INSERT INTO eckid_internal.nv_item AS i (operation, hpgn, state)
-		 VALUES ('stampseudonym', h,
-				 CASE WHEN EXISTS (SELECT FROM eckid_internal.nv_item r
-									WHERE r.operation = 'replace' AND r.new_hpgn = h
-									  AND r.state IN ('waiting', 'pending', 'claimed', 'failed'))
-					  THEN 'waiting' ELSE 'pending' END)
-	ON CONFLICT (hpgn) WHERE operation = 'stampseudonym'
-	DO UPDATE SET hpgn = EXCLUDED.hpgn
-	RETURNING i.state INTO st;
-	RETURN st;
-END
-$$;
-COMMENT ON FUNCTION eckid_internal.nv_need_stampseudonym(text) IS
-	'the Stampseudonym item of an HPgn, queued if missing; returns its state';
-
 -- Queue a request for the ECK iD of hpgn in chain and sector, to be written
 -- into column eckid_attnum of the rows of table target_oid whose column
 -- hpgn_attnum holds hpgn.  Called by the eckid.assign() trigger (by OID,
@@ -286,7 +258,6 @@ AS $$
 #variable_conflict use_column
 DECLARE
 	t integer;
-	item bigint;
 	st text;
 BEGIN
 	SELECT g.id INTO t FROM eckid_internal.nv_target g
@@ -310,24 +281,39 @@ BEGIN
 		END IF;
 	END IF;
 
+	-- The Stampseudonym of the HPgn: known, or its item, made if missing.
+	-- The ON CONFLICT ... DO UPDATE locks an existing item, so that a
+	-- concurrent eckid.nv_store() marking it done either committed before
+	-- (the state read here is 'done') or waits for this transaction and
+	-- then, in its next statement, sees the ECK iD item queued here.
 	IF EXISTS (SELECT FROM eckid_internal.nv_stampseudonym s WHERE s.hpgn = nv_enqueue.hpgn) THEN
-		st := 'pending';
+		st := 'done';
 	ELSE
-		st := CASE eckid_internal.nv_need_stampseudonym(nv_enqueue.hpgn) WHEN 'done' THEN 'pending' ELSE 'waiting' END;
+		INSERT INTO eckid_internal.nv_item AS i (operation, hpgn, state)
+			 VALUES ('stampseudonym', nv_enqueue.hpgn,
+					 CASE WHEN EXISTS (SELECT FROM eckid_internal.nv_item r
+										WHERE r.operation = 'replace' AND r.new_hpgn = nv_enqueue.hpgn
+										  AND r.state IN ('waiting', 'pending', 'claimed', 'failed'))
+						  THEN 'waiting' ELSE 'pending' END)
+		ON CONFLICT (hpgn) WHERE operation = 'stampseudonym'
+		DO UPDATE SET hpgn = EXCLUDED.hpgn
+		RETURNING i.state INTO st;
 	END IF;
 
-	-- An item already done is asked again (the new row needs the answer
-	-- written); one in a batch is asked again once stored (the new row
-	-- may commit after the answer was written).
-	INSERT INTO eckid_internal.nv_item AS i (operation, hpgn, chain, sector, state)
-		 VALUES ('eckid', nv_enqueue.hpgn, nv_enqueue.chain, nv_enqueue.sector, st)
-	ON CONFLICT (hpgn, chain, sector) WHERE operation = 'eckid'
-	DO UPDATE SET state = CASE WHEN i.state = 'done' THEN EXCLUDED.state ELSE i.state END,
-				  retry_at = CASE WHEN i.state = 'done' THEN '-infinity' ELSE i.retry_at END,
-				  again = i.again OR i.state = 'claimed'
-	RETURNING i.id INTO item;
-
-	INSERT INTO eckid_internal.nv_item_target (item_id, target_id) VALUES (item, t)
+	-- The ECK iD item and its target.  An item already done is asked again
+	-- (the new row needs the answer written); one in a batch is asked again
+	-- once stored (the new row may commit after the answer was written).
+	WITH e AS (
+		INSERT INTO eckid_internal.nv_item AS i (operation, hpgn, chain, sector, state)
+			 VALUES ('eckid', nv_enqueue.hpgn, nv_enqueue.chain, nv_enqueue.sector,
+					 CASE WHEN st = 'done' THEN 'pending' ELSE 'waiting' END)
+		ON CONFLICT (hpgn, chain, sector) WHERE operation = 'eckid'
+		DO UPDATE SET state = CASE WHEN i.state = 'done' THEN EXCLUDED.state ELSE i.state END,
+					  retry_at = CASE WHEN i.state = 'done' THEN '-infinity' ELSE i.retry_at END,
+					  again = i.again OR i.state = 'claimed'
+		RETURNING i.id
+	)
+	INSERT INTO eckid_internal.nv_item_target (item_id, target_id) SELECT e.id, t FROM e
 	ON CONFLICT DO NOTHING;
 END
 $$;
@@ -669,7 +655,9 @@ COMMENT ON FUNCTION eckid.nv_release(bigint, text, interval, text) IS
 -- that asked, each found by the OID and column numbers recorded, and only
 -- while those columns still have the names and types recorded.  The
 -- UPDATE fires the table's eckid.assign() trigger, which leaves the row
--- alone: its PGN does not change.
+-- alone: its PGN does not change.  The answers go in as arrays that drive
+-- the UPDATE, so that the table is read by its HPgn index when it has one
+-- (or hashed once), however stale the statistics of the queue's tables.
 CREATE FUNCTION eckid_internal.nv_write_targets(items bigint[]) RETURNS void
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
@@ -680,6 +668,8 @@ DECLARE
 	rel text;
 	hcol text;
 	ecol text;
+	hs text[];
+	vs eckid.eckid[];
 BEGIN
 	FOR t IN SELECT g.* FROM eckid_internal.nv_target g
 			  WHERE g.id IN (SELECT it.target_id FROM eckid_internal.nv_item_target it
@@ -696,22 +686,26 @@ BEGIN
 		   AND ha.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype)
 		   AND ea.atttypid = 'eckid.eckid'::pg_catalog.regtype;
 		CONTINUE WHEN NOT FOUND;
+		SELECT pg_catalog.array_agg(i.hpgn), pg_catalog.array_agg(i.value::eckid.eckid) INTO hs, vs
+		  FROM eckid_internal.nv_item i
+		 WHERE i.id = ANY (items)
+		   AND EXISTS (SELECT FROM eckid_internal.nv_item_target it WHERE it.item_id = i.id AND it.target_id = t.id);
 		EXECUTE pg_catalog.format(
 			'UPDATE %s AS t SET %I = v.e
-			   FROM (SELECT i.hpgn, i.value::eckid.eckid
-					   FROM eckid_internal.nv_item i
-					   JOIN eckid_internal.nv_item_target it ON it.item_id OPERATOR(pg_catalog.=) i.id
-					  WHERE it.target_id OPERATOR(pg_catalog.=) $1 AND i.id OPERATOR(pg_catalog.=) ANY ($2)) AS v(h, e)
-			  WHERE t.%I::pg_catalog.text OPERATOR(pg_catalog.=) v.h
+			   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS v(h, e)
+			  WHERE t.%I OPERATOR(pg_catalog.=) v.h
 				AND (t.%I IS NULL OR t.%I OPERATOR(eckid.<>) v.e)',
 			rel, ecol, hcol, ecol, ecol)
-		USING t.id, items;
+		USING hs, vs;
 	END LOOP;
 END
 $$;
 COMMENT ON FUNCTION eckid_internal.nv_write_targets(bigint[]) IS
 	'write the ECK iDs of done items into the rows that asked for them';
 
+-- Every statement below reads the queue by key (an item's id, an HPgn)
+-- from arrays of at most one batch: its cost grows with the batch, never
+-- with the queue, whatever plan the statistics of the moment suggest.
 CREATE FUNCTION eckid.nv_store(batch_id bigint, worker text, ok_index integer[], ok_value text[],
 							   failed_index integer[], failed_message text[])
 	RETURNS integer
@@ -726,10 +720,17 @@ DECLARE
 	ov text[] := coalesce(nv_store.ok_value, '{}');
 	fi integer[] := coalesce(nv_store.failed_index, '{}');
 	fm text[] := coalesce(nv_store.failed_message, '{}');
+	ids bigint[];			-- ids[k + 1]: the item of index k
 	bad integer;
+	good_ids bigint[];
+	good_vals text[];
+	fail_ids bigint[];
 	done_ids bigint[];
+	done_hpgns text[];
+	done_vals text[];
 	n integer := 0;
 	r record;
+	kind text;
 BEGIN
 	IF pg_catalog.cardinality(oi) <> pg_catalog.cardinality(ov)
 	   OR pg_catalog.cardinality(fi) <> pg_catalog.cardinality(fm) THEN
@@ -738,15 +739,17 @@ BEGIN
 	END IF;
 	b := eckid_internal.nv_held(nv_store.batch_id, nv_store.worker);
 
+	-- A held batch's items are numbered 0 .. n - 1 (eckid.nv_claim()).
+	SELECT pg_catalog.array_agg(i.id ORDER BY i.item_index) INTO ids
+	  FROM eckid_internal.nv_item i WHERE i.batch_id = b.id AND i.state = 'claimed';
+	ids := coalesce(ids, '{}');
 	SELECT x INTO bad FROM pg_catalog.unnest(oi || fi) x GROUP BY x HAVING pg_catalog.count(*) > 1 LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION 'item % of batch % is given more than once', bad, b.id
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	SELECT x INTO bad FROM pg_catalog.unnest(oi || fi) x
-	 WHERE x IS NULL OR NOT EXISTS (SELECT FROM eckid_internal.nv_item i
-									 WHERE i.batch_id = b.id AND i.state = 'claimed' AND i.item_index = x)
-	 LIMIT 1;
+	 WHERE x IS NULL OR x < 0 OR x >= pg_catalog.cardinality(ids) LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION 'batch % has no item %', b.id, coalesce(bad::text, 'NULL')
 			USING ERRCODE = 'invalid_parameter_value';
@@ -754,41 +757,42 @@ BEGIN
 
 	-- An answer that is not an ECK iD (or Stampseudonym) is a failure of
 	-- its item, not of the batch.
-	fi := fi || ARRAY(SELECT u.idx FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) u(idx, val)
-					   WHERE u.val IS NULL OR NOT eckid.is_valid(u.val) ORDER BY u.idx);
-	fm := fm || ARRAY(SELECT CASE WHEN b.operation = 'eckid'
-								  THEN 'the service answered a value that is not an ECK iD'
-								  ELSE 'the service answered a value that is not a Stampseudonym' END
-						FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) u(idx, val)
-					   WHERE u.val IS NULL OR NOT eckid.is_valid(u.val) ORDER BY u.idx);
+	kind := CASE WHEN b.operation = 'eckid' THEN 'the service answered a value that is not an ECK iD'
+				 ELSE 'the service answered a value that is not a Stampseudonym' END;
+	SELECT pg_catalog.array_agg(ids[u.idx + 1]) FILTER (WHERE u.ok),
+		   pg_catalog.array_agg(u.val) FILTER (WHERE u.ok)
+	  INTO good_ids, good_vals
+	  FROM (SELECT v.idx, v.val, v.val IS NOT NULL AND eckid.is_valid(v.val) AS ok
+			  FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) v(idx, val)) u;
+	fi := fi || ARRAY(SELECT v.idx FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) v(idx, val)
+					   WHERE v.val IS NULL OR NOT eckid.is_valid(v.val));
+	fm := fm || ARRAY(SELECT kind FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) v(idx, val)
+					   WHERE v.val IS NULL OR NOT eckid.is_valid(v.val));
 
 	-- The answers.  An item asked again while it was claimed goes back to
 	-- pending with its answer (written now, and again later).
-	WITH ok AS (
-		SELECT u.idx, u.val FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) u(idx, val)
-		 WHERE u.val IS NOT NULL AND eckid.is_valid(u.val)
-	), upd AS (
+	WITH upd AS (
 		UPDATE eckid_internal.nv_item i
 		   SET state = CASE WHEN i.again THEN 'pending' ELSE 'done' END,
 			   again = false, retry_at = '-infinity', batch_id = NULL, item_index = NULL,
-			   value = ok.val::eckid.eckid::text, error = NULL, done_at = now()
-		  FROM ok
-		 WHERE i.batch_id = b.id AND i.state = 'claimed' AND i.item_index = ok.idx
-		RETURNING i.id
+			   value = v.val::eckid.eckid::text, error = NULL, done_at = now()
+		  FROM ROWS FROM (pg_catalog.unnest(good_ids), pg_catalog.unnest(good_vals)) v(id, val)
+		 WHERE i.id = v.id
+		RETURNING i.id, i.hpgn, i.value
 	)
-	SELECT pg_catalog.array_agg(upd.id) INTO done_ids FROM upd;
+	SELECT pg_catalog.array_agg(upd.id), pg_catalog.array_agg(upd.hpgn), pg_catalog.array_agg(upd.value)
+	  INTO done_ids, done_hpgns, done_vals FROM upd;
 	n := coalesce(pg_catalog.cardinality(done_ids), 0);
 
-	IF b.operation = 'stampseudonym' THEN
+	IF b.operation = 'stampseudonym' AND n > 0 THEN
 		INSERT INTO eckid_internal.nv_stampseudonym AS s (hpgn, stampseudonym)
-		SELECT i.hpgn, i.value::eckid.eckid FROM eckid_internal.nv_item i WHERE i.id = ANY (done_ids)
+		SELECT v.h, v.s::eckid.eckid FROM ROWS FROM (pg_catalog.unnest(done_hpgns), pg_catalog.unnest(done_vals)) v(h, s)
 		ON CONFLICT (hpgn) DO UPDATE SET stampseudonym = EXCLUDED.stampseudonym, obtained = now();
 		-- ECK iD requests of these HPgns can go now (a new statement: it
 		-- sees requests queued by transactions that waited for this one)
 		UPDATE eckid_internal.nv_item e SET state = 'pending'
-		  FROM eckid_internal.nv_item d
-		 WHERE d.id = ANY (done_ids) AND e.operation = 'eckid' AND e.hpgn = d.hpgn AND e.state = 'waiting';
-	ELSIF b.operation = 'eckid' THEN
+		 WHERE e.operation = 'eckid' AND e.hpgn = ANY (done_hpgns) AND e.state = 'waiting';
+	ELSIF b.operation = 'eckid' AND n > 0 THEN
 		PERFORM eckid_internal.nv_write_targets(done_ids);
 	ELSIF b.operation = 'replace' AND n > 0 THEN
 		SELECT i.hpgn, i.new_hpgn, i.effective_date, i.value INTO r
@@ -814,11 +818,12 @@ BEGIN
 	END IF;
 
 	-- The service's reasons, as given (shown scrubbed by eckid.nv_failure).
+	fail_ids := ARRAY(SELECT ids[x.idx + 1] FROM pg_catalog.unnest(fi) WITH ORDINALITY x(idx, ord) ORDER BY x.ord);
 	UPDATE eckid_internal.nv_item i
 	   SET state = 'failed', again = false, batch_id = NULL, item_index = NULL,
 		   error = pg_catalog.left(u.msg, 2000), failed_at = now()
-	  FROM ROWS FROM (pg_catalog.unnest(fi), pg_catalog.unnest(fm)) u(idx, msg)
-	 WHERE i.batch_id = b.id AND i.state = 'claimed' AND i.item_index = u.idx;
+	  FROM ROWS FROM (pg_catalog.unnest(fail_ids), pg_catalog.unnest(fm)) u(id, msg)
+	 WHERE i.id = u.id AND i.state = 'claimed';
 
 	-- The rest waits for a later batch.
 	UPDATE eckid_internal.nv_item i SET state = 'pending', batch_id = NULL, item_index = NULL
@@ -934,7 +939,6 @@ COMMENT ON FUNCTION eckid.nv_requeue(bigint[]) IS
 ------------------------------------------------------------------------------
 
 REVOKE ALL ON FUNCTION eckid_internal.nv_scrub(text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION eckid_internal.nv_need_stampseudonym(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_enqueue(oid, smallint, smallint, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_enqueue_replacement(text, text, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_check_worker(text, interval) FROM PUBLIC;

@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(64);
+SELECT plan(66);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -152,6 +152,11 @@ GRANT EXECUTE ON FUNCTION eckid.pseudonymize(eckid.eckid, text) TO PUBLIC;
 SELECT is(pg_temp.status('roles that may compute pseudonyms'), 'problem', 'PUBLIC may pseudonymize: problem');
 REVOKE EXECUTE ON FUNCTION eckid.pseudonymize(eckid.eckid, text) FROM PUBLIC;
 SELECT is(pg_temp.status('roles that may compute pseudonyms'), 'warning', 'revoked: back to the warning');
+SELECT matches(pg_temp.detail('roles that may compute pseudonyms'), 'eckid_nv_worker \(eckid\.nv_claim',
+	'the Nummervoorziening worker''s role is listed: it obtains HPgns and Stampseudonyms');
+GRANT EXECUTE ON FUNCTION eckid.nv_claim(text, integer, interval) TO PUBLIC;
+SELECT is(pg_temp.status('roles that may compute pseudonyms'), 'problem', 'PUBLIC may claim the queue''s HPgns: problem');
+REVOKE EXECUTE ON FUNCTION eckid.nv_claim(text, integer, interval) FROM PUBLIC;
 
 -- Masked views and the columns they hide
 CREATE TABLE public.sc_pupils (id integer, pgn text, hpgn text, eck_id eckid.eckid);

@@ -40,7 +40,7 @@ import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SCRIPTS = [ROOT / "sql" / "eckid--1.0.sql", ROOT / "sql" / "eckid--1.0--1.1.sql"]
+SCRIPTS = [ROOT / "sql" / "eckid--1.0.sql", ROOT / "sql" / "eckid--1.0--1.1.sql", ROOT / "sql" / "nummervoorziening.sql"]
 
 WORD = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 IDENT_CALL = re.compile(r"(?<![%$\w.])([A-Za-z_][A-Za-z0-9_]*)\s*\(")

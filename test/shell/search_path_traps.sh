@@ -95,11 +95,16 @@ check "traps for bigint / double precision and for make_interval(secs => ...) ar
 # masked_view_bind is the trigger of eckid.masked_view: every
 # create_masked_view fires it; masked_view_release runs before the ALTER
 # TABLE ... TYPE of a column a masked view shows.)
+# The Nummervoorziening queue's functions (schema eckid_internal included)
+# run in the block "Nummervoorziening" below.
 covered="backfill masked_view_bind masked_view_create masked_view_define masked_view_drop masked_view_drop_temporary
 masked_view_follow_ddl masked_view_forget_dropped masked_view_plan masked_view_refresh masked_view_release
-masked_view_type_kind replace_hpgn resolve_hpgn security_check stampseudonym"
+masked_view_type_kind replace_hpgn resolve_hpgn security_check stampseudonym
+nv_claim nv_extend nv_release nv_report_replacement nv_requeue nv_resubmit nv_store nv_submitted
+nv_batch_items nv_check_worker nv_enqueue nv_enqueue_replacement nv_held nv_scrub nv_write_targets"
 uncovered=$(q "SELECT string_agg(proname, ' ' ORDER BY proname) FROM pg_proc
-				WHERE pronamespace = 'eckid'::regnamespace AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
+				WHERE pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
+				  AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
 				  AND proname !~ '^masked_rows_[0-9]+$'
 				  AND NOT proname = ANY (string_to_array(regexp_replace('$covered', '\s+', ' ', 'g'), ' '))")
 check "every eckid function in SQL or PL/pgSQL is among the entry points run here${uncovered:+ (not: $uncovered)}" \
@@ -163,6 +168,41 @@ ALTER SCHEMA school_$n RENAME TO school_${n}r;
 SELECT pg_catalog.count(*) FROM school_${n}r.pupils_masked2;
 SELECT eckid.drop_masked_view('school_${n}r.pupils_masked2');
 DROP VIEW school_${n}r.pupils_pseudo;
+-- Nummervoorziening: the trigger's flag queues, an application queues,
+-- and a worker takes every step of the contract, the answers written into
+-- the rows (the dynamic UPDATE and the trigger's early exit)
+CREATE TABLE school_${n}r.nv_pupils (id pg_catalog.int4 PRIMARY KEY, pgn pg_catalog.text, hpgn pg_catalog.text, eck_id eckid.eckid);
+CREATE TRIGGER nv_pupils_eckid BEFORE INSERT OR UPDATE ON school_${n}r.nv_pupils FOR EACH ROW
+	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'PO', 'nummervoorziening');
+INSERT INTO school_${n}r.nv_pupils (id, pgn) VALUES (1, '063138219'), (2, '123456782');
+SELECT eckid.nv_request('school_${n}r.nv_pupils', 'hpgn', 'eck_id', pg_catalog.repeat('$old', 64), 'chain', 'VO');
+SELECT eckid.nv_report_replacement(pg_catalog.repeat('$old', 64), pg_catalog.repeat('$new', 64), NULL);
+CREATE TEMPORARY TABLE c1 AS SELECT * FROM eckid.nv_claim('w', 100, '1 min');
+SELECT eckid.nv_store(pg_catalog.min(c1.batch_id), 'w', pg_catalog.array_agg(c1.item_index),
+		pg_catalog.array_agg(pg_catalog.concat('https://ketenid.nl/sppilot/', pg_catalog.repeat('ab', 64))), NULL, NULL)
+  FROM c1;
+CREATE TEMPORARY TABLE c2 AS SELECT * FROM eckid.nv_claim('w', 100, '1 min');
+SELECT eckid.nv_submitted(pg_catalog.min(c2.batch_id), 'w', 'batch-2'), eckid.nv_extend(pg_catalog.min(c2.batch_id), 'w', '2 min')
+  FROM c2;
+SELECT eckid.nv_store(pg_catalog.min(c2.batch_id), 'w', pg_catalog.array_agg(c2.item_index),
+		pg_catalog.array_agg(pg_catalog.concat('https://ketenid.nl/sppilot/', pg_catalog.repeat('cd', 64))), NULL, NULL)
+  FROM c2;
+-- (the batch given back goes behind the other chain and sector's: c4)
+CREATE TEMPORARY TABLE c3 AS SELECT * FROM eckid.nv_claim('w', 100, '1 min');
+SELECT eckid.nv_resubmit(pg_catalog.min(c3.batch_id), 'w'), eckid.nv_release(pg_catalog.min(c3.batch_id), 'w', '0', 'stopped')
+  FROM c3;
+CREATE TEMPORARY TABLE c4 AS SELECT * FROM eckid.nv_claim('w', 100, '1 min');
+SELECT eckid.nv_store(pg_catalog.min(c4.batch_id), 'w', NULL, NULL, pg_catalog.array_agg(c4.item_index),
+		pg_catalog.array_agg(pg_catalog.concat('refused ', pg_catalog.repeat('0', 64))))
+  FROM c4;
+CREATE TEMPORARY TABLE c5 AS SELECT * FROM eckid.nv_claim('w', 100, '1 min');
+SELECT eckid.nv_store(pg_catalog.min(c5.batch_id), 'w', pg_catalog.array_agg(c5.item_index),
+		pg_catalog.array_agg(pg_catalog.concat('https://ketenid.nl/pilot/', pg_catalog.repeat('ef', 64))), NULL, NULL)
+  FROM c5;
+SELECT pg_catalog.count(*) FROM eckid.nv_status;
+SELECT pg_catalog.count(*) FROM eckid.nv_failure;
+SELECT eckid.nv_requeue(NULL);
+UPDATE school_${n}r.nv_pupils SET pgn = '101222331' WHERE id OPERATOR(pg_catalog.=) 1;
 -- the DBA's self-check
 SELECT pg_catalog.count(*) FROM eckid.security_check();
 SQL
@@ -181,6 +221,8 @@ for path in 'public, pg_catalog' '"$user", public'; do
 	check "the backfill filled every valid row in school_$run and skipped the invalid one" \
 		[ "$(q "SELECT string_agg(id::text, ',') FROM school_${run}r.pupils WHERE hpgn IS NULL OR eck_id IS NULL")" = 5 ]
 	check "with a WARNING for it" grep -q 'eckid.backfill: row .* skipped' "$work/run_$run.out"
+	check "the worker's answers reached both rows of school_$run's Nummervoorziening table" \
+		[ "$(q "SELECT count(*) FROM school_${run}r.nv_pupils WHERE eck_id::text LIKE 'https://ketenid.nl/pilot/efef%'")" = 2 ]
 done
 check "the masked views are gone with their definitions" \
 	[ "$(q "SELECT count(*) FROM eckid.masked_view")" = 0 ]
