@@ -682,10 +682,22 @@ nv_loop_run(const NvConfig *cfg, NvClient *client, const char *worker, bool once
 		QUEUE(&w, s, nv_queue_claim(w.queue, (int) cfg->batch_size, cfg->lease_ms, &b, w.err, sizeof(w.err)));
 		if (s != NV_Q_OK)
 		{
-			nv_batch_free(&b);
 			if (w.db_gone || nv_stop_requested)
+			{
+				nv_batch_free(&b);
 				break;
+			}
 			nv_log(NV_LOG_ERROR, "%s", w.err);
+
+			/*
+			 * A batch this worker cannot use (an item without its value, an
+			 * unknown operation) is given back for as long as back-off
+			 * allows, with the reason for a DBA to see, rather than held
+			 * until its lease ends and claimed again at once.
+			 */
+			if (s == NV_Q_ERROR && b.id != 0)
+				release(&w, &b, cfg->retry_max_ms, w.err);
+			nv_batch_free(&b);
 			if (once)
 			{
 				status = NV_EXIT_ERROR;
