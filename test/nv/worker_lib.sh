@@ -16,6 +16,7 @@ make -s -C "$nv_root" PG_CONFIG="$PG_CONFIG" worker/eckid-nv-worker worker/nv-ca
 
 nv_test=${nv_test:?set nv_test to the name of the test before sourcing worker_lib.sh}
 worker=$nv_root/worker/eckid-nv-worker
+# shellcheck disable=SC2034  # used by the tests that source this file
 nv_call=$nv_root/worker/nv-call
 sim=$nv_root/test/nv/simulator.py
 work=$(mktemp -d "/tmp/eckid-$nv_test.XXXXXX")
@@ -26,7 +27,6 @@ secret=$nv_test-secret
 oin=00000001234567890000
 chain=http://purl.edustandaard.nl/begrippenkader/e7ec7d3c-c235-4513-bfb6-e54e66854795
 po=http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071d1b725
-vo=http://purl.edustandaard.nl/begrippenkader/2a1401e9-c223-493b-9b86-78f6993b1a8d
 sim_pids=()
 worker_pids=()
 # more roles a test makes (cluster-wide, so dropped by the cleanup)
@@ -159,10 +159,26 @@ run_once() {
 	echo "$rc"
 }
 
+# start_worker LOG [ENV=VALUE...]: a running worker (not --once) with
+# w.conf, in the background; sets daemon.
+start_worker() {
+	local log=$1
+	shift
+	env "$@" "$worker" "$work/w.conf" >"$log" 2>&1 &
+	daemon=$!
+	worker_pids+=("$daemon")
+}
+# wait_log LOG TEXT: until LOG holds TEXT (5 s at most).
+wait_log() {
+	local i
+	for i in $(seq 50); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done
+	return 1
+}
+
 # wait_state PID STATE SECONDS: until /proc/PID/stat shows STATE (T: stopped).
 wait_state() {
-	local i
-	for i in $(seq $(($3 * 10))); do
+	local _
+	for _ in $(seq $(($3 * 10))); do
 		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = "$2" ] && return 0
 		sleep 0.1
 	done

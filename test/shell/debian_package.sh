@@ -240,7 +240,7 @@ bash "$ECKID_ROOT/test/nv/make_certs.sh" "$work/certs" >/dev/null
 python3 "$ECKID_ROOT/test/nv/simulator.py" serve --cert "$work/certs/server.crt" --key "$work/certs/server.key" \
 	--ca "$work/certs/ca.crt" --oin 00000001234567890000 --ready-file "$work/sim.ready" >/dev/null 2>"$work/sim.log" &
 sim_pid=$!
-for i in $(seq 100); do [ -s "$work/sim.ready" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -s "$work/sim.ready" ] && break; sleep 0.1; done
 port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["soap_port"])' "$work/sim.ready")
 sed -e "s|^conninfo = .*|# conninfo: not checked here|" \
 	-e "s|^endpoint = .*|endpoint = 'https://localhost:$port/eck/ws/201703'|" \

@@ -13,6 +13,7 @@
 # simulator's published formula, never asked of the simulator or the
 # database.  The worker's log must hold no full value.
 nv_test=nv_worker
+# shellcheck source=../nv/worker_lib.sh
 source "$(dirname "$0")/../nv/worker_lib.sh"
 
 start_sim --batch-delay 0.3
@@ -139,7 +140,7 @@ check "TemporaryBlocked: every row right, written once; the batch was submitted 
 	"$(wrong_rows p_blocked)/$(writes p_blocked)/$(counter 'batches_submitted')" "0/20/3"
 
 for actor in ContentAlreadyRetrievedException ContentRemovedException InvalidBatchIdentifierException; do
-	t=p_$(tr 'A-Z' 'a-z' <<<"${actor%Exception}")
+	t=p_$(tr '[:upper:]' '[:lower:]' <<<"${actor%Exception}")
 	rc=$(fault_run "$t" 20 $((3000 + ${#actor} * 100)) "{\"fault\": {\"operation\": \"retrieveBatch\", \"count\": 1, \"actor\": \"$actor\", \"code\": \"soap:Client\"}}")
 	check "$actor: worker --once exits 0" "$rc" 0
 	check "$actor: resubmitted once, every row right, written once" \
@@ -212,10 +213,8 @@ say "back-off of a running worker, and its stop on SIGTERM"
 pupils p_backoff 10 12000
 ctl '{"reset_counters": true, "clear": true}'
 ctl '{"fault": {"operation": "submitStampseudonymBatch", "count": 2, "actor": "TemporaryBlockedException"}}'
-"$worker" "$work/w.conf" >"$work/daemon.log" 2>&1 &
-daemon=$!
-worker_pids+=("$daemon")
-for i in $(seq 150); do [ "$(wrong_rows p_backoff)" = 0 ] && break; sleep 0.1; done
+start_worker "$work/daemon.log"
+for _ in $(seq 150); do [ "$(wrong_rows p_backoff)" = 0 ] && break; sleep 0.1; done
 check "a running worker finished after two refusals" "$(wrong_rows p_backoff)" 0
 check_has "its first back-off is retry_min" "$(cat "$work/daemon.log")" "claimable again in 1000 ms"
 check_has "its second back-off is twice as long" "$(cat "$work/daemon.log")" "claimable again in 2000 ms"
@@ -227,10 +226,8 @@ check "an idle worker exits 0 on SIGTERM" "$rc" 0
 
 pupils p_term_polling 10 13000
 ctl '{"reset_counters": true, "clear": true, "batch_delay": 60}'
-"$worker" "$work/w.conf" >"$work/term.log" 2>&1 &
-daemon=$!
-worker_pids+=("$daemon")
-for i in $(seq 50); do grep -q "submitted as" "$work/term.log" && break; sleep 0.1; done
+start_worker "$work/term.log"
+wait_log "$work/term.log" "submitted as" || fail "the worker did not submit"
 sleep 0.3
 start=$SECONDS
 kill -TERM "$daemon"
@@ -246,9 +243,7 @@ check "...by polling the batch the first one submitted" "$(counter 'batches_subm
 
 pupils p_term_claimed 10 14000
 ctl '{"reset_counters": true, "clear": true}'
-ECKID_NV_WORKER_TEST_STOP_AT=before_submit "$worker" "$work/w.conf" >"$work/term2.log" 2>&1 &
-daemon=$!
-worker_pids+=("$daemon")
+start_worker "$work/term2.log" ECKID_NV_WORKER_TEST_STOP_AT=before_submit
 wait_state "$daemon" T 10 && pass "the test hook stopped the worker before submitting" || fail "the worker did not stop at before_submit"
 kill -TERM "$daemon"
 kill -CONT "$daemon"
@@ -263,13 +258,11 @@ check "SIGTERM before submitting: the next worker does it" "$(wrong_rows p_term_
 say "a lost database connection"
 pupils p_reconnect 10 15000
 ctl '{"reset_counters": true, "clear": true, "batch_delay": 1.5}'
-"$worker" "$work/w.conf" >"$work/reconnect.log" 2>&1 &
-daemon=$!
-worker_pids+=("$daemon")
-for i in $(seq 50); do grep -q "submitted as" "$work/reconnect.log" && break; sleep 0.1; done
+start_worker "$work/reconnect.log"
+wait_log "$work/reconnect.log" "submitted as" || fail "the worker did not submit"
 check "the worker's connection is terminated" \
 	"$(q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'eckid-nv-worker' AND datname = '$db'")" 1
-for i in $(seq 100); do [ "$(wrong_rows p_reconnect)" = 0 ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ "$(wrong_rows p_reconnect)" = 0 ] && break; sleep 0.1; done
 check "after reconnecting the worker finished: every row right, written once" "$(wrong_rows p_reconnect)/$(writes p_reconnect)" "0/10"
 check_has "the worker says it reconnected" "$(cat "$work/reconnect.log")" "connected to the database again"
 kill -TERM "$daemon"

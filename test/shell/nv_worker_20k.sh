@@ -10,6 +10,7 @@
 # correctness only (every row the simulator's value, written once, each
 # item submitted once, progress seen), never a time.
 nv_test=nv_worker_20k
+# shellcheck source=../nv/worker_lib.sh
 source "$(dirname "$0")/../nv/worker_lib.sh"
 n=${ECKID_NV_20K_PUPILS:-20000}
 batch=${ECKID_NV_20K_BATCH:-2000}

@@ -15,6 +15,7 @@
 # "Stored twice" would show in an AFTER UPDATE trigger that counts every
 # write of an ECK iD; "submitted again" in the simulator's counters.
 nv_test=nv_worker_crash
+# shellcheck source=../nv/worker_lib.sh
 source "$(dirname "$0")/../nv/worker_lib.sh"
 
 start_sim --batch-delay 0.3
