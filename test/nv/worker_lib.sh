@@ -170,8 +170,8 @@ start_worker() {
 }
 # wait_log LOG TEXT: until LOG holds TEXT (5 s at most).
 wait_log() {
-	local i
-	for i in $(seq 50); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done
+	local _
+	for _ in $(seq 50); do grep -qF -- "$2" "$1" && return 0; sleep 0.1; done
 	return 1
 }
 
