@@ -86,13 +86,13 @@ for line in sys.stdin:
 # start_sim [OPTIONS...]: the simulator with the good server certificate;
 # sets sim_soap and sim_admin.
 start_sim() {
-	local i
+	local _
 	[ -f "$work/certs/ca.crt" ] || bash "$nv_root/test/nv/make_certs.sh" "$work/certs" >/dev/null
 	rm -f "$work/sim.ready"
 	python3 "$sim" serve --cert "$work/certs/server.crt" --key "$work/certs/server.key" --ca "$work/certs/ca.crt" \
 		--oin "$oin" --secret "$secret" --ready-file "$work/sim.ready" "$@" >"$work/sim.out" 2>>"$work/sim.log" &
 	sim_pids+=($!)
-	for i in $(seq 100); do [ -s "$work/sim.ready" ] && break; sleep 0.1; done
+	for _ in $(seq 100); do [ -s "$work/sim.ready" ] && break; sleep 0.1; done
 	[ -s "$work/sim.ready" ] || { cat "$work/sim.log"; echo "FAIL: the simulator did not start"; exit 1; }
 	sim_soap=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["soap_port"])' "$work/sim.ready")
 	sim_admin=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["admin_port"])' "$work/sim.ready")
