@@ -33,12 +33,12 @@ worker_pids=()
 extra_roles=()
 
 nv_cleanup() {
-	local p i
+	local p _
 	set +e
 	for p in "${worker_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	for p in "${sim_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${sim_pids[@]}"; do
-		for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null
 	done
 	dropdb --if-exists "$db" >/dev/null 2>&1
