@@ -32,12 +32,16 @@ worker_pids=()
 # more roles a test makes (cluster-wide, so dropped by the cleanup)
 extra_roles=()
 
+# Only processes that are still this shell's background jobs are signalled:
+# a PID already waited for may belong to another process by now.
 nv_cleanup() {
-	local p _
+	local p _ live
 	set +e
-	for p in "${worker_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	for p in "${sim_pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	live=" $(jobs -p | tr '\n' ' ') "
+	for p in "${worker_pids[@]}"; do [[ $live == *" $p "* ]] && kill -KILL "$p" 2>/dev/null; done
+	for p in "${sim_pids[@]}"; do [[ $live == *" $p "* ]] && kill -TERM "$p" 2>/dev/null; done
 	for p in "${sim_pids[@]}"; do
+		[[ $live == *" $p "* ]] || continue
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null
 	done
