@@ -212,12 +212,12 @@ check "a server fault, a wrong OIN: every row right" "$(wrong_rows p_server)/$(w
 say "back-off of a running worker, and its stop on SIGTERM"
 pupils p_backoff 10 12000
 ctl '{"reset_counters": true, "clear": true}'
-ctl '{"fault": {"operation": "submitStampseudonymBatch", "count": 2, "actor": "TemporaryBlockedException"}}'
+ctl '{"fault": {"operation": "submitStampseudonymBatch", "count": 4, "actor": "TemporaryBlockedException"}}'
 start_worker "$work/daemon.log"
-for _ in $(seq 150); do [ "$(wrong_rows p_backoff)" = 0 ] && break; sleep 0.1; done
-check "a running worker finished after two refusals" "$(wrong_rows p_backoff)" 0
-check_has "its first back-off is retry_min" "$(cat "$work/daemon.log")" "claimable again in 1000 ms"
-check_has "its second back-off is twice as long" "$(cat "$work/daemon.log")" "claimable again in 2000 ms"
+for _ in $(seq 300); do [ "$(wrong_rows p_backoff)" = 0 ] && break; sleep 0.1; done
+check "a running worker finished after four refusals" "$(wrong_rows p_backoff)" 0
+check "its back-off: retry_min (1 s), doubled each time, at most retry_max (4 s)" \
+	"$(grep -o 'claimable again in [0-9]* ms' "$work/daemon.log" | awk '{print $4}' | tr '\n' ' ')" "1000 2000 4000 4000 "
 start=$SECONDS
 kill -TERM "$daemon"
 wait "$daemon" && rc=0 || rc=$?
