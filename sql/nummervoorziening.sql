@@ -27,6 +27,11 @@
 --   failed   -> pending    eckid.nv_requeue()
 --   done     -> pending    asked again (a new row wants the same ECK iD)
 --
+-- The functions that read the queue by key run with enable_seqscan = off:
+-- a plan made while the queue was small (a generic plan is kept for the
+-- session) would otherwise scan the whole queue for every row of a large
+-- enrolment.  Every statement they run has an index to use.
+--
 -- Every function here relies on READ COMMITTED: each statement sees what
 -- committed before it, which is how a request that arrives while its item
 -- is being stored is never lost (see eckid_internal.nv_enqueue).
@@ -52,9 +57,12 @@ SELECT pg_catalog.pg_extension_config_dump('eckid_internal.nv_target_id_seq', ''
 
 -- Where ECK iDs go: a table and its HPgn and ECK iD columns, by OID and
 -- column number, recorded when the trigger or eckid.nv_request() first
--- asked for that table.  The names are kept to check, before writing, that
--- the columns are still the ones recorded (a dropped table's OID can be
--- reused; a column can be dropped and another added at its number).
+-- asked for that table.  A dropped table's targets are forgotten by the
+-- event trigger eckid_nv_forget_dropped (so that a new table that gets
+-- its OID is never written); a dropped column keeps its number, marked
+-- dropped, and is not written.  The names are kept current when answers
+-- are written; a restored row is bound to the restored table by them
+-- (eckid_internal.nv_target_bind).
 CREATE TABLE eckid_internal.nv_target (
 	id				integer PRIMARY KEY DEFAULT nextval('eckid_internal.nv_target_id_seq'),
 	table_oid		oid NOT NULL,
@@ -75,10 +83,10 @@ COMMENT ON COLUMN eckid_internal.nv_target.id IS 'number of the target';
 COMMENT ON COLUMN eckid_internal.nv_target.table_oid IS 'OID of the table, recorded when it first asked';
 COMMENT ON COLUMN eckid_internal.nv_target.hpgn_attnum IS 'number of its HPgn column: rows are found by it';
 COMMENT ON COLUMN eckid_internal.nv_target.eckid_attnum IS 'number of its ECK iD column: the answer is written there';
-COMMENT ON COLUMN eckid_internal.nv_target.table_schema IS 'schema of the table when recorded (shown by eckid.nv_failure)';
-COMMENT ON COLUMN eckid_internal.nv_target.table_name IS 'name of the table when recorded (shown by eckid.nv_failure)';
-COMMENT ON COLUMN eckid_internal.nv_target.hpgn_column IS 'name of the HPgn column: it must still have it when an answer is written';
-COMMENT ON COLUMN eckid_internal.nv_target.eckid_column IS 'name of the ECK iD column: it must still have it when an answer is written';
+COMMENT ON COLUMN eckid_internal.nv_target.table_schema IS 'schema of the table (kept current; shown by eckid.nv_failure; binds a restored row)';
+COMMENT ON COLUMN eckid_internal.nv_target.table_name IS 'name of the table (kept current; shown by eckid.nv_failure; binds a restored row)';
+COMMENT ON COLUMN eckid_internal.nv_target.hpgn_column IS 'name of the HPgn column (kept current; binds a restored row)';
+COMMENT ON COLUMN eckid_internal.nv_target.eckid_column IS 'name of the ECK iD column (kept current; binds a restored row)';
 COMMENT ON COLUMN eckid_internal.nv_target.recorded IS 'when the target was recorded';
 
 -- A batch: the items one worker holds until lease_until.  batch_identifier
@@ -211,6 +219,66 @@ SELECT pg_catalog.pg_extension_config_dump('eckid_internal.nv_item_target', '');
 COMMENT ON COLUMN eckid_internal.nv_item_target.item_id IS 'an eckid item';
 COMMENT ON COLUMN eckid_internal.nv_item_target.target_id IS 'a table that asked for it';
 
+-- A row of eckid_internal.nv_target restored by pg_dump holds the OID and
+-- column numbers of the database it was dumped from: bind it to the
+-- restored table by its names.  A row whose OID is right (every other
+-- insert) is left as it is; one whose table is gone is not restored.
+CREATE FUNCTION eckid_internal.nv_target_bind() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+				WHERE c.oid = NEW.table_oid AND n.nspname = NEW.table_schema AND c.relname = NEW.table_name) THEN
+		RETURN NEW;
+	END IF;
+	SELECT c.oid, ha.attnum, ea.attnum INTO NEW.table_oid, NEW.hpgn_attnum, NEW.eckid_attnum
+	  FROM pg_catalog.pg_class c
+	  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	  JOIN pg_catalog.pg_attribute ha ON ha.attrelid = c.oid AND ha.attname = NEW.hpgn_column AND NOT ha.attisdropped
+	  JOIN pg_catalog.pg_attribute ea ON ea.attrelid = c.oid AND ea.attname = NEW.eckid_column AND NOT ea.attisdropped
+	 WHERE n.nspname = NEW.table_schema AND c.relname = NEW.table_name AND c.relkind IN ('r', 'p');
+	IF NOT FOUND THEN
+		RAISE WARNING 'table %.% that asked Nummervoorziening for ECK iDs does not exist; its answers will not be written',
+			pg_catalog.quote_ident(NEW.table_schema), pg_catalog.quote_ident(NEW.table_name);
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION eckid_internal.nv_target_bind() IS
+	'trigger: a restored row of eckid_internal.nv_target is bound to the restored table by name';
+CREATE TRIGGER nv_target_bind BEFORE INSERT ON eckid_internal.nv_target
+	FOR EACH ROW EXECUTE FUNCTION eckid_internal.nv_target_bind();
+COMMENT ON TRIGGER nv_target_bind ON eckid_internal.nv_target IS
+	'rows restored by pg_dump are bound to the restored tables';
+
+-- A dropped table is no longer a target: its OID may be given to another.
+CREATE FUNCTION eckid_internal.nv_forget_dropped() RETURNS event_trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	gone integer[];
+BEGIN
+	SELECT pg_catalog.array_agg(g.id) INTO gone
+	  FROM eckid_internal.nv_target g
+	 WHERE g.table_oid IN (SELECT d.objid FROM pg_catalog.pg_event_trigger_dropped_objects() d
+							WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0);
+	IF gone IS NULL THEN
+		RETURN;			-- any other DROP: nothing more to do
+	END IF;
+	DELETE FROM eckid_internal.nv_item_target it WHERE it.target_id = ANY (gone);
+	DELETE FROM eckid_internal.nv_target g WHERE g.id = ANY (gone);
+END
+$$;
+COMMENT ON FUNCTION eckid_internal.nv_forget_dropped() IS
+	'event trigger: forget the Nummervoorziening targets of dropped tables';
+CREATE EVENT TRIGGER eckid_nv_forget_dropped ON sql_drop
+	EXECUTE FUNCTION eckid_internal.nv_forget_dropped();
+COMMENT ON EVENT TRIGGER eckid_nv_forget_dropped IS
+	'a dropped table is no longer written with answers from Nummervoorziening';
+
 -- The Stampseudonym of each HPgn: asked once, used for every chain and
 -- sector.  After a replacement the new HPgn has the old one's.
 CREATE TABLE eckid_internal.nv_stampseudonym (
@@ -253,6 +321,7 @@ CREATE FUNCTION eckid_internal.nv_enqueue(target_oid oid, hpgn_attnum smallint, 
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = off
 	SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
@@ -329,6 +398,7 @@ CREATE FUNCTION eckid_internal.nv_enqueue_replacement(old_hpgn text, new_hpgn te
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = off
 	SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
@@ -438,6 +508,7 @@ CREATE FUNCTION eckid_internal.nv_held(batch_id bigint, worker text)
 	RETURNS eckid_internal.nv_batch
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = off
 AS $$
 #variable_conflict use_variable
 DECLARE
@@ -465,6 +536,7 @@ CREATE FUNCTION eckid_internal.nv_batch_items(b bigint)
 				   item_index integer, hpgn text, stampseudonym text, new_hpgn text, effective_date date)
 	LANGUAGE sql STABLE
 	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = off
 AS $$
 	SELECT nb.id, nb.operation, nb.batch_identifier, nb.chain, nb.sector, i.item_index,
 		   CASE WHEN nb.operation IN ('stampseudonym', 'replace') THEN i.hpgn END,
@@ -484,6 +556,7 @@ CREATE FUNCTION eckid.nv_claim(worker text, max_items integer, lease interval)
 				   item_index integer, hpgn text, stampseudonym text, new_hpgn text, effective_date date)
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = off
 	SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
@@ -630,6 +703,7 @@ CREATE FUNCTION eckid.nv_release(batch_id bigint, worker text, retry_after inter
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -661,6 +735,7 @@ COMMENT ON FUNCTION eckid.nv_release(bigint, text, interval, text) IS
 CREATE FUNCTION eckid_internal.nv_write_targets(items bigint[]) RETURNS void
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = on
 	SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
@@ -682,10 +757,16 @@ BEGIN
 		  JOIN pg_catalog.pg_attribute ea ON ea.attrelid = c.oid AND ea.attnum = t.eckid_attnum
 		 WHERE c.oid = t.table_oid AND c.relkind IN ('r', 'p')
 		   AND NOT ha.attisdropped AND NOT ea.attisdropped
-		   AND ha.attname = t.hpgn_column AND ea.attname = t.eckid_column
 		   AND ha.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype)
 		   AND ea.atttypid = 'eckid.eckid'::pg_catalog.regtype;
 		CONTINUE WHEN NOT FOUND;
+		-- the names as they are now (renames), for eckid.nv_failure and a restore
+		UPDATE eckid_internal.nv_target g
+		   SET table_schema = n.nspname, table_name = c.relname, hpgn_column = hcol, eckid_column = ecol
+		  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		 WHERE g.id = t.id AND c.oid = t.table_oid
+		   AND (g.table_schema, g.table_name, g.hpgn_column, g.eckid_column)
+			   IS DISTINCT FROM (n.nspname::text, c.relname::text, hcol, ecol);
 		SELECT pg_catalog.array_agg(i.hpgn), pg_catalog.array_agg(i.value::eckid.eckid) INTO hs, vs
 		  FROM eckid_internal.nv_item i
 		 WHERE i.id = ANY (items)
@@ -711,6 +792,7 @@ CREATE FUNCTION eckid.nv_store(batch_id bigint, worker text, ok_index integer[],
 	RETURNS integer
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = off
 	SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
@@ -915,6 +997,7 @@ CREATE FUNCTION eckid.nv_requeue(items bigint[] DEFAULT NULL)
 	RETURNS integer
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
+	SET enable_seqscan = off
 AS $$
 DECLARE
 	n integer;
@@ -939,6 +1022,8 @@ COMMENT ON FUNCTION eckid.nv_requeue(bigint[]) IS
 ------------------------------------------------------------------------------
 
 REVOKE ALL ON FUNCTION eckid_internal.nv_scrub(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.nv_target_bind() FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.nv_forget_dropped() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_enqueue(oid, smallint, smallint, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_enqueue_replacement(text, text, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_check_worker(text, interval) FROM PUBLIC;

@@ -196,8 +196,9 @@ SELECT is(
 	  WHERE obj_description(e.oid, 'pg_event_trigger') IS NOT NULL
 		AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid
 					   AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e')),
-	ARRAY['eckid_masked_view_before_ddl', 'eckid_masked_view_follow_ddl', 'eckid_masked_view_forget_dropped']::text[],
-	'the event triggers of masked views belong to the extension and have a COMMENT'
+	ARRAY['eckid_masked_view_before_ddl', 'eckid_masked_view_follow_ddl', 'eckid_masked_view_forget_dropped',
+		  'eckid_nv_forget_dropped']::text[],
+	'the event triggers of masked views and of the Nummervoorziening queue belong to the extension and have a COMMENT'
 );
 
 SELECT * FROM finish();

@@ -4,7 +4,7 @@
 -- with the clock, so this one transaction can wait for one to run out.
 -- Two sessions claiming at once: test/shell/nv_queue_concurrency.sh.
 BEGIN;
-SELECT plan(102);
+SELECT plan(107);
 
 CREATE TEMP TABLE pgns (n integer, pgn text, h text);
 GRANT SELECT ON pgns TO PUBLIC;
@@ -252,6 +252,24 @@ INSERT INTO pupils (id, pgn) VALUES (5, '100000010');
 SELECT is((SELECT state FROM eckid_internal.nv_item WHERE operation = 'eckid' AND hpgn = pg_temp.h(2)), 'pending',
 	'a new row with an HPgn already answered asks again');
 
+-- tables renamed, columns renamed, tables dropped
+ALTER TABLE staff RENAME TO staff_members;
+DROP TRIGGER staff_eckid ON staff_members;	-- it names the column; the queue does not
+ALTER TABLE staff_members RENAME COLUMN eck_id TO ecid;
+UPDATE staff_members SET ecid = NULL;
+CREATE TEMP TABLE c11 AS SELECT * FROM eckid.nv_claim('w2', 10, '1 min') WHERE operation = 'eckid' AND chain = 'chain-a' AND sector = 'PO';
+SELECT is(eckid.nv_store((SELECT batch_id FROM c11 LIMIT 1), 'w2', '{0}', ARRAY[pg_temp.eck('b2')], NULL, NULL), 1,
+	'(the re-asked ECK iD of HPgn 2 is stored again)');
+SELECT is((SELECT ecid::text FROM staff_members), pg_temp.eck('b2'), 'a renamed table and column are still written (found by OID and column number)');
+SELECT is((SELECT array_agg(table_name || '.' || eckid_column ORDER BY table_name) FROM eckid_internal.nv_target),
+	ARRAY['pupils.eck_id', 'staff_members.ecid'], 'and their names are kept current');
+DROP TABLE staff_members;
+SELECT is((SELECT count(*) FROM eckid_internal.nv_target WHERE table_name = 'staff_members'), 0::bigint,
+	'a dropped table is forgotten as a target (its OID may be given to another table)');
+SELECT is((SELECT count(*) FROM eckid_internal.nv_item_target it
+			WHERE NOT EXISTS (SELECT FROM eckid_internal.nv_target g WHERE g.id = it.target_id)), 0::bigint,
+	'with its requests'' links');
+
 ------------------------------------------------------------------------------
 -- A change of PGN is reported, and the row keeps its ECK iD
 ------------------------------------------------------------------------------
@@ -306,7 +324,7 @@ SELECT throws_ok(format($$SELECT eckid.nv_request('app_pupils', 'hpgn', 'nope', 
 SELECT throws_ok($$SELECT eckid.nv_request('app_pupils', 'hpgn', 'ecid', 'not an hpgn', 'chain-a', 'VO')$$,
 	'22023', 'hpgn is not a valid HPgn', 'and the HPgn');
 
-SELECT is((SELECT ARRAY[waiting, pending, failed] FROM eckid.nv_status WHERE operation = 'eckid'), ARRAY[2, 1, 0]::bigint[],
+SELECT is((SELECT ARRAY[waiting, pending, failed] FROM eckid.nv_status WHERE operation = 'eckid'), ARRAY[2, 0, 0]::bigint[],
 	'eckid.nv_status counts the ECK iD requests by state');
 SELECT ok((SELECT oldest_pending_age >= '0' AND last_success IS NOT NULL FROM eckid.nv_status WHERE operation = 'eckid'),
 	'with the oldest pending age and the last success');

@@ -9,7 +9,9 @@
 #     to the next worker once the lease runs out, identifier included;
 #   - two workers working off 4,000 requests at once, each in its own
 #     session, one transaction per contract call: no item is claimed twice,
-#     every row ends with the answer for its HPgn, nothing is left.
+#     every row ends with the answer for its HPgn, nothing is left;
+#   - pg_dump and pg_restore into a database where the tables get other
+#     OIDs: the queue comes back, bound to the restored tables.
 # Uses the cluster scripts/test started; makes and drops its own database.
 set -euo pipefail
 db=eckid_nv_queue
@@ -18,7 +20,7 @@ work=$(mktemp -d /tmp/eckid_nv_queue.XXXXXX)
 chmod 755 "$work"
 failures=0
 checks=0
-trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; dropdb --if-exists "${db}_restored" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 check() {	# check DESCRIPTION COMMAND...: pass if the command succeeds
 	local what=$1
@@ -156,6 +158,25 @@ check "every row of both tables ends with the answer for its HPgn" \
 check "nothing is left: eckid.nv_status shows every item done" \
 	[ "$(q -c "SELECT string_agg(operation || ' ' || (waiting + pending + backing_off + in_flight + failed) || '/' || done, ',') FROM eckid.nv_status")" = \
 	  "replace 0/0,stampseudonym 0/$((items + 1)),eckid 0/$((items + 1))" ]
+
+# Dump and restore: the tables get other OIDs; the queue follows them by name
+q -c "INSERT INTO pupils (id, pgn) VALUES (2, '100000010')"
+pg_dump -Fc -f "$work/queue.dump" "$db"
+dropdb --if-exists "${db}_restored" >/dev/null 2>&1 || true
+createdb "${db}_restored"
+psql -X -q -d "${db}_restored" -c "CREATE TABLE takes_oids (a integer, b integer, c integer)"
+pg_restore -d "${db}_restored" "$work/queue.dump" > "$work/restore.out" 2>&1
+check "pg_restore of the queue reports nothing" [ ! -s "$work/restore.out" ]
+r() { psql -X -q -At -v ON_ERROR_STOP=1 -d "${db}_restored" "$@"; }
+targets="SELECT string_agg(table_name || '=' || table_oid, ',' ORDER BY table_name) FROM eckid_internal.nv_target"
+status="SELECT string_agg(operation || ' ' || waiting || '/' || pending || '/' || done, ',') FROM eckid.nv_status"
+check "the restored targets name the restored tables" \
+	[ "$(r -c "SELECT bool_and(table_oid = to_regclass(format('%I.%I', table_schema, table_name))::oid) FROM eckid_internal.nv_target")" = t ]
+check "whose OIDs changed ($(q -c "$targets") before, $(r -c "$targets") after)" [ "$(q -c "$targets")" != "$(r -c "$targets")" ]
+check "the queue is restored as it was ($(r -c "$status"))" [ "$(q -c "$status")" = "$(r -c "$status")" ]
+r -c "CALL work('restored', 100)" > "$work/restored_work.out" 2>&1
+check "and a worker working it off writes into the restored table" \
+	[ "$(r -c "SELECT eck_id::text = eckid_of(stamp_of(hpgn)) FROM pupils WHERE id = 2")" = t ]
 
 echo "# $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

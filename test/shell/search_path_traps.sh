@@ -101,7 +101,8 @@ covered="backfill masked_view_bind masked_view_create masked_view_define masked_
 masked_view_follow_ddl masked_view_forget_dropped masked_view_plan masked_view_refresh masked_view_release
 masked_view_type_kind replace_hpgn resolve_hpgn security_check stampseudonym
 nv_claim nv_extend nv_release nv_report_replacement nv_requeue nv_resubmit nv_store nv_submitted
-nv_batch_items nv_check_worker nv_enqueue nv_enqueue_replacement nv_held nv_scrub nv_write_targets"
+nv_batch_items nv_check_worker nv_enqueue nv_enqueue_replacement nv_forget_dropped nv_held nv_scrub
+nv_target_bind nv_write_targets"
 uncovered=$(q "SELECT string_agg(proname, ' ' ORDER BY proname) FROM pg_proc
 				WHERE pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
 				  AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
@@ -203,6 +204,9 @@ SELECT pg_catalog.count(*) FROM eckid.nv_status;
 SELECT pg_catalog.count(*) FROM eckid.nv_failure;
 SELECT eckid.nv_requeue(NULL);
 UPDATE school_${n}r.nv_pupils SET pgn = '101222331' WHERE id OPERATOR(pg_catalog.=) 1;
+CREATE TABLE school_${n}r.nv_gone (hpgn pg_catalog.text, eck_id eckid.eckid);
+SELECT eckid.nv_request('school_${n}r.nv_gone', 'hpgn', 'eck_id', pg_catalog.repeat('$old', 64), 'chain', 'VO');
+DROP TABLE school_${n}r.nv_gone;
 -- the DBA's self-check
 SELECT pg_catalog.count(*) FROM eckid.security_check();
 SQL
