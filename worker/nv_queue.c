@@ -222,9 +222,10 @@ nv_queue_claim(NvQueue *q, int max_items, long lease_ms, NvBatch *b, char *err, 
 	memset(b, 0, sizeof(*b));
 	snprintf(n, sizeof(n), "%d", max_items);
 	snprintf(lease, sizeof(lease), "%ld milliseconds", lease_ms);
+	/* the date as YYYY-MM-DD whatever the role's DateStyle */
 	s = exec(q, "eckid.nv_claim",
 			 "SELECT batch_id, operation, batch_identifier, chain, sector, item_index, hpgn, stampseudonym, "
-			 "new_hpgn, effective_date::text FROM eckid.nv_claim($1, $2::integer, $3::interval) ORDER BY item_index",
+			 "new_hpgn, pg_catalog.to_char(effective_date, 'YYYY-MM-DD') FROM eckid.nv_claim($1, $2::integer, $3::interval) ORDER BY item_index",
 			 3, params, &res, err, errlen);
 	if (s != NV_Q_OK)
 		return s;

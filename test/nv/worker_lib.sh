@@ -109,7 +109,7 @@ counter() { curl -sf --max-time 10 "http://127.0.0.1:$sim_admin/counters" | pyth
 
 # make_db: the test's database with eckid, and the worker's login role with
 # EXECUTE on the queue's six functions, exactly the grants
-# docs/las-guide.md lists.
+# docs/las-guide.md lists, and a DateStyle that is not ISO.
 make_db() {
 	dropdb --if-exists "$db" >/dev/null 2>&1 || true
 	psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP ROLE IF EXISTS $role" >/dev/null
@@ -122,6 +122,10 @@ GRANT EXECUTE ON FUNCTION eckid.nv_claim(text, integer, interval),
     eckid.nv_store(bigint, text, integer[], text[], integer[], text[]),
     eckid.nv_resubmit(bigint, text), eckid.nv_release(bigint, text, interval, text)
     TO $role;
+-- Not ISO: the effective date of a replacement must still reach the
+-- service as YYYY-MM-DD (a DateStyle of day first would turn 2026-12-01
+-- into 01/12/2026).
+ALTER ROLE $role SET DateStyle = 'SQL, DMY';
 SQL
 }
 
