@@ -378,7 +378,7 @@ extend(Worker *w, const NvBatch *b)
 		return true;
 	if (s == NV_Q_ERROR)
 		w->db_error = true;
-	nv_log(s == NV_Q_LOST ? NV_LOG_WARNING : NV_LOG_ERROR, "batch %lld: %s; the batch is left to its lease",
+	nv_log(s == NV_Q_LOST ? NV_LOG_WARNING : NV_LOG_ERROR, "batch %lld is left to its lease: %s",
 		   b->id, w->err);
 	return false;
 }
@@ -486,7 +486,7 @@ submit(Worker *w, NvBatch *b)
 			if (s == NV_Q_ERROR)
 				w->db_error = true;
 			nv_log(s == NV_Q_LOST ? NV_LOG_WARNING : NV_LOG_ERROR,
-				   "batch %lld: %s; the service's batch is left unpolled", b->id, w->err);
+				   "batch %lld: the service's batch is left unpolled: %s", b->id, w->err);
 		}
 	}
 	else
@@ -560,7 +560,7 @@ poll_once(Worker *w, NvBatch *b, int *resubmits, int *errors)
 				back_off(w, b, why);
 				break;
 			}
-			nv_log(NV_LOG_WARNING, "batch %lld: %s; submitting its items again", b->id, why);
+			nv_log(NV_LOG_WARNING, "batch %lld: submitting its items again: %s", b->id, why);
 			QUEUE(w, s, nv_queue_resubmit(w->queue, b->id, w->err, sizeof(w->err)));
 			if (s == NV_Q_OK)
 			{
