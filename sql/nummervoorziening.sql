@@ -745,6 +745,8 @@ DECLARE
 	ecol text;
 	hs text[];
 	vs eckid.eckid[];
+	code text;
+	msg text;
 BEGIN
 	FOR t IN SELECT g.* FROM eckid_internal.nv_target g
 			  WHERE g.id IN (SELECT it.target_id FROM eckid_internal.nv_item_target it
@@ -771,13 +773,30 @@ BEGIN
 		  FROM eckid_internal.nv_item i
 		 WHERE i.id = ANY (items)
 		   AND EXISTS (SELECT FROM eckid_internal.nv_item_target it WHERE it.item_id = i.id AND it.target_id = t.id);
-		EXECUTE pg_catalog.format(
-			'UPDATE %s AS t SET %I = v.e
-			   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS v(h, e)
-			  WHERE t.%I OPERATOR(pg_catalog.=) v.h
-				AND (t.%I IS NULL OR t.%I OPERATOR(eckid.<>) v.e)',
-			rel, ecol, hcol, ecol, ecol)
-		USING hs, vs;
+		BEGIN
+			EXECUTE pg_catalog.format(
+				'UPDATE %s AS t SET %I = v.e
+				   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS v(h, e)
+				  WHERE t.%I OPERATOR(pg_catalog.=) v.h
+					AND (t.%I IS NULL OR t.%I OPERATOR(eckid.<>) v.e)',
+				rel, ecol, hcol, ecol, ecol)
+			USING hs, vs;
+		EXCEPTION WHEN OTHERS THEN
+			-- The table refused the answers (a constraint, a trigger of its
+			-- own): the items fail with the reason, the rest of the batch is
+			-- stored, and a DBA requeues them once the table accepts them.
+			-- A conflict with another transaction, or a lack of resources,
+			-- is the whole batch's: the worker tries it again.
+			GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+			IF pg_catalog.left(code, 2) IN ('40', '53', '55', '57', '58', 'XX') THEN
+				RAISE;
+			END IF;
+			UPDATE eckid_internal.nv_item i
+			   SET state = 'failed', again = false, failed_at = now(),
+				   error = pg_catalog.format('the answer could not be written into table %s (SQLSTATE %s): %s', rel, code, msg)
+			 WHERE i.id = ANY (items)
+			   AND EXISTS (SELECT FROM eckid_internal.nv_item_target it WHERE it.item_id = i.id AND it.target_id = t.id);
+		END;
 	END LOOP;
 END
 $$;

@@ -4,7 +4,7 @@
 -- with the clock, so this one transaction can wait for one to run out.
 -- Two sessions claiming at once: test/shell/nv_queue_concurrency.sh.
 BEGIN;
-SELECT plan(107);
+SELECT plan(110);
 
 CREATE TEMP TABLE pgns (n integer, pgn text, h text);
 GRANT SELECT ON pgns TO PUBLIC;
@@ -246,6 +246,21 @@ SELECT is(eckid.nv_store((SELECT batch_id FROM c9 LIMIT 1), 'w2', '{0}', ARRAY[p
 	'the later batch stores it');
 SELECT is((SELECT array_agg(eck_id::text) FROM (SELECT eck_id FROM pupils WHERE id = 2 UNION ALL SELECT eck_id FROM staff) s),
 	ARRAY[pg_temp.eck('b2'), pg_temp.eck('b2')], 'into both tables');
+
+-- a table that refuses the answer: the item fails, the batch is stored
+CREATE TABLE picky (hpgn text, ecid eckid.eckid CHECK (ecid IS NULL OR eckid.segment(ecid) = 'other'));
+INSERT INTO picky VALUES (pg_temp.h(1), NULL);
+SELECT eckid.nv_request('picky', 'hpgn', 'ecid', pg_temp.h(1), 'chain-a', 'PO');
+CREATE TEMP TABLE c12 AS SELECT * FROM eckid.nv_claim('w2', 10, '1 min');
+SELECT is(eckid.nv_store((SELECT batch_id FROM c12 LIMIT 1), 'w2', '{0}', ARRAY[pg_temp.eck('a1')], NULL, NULL), 1,
+	'an answer a table refuses (a CHECK constraint) does not make the batch fail');
+SELECT is((SELECT reason FROM eckid.nv_failure WHERE operation = 'eckid'),
+	'the answer could not be written into table public.picky (SQLSTATE 23514): new row for relation "picky" violates check constraint "picky_ecid_check"',
+	'the item fails with the table''s reason, for a DBA to requeue');
+SELECT is((SELECT count(*) FROM pupils WHERE eck_id::text = pg_temp.eck('a1')), 2::bigint,
+	'the other table that asked was written all the same');
+DROP TABLE picky;
+UPDATE eckid_internal.nv_item SET state = 'done', error = NULL, failed_at = NULL WHERE state = 'failed';
 
 -- a new row for an HPgn whose ECK iD is known: asked again, written again
 INSERT INTO pupils (id, pgn) VALUES (5, '100000010');
