@@ -45,8 +45,9 @@ ECKID_PACKAGES=(
 )
 # The fuzzers' compiler and sanitizer runtime (scripts/test on the host only).
 ECKID_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
-# eckid-nv-worker (worker/) and its tests against test/nv/simulator.py.
-ECKID_WORKER_PACKAGES=(libcurl4-openssl-dev libxml2-dev openssl python3)
+# eckid-nv-worker (worker/: libcurl, libxml2, libpq) and its tests against
+# test/nv/simulator.py.
+ECKID_WORKER_PACKAGES=(libcurl4-openssl-dev libxml2-dev libpq-dev openssl python3)
 
 install_missing_packages() {
 	local missing=() p

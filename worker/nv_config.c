@@ -8,6 +8,7 @@
  * names a key and a certificate, a silent override is a trap.
  */
 #include "nv_config.h"
+#include "nv_log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,7 +25,8 @@ typedef enum
 	KIND_STRING,
 	KIND_DURATION,				/* stored in ms; a bare number is seconds */
 	KIND_COUNT,
-	KIND_SIZE					/* stored in bytes; a bare number is bytes */
+	KIND_SIZE,					/* stored in bytes; a bare number is bytes */
+	KIND_LOG_LEVEL				/* error, warning, info or debug */
 } Kind;
 
 typedef struct Key
@@ -53,6 +55,13 @@ static const Key keys[] = {
 	{"connect_timeout", KIND_DURATION, false, 100, 600L * 1000, OFF(connect_timeout_ms)},
 	{"request_timeout", KIND_DURATION, false, 100, 3600L * 1000, OFF(request_timeout_ms)},
 	{"max_response_size", KIND_SIZE, false, 1024, 1024L * 1024 * 1024, OFF(max_response_size)},
+	{"worker_name", KIND_STRING, false, 0, 0, OFF(worker_name)},
+	/* must outlast a poll_interval and a request_timeout: checked below */
+	{"lease", KIND_DURATION, false, 1000, 24L * 3600 * 1000, OFF(lease_ms)},
+	{"idle_interval", KIND_DURATION, false, 100, 24L * 3600 * 1000, OFF(idle_interval_ms)},
+	{"retry_min", KIND_DURATION, false, 100, 24L * 3600 * 1000, OFF(retry_min_ms)},
+	{"retry_max", KIND_DURATION, false, 100, 24L * 3600 * 1000, OFF(retry_max_ms)},
+	{"log_level", KIND_LOG_LEVEL, false, 0, 0, OFF(log_level)},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -84,6 +93,11 @@ set_defaults(NvConfig *c)
 	c->connect_timeout_ms = 10 * 1000;
 	c->request_timeout_ms = 60 * 1000;
 	c->max_response_size = 64u * 1024u * 1024u;
+	c->lease_ms = 5 * 60 * 1000;
+	c->idle_interval_ms = 10 * 1000;
+	c->retry_min_ms = 10 * 1000;
+	c->retry_max_ms = 15 * 60 * 1000;
+	c->log_level = NV_LOG_INFO;
 }
 
 /*
@@ -242,6 +256,28 @@ line_of(const int *seen, const char *name)
 	return 0;
 }
 
+/* error, warning, info, debug: the levels of nv_log.h, in its order */
+static bool
+log_level_from_name(const char *name, int *level)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+
+	for (int i = 0; i < (int) (sizeof(names) / sizeof(names[0])); i++)
+		if (strcmp(name, names[i]) == 0)
+		{
+			*level = NV_LOG_ERROR + i;
+			return true;
+		}
+	return false;
+}
+
+/* The line of the first of three keys that was set (0: none). */
+static int
+first_line(const int *seen, const char *a, const char *b, const char *c)
+{
+	return line_of(seen, a) ? line_of(seen, a) : line_of(seen, b) ? line_of(seen, b) : line_of(seen, c);
+}
+
 bool
 nv_config_load(const char *path, NvConfig *c, char *err, size_t errlen)
 {
@@ -305,7 +341,16 @@ nv_config_load(const char *path, NvConfig *c, char *err, size_t errlen)
 			continue;
 		}
 		seen[k] = lineno;
-		if (keys[k].kind == KIND_STRING)
+		if (keys[k].kind == KIND_LOG_LEVEL)
+		{
+			if (!log_level_from_name(value, &c->log_level))
+			{
+				add_err(err, errlen, "%s:%d: the value of \"%s\" is not one of error, warning, info or debug.",
+						path, lineno, key);
+				ok = false;
+			}
+		}
+		else if (keys[k].kind == KIND_STRING)
 		{
 			char	  **field = (char **) ((char *) c + keys[k].offset);
 
@@ -372,6 +417,30 @@ nv_config_load(const char *path, NvConfig *c, char *err, size_t errlen)
 			ok = false;
 		}
 	}
+	if (c->worker_name && (c->worker_name[0] == '\0' || strlen(c->worker_name) > 200))
+	{
+		add_err(err, errlen, "%s:%d: the worker_name must be 1 to 200 characters.", path, line_of(seen, "worker_name"));
+		ok = false;
+	}
+	if (c->retry_min_ms > c->retry_max_ms)
+	{
+		add_err(err, errlen, "%s:%d: retry_min must not be longer than retry_max.", path,
+				first_line(seen, "retry_min", "retry_max", "retry_max"));
+		ok = false;
+	}
+
+	/*
+	 * The lease is renewed before each poll and each call; it must outlast
+	 * the wait before the next renewal plus the slowest call, or another
+	 * worker would take over a batch this one is still working on.
+	 */
+	if (c->lease_ms <= c->poll_interval_ms + c->request_timeout_ms)
+	{
+		add_err(err, errlen, "%s:%d: the lease (%ld ms) must be longer than poll_interval plus request_timeout (%ld ms).",
+				path, first_line(seen, "lease", "poll_interval", "request_timeout"),
+				c->lease_ms, c->poll_interval_ms + c->request_timeout_ms);
+		ok = false;
+	}
 	return ok;
 }
 
@@ -422,6 +491,7 @@ void
 nv_config_free(NvConfig *c)
 {
 	free(c->conninfo);
+	free(c->worker_name);
 	free(c->endpoint);
 	free(c->client_cert);
 	free(c->client_key);

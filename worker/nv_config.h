@@ -13,7 +13,8 @@
 
 typedef struct NvConfig
 {
-	char	   *conninfo;		/* the database (used by the queue, later) */
+	char	   *conninfo;		/* the database, for libpq */
+	char	   *worker_name;	/* NULL: hostname:pid */
 	char	   *endpoint;		/* https://.../eck/ws/201703 */
 	char	   *client_cert;
 	char	   *client_key;
@@ -24,6 +25,11 @@ typedef struct NvConfig
 	long		connect_timeout_ms;
 	long		request_timeout_ms;
 	size_t		max_response_size;
+	long		lease_ms;		/* how long a claimed batch stays ours */
+	long		idle_interval_ms;	/* between claims when there is nothing to do */
+	long		retry_min_ms;	/* the first back-off after a failure */
+	long		retry_max_ms;	/* the longest back-off */
+	int			log_level;		/* NV_LOG_* of nv_log.h */
 } NvConfig;
 
 /*

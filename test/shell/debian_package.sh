@@ -12,7 +12,13 @@
 #      but the package's files is there, and runs pg_regress against it in a
 #      throwaway cluster of its own; checks that the server mapped the
 #      package's eckid.so;
-#   4. purges the package and puts back what it moved aside, whatever happened.
+#   4. checks the package eckid-nv-worker: its files (the program, the
+#      systemd unit template, the example configuration) and dependencies;
+#      installs it (apt, for its libraries), runs --help, systemd-analyze
+#      verify on an instance of the unit, and --check against the
+#      Nummervoorziening simulator (test/nv/simulator.py) with the example
+#      configuration filled in;
+#   5. purges the packages and puts back what it moved aside, whatever happened.
 # Always the system's PostgreSQL of lib.sh's PG_MAJOR: 15 on the host, 17 in
 # scripts/test-chroot's chroot (ECKID_PG_PREFIX is ignored: the package
 # installs there).  Needs root or password-less sudo; skips otherwise.
@@ -51,6 +57,8 @@ work=$(mktemp -d /tmp/eckid-debtest.XXXXXX)
 chmod 755 "$work"
 moved=()           # files of a source install moved to $work/aside
 installed=
+worker_installed=
+sim_pid=
 cluster=
 
 # lib.sh's start_cluster arms `trap stop_cluster EXIT`: make stop_cluster the
@@ -61,6 +69,11 @@ cleanup() {
 	set +e
 	trap - EXIT
 	[ -z "$cluster" ] || lib_stop_cluster
+	[ -z "$sim_pid" ] || { kill -TERM "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null; }
+	if [ -n "$worker_installed" ]; then
+		if as_root dpkg --purge eckid-nv-worker >/dev/null; then echo "(purged eckid-nv-worker)"
+		else echo "FAILED  dpkg --purge eckid-nv-worker"; rc=1; fi
+	fi
 	if [ -n "$installed" ]; then
 		if as_root dpkg --purge "$pkg" >/dev/null; then echo "(purged $pkg)"
 		else echo "FAILED  dpkg --purge $pkg"; rc=1; fi
@@ -79,9 +92,11 @@ cleanup() {
 stop_cluster() { cleanup; }
 trap cleanup EXIT
 
-if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
-	die "$pkg is already installed; this test installs and purges it. Remove it first (dpkg --purge $pkg)"
-fi
+for p in "$pkg" eckid-nv-worker; do
+	if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+		die "$p is already installed; this test installs and purges it. Remove it first (dpkg --purge $p)"
+	fi
+done
 
 # What the Makefile says the package must hold.
 make_var() {
@@ -181,3 +196,56 @@ mapped=$(as_root grep -o "/[^ ]*/$module\.so.*" "/proc/$pid/maps" | sort -u)
 echo "the server mapped: $mapped"
 check "the server loaded the package's $pkglibdir/$module.so" test "$mapped" = "$pkglibdir/$module.so"
 check "that file is byte for byte the one in the .deb" cmp -s "$pkglibdir/$module.so" "$work/deb$pkglibdir/$module.so"
+
+say "the package eckid-nv-worker"
+wdebs=("$work/out/eckid-nv-worker_"*.deb)
+[ ${#wdebs[@]} -eq 1 ] && [ -f "${wdebs[0]}" ] || die "exactly one eckid-nv-worker_*.deb built (found: ${wdebs[*]})"
+wdeb=${wdebs[0]}
+basename "$wdeb"
+dpkg-deb --fsys-tarfile "$wdeb" | tar -t | grep -v '/$' | sed 's|^\./|/|' | grep -v '^/usr/share/doc/' | sort > "$work/wfiles"
+printf '%s\n' /etc/eckid/nv-worker.conf.example /lib/systemd/system/eckid-nv-worker@.service /usr/bin/eckid-nv-worker \
+	| sort > "$work/wexpected"
+check "outside /usr/share/doc it holds the program, the unit template and the example configuration" \
+	diff -u "$work/wexpected" "$work/wfiles"
+check "it holds the guide (docs/las-guide.md)" bash -c "dpkg-deb -c '$wdeb' | grep 'usr/share/doc/eckid-nv-worker/docs/las-guide.md' >/dev/null"
+check "the example configuration is a conffile" bash -c "dpkg-deb -I '$wdeb' conffiles | grep -qx /etc/eckid/nv-worker.conf.example"
+wdepends=$(dpkg-deb -f "$wdeb" Depends)
+echo "Depends: $wdepends"
+for lib in libcurl4 libxml2 libpq5 adduser; do
+	check "it depends on $lib" grep -Eq "(^|, )$lib( |,|\$)" <<<"$wdepends"
+done
+check "it does not depend on a PostgreSQL server" bash -c "! grep -q 'postgresql-' <<<'$wdepends'"
+
+worker_installed=1
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$wdeb" >"$work/apt.log" 2>&1 \
+	|| { cat "$work/apt.log"; die "apt-get install $wdeb"; }
+check "dpkg -s: eckid-nv-worker is installed" bash -c "dpkg -s eckid-nv-worker | grep -qx 'Status: install ok installed'"
+check "its postinst made the system user eckid-nv-worker" bash -c "getent passwd eckid-nv-worker >/dev/null"
+check "eckid-nv-worker --help runs" bash -c "/usr/bin/eckid-nv-worker --help | grep -q -- '--once CONFIG'"
+if command -v systemd-analyze >/dev/null; then
+	mkdir "$work/unit"
+	cp /lib/systemd/system/eckid-nv-worker@.service "$work/unit/eckid-nv-worker@school.service"
+	check "systemd-analyze verify: an instance of the unit" systemd-analyze verify "$work/unit/eckid-nv-worker@school.service"
+	check "the unit runs as eckid-nv-worker, hardened, restarted on failure" bash -c "
+		u=/lib/systemd/system/eckid-nv-worker@.service
+		grep -qx 'User=eckid-nv-worker' \$u && grep -qx 'Type=simple' \$u && grep -qx 'ProtectSystem=strict' \$u &&
+		grep -qx 'NoNewPrivileges=yes' \$u && grep -qx 'PrivateTmp=yes' \$u && grep -qx 'Restart=on-failure' \$u"
+else
+	echo "(no systemd-analyze here: the unit is not verified)"
+fi
+
+# --check of the installed program against the simulator: the example
+# configuration with the test certificates and the simulator's address.
+bash "$ECKID_ROOT/test/nv/make_certs.sh" "$work/certs" >/dev/null
+python3 "$ECKID_ROOT/test/nv/simulator.py" serve --cert "$work/certs/server.crt" --key "$work/certs/server.key" \
+	--ca "$work/certs/ca.crt" --oin 00000001234567890000 --ready-file "$work/sim.ready" >/dev/null 2>"$work/sim.log" &
+sim_pid=$!
+for _ in $(seq 100); do [ -s "$work/sim.ready" ] && break; sleep 0.1; done
+port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["soap_port"])' "$work/sim.ready")
+sed -e "s|^conninfo = .*|# conninfo: not checked here|" \
+	-e "s|^endpoint = .*|endpoint = 'https://localhost:$port/eck/ws/201703'|" \
+	-e "s|^client_cert = .*|client_cert = $work/certs/client.crt|" -e "s|^client_key = .*|client_key = $work/certs/client.key|" \
+	-e "s|^ca_file = .*|ca_file = $work/certs/ca.crt|" -e "s|^oin = .*|oin = 00000001234567890000|" \
+	/etc/eckid/nv-worker.conf.example > "$work/nv.conf"
+check "eckid-nv-worker --check with the example configuration filled in pings the simulator" \
+	bash -c "/usr/bin/eckid-nv-worker --check '$work/nv.conf' | grep -q 'available, applicationVersion 2.0.0-simulator'"

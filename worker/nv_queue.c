@@ -1,0 +1,442 @@
+/*
+ * nv_queue.c
+ *	  The queue's SQL functions through libpq (see nv_queue.h).
+ *
+ * Every call is one statement in autocommit with its arguments as
+ * parameters, never spliced into the SQL text.  An error is sorted by its
+ * SQLSTATE: 55000 is the DB side's "this batch is no longer held by this
+ * worker" (nv_loop.c then forgets the batch), class 08 and the server's
+ * shutdown codes mean the connection is gone (reconnect and call again: every
+ * function of the queue may be called twice with the same effect).
+ */
+#include "nv_queue.h"
+#include "nv_error.h"
+#include "nv_soap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+struct NvQueue
+{
+	PGconn	   *conn;
+	char	   *conninfo;
+	char	   *worker;
+};
+
+NvQueue *
+nv_queue_new(const char *conninfo, const char *worker, char *err, size_t errlen)
+{
+	NvQueue    *q = calloc(1, sizeof(NvQueue));
+
+	if (q == NULL || (q->conninfo = strdup(conninfo ? conninfo : "")) == NULL ||
+		(q->worker = strdup(worker)) == NULL)
+	{
+		nv_set_error(err, errlen, "out of memory setting up the database connection.");
+		nv_queue_free(q);
+		return NULL;
+	}
+	return q;
+}
+
+void
+nv_queue_free(NvQueue *q)
+{
+	if (q == NULL)
+		return;
+	if (q->conn)
+		PQfinish(q->conn);
+	free(q->conninfo);
+	free(q->worker);
+	free(q);
+}
+
+const char *
+nv_queue_worker(const NvQueue *q)
+{
+	return q->worker;
+}
+
+/*
+ * "WHAT failed: MESSAGE" with libpq's or the server's message scrubbed and
+ * on one line.  For a server error only its primary message and SQLSTATE:
+ * the QUERY and CONTEXT lines of an error raised inside the queue's
+ * functions would quote their SQL, which says nothing to an operator.
+ */
+static void
+set_pq_error(char *err, size_t errlen, const char *what, const PGresult *res, const char *message)
+{
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	char	   *clean = nv_scrub(primary ? primary : message ? message : "");
+	size_t		n;
+
+	if (clean == NULL)
+	{
+		nv_set_error(err, errlen, "%s failed (out of memory).", what);
+		return;
+	}
+	for (char *p = clean; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	n = strlen(clean);
+	while (n > 0 && clean[n - 1] == ' ')
+		clean[--n] = '\0';
+	if (primary && state)
+		nv_set_error(err, errlen, "%s failed: %s (SQLSTATE %s)", what, clean, state);
+	else
+		nv_set_error(err, errlen, "%s failed: %s", what, clean);
+	free(clean);
+}
+
+NvQueueStatus
+nv_queue_connect(NvQueue *q, char *err, size_t errlen)
+{
+	/*
+	 * application_name names the worker in pg_stat_activity unless the
+	 * conninfo sets one; expand_dbname lets conninfo be a URI or key=value.
+	 */
+	const char *const keys[] = {"dbname", "fallback_application_name", NULL};
+	const char *const values[] = {q->conninfo, "eckid-nv-worker", NULL};
+
+	if (q->conn)
+		PQfinish(q->conn);
+	q->conn = PQconnectdbParams(keys, values, 1);
+	if (q->conn == NULL)
+	{
+		nv_set_error(err, errlen, "could not connect to the database: out of memory.");
+		return NV_Q_CONNECTION;
+	}
+	if (PQstatus(q->conn) != CONNECTION_OK)
+	{
+		set_pq_error(err, errlen, "connecting to the database", NULL, PQerrorMessage(q->conn));
+		PQfinish(q->conn);
+		q->conn = NULL;
+		return NV_Q_CONNECTION;
+	}
+	return NV_Q_OK;
+}
+
+/*
+ * Run sql with text parameters; on success *out holds the result (the
+ * caller PQclear()s it).
+ */
+static NvQueueStatus
+exec(NvQueue *q, const char *what, const char *sql, int nparams, const char *const *params,
+	 PGresult **out, char *err, size_t errlen)
+{
+	PGresult   *res;
+	ExecStatusType st;
+	const char *state;
+
+	*out = NULL;
+	if (q->conn == NULL || PQstatus(q->conn) != CONNECTION_OK)
+	{
+		nv_set_error(err, errlen, "%s failed: not connected to the database.", what);
+		return NV_Q_CONNECTION;
+	}
+	res = PQexecParams(q->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+	{
+		*out = res;
+		return NV_Q_OK;
+	}
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	set_pq_error(err, errlen, what, res, PQerrorMessage(q->conn));
+	PQclear(res);
+	if (state && strcmp(state, "55000") == 0)
+		return NV_Q_LOST;
+	/* 08: connection exception; 57P01-57P03: the server shutting down or starting */
+	if (PQstatus(q->conn) != CONNECTION_OK || state == NULL || strncmp(state, "08", 2) == 0 ||
+		strncmp(state, "57P0", 4) == 0)
+		return NV_Q_CONNECTION;
+	return NV_Q_ERROR;
+}
+
+static NvQueueStatus
+exec_void(NvQueue *q, const char *what, const char *sql, int nparams, const char *const *params,
+		  char *err, size_t errlen)
+{
+	PGresult   *res;
+	NvQueueStatus s = exec(q, what, sql, nparams, params, &res, err, errlen);
+
+	PQclear(res);
+	return s;
+}
+
+NvQueueStatus
+nv_queue_check(NvQueue *q, char *err, size_t errlen)
+{
+	PGresult   *res;
+	NvQueueStatus s;
+
+	s = exec(q, "checking the queue's functions",
+			 "SELECT pg_catalog.string_agg(f, ', ' ORDER BY f) FROM pg_catalog.unnest(ARRAY["
+			 "'eckid.nv_claim(text,integer,interval)', 'eckid.nv_submitted(bigint,text,text)', "
+			 "'eckid.nv_extend(bigint,text,interval)', "
+			 "'eckid.nv_store(bigint,text,integer[],text[],integer[],text[])', "
+			 "'eckid.nv_resubmit(bigint,text)', 'eckid.nv_release(bigint,text,interval,text)']) AS f "
+			 "WHERE pg_catalog.to_regprocedure(f) IS NULL "
+			 "OR NOT pg_catalog.has_function_privilege(pg_catalog.to_regprocedure(f), 'EXECUTE')",
+			 0, NULL, &res, err, errlen);
+	if (s != NV_Q_OK)
+		return s;
+	if (!PQgetisnull(res, 0, 0))
+	{
+		nv_set_error(err, errlen, "the database role of the worker may not execute (or the database has no) %s; "
+					 "docs/las-guide.md lists the grants the worker needs.", PQgetvalue(res, 0, 0));
+		s = NV_Q_ERROR;
+	}
+	PQclear(res);
+	return s;
+}
+
+static char *
+dup_or_null(PGresult *res, int row, int col, bool *oom)
+{
+	char	   *s;
+
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	s = strdup(PQgetvalue(res, row, col));
+	if (s == NULL)
+		*oom = true;
+	return s;
+}
+
+NvQueueStatus
+nv_queue_claim(NvQueue *q, int max_items, long lease_ms, NvBatch *b, char *err, size_t errlen)
+{
+	char		n[16],
+				lease[48];
+	const char *params[] = {q->worker, n, lease};
+	PGresult   *res;
+	NvQueueStatus s;
+	int			rows;
+	bool		oom = false;
+	const char *op;
+
+	memset(b, 0, sizeof(*b));
+	snprintf(n, sizeof(n), "%d", max_items);
+	snprintf(lease, sizeof(lease), "%ld milliseconds", lease_ms);
+	/* the date as YYYY-MM-DD whatever the role's DateStyle */
+	s = exec(q, "eckid.nv_claim",
+			 "SELECT batch_id, operation, batch_identifier, chain, sector, item_index, hpgn, stampseudonym, "
+			 "new_hpgn, pg_catalog.to_char(effective_date, 'YYYY-MM-DD') FROM eckid.nv_claim($1, $2::integer, $3::interval) ORDER BY item_index",
+			 3, params, &res, err, errlen);
+	if (s != NV_Q_OK)
+		return s;
+	rows = PQntuples(res);
+	if (rows == 0)
+	{
+		PQclear(res);
+		return NV_Q_OK;
+	}
+	b->items = calloc((size_t) rows, sizeof(NvQueueItem));
+	if (b->items == NULL)
+	{
+		PQclear(res);
+		nv_set_error(err, errlen, "out of memory reading a batch of %d items.", rows);
+		return NV_Q_ERROR;
+	}
+	b->n_items = (size_t) rows;
+	b->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	op = PQgetvalue(res, 0, 1);
+	if (strcmp(op, "stampseudonym") == 0)
+		b->kind = NV_BATCH_STAMPSEUDONYM;
+	else if (strcmp(op, "eckid") == 0)
+		b->kind = NV_BATCH_ECKID;
+	else if (strcmp(op, "replace") == 0)
+		b->kind = NV_BATCH_REPLACE;
+	else
+	{
+		PQclear(res);
+		nv_set_error(err, errlen, "eckid.nv_claim returned batch %lld with an unknown operation.", b->id);
+		return NV_Q_ERROR;
+	}
+	b->batch_identifier = dup_or_null(res, 0, 2, &oom);
+	b->chain = dup_or_null(res, 0, 3, &oom);
+	b->sector = dup_or_null(res, 0, 4, &oom);
+	for (int i = 0; i < rows; i++)
+	{
+		NvQueueItem *it = &b->items[i];
+
+		it->index = atoi(PQgetvalue(res, i, 5));
+		it->hpgn = dup_or_null(res, i, 6, &oom);
+		it->stampseudonym = dup_or_null(res, i, 7, &oom);
+		it->new_hpgn = dup_or_null(res, i, 8, &oom);
+		it->effective_date = dup_or_null(res, i, 9, &oom);
+	}
+	PQclear(res);
+	if (oom)
+	{
+		nv_set_error(err, errlen, "out of memory reading batch %lld.", b->id);
+		return NV_Q_ERROR;
+	}
+
+	/*
+	 * What the service is sent must be there: a row without its value would
+	 * become an empty element, which the service refuses for the whole
+	 * batch.
+	 */
+	for (size_t i = 0; i < b->n_items; i++)
+	{
+		const NvQueueItem *it = &b->items[i];
+		bool		complete = b->kind == NV_BATCH_STAMPSEUDONYM ? it->hpgn != NULL :
+			b->kind == NV_BATCH_ECKID ? it->stampseudonym != NULL && b->chain && b->sector :
+			it->hpgn != NULL && it->new_hpgn != NULL && b->n_items == 1;
+
+		if (!complete)
+		{
+			nv_set_error(err, errlen, "eckid.nv_claim returned batch %lld with an incomplete item (index %d).",
+						 b->id, it->index);
+			return NV_Q_ERROR;
+		}
+	}
+	return NV_Q_OK;
+}
+
+NvQueueStatus
+nv_queue_submitted(NvQueue *q, long long batch_id, const char *batch_identifier, char *err, size_t errlen)
+{
+	char		id[24];
+	const char *params[] = {id, q->worker, batch_identifier};
+
+	snprintf(id, sizeof(id), "%lld", batch_id);
+	return exec_void(q, "eckid.nv_submitted", "SELECT eckid.nv_submitted($1::bigint, $2, $3)", 3, params,
+					 err, errlen);
+}
+
+NvQueueStatus
+nv_queue_extend(NvQueue *q, long long batch_id, long lease_ms, char *err, size_t errlen)
+{
+	char		id[24],
+				lease[48];
+	const char *params[] = {id, q->worker, lease};
+
+	snprintf(id, sizeof(id), "%lld", batch_id);
+	snprintf(lease, sizeof(lease), "%ld milliseconds", lease_ms);
+	return exec_void(q, "eckid.nv_extend", "SELECT eckid.nv_extend($1::bigint, $2, $3::interval)", 3, params,
+					 err, errlen);
+}
+
+NvQueueStatus
+nv_queue_resubmit(NvQueue *q, long long batch_id, char *err, size_t errlen)
+{
+	char		id[24];
+	const char *params[] = {id, q->worker};
+
+	snprintf(id, sizeof(id), "%lld", batch_id);
+	return exec_void(q, "eckid.nv_resubmit", "SELECT eckid.nv_resubmit($1::bigint, $2)", 2, params, err, errlen);
+}
+
+NvQueueStatus
+nv_queue_release(NvQueue *q, long long batch_id, long retry_after_ms, const char *error, char *err, size_t errlen)
+{
+	char		id[24],
+				retry[48];
+	const char *params[] = {id, q->worker, retry, error};
+
+	snprintf(id, sizeof(id), "%lld", batch_id);
+	snprintf(retry, sizeof(retry), "%ld milliseconds", retry_after_ms);
+	return exec_void(q, "eckid.nv_release", "SELECT eckid.nv_release($1::bigint, $2, $3::interval, $4)", 4, params,
+					 err, errlen);
+}
+
+/*
+ * An array literal: {1,2} for integers, {"a","b"} for texts (every element
+ * quoted, backslash and double quote escaped).  NULL on out of memory.
+ */
+static char *
+array_literal(const int *ints, const char *const *texts, size_t n)
+{
+	size_t		size = 3;
+	char	   *out,
+			   *p;
+
+	for (size_t i = 0; i < n; i++)
+		size += ints ? 13 : 3 + 2 * strlen(texts[i]);
+	out = p = malloc(size);
+	if (out == NULL)
+		return NULL;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++)
+	{
+		if (i > 0)
+			*p++ = ',';
+		if (ints)
+			p += sprintf(p, "%d", ints[i]);
+		else
+		{
+			*p++ = '"';
+			for (const char *s = texts[i]; *s; s++)
+			{
+				if (*s == '"' || *s == '\\')
+					*p++ = '\\';
+				*p++ = *s;
+			}
+			*p++ = '"';
+		}
+	}
+	*p++ = '}';
+	*p = '\0';
+	return out;
+}
+
+NvQueueStatus
+nv_queue_store(NvQueue *q, long long batch_id,
+			   const int *ok_index, const char *const *ok_value, size_t n_ok,
+			   const int *failed_index, const char *const *failed_message, size_t n_failed,
+			   int *stored, char *err, size_t errlen)
+{
+	char		id[24];
+	char	   *arrays[4] = {
+		array_literal(ok_index, NULL, n_ok),
+		array_literal(NULL, ok_value, n_ok),
+		array_literal(failed_index, NULL, n_failed),
+		array_literal(NULL, failed_message, n_failed),
+	};
+	const char *params[] = {id, q->worker, arrays[0], arrays[1], arrays[2], arrays[3]};
+	PGresult   *res = NULL;
+	NvQueueStatus s;
+
+	snprintf(id, sizeof(id), "%lld", batch_id);
+	*stored = 0;
+	if (!arrays[0] || !arrays[1] || !arrays[2] || !arrays[3])
+	{
+		nv_set_error(err, errlen, "out of memory storing batch %lld.", batch_id);
+		s = NV_Q_ERROR;
+	}
+	else
+	{
+		s = exec(q, "eckid.nv_store",
+				 "SELECT eckid.nv_store($1::bigint, $2, $3::integer[], $4::text[], $5::integer[], $6::text[])",
+				 6, params, &res, err, errlen);
+		if (s == NV_Q_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+			*stored = atoi(PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+	for (int i = 0; i < 4; i++)
+		free(arrays[i]);
+	return s;
+}
+
+void
+nv_batch_free(NvBatch *b)
+{
+	for (size_t i = 0; i < b->n_items; i++)
+	{
+		free(b->items[i].hpgn);
+		free(b->items[i].stampseudonym);
+		free(b->items[i].new_hpgn);
+		free(b->items[i].effective_date);
+	}
+	free(b->items);
+	free(b->batch_identifier);
+	free(b->chain);
+	free(b->sector);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,88 @@
+/*
+ * nv_queue.h
+ *	  The worker's side of the database queue: the SQL functions
+ *	  eckid.nv_claim, nv_submitted, nv_extend, nv_store, nv_resubmit and
+ *	  nv_release (docs/reference.md) called through libpq, in autocommit,
+ *	  each one transaction of its own.  Knows nothing of SOAP; nv_loop.c puts
+ *	  the queue and the service together.
+ *
+ * Values read from the queue (HPgns, Stampseudonyms) and written to it
+ * (Stampseudonyms, ECK iDs) are full values: they are never put into an
+ * error message here, and the server's own messages pass through nv_scrub()
+ * before they reach the caller.
+ */
+#ifndef NV_QUEUE_H
+#define NV_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum NvBatchKind
+{
+	NV_BATCH_STAMPSEUDONYM,		/* items carry hpgn: submitStampseudonymBatch */
+	NV_BATCH_ECKID,				/* items carry stampseudonym: submitEckIdBatch */
+	NV_BATCH_REPLACE			/* one item: hpgn (old), new_hpgn, effective_date */
+} NvBatchKind;
+
+typedef struct NvQueueItem
+{
+	int			index;			/* item_index: the SOAP batch index */
+	char	   *hpgn;
+	char	   *stampseudonym;
+	char	   *new_hpgn;
+	char	   *effective_date; /* YYYY-MM-DD, or NULL: at once */
+} NvQueueItem;
+
+/* One claimed batch; n_items == 0 means nothing was there to claim. */
+typedef struct NvBatch
+{
+	long long	id;
+	NvBatchKind kind;
+	char	   *batch_identifier;	/* the service's, NULL until submitted */
+	char	   *chain;
+	char	   *sector;
+	NvQueueItem *items;
+	size_t		n_items;
+} NvBatch;
+
+typedef enum NvQueueStatus
+{
+	NV_Q_OK,
+	NV_Q_LOST,					/* SQLSTATE 55000: the batch is no longer ours */
+	NV_Q_CONNECTION,			/* the connection is gone: reconnect, try again */
+	NV_Q_ERROR					/* anything else (err says what) */
+} NvQueueStatus;
+
+typedef struct NvQueue NvQueue;
+
+extern NvQueue *nv_queue_new(const char *conninfo, const char *worker, char *err, size_t errlen);
+extern void nv_queue_free(NvQueue *q);
+extern const char *nv_queue_worker(const NvQueue *q);
+
+/* (Re)connect; NV_Q_OK or NV_Q_CONNECTION with err. */
+extern NvQueueStatus nv_queue_connect(NvQueue *q, char *err, size_t errlen);
+
+/*
+ * --check: the queue's functions exist and this role may execute each;
+ * NV_Q_ERROR with err naming those it may not.
+ */
+extern NvQueueStatus nv_queue_check(NvQueue *q, char *err, size_t errlen);
+
+extern NvQueueStatus nv_queue_claim(NvQueue *q, int max_items, long lease_ms, NvBatch *batch,
+									char *err, size_t errlen);
+extern NvQueueStatus nv_queue_submitted(NvQueue *q, long long batch_id, const char *batch_identifier,
+										char *err, size_t errlen);
+extern NvQueueStatus nv_queue_extend(NvQueue *q, long long batch_id, long lease_ms, char *err, size_t errlen);
+
+/* *stored gets nv_store's answer, the number of items stored. */
+extern NvQueueStatus nv_queue_store(NvQueue *q, long long batch_id,
+									const int *ok_index, const char *const *ok_value, size_t n_ok,
+									const int *failed_index, const char *const *failed_message, size_t n_failed,
+									int *stored, char *err, size_t errlen);
+extern NvQueueStatus nv_queue_resubmit(NvQueue *q, long long batch_id, char *err, size_t errlen);
+extern NvQueueStatus nv_queue_release(NvQueue *q, long long batch_id, long retry_after_ms, const char *error,
+									  char *err, size_t errlen);
+
+extern void nv_batch_free(NvBatch *batch);
+
+#endif							/* NV_QUEUE_H */
