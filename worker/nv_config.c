@@ -61,6 +61,8 @@ static const Key keys[] = {
 	{"idle_interval", KIND_DURATION, false, 100, 24L * 3600 * 1000, OFF(idle_interval_ms)},
 	{"retry_min", KIND_DURATION, false, 100, 24L * 3600 * 1000, OFF(retry_min_ms)},
 	{"retry_max", KIND_DURATION, false, 100, 24L * 3600 * 1000, OFF(retry_max_ms)},
+	/* must be longer than poll_interval: checked below */
+	{"max_poll_time", KIND_DURATION, false, 1000, 7L * 24 * 3600 * 1000, OFF(max_poll_time_ms)},
 	{"log_level", KIND_LOG_LEVEL, false, 0, 0, OFF(log_level)},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -97,6 +99,7 @@ set_defaults(NvConfig *c)
 	c->idle_interval_ms = 10 * 1000;
 	c->retry_min_ms = 10 * 1000;
 	c->retry_max_ms = 15 * 60 * 1000;
+	c->max_poll_time_ms = 6L * 3600 * 1000;
 	c->log_level = NV_LOG_INFO;
 }
 
@@ -426,6 +429,12 @@ nv_config_load(const char *path, NvConfig *c, char *err, size_t errlen)
 	{
 		add_err(err, errlen, "%s:%d: retry_min must not be longer than retry_max.", path,
 				first_line(seen, "retry_min", "retry_max", "retry_max"));
+		ok = false;
+	}
+	if (c->max_poll_time_ms <= c->poll_interval_ms)
+	{
+		add_err(err, errlen, "%s:%d: max_poll_time must be longer than poll_interval.", path,
+				first_line(seen, "max_poll_time", "poll_interval", "poll_interval"));
 		ok = false;
 	}
 

@@ -29,6 +29,7 @@ typedef struct NvConfig
 	long		idle_interval_ms;	/* between claims when there is nothing to do */
 	long		retry_min_ms;	/* the first back-off after a failure */
 	long		retry_max_ms;	/* the longest back-off */
+	long		max_poll_time_ms;	/* how long a batch may stay NotFinished */
 	int			log_level;		/* NV_LOG_* of nv_log.h */
 } NvConfig;
 

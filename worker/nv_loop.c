@@ -13,7 +13,8 @@
  * through every point at which the worker can die.
  *
  * Faults are handled by their actor (nv_soap.c sorts them):
- *   NotFinished          poll again after poll_interval
+ *   NotFinished          poll again after poll_interval; after max_poll_time,
+ *                        give the batch back (back-off) to be submitted again
  *   TemporaryBlocked     give the batch back with back-off
  *   AlreadyRetrieved,    forget the identifier (eckid.nv_resubmit) and
  *   ContentRemoved,      submit again, at most MAX_RESUBMITS times per claim
@@ -507,9 +508,12 @@ submit(Worker *w, NvBatch *b)
 	return next;
 }
 
-/* One retrieveBatch (after the wait); the next state. */
+/*
+ * One retrieveBatch (after the wait); the next state.  since is when this
+ * worker began to poll the batch's current submission.
+ */
 static State
-poll_once(Worker *w, NvBatch *b, int *resubmits, int *errors)
+poll_once(Worker *w, NvBatch *b, time_t since, int *resubmits, int *errors)
 {
 	NvRequest	req = {.op = NV_OP_RETRIEVE_BATCH, .batch_id = b->batch_identifier};
 	NvResponse	r;
@@ -538,6 +542,20 @@ poll_once(Worker *w, NvBatch *b, int *resubmits, int *errors)
 			store_result(w, b, &r);
 			break;
 		case NV_FAULT_NOT_FINISHED:
+
+			/*
+			 * A batch the service keeps "not finished" must not hold its
+			 * items for ever: after max_poll_time it is given back, with
+			 * the reason for a DBA to see, and its items are submitted
+			 * again after the back-off (the service answers the same).
+			 */
+			if ((long) difftime(time(NULL), since) * 1000 >= w->cfg->max_poll_time_ms)
+			{
+				snprintf(why, sizeof(why), "retrieveBatch: the batch was still not finished after %ld s (max_poll_time)",
+						 w->cfg->max_poll_time_ms / 1000);
+				back_off(w, b, why);
+				break;
+			}
 			nv_log(NV_LOG_DEBUG, "batch %lld: not finished yet", b->id);
 			next = ST_POLL;
 			break;
@@ -588,6 +606,7 @@ work(Worker *w, NvBatch *b)
 	bool		wait_first = false;
 	int			resubmits = 0,
 				errors = 0;
+	time_t		polling_since = time(NULL);
 	char		shortid[16];
 
 	w->batches++;
@@ -616,6 +635,7 @@ work(Worker *w, NvBatch *b)
 				return;
 			}
 			state = submit(w, b);
+			polling_since = time(NULL);
 			wait_first = true;
 			if (state == ST_POLL)
 				test_hook(w, b, "before_poll");
@@ -633,7 +653,7 @@ work(Worker *w, NvBatch *b)
 				return;
 			}
 			wait_first = true;
-			state = poll_once(w, b, &resubmits, &errors);
+			state = poll_once(w, b, polling_since, &resubmits, &errors);
 			if (state == ST_POLL && errors > 0 &&
 				!nap(nv_backoff_ms(w->cfg->retry_min_ms, w->cfg->poll_interval_ms, errors)))
 				return;

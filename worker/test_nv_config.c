@@ -122,15 +122,17 @@ main(void)
 	/* the worker's keys: values, then the checks across keys */
 	snprintf(text, sizeof(text), "endpoint = https://h/\n" FILES "oin = 00000001234567890000\n"
 			 "worker_name = 'school-a:1'\nlease = 2min\nidle_interval = 500ms\nretry_min = 1s\n"
-			 "retry_max = 1h\nlog_level = debug\npoll_interval = 10s\n", dir, dir, dir);
+			 "retry_max = 1h\nlog_level = debug\npoll_interval = 10s\nmax_poll_time = 30min\n", dir, dir, dir);
 	CHECK(load(text, &c, err, sizeof(err)), "worker keys: %s", err);
 	CHECK(strcmp(c.worker_name, "school-a:1") == 0 && c.lease_ms == 120000 && c.idle_interval_ms == 500 &&
-		  c.retry_min_ms == 1000 && c.retry_max_ms == 3600000 && c.log_level == NV_LOG_DEBUG, "worker keys' values");
+		  c.retry_min_ms == 1000 && c.retry_max_ms == 3600000 && c.log_level == NV_LOG_DEBUG &&
+		  c.max_poll_time_ms == 1800000, "worker keys' values");
 	nv_config_free(&c);
 	snprintf(text, sizeof(text), "endpoint = https://h/\n" FILES "oin = 00000001234567890000\n", dir, dir, dir);
 	CHECK(load(text, &c, err, sizeof(err)), "defaults: %s", err);
 	CHECK(c.worker_name == NULL && c.lease_ms == 300000 && c.idle_interval_ms == 10000 && c.retry_min_ms == 10000 &&
-		  c.retry_max_ms == 900000 && c.log_level == NV_LOG_INFO, "worker keys' defaults");
+		  c.retry_max_ms == 900000 && c.log_level == NV_LOG_INFO && c.max_poll_time_ms == 21600000,
+		  "worker keys' defaults");
 	nv_config_free(&c);
 	snprintf(text, sizeof(text), "endpoint = https://h/\n" FILES "oin = 00000001234567890000\n"
 			 "log_level = loud\n"	/* 6 */
@@ -138,7 +140,8 @@ main(void)
 			 "lease = 1min\n"	/* 8 */
 			 "retry_min = 2h\n"	/* 9 */
 			 "retry_max = 1h\n"	/* 10 */
-			 "worker_name = ''\n", dir, dir, dir);	/* 11 */
+			 "worker_name = ''\n"	/* 11 */
+			 "max_poll_time = 20s\n", dir, dir, dir);	/* 12 */
 	CHECK(!load(text, &c, err, sizeof(err)), "bad worker keys accepted");
 	{
 		const char *want[] = {
@@ -146,6 +149,7 @@ main(void)
 			"worker.conf:8: the lease (60000 ms) must be longer than poll_interval plus request_timeout (110000 ms).",
 			"worker.conf:9: retry_min must not be longer than retry_max.",
 			"worker.conf:11: the worker_name must be 1 to 200 characters.",
+			"worker.conf:12: max_poll_time must be longer than poll_interval.",
 		};
 
 		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)

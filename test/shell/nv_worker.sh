@@ -262,6 +262,21 @@ check_has "SIGTERM before submitting: the DBA sees why" "$(last_error stampseudo
 run_once "$work/w.conf" "$log" >/dev/null
 check "SIGTERM before submitting: the next worker does it" "$(wrong_rows p_term_claimed)" 0
 
+say "a batch the service never finishes"
+pupils p_stuck 5 17000
+ctl '{"reset_counters": true, "clear": true, "batch_delay": 600}'
+config "$work/stuck.conf" max_poll_time=2s
+start=$SECONDS
+check "still not finished after max_poll_time: --once gives the batch back, exit 75" "$(run_once "$work/stuck.conf" "$log")" 75
+[ $((SECONDS - start)) -le 8 ] && pass "...after about max_poll_time (2 s), not the simulator's 600 s" || fail "giving back took $((SECONDS - start)) s"
+check "...its items wait out the back-off, none in flight, none stored" \
+	"$(q "SELECT backing_off || '/' || in_flight FROM eckid.nv_status WHERE operation = 'stampseudonym'")/$(writes p_stuck)" "5/0/0"
+check_has "...the DBA sees why" "$(last_error stampseudonym)" "still not finished after 2 s (max_poll_time)"
+ctl '{"batch_delay": 0.3}'
+sleep 1.2
+check "...the next run submits them again: exit 0" "$(run_once "$work/stuck.conf" "$log")" 0
+check "...and finishes: every row right, written once" "$(wrong_rows p_stuck)/$(writes p_stuck)" "0/5"
+
 say "a lost database connection"
 pupils p_reconnect 10 15000
 ctl '{"reset_counters": true, "clear": true, "batch_delay": 1.5}'
