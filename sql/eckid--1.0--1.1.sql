@@ -68,6 +68,92 @@ CREATE FUNCTION eckid.backfill_compute_ahead(tbl regclass, tableoids oid[], rows
 COMMENT ON FUNCTION eckid.backfill_compute_ahead(regclass, oid[], tid[]) IS
 	'helper of eckid.backfill(): hashes the PGNs of a batch of rows (tableoid and ctid of each) at once, on eckid.scrypt_threads threads, for the rest of the transaction';
 
+-- How Citus distributes a table (docs/scaling.md): pg_dist_partition's
+-- partmethod ('h' hash, 'r' range, 'a' append, 'n' none: a reference or a
+-- Citus local table), or NULL when Citus is not installed in this database
+-- or does not know the table.  Citus is looked up by name in pg_catalog and
+-- the table by oid: eckid does not depend on Citus.
+CREATE FUNCTION eckid.citus_partmethod(tbl regclass) RETURNS "char"
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	method "char";
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT p.partmethod INTO method FROM pg_catalog.pg_dist_partition p
+	 WHERE p.logicalrelid OPERATOR(pg_catalog.=) tbl::pg_catalog.oid;
+	RETURN method;
+END
+$$;
+COMMENT ON FUNCTION eckid.citus_partmethod(regclass) IS
+	'how Citus distributes a table (pg_dist_partition.partmethod), or NULL without Citus or for a table Citus does not know';
+
+-- eckid.backfill() of a Citus distributed table (docs/scaling.md): each
+-- node that holds shards of the table runs eckid.backfill() on them, one
+-- shard after another, all nodes at once, so that the hashing spreads over
+-- the workers while each keeps one backend (one scrypt's memory at a time,
+-- or eckid.scrypt_threads of them).  Returns false, having done nothing,
+-- when Citus is absent or the table is not distributed.
+-- The workers' commands run under the caller's name (Citus connects as the
+-- current user), so the caller's own rights on the shards apply there.
+-- Citus passes what they report on at DEBUG1 with the node's address:
+-- shown to the caller unless the caller asked for fewer messages than
+-- NOTICEs.  A cancelled backfill closes the nodes' connections; the
+-- workers then stop within client_connection_check_interval.
+CREATE FUNCTION eckid.backfill_distributed(tbl regclass, batch_size integer)
+	RETURNS boolean
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	nodes text[];
+	ports integer[];
+	commands text[];
+	r record;
+	failed text;
+BEGIN
+	IF eckid.citus_partmethod(tbl) IS NULL OR eckid.citus_partmethod(tbl) OPERATOR(pg_catalog.=) 'n' THEN
+		RETURN false;
+	END IF;
+
+	SELECT pg_catalog.array_agg(w.nodename ORDER BY w.nodename, w.nodeport),
+		   pg_catalog.array_agg(w.nodeport ORDER BY w.nodename, w.nodeport),
+		   pg_catalog.array_agg(w.command ORDER BY w.nodename, w.nodeport)
+	  INTO nodes, ports, commands
+	  FROM (SELECT n.nodename, n.nodeport,
+				   pg_catalog.format('DO $eckid$ BEGIN PERFORM pg_catalog.set_config(''client_connection_check_interval'', ''1000'', false); %s END $eckid$',
+									 pg_catalog.string_agg(pg_catalog.format('CALL eckid.backfill(%L::pg_catalog.regclass, %s);',
+																			 pg_catalog.shard_name(tbl, s.shardid, false), batch_size),
+														   ' ' ORDER BY s.shardid)) AS command
+			  FROM pg_catalog.pg_dist_shard s
+			  JOIN pg_catalog.pg_dist_placement p ON p.shardid OPERATOR(pg_catalog.=) s.shardid
+			  JOIN pg_catalog.pg_dist_node n ON n.groupid OPERATOR(pg_catalog.=) p.groupid
+			 WHERE s.logicalrelid OPERATOR(pg_catalog.=) tbl::pg_catalog.oid
+			   AND n.isactive
+			 GROUP BY n.nodename, n.nodeport) w;
+
+	IF pg_catalog.current_setting('client_min_messages') IN ('debug5', 'debug4', 'debug3', 'debug2', 'debug1', 'log', 'notice') THEN
+		PERFORM pg_catalog.set_config('client_min_messages', 'debug1', true);
+	END IF;
+	FOR r IN SELECT * FROM pg_catalog.master_run_on_worker(nodes, ports, commands, true) LOOP
+		IF NOT r.success THEN
+			failed := pg_catalog.format('%s:%s: %s', r.node_name, r.node_port, r.result);
+		END IF;
+	END LOOP;
+	IF failed IS NOT NULL THEN
+		RAISE EXCEPTION 'eckid.backfill of distributed table % failed on a node', tbl
+			USING ERRCODE = 'external_routine_exception', DETAIL = failed,
+				  HINT = 'The shards that other nodes filled keep their rows; call eckid.backfill() again to continue.';
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION eckid.backfill_distributed(regclass, integer) IS
+	'helper of eckid.backfill(): a Citus distributed table''s shards backfilled on their nodes, all nodes at once; false when the table is not distributed';
+
 -- Fills the derived columns of rows written before the trigger existed, a
 -- batch per transaction, so that a cancel or a crash loses at most one
 -- batch and a second call continues.  SECURITY INVOKER: the caller's own
@@ -115,6 +201,10 @@ BEGIN
 	END IF;
 
 	s := eckid.backfill_setup(tbl);
+	-- A Citus distributed table: each node backfills its own shards.
+	IF eckid.backfill_distributed(tbl, batch_size) THEN
+		RETURN;
+	END IF;
 	-- Always schema-qualified: a regclass is written without its schema
 	-- when the search_path finds it, and a table of the same name created
 	-- later in a schema earlier on the path would be found instead.
@@ -253,6 +343,7 @@ REVOKE ALL ON FUNCTION eckid.assign() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.backfill_setup(regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.backfill_row(regclass, text, text, eckid.eckid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.backfill_compute_ahead(regclass, oid[], tid[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.backfill_distributed(regclass, integer) FROM PUBLIC;
 REVOKE ALL ON PROCEDURE eckid.backfill(regclass, integer) FROM PUBLIC;
 
 
@@ -836,6 +927,15 @@ BEGIN
 	IF src.relpersistence = 't' THEN
 		RAISE EXCEPTION 'cannot make a masked view of temporary table "%"', src.relname
 			USING ERRCODE = 'feature_not_supported';
+	END IF;
+	-- Citus checks a view's query on the shards with the rights of the role
+	-- that queries it (citusdata/citus issues 1683, 6161): only a role that
+	-- may read the table could read the view (docs/scaling.md).
+	IF eckid.citus_partmethod(source) IS NOT NULL THEN
+		RAISE EXCEPTION 'cannot make a masked view of Citus table "%"', src.relname
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = 'Citus checks the rights of the role that queries a view on the shards of the table, so only a role that may read the whole table could read the view.',
+				  HINT = 'Let a role that may read the table store eckid.mask() or eckid.pseudonymize() of its values in a table for the reporting role; see docs/scaling.md.';
 	END IF;
 	IF NOT pg_catalog.pg_has_role(caller, src.relowner, 'USAGE') THEN
 		RAISE EXCEPTION 'must be owner of table %', src.relname

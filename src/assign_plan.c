@@ -47,6 +47,7 @@
 #include "utils/syscache.h"
 
 #include "assign.h"
+#include "citus.h"
 #include "config.h"
 #include "kdf.h"
 
@@ -558,6 +559,7 @@ BuildPlan(Relation rel, const Trigger *trigger)
 		plan = palloc0(sizeof(AssignPlan));
 		LookupEckidObjects(&plan->objs);
 		ParseAssignArgs(rel, trigger, plan);
+		eckid_citus_check_replacements(RelationGetRelid(rel));
 		plan->tgoid = trigger->tgoid;
 	}
 	PG_CATCH();
