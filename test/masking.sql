@@ -290,7 +290,7 @@ SELECT is(eckid_test.remote('eckid_report',
 		$$SELECT string_agg(p.oid::regprocedure::text, ', ' ORDER BY p.oid::regprocedure::text) FROM pg_proc p
 		   WHERE p.pronamespace = 'eckid'::regnamespace AND p.proname !~ '^eckid_'
 			 AND has_function_privilege(p.oid, 'EXECUTE')$$),
-	'bsn_is_valid(text), digest(eckid), hpgn_is_valid(text), is_valid(text), mask(eckid), masked_view_pseudonym(integer,smallint,oid,tid), onderwijsnummer_is_valid(text), segment(eckid)',
+	'bsn_is_valid(text), citus_partmethod(regclass), digest(eckid), hpgn_is_valid(text), is_valid(text), mask(eckid), masked_view_pseudonym(integer,smallint,oid,tid), onderwijsnummer_is_valid(text), segment(eckid)',
 	'the functions the reporting role may execute compute no pseudonym and read no secret');
 
 ------------------------------------------------------------------------------
