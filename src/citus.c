@@ -37,11 +37,15 @@
 
 #include "citus.h"
 
-/* Run a one-value query on an int8 or oid argument; InvalidOid if no row. */
+/*
+ * Run a query of one argument that returns at most one row of an oid and,
+ * if wanted, a text; InvalidOid if it returns no row.
+ */
 static Oid
-LookupOid(const char *query, Oid argtype, Datum arg)
+LookupOid(const char *query, Oid argtype, Datum arg, char **text_out)
 {
 	Oid			result = InvalidOid;
+	MemoryContext caller = CurrentMemoryContext;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -54,6 +58,12 @@ LookupOid(const char *query, Oid argtype, Datum arg)
 
 		if (!isnull)
 			result = DatumGetObjectId(d);
+		if (text_out)
+		{
+			char	   *t = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+			*text_out = t ? MemoryContextStrdup(caller, t) : NULL;
+		}
 	}
 	SPI_finish();
 	return result;
@@ -68,11 +78,17 @@ eckid_citus_shard_parent(Oid relid)
 	char	   *end;
 	int64		shardid;
 	Oid			parent;
+	char	   *shard_name = NULL;
 
 	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
 		return InvalidOid;
 
-	/* Citus names a shard <table>_<shard id>, in the table's schema. */
+	/*
+	 * Citus names a shard after its table and its shard id, in the table's
+	 * schema (shortening a long name, but always ending in _<shard id>):
+	 * the shard id found at the end is confirmed by the name Citus gives
+	 * that shard, so that a table merely named like one is not taken for it.
+	 */
 	name = get_rel_name(relid);
 	suffix = name ? strrchr(name, '_') : NULL;
 	if (suffix == NULL || suffix[1] < '0' || suffix[1] > '9')
@@ -82,10 +98,10 @@ eckid_citus_shard_parent(Oid relid)
 	if (errno != 0 || *end != '\0')
 		return InvalidOid;
 
-	parent = LookupOid("SELECT s.logicalrelid::pg_catalog.oid FROM pg_catalog.pg_dist_shard s WHERE s.shardid OPERATOR(pg_catalog.=) $1",
-					   INT8OID, Int64GetDatum(shardid));
-	if (!OidIsValid(parent) || parent == relid ||
-		get_rel_namespace(parent) != get_rel_namespace(relid))
+	parent = LookupOid("SELECT s.logicalrelid::pg_catalog.oid, pg_catalog.shard_name(s.logicalrelid, s.shardid, false) FROM pg_catalog.pg_dist_shard s WHERE s.shardid OPERATOR(pg_catalog.=) $1",
+					   INT8OID, Int64GetDatum(shardid), &shard_name);
+	if (!OidIsValid(parent) || parent == relid || shard_name == NULL ||
+		strcmp(shard_name, quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name)) != 0)
 		return InvalidOid;
 	return parent;
 }
@@ -101,7 +117,7 @@ eckid_citus_check_replacements(Oid relid)
 		return;
 	replacements = get_relname_relid("hpgn_replacement", get_namespace_oid("eckid", false));
 	if (!OidIsValid(LookupOid("SELECT p.logicalrelid::pg_catalog.oid FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1 AND p.partmethod OPERATOR(pg_catalog.=) 'n' AND p.repmodel OPERATOR(pg_catalog.=) 't'",
-							  OIDOID, ObjectIdGetDatum(replacements))))
+							  OIDOID, ObjectIdGetDatum(replacements), NULL)))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("eckid.hpgn_replacement is not a Citus reference table"),

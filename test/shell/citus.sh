@@ -197,6 +197,18 @@ check pgn_change "after recording, the UPDATE on the worker keeps the pupil's EC
 as_pg "$PGBIN/pg_dump" -h "$work" -p "${port[coordinator]}" -U postgres -Fc -f "$work/coordinator.dump" postgres
 dumped=$(as_pg "$PGBIN/pg_restore" -f - -a -t hpgn_replacement "$work/coordinator.dump" | grep -c "$(c "SELECT eckid.hpgn('$new_pgn')")" || true)
 check pgn_change "a pg_dump of the coordinator holds the record" same "$dumped" 1
+# A local table of the coordinator records its PGN changes as on one server,
+# into the reference table, even named like a shard: <table>_<shard id> of
+# a shard of another table.
+sid=$(c "SELECT min(shardid) FROM pg_dist_shard WHERE logicalrelid = 'pupils'::regclass")
+cq "CREATE TABLE enrol_$sid (id integer PRIMARY KEY, pgn text, hpgn text, eck_id eckid.eckid)" \
+	"CREATE TRIGGER local_eckid BEFORE INSERT OR UPDATE ON enrol_$sid FOR EACH ROW
+	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')" \
+	"INSERT INTO enrol_$sid (id, pgn) VALUES $(bsns 400000000 1)"
+out=$(any coordinator "UPDATE enrol_$sid SET pgn = '$new2' WHERE id = 1")
+check pgn_change "a local table named like a shard (enrol_$sid) is no shard: its PGN change is recorded" same "$out" ""
+out=$(c "SELECT string_agg(result, ',') FROM run_command_on_all_nodes('SELECT count(*) FROM eckid.hpgn_replacement')")
+check pgn_change "on the coordinator, into the reference table: on all three nodes" same "$out" "2,2,2"
 
 ######################################################################
 # backfill: CALL eckid.backfill() of a distributed table runs on the
@@ -211,7 +223,8 @@ pupils_without_ids() {
 		"CREATE TRIGGER $1_eckid BEFORE INSERT OR UPDATE ON $1 FOR EACH ROW
 		EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
 }
-pupils_without_ids enrol 4 "$rows"
+# and one PGN that fails the elfproef, which the backfill skips
+pupils_without_ids enrol 4 "$rows, (13, '123456780')"
 out=$(any coordinator "UPDATE enrol SET hpgn = eckid.hpgn(pgn)")
 check backfill "Citus refuses UPDATE ... SET hpgn = eckid.hpgn(pgn) on a distributed table (why the backfill exists)" \
 	has "$out" "STABLE functions used in UPDATE queries cannot be called with column references"
@@ -221,9 +234,12 @@ check backfill "with the values of the local table's trigger" \
 	same "$(c "SELECT count(*) FROM enrol e JOIN pupils_local l USING (id) WHERE e.hpgn = l.hpgn AND e.eck_id = l.eck_id")" 12
 echo "# a line of progress: $(grep -m1 'batch 1 committed' <<<"$out" || true)"
 check backfill "progress comes a batch at a time" has "$out" "batch 1 committed"
+check backfill "the row with the broken PGN is reported by its ctid, from its worker" has "$out" "skipped: PGN in column \"pgn\" is not a valid BSN or onderwijsnummer"
 check backfill "progress comes from worker1 (its address)" has "$out" "from 127.0.0.1:${port[worker1]}"
 check backfill "progress comes from worker2 (its address)" has "$out" "from 127.0.0.1:${port[worker2]}"
-check backfill "no PGN in anything the client was sent" lacks "$out" "$(bsns 100000000 1 | sed "s/.*'\(.*\)'.*/\1/")"
+first_pgn=$(bsns 100000000 1 | sed "s/.*'\(.*\)'.*/\1/")
+check backfill "no PGN in anything the client was sent" lacks "$out" "$first_pgn"
+check backfill "(the probe would see one: the table holds it)" has "$(c "SELECT pgn FROM enrol")" "$first_pgn"
 out=$(psql -X -q -At -p "${port[coordinator]}" -c "CALL eckid.backfill('enrol', 2)" 2>&1 || true)
 check backfill "a second call finds nothing to do on either worker" same "$(count "$out" "finished: 0 rows done")" 4
 out=$(psql -X -q -At -p "${port[coordinator]}" -c "BEGIN" -c "CALL eckid.backfill('enrol', 2)" 2>&1 || true)
