@@ -928,6 +928,10 @@ BEGIN
 		RAISE EXCEPTION 'cannot make a masked view of temporary table "%"', src.relname
 			USING ERRCODE = 'feature_not_supported';
 	END IF;
+	IF NOT pg_catalog.pg_has_role(caller, src.relowner, 'USAGE') THEN
+		RAISE EXCEPTION 'must be owner of table %', src.relname
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
 	-- Citus checks a view's query on the shards with the rights of the role
 	-- that queries it (citusdata/citus issues 1683, 6161): only a role that
 	-- may read the table could read the view (docs/scaling.md).
@@ -936,10 +940,6 @@ BEGIN
 			USING ERRCODE = 'feature_not_supported',
 				  DETAIL = 'Citus checks the rights of the role that queries a view on the shards of the table, so only a role that may read the whole table could read the view.',
 				  HINT = 'Let a role that may read the table store eckid.mask() or eckid.pseudonymize() of its values in a table for the reporting role; see docs/scaling.md.';
-	END IF;
-	IF NOT pg_catalog.pg_has_role(caller, src.relowner, 'USAGE') THEN
-		RAISE EXCEPTION 'must be owner of table %', src.relname
-			USING ERRCODE = 'insufficient_privilege';
 	END IF;
 	-- no ALTER TABLE of the table until this transaction ends; then read it again
 	EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE', source::oid::pg_catalog.regclass);
