@@ -23,6 +23,7 @@ OBJS = \
 	src/assign.o \
 	src/assign_ahead.o \
 	src/backfill.o \
+	src/citus.o \
 	src/mask.o \
 	src/redact.o \
 	src/log_hook.o \

@@ -29,6 +29,7 @@
 #include "utils/timestamp.h"
 
 #include "assign.h"
+#include "citus.h"
 #include "config.h"
 #include "hpgn.h"
 #include "pgn.h"
@@ -207,6 +208,7 @@ eckid_assign_keep_identity(const AssignPlan *plan, TupleDesc tupdesc,
 		{
 			bool		void_isnull;
 
+			eckid_citus_refuse_record_on_shard(plan->relid, plan->pgn_column);
 			(void) CallEckid(plan->objs.replace_hpgn, 3, PointerGetDatum(old_hpgn),
 							 PointerGetDatum(new_hpgn),
 							 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),

@@ -47,6 +47,7 @@
 #include "utils/syscache.h"
 
 #include "assign.h"
+#include "citus.h"
 #include "config.h"
 #include "kdf.h"
 #include "nv_queue.h"
@@ -593,6 +594,7 @@ BuildPlan(Relation rel, const Trigger *trigger)
 		ParseAssignArgs(rel, trigger, plan);
 		if (plan->nummervoorziening)
 			LookupNvObjects(&plan->objs);
+		eckid_citus_check_replacements(RelationGetRelid(rel));
 		plan->tgoid = trigger->tgoid;
 	}
 	PG_CATCH();

@@ -50,6 +50,10 @@ BEGIN
 	END IF;
 
 	s := eckid_internal.backfill_setup(tbl);
+	-- A Citus distributed table: each node backfills its own shards.
+	IF eckid_internal.backfill_distributed(tbl, batch_size) THEN
+		RETURN;
+	END IF;
 	-- Always schema-qualified: a regclass is written without its schema
 	-- when the search_path finds it, and a table of the same name created
 	-- later in a schema earlier on the path would be found instead.

@@ -38,9 +38,16 @@ REVOKE ALL ON FUNCTION eckid_internal.backfill_setup(regclass) FROM PUBLIC;
 -- The Nummervoorziening queue (issue 14): new objects.
 -- @include sql/install/45_nummervoorziening.sql
 
+-- Citus (docs/scaling.md): a distributed table's backfill runs on its nodes.
+-- @include sql/install/42_citus.sql
+
 -- eckid.backfill(): a row of a table whose trigger asks Nummervoorziening is
--- done once it has its HPgn.
+-- done once it has its HPgn; a Citus distributed table is backfilled on its
+-- nodes.
 -- @include sql/install/41_backfill.sql
+
+-- eckid.create_masked_view() refuses a Citus table.
+-- @include sql/install/51_masked_view_create.sql
 
 -- eckid.security_check(): the worker's functions hand out HPgns.
 -- @include sql/install/60_security_check.sql
