@@ -203,7 +203,10 @@ wdebs=("$work/out/eckid-nv-worker_"*.deb)
 wdeb=${wdebs[0]}
 basename "$wdeb"
 dpkg-deb --fsys-tarfile "$wdeb" | tar -t | grep -v '/$' | sed 's|^\./|/|' | grep -v '^/usr/share/doc/' | sort > "$work/wfiles"
-printf '%s\n' /etc/eckid/nv-worker.conf.example /lib/systemd/system/eckid-nv-worker@.service /usr/bin/eckid-nv-worker \
+# debhelper puts units in /lib/systemd/system on Debian 12 and in
+# /usr/lib/systemd/system from Debian 13 on (the /usr merge): either is right.
+unit=$(grep -Ex '(/usr)?/lib/systemd/system/eckid-nv-worker@\.service' "$work/wfiles" || echo /lib/systemd/system/eckid-nv-worker@.service)
+printf '%s\n' /etc/eckid/nv-worker.conf.example "$unit" /usr/bin/eckid-nv-worker \
 	| sort > "$work/wexpected"
 check "outside /usr/share/doc it holds the program, the unit template and the example configuration" \
 	diff -u "$work/wexpected" "$work/wfiles"
@@ -211,8 +214,9 @@ check "it holds the guide (docs/las-guide.md)" bash -c "dpkg-deb -c '$wdeb' | gr
 check "the example configuration is a conffile" bash -c "dpkg-deb -I '$wdeb' conffiles | grep -qx /etc/eckid/nv-worker.conf.example"
 wdepends=$(dpkg-deb -f "$wdeb" Depends)
 echo "Depends: $wdepends"
-for lib in libcurl4 libxml2 libpq5 adduser; do
-	check "it depends on $lib" grep -Eq "(^|, )$lib( |,|\$)" <<<"$wdepends"
+# libcurl4 is libcurl4t64 from Debian 13 on (the 64-bit time_t transition)
+for lib in 'libcurl4(t64)?' libxml2 libpq5 adduser; do
+	check "it depends on ${lib%%(*}" grep -Eq "(^|, )$lib( |,|\$)" <<<"$wdepends"
 done
 check "it does not depend on a PostgreSQL server" bash -c "! grep -q 'postgresql-' <<<'$wdepends'"
 
@@ -224,10 +228,10 @@ check "its postinst made the system user eckid-nv-worker" bash -c "getent passwd
 check "eckid-nv-worker --help runs" bash -c "/usr/bin/eckid-nv-worker --help | grep -q -- '--once CONFIG'"
 if command -v systemd-analyze >/dev/null; then
 	mkdir "$work/unit"
-	cp /lib/systemd/system/eckid-nv-worker@.service "$work/unit/eckid-nv-worker@school.service"
+	cp "$unit" "$work/unit/eckid-nv-worker@school.service"
 	check "systemd-analyze verify: an instance of the unit" systemd-analyze verify "$work/unit/eckid-nv-worker@school.service"
 	check "the unit runs as eckid-nv-worker, hardened, restarted on failure" bash -c "
-		u=/lib/systemd/system/eckid-nv-worker@.service
+		u=$unit
 		grep -qx 'User=eckid-nv-worker' \$u && grep -qx 'Type=simple' \$u && grep -qx 'ProtectSystem=strict' \$u &&
 		grep -qx 'NoNewPrivileges=yes' \$u && grep -qx 'PrivateTmp=yes' \$u && grep -qx 'Restart=on-failure' \$u"
 else
