@@ -36,6 +36,29 @@
 #endif
 
 /*
+ * PostgreSQL 16 renamed the physical file of a relation, which
+ * ReadRecentBuffer() takes, from RelFileNode rd_node to RelFileLocator
+ * rd_locator.
+ */
+#if PG_VERSION_NUM >= 160000
+#define eckid_rel_file(rel)	((rel)->rd_locator)
+#else
+#define eckid_rel_file(rel)	((rel)->rd_node)
+#endif
+
+/*
+ * PostgreSQL 17 removed old_snapshot_threshold, and with it the check a
+ * reader of a heap page made that the page is not too new for its
+ * snapshot ("snapshot too old").
+ */
+#if PG_VERSION_NUM >= 170000
+#define eckid_test_for_old_snapshot(snapshot, rel, page)	((void) 0)
+#else
+#define eckid_test_for_old_snapshot(snapshot, rel, page) \
+	TestForOldSnapshot((snapshot), (rel), (page))
+#endif
+
+/*
  * PostgreSQL 16 replaced pg_proc_aclcheck() and pg_class_ownercheck() by
  * object_aclcheck() and object_ownercheck() for every kind of object.
  */

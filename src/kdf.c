@@ -11,8 +11,10 @@
  * - the local Stampseudonym and ECK iD: keyed BLAKE2b-512 over messages with
  *	 a domain-separation prefix and explicit lengths, so that no two different
  *	 inputs can give the same message;
- * - the per-recipient pseudonym of eckid.pseudonymize(): keyed BLAKE2b-256,
- *	 built the same way under a prefix of its own.
+ * - the per-recipient pseudonym of eckid.pseudonymize() and of masked views:
+ *	 keyed BLAKE2b-256, built the same way under a prefix of its own, with
+ *	 blake2b.c (checked against libsodium) because a masked view computes
+ *	 one per row.
  *
  * libsodium answers some misuse (a wrong buffer size, say) with abort(),
  * which inside a backend takes the whole server through crash recovery.
@@ -350,9 +352,7 @@ kdf_pseudonym_prefix(const uint8_t key[LOCAL_KEY_BYTES],
 					 const char *recipient, size_t recipient_len,
 					 KdfPseudonymPrefix *prefix)
 {
-	crypto_generichash_state st;
 	uint8_t		recipient_prefix[4];
-	int			rc = 0;
 
 	if (key == NULL || prefix == NULL ||
 		recipient == NULL || recipient_len == 0 || recipient_len > RECIPIENT_MAX_BYTES)
@@ -362,20 +362,13 @@ kdf_pseudonym_prefix(const uint8_t key[LOCAL_KEY_BYTES],
 	}
 	PutU32BE(recipient_prefix, (uint32_t) recipient_len);
 
-	/* 32-byte key and output: within libsodium's limits (16..64 bytes) */
-	rc |= crypto_generichash_init(&st, key, LOCAL_KEY_BYTES, PSEUDONYM_BYTES);
-	rc |= crypto_generichash_update(&st, (const uint8_t *) PSEUDONYM_DOMAIN,
-									sizeof(PSEUDONYM_DOMAIN));	/* with its NUL */
-	rc |= crypto_generichash_update(&st, recipient_prefix, sizeof(recipient_prefix));
-	rc |= crypto_generichash_update(&st, (const uint8_t *) recipient, recipient_len);
-	memcpy(prefix->bytes, &st, sizeof(st));
-	sodium_memzero(&st, sizeof(st));
-	if (rc != 0)
-	{
-		kdf_pseudonym_forget(prefix);
-		errno = EINVAL;
+	/* 32-byte key and output: within BLAKE2b's limits (1..64 bytes) */
+	if (blake2b_init_key(&prefix->state, PSEUDONYM_BYTES, key, LOCAL_KEY_BYTES) != 0)
 		return -1;
-	}
+	blake2b_update(&prefix->state, (const uint8_t *) PSEUDONYM_DOMAIN,
+				   sizeof(PSEUDONYM_DOMAIN));	/* with its NUL */
+	blake2b_update(&prefix->state, recipient_prefix, sizeof(recipient_prefix));
+	blake2b_update(&prefix->state, (const uint8_t *) recipient, recipient_len);
 	return 0;
 }
 
@@ -383,12 +376,12 @@ int
 kdf_pseudonym_of(const KdfPseudonymPrefix *prefix, const EckIdValue *value,
 				 uint8_t out[PSEUDONYM_BYTES])
 {
-	crypto_generichash_state st;
+	Blake2bState st;
 	uint8_t		seglen;
 	size_t		segment_len;
-	int			rc = 0;
 
-	if (prefix == NULL || value == NULL || out == NULL)
+	if (prefix == NULL || value == NULL || out == NULL ||
+		prefix->state.outlen != PSEUDONYM_BYTES)
 	{
 		errno = EINVAL;
 		return -1;
@@ -401,17 +394,18 @@ kdf_pseudonym_of(const KdfPseudonymPrefix *prefix, const EckIdValue *value,
 	}
 	seglen = (uint8_t) segment_len;
 
-	memcpy(&st, prefix->bytes, sizeof(st));
-	rc |= crypto_generichash_update(&st, &seglen, 1);
-	rc |= crypto_generichash_update(&st, (const uint8_t *) value->segment, segment_len);
-	rc |= crypto_generichash_update(&st, value->digest, ECKID_DIGEST_LEN);
-	return FinishKeyedHash(&st, rc, out, PSEUDONYM_BYTES);
+	st = prefix->state;
+	blake2b_update(&st, &seglen, 1);
+	blake2b_update(&st, (const uint8_t *) value->segment, segment_len);
+	blake2b_update(&st, value->digest, ECKID_DIGEST_LEN);
+	blake2b_final(&st, out);	/* wipes st */
+	return 0;
 }
 
 void
 kdf_pseudonym_forget(KdfPseudonymPrefix *prefix)
 {
-	sodium_memzero(prefix->bytes, sizeof(prefix->bytes));
+	blake2b_forget(&prefix->state);
 }
 
 int

@@ -14,8 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sodium.h>
-
+#include "blake2b.h"
 #include "ecktext.h"
 #include "pgn.h"				/* HPGN_HEX_LEN, PGN_MAX_BYTES */
 
@@ -138,9 +137,6 @@ extern int	kdf_local_eckid(const uint8_t key[LOCAL_KEY_BYTES],
 							const char *sector, size_t sector_len,
 							uint8_t digest_out[ECKID_DIGEST_LEN]);
 
-/* room for libsodium's BLAKE2b state (crypto_generichash_state) */
-#define KDF_PSEUDONYM_PREFIX_BYTES sizeof(crypto_generichash_state)
-
 /*
  * Per-recipient pseudonym (docs/derivation.md specifies it byte for byte):
  *
@@ -162,13 +158,14 @@ extern int	kdf_pseudonymize(const uint8_t key[LOCAL_KEY_BYTES],
  * The same pseudonym in two steps, for many values of one recipient (the
  * rows of a masked view): the hash of the key, the domain and the recipient
  * is the same for every value, so kdf_pseudonym_prefix() computes it once
- * and kdf_pseudonym_of() continues a copy of it per value.  The prefix is as
- * secret as the key: kdf_pseudonym_forget() wipes it.  Bytes only, no
- * alignment asked of the caller's memory (libsodium's state wants 64).
+ * and kdf_pseudonym_of() continues a copy of it per value.  Both use
+ * blake2b.c, not libsodium, so that the key block is compressed once per
+ * prefix rather than once per value (blake2b.h).  The prefix is as secret as
+ * the key: kdf_pseudonym_forget() wipes it.
  */
 typedef struct KdfPseudonymPrefix
 {
-	unsigned char bytes[KDF_PSEUDONYM_PREFIX_BYTES];
+	Blake2bState state;
 } KdfPseudonymPrefix;
 
 extern int	kdf_pseudonym_prefix(const uint8_t key[LOCAL_KEY_BYTES],

@@ -35,11 +35,14 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "access/genam.h"
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
@@ -58,6 +61,7 @@
 #include "parser/parse_type.h"
 #include "storage/bufmgr.h"
 #include "storage/itemptr.h"
+#include "storage/predicate.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -103,6 +107,17 @@ eckid_mask(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf, (int) len));
 }
 
+/* A pseudonym as the text both functions return: 64 lowercase hex digits. */
+static text *
+PseudonymText(const uint8_t pseudonym[PSEUDONYM_BYTES])
+{
+	text	   *result = (text *) palloc(VARHDRSZ + PSEUDONYM_HEX_LEN);
+
+	SET_VARSIZE(result, VARHDRSZ + PSEUDONYM_HEX_LEN);
+	hex_encode((const char *) pseudonym, PSEUDONYM_BYTES, VARDATA(result));
+	return result;
+}
+
 /*
  * eckid.pseudonymize(eckid, recipient text) returns text: 64 lowercase hex
  * digits, keyed with the local key.  The recipient is checked before the
@@ -115,7 +130,6 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 	text	   *recipient_t = PG_GETARG_TEXT_PP(1);
 	size_t		recipient_len = VARSIZE_ANY_EXHDR(recipient_t);
 	uint8_t		pseudonym[PSEUDONYM_BYTES];
-	char		hex[PSEUDONYM_HEX_LEN + 1];
 	const uint8_t *key;
 
 	if (recipient_len == 0)
@@ -134,9 +148,7 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 						 pseudonym) != 0)
 		elog(ERROR, "pseudonym derivation failed for valid arguments");
 
-	hex_encode((const char *) pseudonym, PSEUDONYM_BYTES, hex);
-	hex[PSEUDONYM_HEX_LEN] = '\0';
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(hex, PSEUDONYM_HEX_LEN));
+	PG_RETURN_TEXT_P(PseudonymText(pseudonym));
 }
 
 /*
@@ -239,6 +251,18 @@ typedef struct PseudonymSite
 	Oid		   *tables;
 	AttrNumber *attnums;		/* the column in each, 0 until checked */
 	BlockNumber *nblocks;		/* each one's length when last looked at */
+
+	/*
+	 * The (sub)transaction in which this call site last locked each table:
+	 * the lock is held until that subtransaction ends, so the rows after the
+	 * first need not go through the lock manager again.
+	 */
+	LocalTransactionId *locked_lxid;
+	SubTransactionId *locked_subxid;
+
+	/* the buffer each table's last row was in (not pinned between calls) */
+	Buffer	   *recent_buffer;
+	BlockNumber *recent_block;
 
 	/*
 	 * The hash of the key and the recipient, the same for every row, and the
@@ -418,6 +442,10 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 	site->tables[0] = site->source_oid;
 	site->attnums = palloc0(sizeof(AttrNumber));
 	site->nblocks = palloc0(sizeof(BlockNumber));
+	site->locked_lxid = palloc0(sizeof(LocalTransactionId));
+	site->locked_subxid = palloc0(sizeof(SubTransactionId));
+	site->recent_buffer = palloc0(sizeof(Buffer));
+	site->recent_block = palloc0(sizeof(BlockNumber));
 
 	MemoryContextSwitchTo(oldcxt);
 	return site;
@@ -450,6 +478,10 @@ SiteTable(FunctionCallInfo fcinfo, PseudonymSite *site, Oid tableoid)
 	site->tables = palloc(sizeof(Oid) * site->ntables);
 	site->attnums = palloc0(sizeof(AttrNumber) * site->ntables);
 	site->nblocks = palloc0(sizeof(BlockNumber) * site->ntables);
+	site->locked_lxid = palloc0(sizeof(LocalTransactionId) * site->ntables);
+	site->locked_subxid = palloc0(sizeof(SubTransactionId) * site->ntables);
+	site->recent_buffer = palloc0(sizeof(Buffer) * site->ntables);
+	site->recent_block = palloc0(sizeof(BlockNumber) * site->ntables);
 	i = 0;
 	foreach(lc, tables)
 		site->tables[i++] = lfirst_oid(lc);
@@ -489,6 +521,69 @@ SiteColumn(PseudonymSite *site, int i, Relation rel)
 }
 
 /*
+ * The row at tid of table number i of the call site, if snapshot sees it,
+ * pinned in *buf; false if there is none.
+ *
+ * What heap_fetch() does, but heap_fetch() would look the page up in the
+ * buffer mapping table for every row, the largest part of what a row costs
+ * here besides the hash.  The view's own scan has just read this row, so
+ * its page is almost always in the buffer where this call site found the
+ * previous row, and pinned by the scan: ReadRecentBuffer() checks that
+ * that buffer still holds the page and pins it without a lookup.  Nothing
+ * stays pinned between calls.  (heap_hot_search_buffer() takes a pinned
+ * buffer too, but it refuses the heap-only tuple a HOT update leaves, whose
+ * ctid a scan gives.)
+ */
+static bool
+FetchRow(PseudonymSite *site, int i, Relation rel, ItemPointer tid,
+		 Snapshot snapshot, HeapTuple tuple, Buffer *buf)
+{
+	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
+	OffsetNumber offnum = ItemPointerGetOffsetNumber(tid);
+	Buffer		buffer;
+	Page		page;
+	bool		valid = false;
+
+	if (BufferIsValid(site->recent_buffer[i]) && site->recent_block[i] == blkno &&
+		ReadRecentBuffer(eckid_rel_file(rel), MAIN_FORKNUM, blkno, site->recent_buffer[i]))
+		buffer = site->recent_buffer[i];
+	else
+	{
+		buffer = ReadBuffer(rel, blkno);
+		site->recent_buffer[i] = buffer;
+		site->recent_block[i] = blkno;
+	}
+
+	LockBuffer(buffer, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buffer);
+	eckid_test_for_old_snapshot(snapshot, rel, page);
+	if (offnum >= FirstOffsetNumber && offnum <= PageGetMaxOffsetNumber(page))
+	{
+		ItemId		lp = PageGetItemId(page, offnum);
+
+		if (ItemIdIsNormal(lp))
+		{
+			tuple->t_data = (HeapTupleHeader) PageGetItem(page, lp);
+			tuple->t_len = ItemIdGetLength(lp);
+			tuple->t_tableOid = RelationGetRelid(rel);
+			tuple->t_self = *tid;
+			valid = HeapTupleSatisfiesVisibility(tuple, snapshot, buffer);
+			if (valid)
+				PredicateLockTID(rel, tid, snapshot, HeapTupleHeaderGetXmin(tuple->t_data));
+			HeapCheckForSerializableConflictOut(valid, rel, tuple, buffer, snapshot);
+		}
+	}
+	LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
+	if (!valid)
+	{
+		ReleaseBuffer(buffer);
+		return false;
+	}
+	*buf = buffer;
+	return true;
+}
+
+/*
  * eckid_internal.masked_view_pseudonym(view_id integer, view_column smallint,
  * tableoid oid, ctid tid) returns text: the pseudonym that column
  * view_column of masked view view_id shows for the row at ctid of table
@@ -521,7 +616,6 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 	Datum		value;
 	bool		isnull;
 	uint8_t		pseudonym[PSEUDONYM_BYTES];
-	char		hex[PSEUDONYM_HEX_LEN + 1];
 	const uint8_t *key;
 
 	if (site == NULL || site->view_id != view_id || site->view_column != view_column)
@@ -547,7 +641,15 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("relation with OID %u is not the table of masked view %d", tableoid, view_id)));
 
-	rel = table_open(tableoid, AccessShareLock);
+	if (site->locked_lxid[i] == MyLocalTransactionId() &&
+		site->locked_subxid[i] == GetCurrentSubTransactionId())
+		rel = table_open(tableoid, NoLock);
+	else
+	{
+		rel = table_open(tableoid, AccessShareLock);
+		site->locked_lxid[i] = MyLocalTransactionId();
+		site->locked_subxid[i] = GetCurrentSubTransactionId();
+	}
 	attnum = SiteColumn(site, i, rel);
 	if (ItemPointerGetBlockNumberNoCheck(tid) >= site->nblocks[i])
 		site->nblocks[i] = RelationGetNumberOfBlocks(rel);
@@ -561,23 +663,18 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 	 * it now (the row an UPDATE ... RETURNING on the view has just
 	 * written).
 	 */
-	tuple.t_self = *tid;
-	if (!ActiveSnapshotSet() ||
-		!heap_fetch(rel, GetActiveSnapshot(), &tuple, &buf, false))
-	{
-		tuple.t_self = *tid;
-		if (!heap_fetch(rel, SnapshotSelf, &tuple, &buf, false))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("no row of masked view %d is at that ctid", view_id)));
-	}
+	if (!(ActiveSnapshotSet() &&
+		  FetchRow(site, i, rel, tid, GetActiveSnapshot(), &tuple, &buf)) &&
+		!FetchRow(site, i, rel, tid, SnapshotSelf, &tuple, &buf))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("no row of masked view %d is at that ctid", view_id)));
 
 	value = heap_getattr(&tuple, attnum, RelationGetDescr(rel), &isnull);
 	if (!isnull)
 	{
 		const EckIdValue *id = (const EckIdValue *) DatumGetPointer(value);
 
-		eckid_check_stored_value(id);
 		key = eckid_local_key();
 		if (!site->prefix_valid || memcmp(site->prefix_key, key, LOCAL_KEY_BYTES) != 0)
 		{
@@ -587,17 +684,19 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 			memcpy(site->prefix_key, key, LOCAL_KEY_BYTES);
 			site->prefix_valid = true;
 		}
+		/* it checks the stored value, which is checked again only to say why */
 		if (kdf_pseudonym_of(&site->prefix, id, pseudonym) != 0)
+		{
+			eckid_check_stored_value(id);
 			elog(ERROR, "pseudonym derivation failed for valid arguments");
+		}
 	}
 	ReleaseBuffer(buf);
 	table_close(rel, NoLock);
 
 	if (isnull)
 		PG_RETURN_NULL();
-	hex_encode((const char *) pseudonym, PSEUDONYM_BYTES, hex);
-	hex[PSEUDONYM_HEX_LEN] = '\0';
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(hex, PSEUDONYM_HEX_LEN));
+	PG_RETURN_TEXT_P(PseudonymText(pseudonym));
 }
 
 /*

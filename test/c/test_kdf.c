@@ -309,6 +309,9 @@ TestLocalDerivation(void)
 	"86e69bcb20b4781a88681b4437016e570636d30348b3febf5b1dcfa7a2d0dee0"
 #define KAT_PSEUDONYM_PILOT_A \
 	"2db0552d879ed7218cb07b261cd22f40a9d796edd3a08674f6a665a3d5c91574"
+/* recipient "uitgever-" and 191 x: the message spans three blocks after the key */
+#define KAT_PSEUDONYM_201703_LONG \
+	"5fd36a650faebfd514c5ebd7b11465c9cf65f655bd7557f1e272cc53ccc21be7"
 
 static void
 TestPseudonymize(void)
@@ -335,6 +338,16 @@ TestPseudonymize(void)
 	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
 	Check(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_PILOT_A) == 0,
 		  "pseudonym (pilot, uitgever-a) matches local_derivation.py: the segment counts");
+	{
+		char		recipient[200];
+
+		memcpy(recipient, "uitgever-", 9);
+		memset(recipient + 9, 'x', sizeof(recipient) - 9);
+		MakeStamp(&value, digest, "201703");
+		rc = kdf_pseudonymize(key, &value, recipient, sizeof(recipient), out);
+		Check(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_201703_LONG) == 0,
+			  "pseudonym (201703, a 200-byte recipient) matches local_derivation.py");
+	}
 
 	/* argument checks */
 	errno = 0;
