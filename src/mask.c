@@ -234,6 +234,44 @@ eckid_drop_masked_view(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The pseudonyms of the rows of one page, computed at once.
+ *
+ * A scan of the view calls masked_view_pseudonym() for row after row of the
+ * same page; each call would open the table, find the page and lock it to
+ * read one row.  Once two rows in a row come from the same page, the rest
+ * of that page (from the row asked for on) is read in one visit, under the
+ * same snapshot, the way a heap scan checks a page's visibility at once,
+ * and the pseudonyms of the rows it sees are kept for the calls that follow.
+ * A row is served from here only for the same table, page, snapshot,
+ * command and (sub)transaction.  When a page's pseudonyms mostly go unasked
+ * (a filter or a join that takes a few rows of each page), batching stops
+ * for the call site.  Not under SERIALIZABLE, where reading a row takes a
+ * predicate lock and may raise a serialization failure: rows the query never
+ * asked for must not.
+ */
+#define BATCH_NONE		0		/* no pseudonym kept for this offset */
+#define BATCH_VALUE		1
+#define BATCH_NULL		2		/* the row's column is NULL */
+
+typedef struct PageBatch
+{
+	bool		valid;
+	bool		off;			/* batching did not pay off: stopped */
+	int			table;			/* index into the call site's tables */
+	BlockNumber block;
+	OffsetNumber maxoff;
+	Snapshot	snapshot;		/* and what identifies what it saw: */
+	CommandId	curcid;
+	uint64		completion_count;
+	LocalTransactionId lxid;
+	SubTransactionId subxid;
+	int			computed;		/* pseudonyms computed for this page */
+	int			served;			/* of those, asked for */
+	uint8	   *state;			/* BATCH_*, by offset number */
+	uint8_t		(*pseudonym)[PSEUDONYM_BYTES];	/* by offset number */
+} PageBatch;
+
+/*
  * The record of one masked view a call site of masked_view_pseudonym()
  * names, and what that call site has checked so far.  Kept in fn_extra, so
  * it lives as long as the query; filled on the first call.
@@ -263,6 +301,14 @@ typedef struct PseudonymSite
 	/* the buffer each table's last row was in (not pinned between calls) */
 	Buffer	   *recent_buffer;
 	BlockNumber *recent_block;
+
+	/*
+	 * The page of the previous row, and the pseudonyms of one page computed
+	 * at once (see PageBatch below).
+	 */
+	int			last_table;
+	BlockNumber last_block;
+	PageBatch	batch;
 
 	/*
 	 * The hash of the key and the recipient, the same for every row, and the
@@ -446,6 +492,7 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 	site->locked_subxid = palloc0(sizeof(SubTransactionId));
 	site->recent_buffer = palloc0(sizeof(Buffer));
 	site->recent_block = palloc0(sizeof(BlockNumber));
+	site->last_table = -1;
 
 	MemoryContextSwitchTo(oldcxt);
 	return site;
@@ -482,6 +529,8 @@ SiteTable(FunctionCallInfo fcinfo, PseudonymSite *site, Oid tableoid)
 	site->locked_subxid = palloc0(sizeof(SubTransactionId) * site->ntables);
 	site->recent_buffer = palloc0(sizeof(Buffer) * site->ntables);
 	site->recent_block = palloc0(sizeof(BlockNumber) * site->ntables);
+	site->batch.valid = false;
+	site->last_table = -1;
 	i = 0;
 	foreach(lc, tables)
 		site->tables[i++] = lfirst_oid(lc);
@@ -521,18 +570,36 @@ SiteColumn(PseudonymSite *site, int i, Relation rel)
 }
 
 /*
+ * Block blkno of table number i of the call site, pinned: from the buffer
+ * the previous row of that table was in if it still holds the page (the
+ * view's own scan has almost always pinned it), which ReadRecentBuffer()
+ * checks and pins without the lookup in the buffer mapping table that
+ * ReadBuffer() makes.
+ */
+static Buffer
+PinPage(PseudonymSite *site, int i, Relation rel, BlockNumber blkno)
+{
+	Buffer		buffer;
+
+	if (BufferIsValid(site->recent_buffer[i]) && site->recent_block[i] == blkno &&
+		ReadRecentBuffer(eckid_rel_file(rel), MAIN_FORKNUM, blkno, site->recent_buffer[i]))
+		return site->recent_buffer[i];
+	buffer = ReadBuffer(rel, blkno);
+	site->recent_buffer[i] = buffer;
+	site->recent_block[i] = blkno;
+	return buffer;
+}
+
+/*
  * The row at tid of table number i of the call site, if snapshot sees it,
  * pinned in *buf; false if there is none.
  *
  * What heap_fetch() does, but heap_fetch() would look the page up in the
- * buffer mapping table for every row, the largest part of what a row costs
- * here besides the hash.  The view's own scan has just read this row, so
- * its page is almost always in the buffer where this call site found the
- * previous row, and pinned by the scan: ReadRecentBuffer() checks that
- * that buffer still holds the page and pins it without a lookup.  Nothing
- * stays pinned between calls.  (heap_hot_search_buffer() takes a pinned
- * buffer too, but it refuses the heap-only tuple a HOT update leaves, whose
- * ctid a scan gives.)
+ * buffer mapping table for every row, the largest part of what a row cost
+ * here besides the hash; PinPage() mostly does without.  Nothing stays
+ * pinned between calls.  (heap_hot_search_buffer() takes a pinned buffer
+ * too, but it refuses the heap-only tuple a HOT update leaves, whose ctid a
+ * scan gives.)
  */
 static bool
 FetchRow(PseudonymSite *site, int i, Relation rel, ItemPointer tid,
@@ -544,16 +611,7 @@ FetchRow(PseudonymSite *site, int i, Relation rel, ItemPointer tid,
 	Page		page;
 	bool		valid = false;
 
-	if (BufferIsValid(site->recent_buffer[i]) && site->recent_block[i] == blkno &&
-		ReadRecentBuffer(eckid_rel_file(rel), MAIN_FORKNUM, blkno, site->recent_buffer[i]))
-		buffer = site->recent_buffer[i];
-	else
-	{
-		buffer = ReadBuffer(rel, blkno);
-		site->recent_buffer[i] = buffer;
-		site->recent_block[i] = blkno;
-	}
-
+	buffer = PinPage(site, i, rel, blkno);
 	LockBuffer(buffer, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buffer);
 	eckid_test_for_old_snapshot(snapshot, rel, page);
@@ -581,6 +639,120 @@ FetchRow(PseudonymSite *site, int i, Relation rel, ItemPointer tid,
 	}
 	*buf = buffer;
 	return true;
+}
+
+/*
+ * The hash of the key and the view's recipient, computed again only when
+ * the key file has changed.  Before any buffer is locked: reading the key
+ * may raise an error.
+ */
+static void
+EnsurePrefix(PseudonymSite *site)
+{
+	const uint8_t *key = eckid_local_key();
+
+	if (site->prefix_valid && memcmp(site->prefix_key, key, LOCAL_KEY_BYTES) == 0)
+		return;
+	site->batch.valid = false;
+	if (kdf_pseudonym_prefix(key, VARDATA_ANY(site->recipient), VARSIZE_ANY_EXHDR(site->recipient),
+							 &site->prefix) != 0)
+		elog(ERROR, "pseudonym derivation failed for valid arguments");
+	memcpy(site->prefix_key, key, LOCAL_KEY_BYTES);
+	site->prefix_valid = true;
+}
+
+/* Whether the call site's page batch holds what this call asks for. */
+static bool
+BatchServes(PseudonymSite *site, int i, ItemPointer tid, Snapshot snapshot)
+{
+	PageBatch  *b = &site->batch;
+	OffsetNumber offnum = ItemPointerGetOffsetNumberNoCheck(tid);
+
+	return b->valid && b->table == i &&
+		memcmp(site->prefix_key, eckid_local_key(), LOCAL_KEY_BYTES) == 0 &&
+		b->block == ItemPointerGetBlockNumberNoCheck(tid) &&
+		offnum >= FirstOffsetNumber && offnum <= b->maxoff &&
+		b->state[offnum] != BATCH_NONE &&
+		b->snapshot == snapshot && b->curcid == snapshot->curcid &&
+		b->completion_count == snapshot->snapXactCompletionCount &&
+		b->lxid == MyLocalTransactionId() && b->subxid == GetCurrentSubTransactionId();
+}
+
+/*
+ * Compute the pseudonyms of the rows of the page of tid that snapshot sees,
+ * from tid's offset on, into the call site's page batch (PageBatch says
+ * when).  Rows whose stored value is not valid are left out: the call that
+ * asks for one reads it alone and says what is wrong.
+ */
+static void
+BuildBatch(FunctionCallInfo fcinfo, PseudonymSite *site, int i, Relation rel,
+		   AttrNumber attnum, ItemPointer tid, Snapshot snapshot)
+{
+	PageBatch  *b = &site->batch;
+	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
+	Buffer		buffer;
+	Page		page;
+
+	/* the previous page's pseudonyms mostly went unasked: stop */
+	if (b->valid && b->served * 2 < b->computed)
+	{
+		b->valid = false;
+		b->off = true;
+		return;
+	}
+	if (b->state == NULL)
+	{
+		b->state = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, MaxHeapTuplesPerPage + 1);
+		b->pseudonym = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+										  (MaxHeapTuplesPerPage + 1) * sizeof(*b->pseudonym));
+	}
+	EnsurePrefix(site);
+
+	b->valid = false;
+	memset(b->state, BATCH_NONE, MaxHeapTuplesPerPage + 1);
+	b->computed = b->served = 0;
+
+	buffer = PinPage(site, i, rel, blkno);
+	LockBuffer(buffer, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buffer);
+	eckid_test_for_old_snapshot(snapshot, rel, page);
+	b->maxoff = PageGetMaxOffsetNumber(page);
+	for (OffsetNumber off = ItemPointerGetOffsetNumber(tid); off <= b->maxoff; off++)
+	{
+		ItemId		lp = PageGetItemId(page, off);
+		HeapTupleData tuple;
+		Datum		value;
+		bool		isnull;
+
+		if (!ItemIdIsNormal(lp))
+			continue;
+		tuple.t_data = (HeapTupleHeader) PageGetItem(page, lp);
+		tuple.t_len = ItemIdGetLength(lp);
+		tuple.t_tableOid = RelationGetRelid(rel);
+		ItemPointerSet(&tuple.t_self, blkno, off);
+		if (!HeapTupleSatisfiesVisibility(&tuple, snapshot, buffer))
+			continue;
+		value = heap_getattr(&tuple, attnum, RelationGetDescr(rel), &isnull);
+		if (isnull)
+			b->state[off] = BATCH_NULL;
+		else if (kdf_pseudonym_of(&site->prefix, (const EckIdValue *) DatumGetPointer(value),
+								  b->pseudonym[off]) == 0)
+			b->state[off] = BATCH_VALUE;
+		else
+			continue;
+		b->computed++;
+	}
+	LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
+	ReleaseBuffer(buffer);
+
+	b->table = i;
+	b->block = blkno;
+	b->snapshot = snapshot;
+	b->curcid = snapshot->curcid;
+	b->completion_count = snapshot->snapXactCompletionCount;
+	b->lxid = MyLocalTransactionId();
+	b->subxid = GetCurrentSubTransactionId();
+	b->valid = true;
 }
 
 /*
@@ -616,7 +788,7 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 	Datum		value;
 	bool		isnull;
 	uint8_t		pseudonym[PSEUDONYM_BYTES];
-	const uint8_t *key;
+	Snapshot	snapshot;
 
 	if (site == NULL || site->view_id != view_id || site->view_column != view_column)
 	{
@@ -641,6 +813,20 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("relation with OID %u is not the table of masked view %d", tableoid, view_id)));
 
+	/* the rest of a page already read at once */
+	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
+	if (snapshot != NULL && BatchServes(site, i, tid, snapshot))
+	{
+		uint8		state = site->batch.state[ItemPointerGetOffsetNumber(tid)];
+
+		site->batch.served++;
+		site->last_table = i;
+		site->last_block = ItemPointerGetBlockNumber(tid);
+		if (state == BATCH_NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_TEXT_P(PseudonymText(site->batch.pseudonym[ItemPointerGetOffsetNumber(tid)]));
+	}
+
 	if (site->locked_lxid[i] == MyLocalTransactionId() &&
 		site->locked_subxid[i] == GetCurrentSubTransactionId())
 		rel = table_open(tableoid, NoLock);
@@ -658,13 +844,34 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no row of masked view %d is at that ctid", view_id)));
 
+	/* the second row in a row from one page: read the rest of the page */
+	if (snapshot != NULL && !site->batch.off && IsMVCCSnapshot(snapshot) && !IsolationIsSerializable() &&
+		site->last_table == i && site->last_block == ItemPointerGetBlockNumber(tid) &&
+		!(site->batch.valid && site->batch.table == i && site->batch.block == site->last_block &&
+		  site->batch.snapshot == snapshot))
+	{
+		BuildBatch(fcinfo, site, i, rel, attnum, tid, snapshot);
+		if (BatchServes(site, i, tid, snapshot))
+		{
+			uint8		state = site->batch.state[ItemPointerGetOffsetNumber(tid)];
+
+			table_close(rel, NoLock);
+			site->batch.served++;
+			if (state == BATCH_NULL)
+				PG_RETURN_NULL();
+			PG_RETURN_TEXT_P(PseudonymText(site->batch.pseudonym[ItemPointerGetOffsetNumber(tid)]));
+		}
+	}
+	site->last_table = i;
+	site->last_block = ItemPointerGetBlockNumber(tid);
+
 	/*
-	 * The row as the query sees it; failing that, as this transaction sees
-	 * it now (the row an UPDATE ... RETURNING on the view has just
-	 * written).
+	 * The row alone, as the query sees it; failing that, as this
+	 * transaction sees it now (the row an UPDATE ... RETURNING on the view
+	 * has just written).
 	 */
-	if (!(ActiveSnapshotSet() &&
-		  FetchRow(site, i, rel, tid, GetActiveSnapshot(), &tuple, &buf)) &&
+	EnsurePrefix(site);
+	if (!(snapshot != NULL && FetchRow(site, i, rel, tid, snapshot, &tuple, &buf)) &&
 		!FetchRow(site, i, rel, tid, SnapshotSelf, &tuple, &buf))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -675,15 +882,6 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 	{
 		const EckIdValue *id = (const EckIdValue *) DatumGetPointer(value);
 
-		key = eckid_local_key();
-		if (!site->prefix_valid || memcmp(site->prefix_key, key, LOCAL_KEY_BYTES) != 0)
-		{
-			if (kdf_pseudonym_prefix(key, VARDATA_ANY(site->recipient), VARSIZE_ANY_EXHDR(site->recipient),
-									 &site->prefix) != 0)
-				elog(ERROR, "pseudonym derivation failed for valid arguments");
-			memcpy(site->prefix_key, key, LOCAL_KEY_BYTES);
-			site->prefix_valid = true;
-		}
 		/* it checks the stored value, which is checked again only to say why */
 		if (kdf_pseudonym_of(&site->prefix, id, pseudonym) != 0)
 		{

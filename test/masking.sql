@@ -41,7 +41,7 @@ GRANT USAGE ON SCHEMA eckid_internal TO eckid_report;
 RESET client_min_messages;
 
 BEGIN;
-SELECT plan(139);
+SELECT plan(146);
 
 -- The SQLSTATE and message of the error a statement raises when run as
 -- another role (NULL if none).
@@ -158,6 +158,80 @@ SELECT results_eq(
 	$$SELECT id, eckid.pseudonymize(ecid, 'uitgever-a') FROM mask_fixture.pupils ORDER BY id$$,
 	'the view shows the pseudonym of a row updated in place');
 ROLLBACK TO SAVEPOINT hot_update;
+
+-- Page batches: a scan of the view asks for row after row of one page, and
+-- masked_view_pseudonym() computes the rest of a page at once once two rows
+-- in a row come from it.  Over many pages, with NULLs, deleted rows, rows
+-- updated in place (HOT) and moved (a new primary key), the view must show
+-- for every row what pseudonymize() gives; also when a filter takes a few
+-- rows of each page (batching stops), and through a cursor whose rows are
+-- updated between two FETCHes (the view shows them as its snapshot does).
+SAVEPOINT page_batches;
+CREATE TABLE mask_fixture.many (id integer PRIMARY KEY, pad text, ecid eckid.eckid);
+INSERT INTO mask_fixture.many
+	SELECT i, repeat('p', i % 40),
+		   CASE WHEN i % 7 <> 0 THEN ('https://ketenid.nl/201703/' || encode(sha512(i::text::bytea), 'hex'))::eckid.eckid END
+	FROM generate_series(1, 5000) i;
+CREATE TEMP TABLE many_deleted ON COMMIT DROP AS
+	SELECT a.ctid AS before, b.ctid AS deleted FROM mask_fixture.many a, mask_fixture.many b
+	WHERE a.id = 21 AND b.id = 22 AND (a.ctid::text::point)[0] = (b.ctid::text::point)[0];
+DELETE FROM mask_fixture.many WHERE id % 11 = 0;
+UPDATE mask_fixture.many SET pad = pad || 'x' WHERE id % 13 = 0;
+UPDATE mask_fixture.many SET id = id + 100000 WHERE id % 17 = 0;
+SELECT eckid.create_masked_view('mask_fixture.many', 'many_for_a', recipient => 'uitgever-a');
+CREATE TEMP TABLE many_seen ON COMMIT DROP AS SELECT id, ecid FROM mask_fixture.many_for_a;
+SELECT ok((SELECT count(DISTINCT (ctid::text::point)[0]) FROM mask_fixture.many) > 20
+		  AND pg_stat_get_xact_tuples_hot_updated('mask_fixture.many'::regclass) > 0
+		  AND (SELECT count(*) FROM mask_fixture.many WHERE ecid IS NULL) > 0,
+	'the table for page batches has many pages, HOT-updated rows and NULLs');
+SELECT results_eq(
+	'SELECT id, ecid FROM many_seen ORDER BY id',
+	$$SELECT id, eckid.pseudonymize(ecid, 'uitgever-a') FROM mask_fixture.many ORDER BY id$$,
+	'a full read of the view shows every row''s pseudonym, page batches and all');
+SELECT results_eq(
+	$$SELECT id, ecid FROM mask_fixture.many_for_a WHERE id % 60 IN (1, 2) ORDER BY id$$,
+	$$SELECT id, eckid.pseudonymize(ecid, 'uitgever-a') FROM mask_fixture.many WHERE id % 60 IN (1, 2) ORDER BY id$$,
+	'so does a read that takes two rows of a page now and then');
+SELECT throws_ok(
+	format($$SELECT eckid_internal.masked_view_pseudonym(%s, 3::int2, 'mask_fixture.many'::regclass, t)
+			 FROM unnest(ARRAY[%L, %L]::tid[]) t$$,
+		   (SELECT id FROM eckid.masked_view WHERE view_name = 'many_for_a'),
+		   (SELECT before FROM many_deleted), (SELECT deleted FROM many_deleted)),
+	'22023', format('no row of masked view %s is at that ctid', (SELECT id FROM eckid.masked_view WHERE view_name = 'many_for_a')),
+	'a deleted row is refused right after a row of its page (which starts a page batch)');
+SELECT is(
+	(SELECT eckid_internal.masked_view_pseudonym((SELECT id FROM eckid.masked_view WHERE view_name = 'many_for_a'),
+												 3::int2, 'mask_fixture.many'::regclass, before) FROM many_deleted),
+	(SELECT eckid.pseudonymize(ecid, 'uitgever-a') FROM mask_fixture.many WHERE id = 21),
+	'while the row before it, on the same page, is given (the probe of the test above)');
+DECLARE many_cursor NO SCROLL CURSOR FOR SELECT id, ecid FROM mask_fixture.many_for_a;
+CREATE TEMP TABLE many_fetched (id integer, ecid text) ON COMMIT DROP;
+CREATE TEMP TABLE many_before ON COMMIT DROP AS
+	SELECT id, eckid.pseudonymize(ecid, 'uitgever-a') AS ecid FROM mask_fixture.many;
+DO $$
+DECLARE
+	c refcursor := 'many_cursor';
+	r record;
+BEGIN
+	FETCH c INTO r;
+	INSERT INTO many_fetched VALUES (r.id, r.ecid);
+	-- every row of the table gets another value, in place where there is room
+	UPDATE mask_fixture.many SET ecid = ('https://ketenid.nl/pilot/' || encode(sha512(('x' || id)::bytea), 'hex'))::eckid.eckid;
+	LOOP
+		FETCH c INTO r;
+		EXIT WHEN NOT FOUND;
+		INSERT INTO many_fetched VALUES (r.id, r.ecid);
+	END LOOP;
+END
+$$;
+SELECT results_eq(
+	'SELECT id, ecid FROM many_fetched ORDER BY id',
+	'SELECT id, ecid FROM many_before ORDER BY id',
+	'a cursor shows the rows as its snapshot saw them, though they changed between FETCHes');
+SELECT isnt((SELECT ecid FROM mask_fixture.many_for_a WHERE id = 1), (SELECT ecid FROM many_before WHERE id = 1),
+	'while a new query shows the new values (the probe of the test above)');
+CLOSE many_cursor;
+ROLLBACK TO SAVEPOINT page_batches;
 SELECT is((SELECT count(*) FROM mask_fixture.pupils_for_a a JOIN mask_fixture.pupils_for_b b ON a.ecid = b.ecid),
 	0::bigint, 'the exports for two recipients cannot be joined on the pseudonym');
 SELECT is((SELECT count(*) FROM mask_fixture.pupils_for_a a JOIN mask_fixture.pupils_for_a b ON a.ecid = b.ecid),
