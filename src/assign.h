@@ -61,6 +61,8 @@ typedef struct AssignPlan
 	text	   *sector;
 	bool		wipe_pgn;
 	bool		nummervoorziening;	/* queue for the service, derive nothing */
+	Oid			shard_parent;	/* the Citus distributed table relid is a
+								 * shard of, or InvalidOid (citus.h) */
 	EckidObjects objs;
 } AssignPlan;
 

@@ -208,7 +208,7 @@ eckid_assign_keep_identity(const AssignPlan *plan, TupleDesc tupdesc,
 		{
 			bool		void_isnull;
 
-			eckid_citus_refuse_record_on_shard(plan->relid, plan->pgn_column);
+			eckid_citus_refuse_record_on_shard(plan->shard_parent, plan->pgn_column);
 			(void) CallEckid(plan->objs.replace_hpgn, 3, PointerGetDatum(old_hpgn),
 							 PointerGetDatum(new_hpgn),
 							 TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()),

@@ -594,7 +594,7 @@ BuildPlan(Relation rel, const Trigger *trigger)
 		ParseAssignArgs(rel, trigger, plan);
 		if (plan->nummervoorziening)
 			LookupNvObjects(&plan->objs);
-		eckid_citus_check_replacements(RelationGetRelid(rel));
+		plan->shard_parent = eckid_citus_check_replacements(RelationGetRelid(rel));
 		plan->tgoid = trigger->tgoid;
 	}
 	PG_CATCH();

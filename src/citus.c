@@ -107,14 +107,14 @@ eckid_citus_shard_parent(Oid relid)
 }
 
 /* See citus.h. */
-void
+Oid
 eckid_citus_check_replacements(Oid relid)
 {
 	Oid			parent = eckid_citus_shard_parent(relid);
 	Oid			replacements;
 
 	if (!OidIsValid(parent))
-		return;
+		return InvalidOid;
 	replacements = get_relname_relid("hpgn_replacement", get_namespace_oid("eckid", false));
 	if (!OidIsValid(LookupOid("SELECT p.logicalrelid::pg_catalog.oid FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1 AND p.partmethod OPERATOR(pg_catalog.=) 'n' AND p.repmodel OPERATOR(pg_catalog.=) 't'",
 							  OIDOID, ObjectIdGetDatum(replacements), NULL)))
@@ -124,14 +124,13 @@ eckid_citus_check_replacements(Oid relid)
 				 errdetail("The eckid.assign() trigger of distributed table \"%s\" runs on the nodes of its shards, where only a reference table holds every recorded change of a PGN.",
 						   get_rel_name(parent)),
 				 errhint("Run SELECT create_reference_table('eckid.hpgn_replacement') on the coordinator.")));
+	return parent;
 }
 
 /* See citus.h. */
 void
-eckid_citus_refuse_record_on_shard(Oid relid, const char *pgn_column)
+eckid_citus_refuse_record_on_shard(Oid parent, const char *pgn_column)
 {
-	Oid			parent = eckid_citus_shard_parent(relid);
-
 	if (OidIsValid(parent))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

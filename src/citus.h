@@ -17,10 +17,18 @@
  */
 extern Oid	eckid_citus_shard_parent(Oid relid);
 
-/* Refuse a shard of a table when eckid.hpgn_replacement is no reference table. */
-extern void eckid_citus_check_replacements(Oid relid);
+/*
+ * Refuse a shard of a table when eckid.hpgn_replacement is no reference
+ * table.  Returns the distributed table whose shard relid is, or InvalidOid
+ * (eckid_citus_shard_parent()): the trigger's plan keeps it.
+ */
+extern Oid	eckid_citus_check_replacements(Oid relid);
 
-/* Refuse to record a PGN change from a trigger on a shard. */
-extern void eckid_citus_refuse_record_on_shard(Oid relid, const char *pgn_column);
+/*
+ * Refuse to record a PGN change from a trigger on a shard of distributed
+ * table parent (what eckid_citus_check_replacements() returned); nothing if
+ * parent is InvalidOid.
+ */
+extern void eckid_citus_refuse_record_on_shard(Oid parent, const char *pgn_column);
 
 #endif							/* ECKID_CITUS_H */
