@@ -669,13 +669,13 @@ BatchServes(PseudonymSite *site, int i, ItemPointer tid, Snapshot snapshot)
 	OffsetNumber offnum = ItemPointerGetOffsetNumberNoCheck(tid);
 
 	return b->valid && b->table == i &&
-		memcmp(site->prefix_key, eckid_local_key(), LOCAL_KEY_BYTES) == 0 &&
 		b->block == ItemPointerGetBlockNumberNoCheck(tid) &&
 		offnum >= FirstOffsetNumber && offnum <= b->maxoff &&
 		b->state[offnum] != BATCH_NONE &&
 		b->snapshot == snapshot && b->curcid == snapshot->curcid &&
 		b->completion_count == snapshot->snapXactCompletionCount &&
-		b->lxid == MyLocalTransactionId() && b->subxid == GetCurrentSubTransactionId();
+		b->lxid == MyLocalTransactionId() && b->subxid == GetCurrentSubTransactionId() &&
+		memcmp(site->prefix_key, eckid_local_key(), LOCAL_KEY_BYTES) == 0;
 }
 
 /*
@@ -716,7 +716,8 @@ BuildBatch(FunctionCallInfo fcinfo, PseudonymSite *site, int i, Relation rel,
 	LockBuffer(buffer, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buffer);
 	eckid_test_for_old_snapshot(snapshot, rel, page);
-	b->maxoff = PageGetMaxOffsetNumber(page);
+	/* a heap page holds at most that many; more would be a damaged page */
+	b->maxoff = Min(PageGetMaxOffsetNumber(page), MaxHeapTuplesPerPage);
 	for (OffsetNumber off = ItemPointerGetOffsetNumber(tid); off <= b->maxoff; off++)
 	{
 		ItemId		lp = PageGetItemId(page, off);
