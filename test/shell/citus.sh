@@ -9,6 +9,7 @@
 # docs/development.md says how to build Citus for it.
 source "$(dirname "$0")/../../scripts/lib.sh"
 set -euo pipefail
+source "$(dirname "$0")/lib/checks.sh"
 
 if [ ! -f "$("$PG_CONFIG" --pkglibdir)/citus.so" ] ||
 	[ ! -f "$("$PG_CONFIG" --sharedir)/extension/citus.control" ]; then
@@ -63,29 +64,6 @@ export PGHOST=$work PGUSER=postgres PGDATABASE=postgres
 # eckid's operators, as a LAS has them (docs/configuration.md)
 export PGOPTIONS='-c search_path=public,eckid'
 
-checks=0
-failures=0
-check() {	# check NAME DESCRIPTION COMMAND...: pass if the command succeeds
-	local name=$1 what=$2
-	shift 2
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok $checks - $name: $what"
-	else
-		echo "not ok $checks - $name: $what"
-		failures=$((failures + 1))
-	fi
-}
-same() {	# same A B
-	if [ "$1" == "$2" ]; then return 0; fi
-	printf '    got:      %s\n    expected: %s\n' "$1" "$2" | head -c 4000
-	return 1
-}
-has() {	# has TEXT PATTERN: TEXT contains the fixed string PATTERN
-	if grep -qF -- "$2" <<<"$1"; then return 0; fi
-	printf '    not found: %s\n    in: %s\n' "$2" "$1" | head -c 4000
-	return 1
-}
 lacks() { ! has "$@" >/dev/null; }
 # on NODE SQL...: run on a node, stop at the first error; any: go on
 on() { local n=$1; shift; local a=(); for s in "$@"; do a+=(-c "$s"); done; psql -X -q -At -v ON_ERROR_STOP=1 -p "${port[$n]}" "${a[@]}" 2>&1; }
@@ -120,23 +98,23 @@ cq "CREATE EXTENSION citus" "CREATE EXTENSION eckid" \
 	"SELECT citus_add_node('127.0.0.1', ${port[worker2]})"
 out=$(c "SELECT string_agg(result, ',' ORDER BY nodeid) FROM run_command_on_all_nodes(\$\$SELECT extversion FROM pg_extension WHERE extname = 'eckid'\$\$)")
 v=$(c "SELECT default_version FROM pg_available_extensions WHERE name = 'eckid'")
-check nodes "CREATE EXTENSION eckid on the coordinator installs $v (the default version) on both workers" same "$out" "$v,$v,$v"
+check "nodes: CREATE EXTENSION eckid on the coordinator installs $v (the default version) on both workers" same "$out" "$v,$v,$v"
 keycheck="SELECT result FROM run_command_on_all_nodes(\$\$
         SELECT eckid.hpgn('key check') || ' ' ||
                eckid.pseudonymize(('https://ketenid.nl/x/' || repeat('00', 64))::eckid.eckid, 'key check') \$\$)"
 out=$(c "$keycheck" | sort -u | wc -l)
-check nodes "the key check gives one value on all three nodes" same "$out" 1
+check "nodes: the key check gives one value on all three nodes" same "$out" 1
 # ... and would see a node with another key: a worker's key file replaced
 cp "$work/eckid.key" "$work/eckid.key.orig"
 as_pg sh -c "od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > '$work/other.key'; echo >> '$work/other.key'"
 as_pg sh -c "sed -i \"s|^eckid.key_file = .*|eckid.key_file = '$work/other.key'|\" '$work/worker2/postgresql.conf'"
 as_pg "$PGBIN/pg_ctl" -D "$work/worker2" -s reload; sleep 1
 out=$(c "$keycheck" | sort -u | wc -l)
-check nodes "the key check shows a worker whose key differs (2 values)" same "$out" 2
+check "nodes: the key check shows a worker whose key differs (2 values)" same "$out" 2
 as_pg sh -c "sed -i \"s|^eckid.key_file = .*|eckid.key_file = '$work/eckid.key'|\" '$work/worker2/postgresql.conf'"
 as_pg "$PGBIN/pg_ctl" -D "$work/worker2" -s reload; sleep 1
 out=$(c "$keycheck" | sort -u | wc -l)
-check nodes "and one value again with the key restored" same "$out" 1
+check "nodes: and one value again with the key restored" same "$out" 1
 
 ######################################################################
 # trigger: the eckid.assign() trigger on a distributed table
@@ -145,34 +123,34 @@ cq "CREATE TABLE pupils (id integer PRIMARY KEY, pgn text, hpgn text, eck_id eck
 trigger="CREATE TRIGGER pupils_eckid BEFORE INSERT OR UPDATE ON pupils FOR EACH ROW
 	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
 out=$(any coordinator "$trigger")
-check trigger "without citus.enable_unsafe_triggers Citus refuses the trigger" has "$out" "triggers are not supported on distributed tables"
+check "trigger: without citus.enable_unsafe_triggers Citus refuses the trigger" has "$out" "triggers are not supported on distributed tables"
 cq "SET citus.enable_unsafe_triggers = on" "$trigger"
 out=$(c "SELECT string_agg(result, ',') FROM run_command_on_shards('pupils', \$\$SELECT count(*) FROM pg_trigger WHERE tgrelid = '%s'::regclass AND NOT tgisinternal\$\$)")
-check trigger "with citus.enable_unsafe_triggers = on the trigger is on each of the 4 shards" same "$out" "1,1,1,1"
+check "trigger: with citus.enable_unsafe_triggers = on the trigger is on each of the 4 shards" same "$out" "1,1,1,1"
 
 # trigger_reference: on a shard the trigger refuses to work while
 # eckid.hpgn_replacement is local to each node ...
 rows=$(bsns 100000000 12)
 out=$(any coordinator "INSERT INTO pupils (id, pgn) VALUES $(bsns 100000000 1)")
-check trigger_reference "the trigger on a shard refuses while eckid.hpgn_replacement is no reference table" \
+check "trigger_reference: the trigger on a shard refuses while eckid.hpgn_replacement is no reference table" \
 	has "$out" "eckid.hpgn_replacement is not a Citus reference table"
-check trigger_reference "and says what to do" has "$out" "create_reference_table('eckid.hpgn_replacement')"
+check "trigger_reference: and says what to do" has "$out" "create_reference_table('eckid.hpgn_replacement')"
 out=$(c "SELECT count(*) FROM pupils")
-check trigger_reference "the refused INSERT left no row" same "$out" 0
+check "trigger_reference: the refused INSERT left no row" same "$out" 0
 # ... and works once it is a reference table.
 out=$(c "SELECT create_reference_table('eckid.hpgn_replacement')" \
 	"SELECT string_agg(result, ',') FROM run_command_on_all_nodes(\$\$SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = 'eckid.hpgn_replacement'::regclass AND repmodel = 't'\$\$)")
-check trigger_reference "create_reference_table('eckid.hpgn_replacement') is accepted (an extension's table) and known on every node" has "$out" "1,1,1"
+check "trigger_reference: create_reference_table('eckid.hpgn_replacement') is accepted (an extension's table) and known on every node" has "$out" "1,1,1"
 cq "INSERT INTO pupils (id, pgn) VALUES $rows"
 # the trigger's values are those of the coordinator's own functions
 out=$(c "SELECT count(*) FROM pupils WHERE hpgn IS NOT NULL AND eck_id IS NOT NULL")
-check trigger "INSERT fills HPgn and ECK iD of 12 rows on the workers" same "$out" 12
+check "trigger: INSERT fills HPgn and ECK iD of 12 rows on the workers" same "$out" 12
 cq "CREATE TABLE pupils_local (id integer PRIMARY KEY, pgn text, hpgn text, eck_id eckid.eckid)" \
 	"CREATE TRIGGER pupils_local_eckid BEFORE INSERT OR UPDATE ON pupils_local FOR EACH ROW
 	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')" \
 	"INSERT INTO pupils_local (id, pgn) VALUES $rows"
 out=$(c "SELECT count(*) FROM pupils d JOIN pupils_local l USING (id) WHERE d.hpgn = l.hpgn AND d.eck_id = l.eck_id")
-check trigger "the workers' HPgns and ECK iDs equal those of the same rows in a local table of the coordinator" same "$out" 12
+check "trigger: the workers' HPgns and ECK iDs equal those of the same rows in a local table of the coordinator" same "$out" 12
 
 ######################################################################
 # pgn_change: a PGN change recorded on the coordinator is seen alike by
@@ -183,21 +161,21 @@ new_pgn=$(bsns 200000000 1 | sed "s/.*'\(.*\)'.*/\1/")
 new2=$(bsns 300000000 1 | sed "s/.*'\(.*\)'.*/\1/")
 eck_before=$(c "SELECT eck_id FROM pupils WHERE id = 1")
 out=$(any coordinator "UPDATE pupils SET pgn = '$new2' WHERE id = 2")
-check pgn_change "an unrecorded PGN change on a worker is refused by eckid, naming the coordinator" \
+check "pgn_change: an unrecorded PGN change on a worker is refused by eckid, naming the coordinator" \
 	has "$out" "cannot record the change of the PGN in column \"pgn\" of distributed table \"pupils\" on a worker"
 out=$(c "SELECT string_agg(result, ',') FROM run_command_on_all_nodes('SELECT count(*) FROM eckid.hpgn_replacement')")
-check pgn_change "the refused change left no record on any node" same "$out" "0,0,0"
+check "pgn_change: the refused change left no record on any node" same "$out" "0,0,0"
 cq "SELECT eckid.replace_hpgn(eckid.hpgn('$old_pgn'), eckid.hpgn('$new_pgn'))"
 out=$(c "SELECT string_agg(result, ',') FROM run_command_on_all_nodes('SELECT count(*) FROM eckid.hpgn_replacement')")
-check pgn_change "eckid.replace_hpgn() on the coordinator writes the record to all three nodes" same "$out" "1,1,1"
+check "pgn_change: eckid.replace_hpgn() on the coordinator writes the record to all three nodes" same "$out" "1,1,1"
 out=$(c "SELECT string_agg(result, ',') FROM run_command_on_all_nodes(\$\$SELECT eckid.stampseudonym(eckid.hpgn('$new_pgn'))::text = eckid.stampseudonym(eckid.hpgn('$old_pgn'))::text\$\$)")
-check pgn_change "eckid.stampseudonym(new HPgn) follows the old HPgn on every node" same "$out" "t,t,t"
+check "pgn_change: eckid.stampseudonym(new HPgn) follows the old HPgn on every node" same "$out" "t,t,t"
 cq "UPDATE pupils SET pgn = '$new_pgn' WHERE id = 1"
 out=$(c "SELECT eck_id = '$eck_before' AND hpgn = eckid.hpgn('$new_pgn') FROM pupils WHERE id = 1")
-check pgn_change "after recording, the UPDATE on the worker keeps the pupil's ECK iD with the new HPgn" same "$out" t
+check "pgn_change: after recording, the UPDATE on the worker keeps the pupil's ECK iD with the new HPgn" same "$out" t
 as_pg "$PGBIN/pg_dump" -h "$work" -p "${port[coordinator]}" -U postgres -Fc -f "$work/coordinator.dump" postgres
 dumped=$(as_pg "$PGBIN/pg_restore" -f - -a -t hpgn_replacement "$work/coordinator.dump" | grep -c "$(c "SELECT eckid.hpgn('$new_pgn')")" || true)
-check pgn_change "a pg_dump of the coordinator holds the record" same "$dumped" 1
+check "pgn_change: a pg_dump of the coordinator holds the record" same "$dumped" 1
 # A local table of the coordinator records its PGN changes as on one server,
 # into the reference table, even named like a shard: <table>_<shard id> of
 # a shard of another table.
@@ -207,9 +185,9 @@ cq "CREATE TABLE enrol_$sid (id integer PRIMARY KEY, pgn text, hpgn text, eck_id
 	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')" \
 	"INSERT INTO enrol_$sid (id, pgn) VALUES $(bsns 400000000 1)"
 out=$(any coordinator "UPDATE enrol_$sid SET pgn = '$new2' WHERE id = 1")
-check pgn_change "a local table named like a shard (enrol_$sid) is no shard: its PGN change is recorded" same "$out" ""
+check "pgn_change: a local table named like a shard (enrol_$sid) is no shard: its PGN change is recorded" same "$out" ""
 out=$(c "SELECT string_agg(result, ',') FROM run_command_on_all_nodes('SELECT count(*) FROM eckid.hpgn_replacement')")
-check pgn_change "on the coordinator, into the reference table: on all three nodes" same "$out" "2,2,2"
+check "pgn_change: on the coordinator, into the reference table: on all three nodes" same "$out" "2,2,2"
 
 ######################################################################
 # backfill: CALL eckid.backfill() of a distributed table runs on the
@@ -227,24 +205,24 @@ pupils_without_ids() {
 # and one PGN that fails the elfproef, which the backfill skips
 pupils_without_ids enrol 4 "$rows, (13, '123456780')"
 out=$(any coordinator "UPDATE enrol SET hpgn = eckid.hpgn(pgn)")
-check backfill "Citus refuses UPDATE ... SET hpgn = eckid.hpgn(pgn) on a distributed table (why the backfill exists)" \
+check "backfill: Citus refuses UPDATE ... SET hpgn = eckid.hpgn(pgn) on a distributed table (why the backfill exists)" \
 	has "$out" "STABLE functions used in UPDATE queries cannot be called with column references"
 out=$(psql -X -q -At -p "${port[coordinator]}" -c "CALL eckid.backfill('enrol', 2)" 2>&1 || true)
-check backfill "the backfill fills all 12 rows" same "$(c "SELECT count(*) FROM enrol WHERE hpgn IS NOT NULL AND eck_id IS NOT NULL")" 12
-check backfill "with the values of the local table's trigger" \
+check "backfill: the backfill fills all 12 rows" same "$(c "SELECT count(*) FROM enrol WHERE hpgn IS NOT NULL AND eck_id IS NOT NULL")" 12
+check "backfill: with the values of the local table's trigger" \
 	same "$(c "SELECT count(*) FROM enrol e JOIN pupils_local l USING (id) WHERE e.hpgn = l.hpgn AND e.eck_id = l.eck_id")" 12
 echo "# a line of progress: $(grep -m1 'batch 1 committed' <<<"$out" || true)"
-check backfill "progress comes a batch at a time" has "$out" "batch 1 committed"
-check backfill "the row with the broken PGN is reported by its ctid, from its worker" has "$out" "skipped: PGN in column \"pgn\" is not a valid BSN or onderwijsnummer"
-check backfill "progress comes from worker1 (its address)" has "$out" "from 127.0.0.1:${port[worker1]}"
-check backfill "progress comes from worker2 (its address)" has "$out" "from 127.0.0.1:${port[worker2]}"
+check "backfill: progress comes a batch at a time" has "$out" "batch 1 committed"
+check "backfill: the row with the broken PGN is reported by its ctid, from its worker" has "$out" "skipped: PGN in column \"pgn\" is not a valid BSN or onderwijsnummer"
+check "backfill: progress comes from worker1 (its address)" has "$out" "from 127.0.0.1:${port[worker1]}"
+check "backfill: progress comes from worker2 (its address)" has "$out" "from 127.0.0.1:${port[worker2]}"
 first_pgn=$(bsns 100000000 1 | sed "s/.*'\(.*\)'.*/\1/")
-check backfill "no PGN in anything the client was sent" lacks "$out" "$first_pgn"
-check backfill "(the probe would see one: the table holds it)" has "$(c "SELECT pgn FROM enrol")" "$first_pgn"
+check "backfill: no PGN in anything the client was sent" lacks "$out" "$first_pgn"
+check "backfill: (the probe would see one: the table holds it)" has "$(c "SELECT pgn FROM enrol")" "$first_pgn"
 out=$(psql -X -q -At -p "${port[coordinator]}" -c "CALL eckid.backfill('enrol', 2)" 2>&1 || true)
-check backfill "a second call finds nothing to do on either worker" same "$(count "$out" "finished: 0 rows done")" 4
+check "backfill: a second call finds nothing to do on either worker" same "$(count "$out" "finished: 0 rows done")" 4
 out=$(psql -X -q -At -p "${port[coordinator]}" -c "BEGIN" -c "CALL eckid.backfill('enrol', 2)" 2>&1 || true)
-check backfill "inside a transaction block it is refused as on one server" has "$out" "cannot run inside a transaction block"
+check "backfill: inside a transaction block it is refused as on one server" has "$out" "cannot run inside a transaction block"
 
 # backfill_cancel: a cancelled backfill stops on the workers too; a second
 # call continues.  Rows of batch 1 commit one by one; the cancel comes
@@ -256,20 +234,20 @@ psql -X -q -At -p "${port[coordinator]}" -c "SET application_name = 'eckid_citus
 bg=$!
 for _ in $(seq 1 120); do [ "$(c "$filled")" -ge 2 ] && break; sleep 0.5; done
 before_cancel=$(c "$filled")
-check backfill_cancel "the backfill fills rows while it runs" test "$before_cancel" -ge 2
+check "backfill_cancel: the backfill fills rows while it runs" test "$before_cancel" -ge 2
 cq "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'eckid_citus_backfill'"
 wait "$bg" || true
 bg=
-check backfill_cancel "the cancelled CALL ends with the cancel" has "$(cat "$work/cancel.out")" "canceling statement due to user request"
+check "backfill_cancel: the cancelled CALL ends with the cancel" has "$(cat "$work/cancel.out")" "canceling statement due to user request"
 sleep 4	# more than a hash and client_connection_check_interval
 at_stop=$(c "$filled")
 sleep 6
-check backfill_cancel "the workers stopped: no row filled in the 6 s after (a hash takes about 3 s)" same "$(c "$filled")" "$at_stop"
-check backfill_cancel "rows committed before the cancel are kept, some are left" test "$at_stop" -ge "$before_cancel" -a "$at_stop" -lt 40
+check "backfill_cancel: the workers stopped: no row filled in the 6 s after (a hash takes about 3 s)" same "$(c "$filled")" "$at_stop"
+check "backfill_cancel: rows committed before the cancel are kept, some are left" test "$at_stop" -ge "$before_cancel" -a "$at_stop" -lt 40
 out=$(psql -X -q -At -p "${port[coordinator]}" -c "CALL eckid.backfill('slow', 8)" 2>&1 || true)
-check backfill_cancel "a second call fills the rest" same "$(c "$filled")" 40
+check "backfill_cancel: a second call fills the rest" same "$(c "$filled")" 40
 done_second=$(grep -o 'finished: [0-9]* rows done' <<<"$out" | awk '{s += $2} END {print s + 0}' || true)
-check backfill_cancel "and computes only the rows left ($((40 - at_stop)))" same "$done_second" "$((40 - at_stop))"
+check "backfill_cancel: and computes only the rows left ($((40 - at_stop)))" same "$done_second" "$((40 - at_stop))"
 
 ######################################################################
 # spread: the same backfill with the shards on one worker and on two; the
@@ -283,7 +261,7 @@ cq "SELECT citus_set_node_property('127.0.0.1', ${port[worker2]}, 'shouldhavesha
 	"CREATE TABLE two_workers (id integer PRIMARY KEY, pgn text, hpgn text, eck_id eckid.eckid)" \
 	"SELECT create_distributed_table('two_workers', 'id', shard_count => 2, colocate_with => 'none')"
 nodes_of() { c "SELECT count(DISTINCT nodeport) FROM citus_shards WHERE table_name = '$1'::regclass"; }
-check spread "table one_worker has its shards on 1 worker, two_workers on 2" same "$(nodes_of one_worker),$(nodes_of two_workers)" "1,2"
+check "spread: table one_worker has its shards on 1 worker, two_workers on 2" same "$(nodes_of one_worker),$(nodes_of two_workers)" "1,2"
 for t in one_worker two_workers; do
 	cq "INSERT INTO $t (id, pgn) SELECT id, pgn FROM pupils_local WHERE id <= $n" \
 		"SET citus.enable_unsafe_triggers = on" \
@@ -304,17 +282,17 @@ for t in one_worker two_workers; do
 	sleep 1	# the workers' backends exit
 	cpu1[$t]=$(awk -v a="$w1" -v b="$(cpu worker1)" 'BEGIN { printf "%.2f", b - a }')
 	cpu2[$t]=$(awk -v a="$w2" -v b="$(cpu worker2)" 'BEGIN { printf "%.2f", b - a }')
-	check spread "$t: all $n rows filled" same "$(c "SELECT count(*) FROM $t WHERE eck_id IS NOT NULL")" "$n"
-	check spread "$t: hashed on $(nodes_of "$t") worker(s)" same "$(grep -o 'from 127.0.0.1:[0-9]*' <<<"$out" | sort -u | wc -l)" "$(nodes_of "$t")"
+	check "spread: $t: all $n rows filled" same "$(c "SELECT count(*) FROM $t WHERE eck_id IS NOT NULL")" "$n"
+	check "spread: $t: hashed on $(nodes_of "$t") worker(s)" same "$(grep -o 'from 127.0.0.1:[0-9]*' <<<"$out" | sort -u | wc -l)" "$(nodes_of "$t")"
 done
 echo "# spread: backfill of $n rows, eckid.scrypt_threads = 1, load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores"
 echo "#   shards on 1 worker:  ${took[one_worker]} s; CPU s worker1 ${cpu1[one_worker]}, worker2 ${cpu2[one_worker]}"
 echo "#   shards on 2 workers: ${took[two_workers]} s; CPU s worker1 ${cpu1[two_workers]}, worker2 ${cpu2[two_workers]}"
 echo "#   time ratio 1 worker / 2 workers: $(awk -v a="${took[one_worker]}" -v b="${took[two_workers]}" 'BEGIN { printf "%.2f", a / b }')"
 # the hashing follows the shards: worker2 works only when it holds shards
-check spread "with the shards on worker1 only, worker2 used less CPU than a tenth of worker1's" \
+check "spread: with the shards on worker1 only, worker2 used less CPU than a tenth of worker1's" \
 	awk -v a="${cpu1[one_worker]}" -v b="${cpu2[one_worker]}" 'BEGIN { exit !(b < a / 10) }'
-check spread "with shards on both, each worker used at least a quarter of the CPU" \
+check "spread: with shards on both, each worker used at least a quarter of the CPU" \
 	awk -v a="${cpu1[two_workers]}" -v b="${cpu2[two_workers]}" 'BEGIN { exit !(a >= (a + b) / 4 && b >= (a + b) / 4) }'
 
 ######################################################################
@@ -324,8 +302,8 @@ cq "CREATE TABLE hashes (id integer PRIMARY KEY, pgn text, hpgn text)" \
 	"SELECT create_distributed_table('hashes', 'id', shard_count => 4)" \
 	"INSERT INTO hashes (id, pgn) SELECT id, pgn FROM pupils_local WHERE id <= 4"
 out=$(c "SELECT string_agg(success::text, ',') FROM run_command_on_shards('hashes', \$\$UPDATE %s SET hpgn = eckid.hpgn(pgn) WHERE hpgn IS NULL AND pgn IS NOT NULL\$\$)")
-check per_shard "run_command_on_shards runs the UPDATE on each of the 4 shards" same "$out" "true,true,true,true"
-check per_shard "with the coordinator's values" \
+check "per_shard: run_command_on_shards runs the UPDATE on each of the 4 shards" same "$out" "true,true,true,true"
+check "per_shard: with the coordinator's values" \
 	same "$(c "SELECT count(*) FROM hashes h JOIN pupils_local l USING (id) WHERE h.hpgn = l.hpgn")" 4
 
 ######################################################################
@@ -336,12 +314,12 @@ cq "CREATE TABLE results (eck_id eckid.eckid PRIMARY KEY, score integer)" \
 	"INSERT INTO results SELECT eck_id, id FROM pupils_local"
 probe=$(c "SELECT 'HTTPS://KETENID.NL/' || eckid.segment(eck_id) || '/' || upper(split_part(eck_id::text, '/', 5)) FROM pupils_local WHERE id = 5")
 out=$(c "SELECT score FROM results WHERE eck_id = '$probe'")
-check lookup "a lookup by the ECK iD in upper case finds the row" same "$out" 5
+check "lookup: a lookup by the ECK iD in upper case finds the row" same "$out" 5
 plan=$(c "SET citus.explain_all_tasks = on" "EXPLAIN (COSTS OFF) SELECT score FROM results WHERE eck_id = '$probe'")
-check lookup "it is routed to one shard" has "$plan" "Task Count: 1"
-check lookup "and uses the shard's index" has "$plan" "Index Scan using results_pkey_"
+check "lookup: it is routed to one shard" has "$plan" "Task Count: 1"
+check "lookup: and uses the shard's index" has "$plan" "Index Scan using results_pkey_"
 plan=$(c "EXPLAIN (COSTS OFF) SELECT score FROM results WHERE score = 5")
-check lookup "(a query by another column goes to all 4 shards)" has "$plan" "Task Count: 4"
+check "lookup: (a query by another column goes to all 4 shards)" has "$plan" "Task Count: 4"
 
 # colocation: tables about a pupil co-located by the same column join on
 # their nodes; a join on eck_id of tables distributed by other columns
@@ -350,12 +328,12 @@ cq "CREATE TABLE absences (eck_id eckid.eckid, day date)" \
 	"SELECT create_distributed_table('absences', 'eck_id', colocate_with => 'results')" \
 	"INSERT INTO absences SELECT eck_id, date '2026-01-05' FROM pupils_local"
 plan=$(c "EXPLAIN (COSTS OFF) SELECT count(*) FROM results r JOIN absences a USING (eck_id)")
-check colocation "a join of two tables distributed by eck_id is pushed down (no repartition)" lacks "$plan" "MapMergeJob"
-check colocation "and counts right" same "$(c "SELECT count(*) FROM results r JOIN absences a USING (eck_id)")" 12
+check "colocation: a join of two tables distributed by eck_id is pushed down (no repartition)" lacks "$plan" "MapMergeJob"
+check "colocation: and counts right" same "$(c "SELECT count(*) FROM results r JOIN absences a USING (eck_id)")" 12
 out=$(any coordinator "SELECT count(*) FROM pupils p JOIN results r USING (eck_id)")
-check colocation "a join on eck_id of a table distributed by id needs a repartition join" has "$out" "enable_repartition_joins"
+check "colocation: a join on eck_id of a table distributed by id needs a repartition join" has "$out" "enable_repartition_joins"
 out=$(c "SET citus.enable_repartition_joins = on" "SELECT count(*) FROM pupils p JOIN results r USING (eck_id)")
-check colocation "which citus.enable_repartition_joins allows" same "$out" 12
+check "colocation: which citus.enable_repartition_joins allows" same "$out" 12
 
 ######################################################################
 # masked_views: refused on a Citus table at create time, with the reason:
@@ -364,23 +342,23 @@ check colocation "which citus.enable_repartition_joins allows" same "$out" 12
 # shown with a plain view of the same table.
 cq "CREATE ROLE reporter LOGIN" "CREATE ROLE nobody LOGIN"
 out=$(any coordinator "SELECT eckid.create_masked_view('pupils', 'pupils_report', hide => '{pgn,hpgn}')")
-check masked_views "create_masked_view of a distributed table is refused" has "$out" "cannot make a masked view of Citus table \"pupils\""
-check masked_views "naming the reason" has "$out" "only a role that may read the whole table could read the view"
+check "masked_views: create_masked_view of a distributed table is refused" has "$out" "cannot make a masked view of Citus table \"pupils\""
+check "masked_views: naming the reason" has "$out" "only a role that may read the whole table could read the view"
 out=$(any coordinator "SELECT eckid.create_masked_view('pupils', 'pupils_export', hide => '{pgn,hpgn}', recipient => 'duo')")
-check masked_views "so is one with a recipient" has "$out" "cannot make a masked view of Citus table \"pupils\""
+check "masked_views: so is one with a recipient" has "$out" "cannot make a masked view of Citus table \"pupils\""
 out=$(any coordinator "SELECT eckid.create_masked_view('eckid.hpgn_replacement', 'r')")
-check masked_views "and one of a reference table" has "$out" "cannot make a masked view of Citus table"
+check "masked_views: and one of a reference table" has "$out" "cannot make a masked view of Citus table"
 out=$(psql -X -q -At -p "${port[coordinator]}" -U nobody -c "SELECT eckid.create_masked_view('pupils', 'mine', '{}')" 2>&1 || true)
-check masked_views "a role with no grants cannot call create_masked_view" has "$out" "permission denied for function create_masked_view"
+check "masked_views: a role with no grants cannot call create_masked_view" has "$out" "permission denied for function create_masked_view"
 cq "GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text) TO reporter"
 out=$(psql -X -q -At -p "${port[coordinator]}" -U reporter -c "SELECT eckid.create_masked_view('pupils', 'mine', '{}')" 2>&1 || true)
-check masked_views "a role granted it but not owning the table is refused as on one server, before anything of Citus" has "$out" "must be owner of table pupils"
+check "masked_views: a role granted it but not owning the table is refused as on one server, before anything of Citus" has "$out" "must be owner of table pupils"
 out=$(psql -X -q -At -p "${port[coordinator]}" -U nobody -c "CALL eckid.backfill('enrol')" 2>&1 || true)
-check backfill "a role with no grants cannot run the backfill of a distributed table" has "$out" "permission denied for procedure backfill"
+check "backfill: a role with no grants cannot run the backfill of a distributed table" has "$out" "permission denied for procedure backfill"
 cq "CREATE VIEW plain_report AS SELECT id, eckid.mask(eck_id) AS eck_id FROM pupils" \
 	"GRANT SELECT ON plain_report TO reporter"
 out=$(psql -X -q -At -p "${port[coordinator]}" -U reporter -c "SELECT count(*) FROM plain_report" 2>&1 || true)
-check masked_views "(the reason: a plain view granted to a role fails on the shards for that role)" has "$out" "permission denied for table pupils_"
+check "masked_views: (the reason: a plain view granted to a role fails on the shards for that role)" has "$out" "permission denied for table pupils_"
 # The alternative docs/scaling.md gives: a role that may read the table
 # stores masked values in a co-located table the reporter may read.
 cq "CREATE TABLE pupils_masked (id integer PRIMARY KEY, eck_id text)" \
@@ -388,21 +366,20 @@ cq "CREATE TABLE pupils_masked (id integer PRIMARY KEY, eck_id text)" \
 	"INSERT INTO pupils_masked SELECT id, eckid.mask(eck_id) FROM pupils" \
 	"GRANT SELECT ON pupils_masked TO reporter"
 out=$(psql -X -q -At -p "${port[coordinator]}" -U reporter -c "SELECT count(*) FROM pupils_masked WHERE eck_id LIKE 'https://ketenid.nl/local/…%'" 2>&1 || true)
-check masked_views "the reporter reads the masked copy" same "$out" 12
+check "masked_views: the reporter reads the masked copy" same "$out" 12
 plan=$(psql -X -q -At -p "${port[coordinator]}" -U reporter -c "EXPLAIN (COSTS OFF) SELECT eck_id FROM pupils_masked WHERE id = 3" 2>&1)
-check masked_views "its conditions go to the shards (one task, the shard's index)" has "$plan" "Task Count: 1"
+check "masked_views: its conditions go to the shards (one task, the shard's index)" has "$plan" "Task Count: 1"
 full=$(c "SELECT eck_id FROM pupils WHERE id = 3")
 out=$(psql -X -q -At -p "${port[coordinator]}" -U reporter -c "SELECT * FROM pupils_masked" 2>&1 || true)
-check masked_views "no full ECK iD in what the reporter reads" lacks "$out" "$full"
-check masked_views "(the probe would see one: the coordinator's own read has it)" has "$(c "SELECT eck_id FROM pupils")" "$full"
+check "masked_views: no full ECK iD in what the reporter reads" lacks "$out" "$full"
+check "masked_views: (the probe would see one: the coordinator's own read has it)" has "$(c "SELECT eck_id FROM pupils")" "$full"
 for r in reporter nobody; do
 	out=$(psql -X -q -At -p "${port[coordinator]}" -U "$r" -c "SELECT count(*) FROM pupils" 2>&1 || true)
-	check masked_views "$r cannot read the table on the coordinator" has "$out" "permission denied for table pupils"
+	check "masked_views: $r cannot read the table on the coordinator" has "$out" "permission denied for table pupils"
 	out=$(psql -X -q -At -p "${port[worker1]}" -U "$r" -c "SELECT count(*) FROM pupils" 2>&1 || true)
-	check masked_views "$r cannot read it through a worker" has "$out" "permission denied for table pupils"
+	check "masked_views: $r cannot read it through a worker" has "$out" "permission denied for table pupils"
 done
 out=$(psql -X -q -At -p "${port[coordinator]}" -U nobody -c "SELECT count(*) FROM pupils_masked" 2>&1 || true)
-check masked_views "nobody cannot read the masked copy" has "$out" "permission denied for table pupils_masked"
+check "masked_views: nobody cannot read the masked copy" has "$out" "permission denied for table pupils_masked"
 
-echo "# $checks checks, $failures failed"
-[ "$failures" -eq 0 ]
+checks_done

@@ -14,6 +14,7 @@
 # authentication); creates and drops its own databases and roles.  Prints
 # every check; exits non-zero if any failed.
 set -uo pipefail
+source "$(dirname "$0")/lib/checks.sh"
 
 PREFIX=eckid_mv
 SRC=${PREFIX}_src
@@ -24,8 +25,6 @@ MIDDLE=${PREFIX}_middle
 REPORT=${PREFIX}_report
 WORK=$(mktemp -d /tmp/eckid_mv.XXXXXX)
 chmod 755 "$WORK"
-failures=0
-checks=0
 
 q() {	# q DB SQL: run as the superuser, unaligned tuples only
 	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
@@ -33,24 +32,6 @@ q() {	# q DB SQL: run as the superuser, unaligned tuples only
 
 as_report() {	# as_report DB SQL: a fresh session of the reporting role
 	psql -X -q -At -v ON_ERROR_STOP=1 -U "$REPORT" -d "$1" -c "$2"
-}
-
-check() {	# check DESCRIPTION COMMAND...: pass if the command succeeds
-	local what=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok $checks - $what"
-	else
-		echo "not ok $checks - $what"
-		failures=$((failures + 1))
-	fi
-}
-
-same() {	# same A B: the two strings are equal (prints both when not)
-	if [ "$1" == "$2" ]; then return 0; fi
-	printf '    got:      %s\n    expected: %s\n' "$1" "$2" | head -c 4000
-	return 1
 }
 
 cleanup() {
@@ -243,9 +224,4 @@ for db in "$PLAIN" "$CUSTOM"; do
 	check "$db: a new masked view gets the next number (the sequence was restored)" same "$new_id" "4"
 done
 
-echo "1..$checks"
-if [ "$failures" -gt 0 ]; then
-	echo "# $failures of $checks checks failed"
-	exit 1
-fi
-echo "# all $checks checks passed"
+checks_done

@@ -18,6 +18,7 @@
 # authentication); creates and drops its own database and roles.  Prints
 # every check; exits non-zero if any failed.
 set -uo pipefail
+source "$(dirname "$0")/lib/checks.sh"
 
 DB=eckid_hostile
 P=eckid_h
@@ -28,8 +29,6 @@ SCHEMER=${P}_schemer
 REPORT=${P}_report
 EXPORT=${P}_export
 ROLES=("$NOBODY" "$TEMPR" "$SCHEMER" "$REPORT" "$EXPORT" "$OWNER")
-failures=0
-checks=0
 bg_pid=
 
 q() {	# q SQL: as the superuser, unaligned tuples only
@@ -50,30 +49,6 @@ as_any() {	# as_any ROLE SQL...: as "as", but going on after an error
 	local args=()
 	for sql in "$@"; do args+=(-c "$sql"); done
 	psql -X -q -At -U "$role" -d "$DB" "${args[@]}" 2>&1
-}
-
-check() {	# check DESCRIPTION COMMAND...: pass if the command succeeds
-	local what=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok $checks - $what"
-	else
-		echo "not ok $checks - $what"
-		failures=$((failures + 1))
-	fi
-}
-
-same() {	# same A B: equal strings (prints both when not)
-	if [ "$1" == "$2" ]; then return 0; fi
-	printf '    got:      %s\n    expected: %s\n' "$1" "$2" | head -c 4000
-	return 1
-}
-
-has() {	# has TEXT PATTERN: TEXT contains the fixed string PATTERN
-	if grep -qF -- "$2" <<<"$1"; then return 0; fi
-	printf '    not found: %s\n    in: %s\n' "$2" "$1" | head -c 4000
-	return 1
 }
 
 # The secrets of the pupils: PGNs, HPgns, full ECK iDs and the last 20 hex
@@ -383,9 +358,4 @@ check "the masked view of the table left the new column out" \
 	same "$(q "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'school.pupils_report'::regclass AND attnum > 0")" \
 	"id,ecid,school,later"
 
-echo "1..$checks"
-if [ "$failures" -gt 0 ]; then
-	echo "# $failures of $checks checks failed"
-	exit 1
-fi
-echo "# all $checks checks passed"
+checks_done

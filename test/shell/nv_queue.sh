@@ -16,25 +16,13 @@
 #     their requests and ends (the ECK iDs come later).
 # Uses the cluster scripts/test started; makes and drops its own database.
 set -euo pipefail
+source "$(dirname "$0")/lib/checks.sh"
 db=eckid_nv_queue
 items=${ECKID_NV_QUEUE_ITEMS:-4000}
 work=$(mktemp -d /tmp/eckid_nv_queue.XXXXXX)
 chmod 755 "$work"
-failures=0
-checks=0
 trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; dropdb --if-exists "${db}_restored" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-check() {	# check DESCRIPTION COMMAND...: pass if the command succeeds
-	local what=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok - $what"
-	else
-		echo "not ok - $what"
-		failures=$((failures + 1))
-	fi
-}
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 
 dropdb --if-exists "$db" >/dev/null 2>&1 || true
@@ -195,5 +183,4 @@ check "having hashed every row and asked for its ECK iD" \
 						   JOIN eckid_internal.nv_target g ON g.id = it.target_id
 						  WHERE i.hpgn = l.hpgn AND i.sector = 'VO' AND g.table_oid = 'late'::regclass)")" = 2 ]
 
-echo "# $checks checks, $failures failed"
-[ "$failures" -eq 0 ]
+checks_done

@@ -22,6 +22,7 @@
 # Uses PGHOST/PGPORT/PGUSER as scripts/test exports them (a superuser);
 # creates and drops its own database and roles.  About 15 s, mostly scrypt.
 set -uo pipefail
+source "$(dirname "$0")/lib/checks.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 db=eckid_traps
@@ -30,8 +31,6 @@ middle=eckid_trap_middle	# grants SELECT on a masked view onwards
 reader=eckid_trap_reader
 work=$(mktemp -d /tmp/eckid_traps.XXXXXX)
 chmod 755 "$work"
-failures=0
-checks=0
 
 drop_all() {
 	dropdb --if-exists "$db" 2>/dev/null
@@ -41,17 +40,6 @@ drop_all() {
 }
 trap 'drop_all; rm -rf "$work"' EXIT
 
-check() {	# check DESCRIPTION COMMAND...: pass if the command succeeds
-	local what=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "ok - $what"
-	else
-		echo "not ok - $what"
-		failures=$((failures + 1))
-	fi
-}
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 fired() { grep -q 'eckid trap fired' "$1"; }
 quiet() { ! fired "$1"; }
@@ -256,5 +244,4 @@ SELECT 'x'::text;
 SQL
 check "control: a type named without its schema, with public first, is the trap" fired "$work/control_3.out"
 
-echo "# $checks checks, $failures failed"
-[ "$failures" -eq 0 ]
+checks_done
