@@ -4,7 +4,7 @@
 -- with the clock, so this one transaction can wait for one to run out.
 -- Two sessions claiming at once: test/shell/nv_queue_concurrency.sh.
 BEGIN;
-SELECT plan(110);
+SELECT plan(112);
 
 CREATE TEMP TABLE pgns (n integer, pgn text, h text);
 GRANT SELECT ON pgns TO PUBLIC;
@@ -126,6 +126,17 @@ SELECT throws_ok($$SELECT * FROM eckid.nv_claim('w1', 10, '0')$$, '22023',
 	'lease must be a positive interval', 'the lease is checked');
 SELECT throws_ok($$SELECT * FROM eckid.nv_claim('', 10, '1 min')$$, '22023',
 	'worker name must not be empty', 'the worker name is checked');
+-- The queue's SKIP LOCKED claims and lease checks are written for READ
+-- COMMITTED; a worker session at another level is refused (the same call at
+-- READ COMMITTED answers: the grants' test above).
+SELECT throws_ok($q$SELECT v FROM dblink(eckid_test.connstr('eckid_nv_worker') || ' options=''-c default_transaction_isolation=serializable''',
+		$$SELECT count(*)::text FROM eckid.nv_claim('w', 10, '1 min')$$) AS t(v text)$q$,
+	'25001', 'the Nummervoorziening queue must be used at isolation level READ COMMITTED',
+	'nv_claim refuses a transaction at SERIALIZABLE');
+SELECT throws_ok($q$SELECT v FROM dblink(eckid_test.connstr('eckid_nv_worker') || ' options=''-c default_transaction_isolation=serializable''',
+		$$SELECT eckid.nv_store(1, 'w', '{}', '{}', '{}', '{}')::text$$) AS t(v text)$q$,
+	'25001', 'the Nummervoorziening queue must be used at isolation level READ COMMITTED',
+	'so does nv_store (every call on a claimed batch)');
 
 CREATE TEMP TABLE c1 AS SELECT * FROM eckid.nv_claim('w1', 1, '1 s');
 SELECT is((SELECT array_agg(ARRAY[operation, item_index::text, (hpgn = pg_temp.h(1))::text]) FROM c1),
