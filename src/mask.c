@@ -119,6 +119,31 @@ PseudonymText(const uint8_t pseudonym[PSEUDONYM_BYTES])
 }
 
 /*
+ * What one call site of eckid.pseudonymize() keeps between rows: the hash of
+ * the key and the recipient (an export calls it row after row with the same
+ * recipient), with the key and the recipient it was computed for.  As secret
+ * as the key: wiped when the query's memory goes.
+ */
+typedef struct PseudonymizeCache
+{
+	bool		valid;
+	uint8_t		key[LOCAL_KEY_BYTES];
+	text	   *recipient;		/* a copy, in fn_mcxt */
+	KdfPseudonymPrefix prefix;
+	MemoryContextCallback wipe;
+} PseudonymizeCache;
+
+static void
+WipePseudonymizeCache(void *arg)
+{
+	PseudonymizeCache *cache = (PseudonymizeCache *) arg;
+
+	kdf_pseudonym_forget(&cache->prefix);
+	sodium_memzero(cache->key, sizeof(cache->key));
+	cache->valid = false;
+}
+
+/*
  * eckid.pseudonymize(eckid, recipient text) returns text: 64 lowercase hex
  * digits, keyed with the local key.  The recipient is checked before the
  * key is read, so a bad call fails the same way with or without a key.
@@ -129,6 +154,7 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 	const EckIdValue *value = (const EckIdValue *) PG_GETARG_POINTER(0);
 	text	   *recipient_t = PG_GETARG_TEXT_PP(1);
 	size_t		recipient_len = VARSIZE_ANY_EXHDR(recipient_t);
+	PseudonymizeCache *cache = (PseudonymizeCache *) fcinfo->flinfo->fn_extra;
 	uint8_t		pseudonym[PSEUDONYM_BYTES];
 	const uint8_t *key;
 
@@ -144,8 +170,30 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 	eckid_check_stored_value(value);
 
 	key = eckid_local_key();
-	if (kdf_pseudonymize(key, value, VARDATA_ANY(recipient_t), recipient_len,
-						 pseudonym) != 0)
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PseudonymizeCache));
+		cache->wipe.func = WipePseudonymizeCache;
+		cache->wipe.arg = cache;
+		MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &cache->wipe);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (!cache->valid || memcmp(cache->key, key, LOCAL_KEY_BYTES) != 0 ||
+		VARSIZE_ANY_EXHDR(cache->recipient) != recipient_len ||
+		memcmp(VARDATA_ANY(cache->recipient), VARDATA_ANY(recipient_t), recipient_len) != 0)
+	{
+		cache->valid = false;
+		if (kdf_pseudonym_prefix(key, VARDATA_ANY(recipient_t), recipient_len, &cache->prefix) != 0)
+			elog(ERROR, "pseudonym derivation failed for valid arguments");
+		if (cache->recipient != NULL)
+			pfree(cache->recipient);
+		cache->recipient = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARHDRSZ + recipient_len);
+		SET_VARSIZE(cache->recipient, VARHDRSZ + recipient_len);
+		memcpy(VARDATA(cache->recipient), VARDATA_ANY(recipient_t), recipient_len);
+		memcpy(cache->key, key, LOCAL_KEY_BYTES);
+		cache->valid = true;
+	}
+	if (kdf_pseudonym_of(&cache->prefix, value, pseudonym) != 0)
 		elog(ERROR, "pseudonym derivation failed for valid arguments");
 
 	PG_RETURN_TEXT_P(PseudonymText(pseudonym));
