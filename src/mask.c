@@ -119,29 +119,65 @@ PseudonymText(const uint8_t pseudonym[PSEUDONYM_BYTES])
 }
 
 /*
- * What one call site of eckid.pseudonymize() keeps between rows: the hash of
- * the key and the recipient (an export calls it row after row with the same
- * recipient), with the key and the recipient it was computed for.  As secret
- * as the key: wiped when the query's memory goes.
+ * The hash of the key and a recipient that a call site keeps for its rows
+ * (eckid.pseudonymize() in an export, a column of a masked view), and the
+ * key it was computed with: the key file may be replaced between
+ * transactions.  As secret as the key: wiped when the memory context it
+ * lives in goes.
  */
-typedef struct PseudonymizeCache
+typedef struct KeptPrefix
 {
 	bool		valid;
 	uint8_t		key[LOCAL_KEY_BYTES];
-	text	   *recipient;		/* a copy, in fn_mcxt */
 	KdfPseudonymPrefix prefix;
 	MemoryContextCallback wipe;
-} PseudonymizeCache;
+} KeptPrefix;
 
 static void
-WipePseudonymizeCache(void *arg)
+WipeKeptPrefix(void *arg)
 {
-	PseudonymizeCache *cache = (PseudonymizeCache *) arg;
+	KeptPrefix *kept = (KeptPrefix *) arg;
 
-	kdf_pseudonym_forget(&cache->prefix);
-	sodium_memzero(cache->key, sizeof(cache->key));
-	cache->valid = false;
+	kdf_pseudonym_forget(&kept->prefix);
+	sodium_memzero(kept->key, sizeof(kept->key));
+	kept->valid = false;
 }
+
+/* Start keeping a prefix in kept, which lives in context cxt. */
+static void
+KeepPrefixIn(KeptPrefix *kept, MemoryContext cxt)
+{
+	kept->valid = false;
+	kept->wipe.func = WipeKeptPrefix;
+	kept->wipe.arg = kept;
+	MemoryContextRegisterResetCallback(cxt, &kept->wipe);
+}
+
+/*
+ * Make kept the prefix of key and recipient, computing it again unless it
+ * is one for key already and same_recipient says the recipient is the one
+ * it was computed for.  Returns whether it was computed again.
+ */
+static bool
+KeepPrefixFor(KeptPrefix *kept, const uint8_t *key, const char *recipient, size_t recipient_len,
+			  bool same_recipient)
+{
+	if (kept->valid && same_recipient && memcmp(kept->key, key, LOCAL_KEY_BYTES) == 0)
+		return false;
+	kept->valid = false;
+	if (kdf_pseudonym_prefix(key, recipient, recipient_len, &kept->prefix) != 0)
+		elog(ERROR, "pseudonym derivation failed for valid arguments");
+	memcpy(kept->key, key, LOCAL_KEY_BYTES);
+	kept->valid = true;
+	return true;
+}
+
+/* What one call site of eckid.pseudonymize() keeps between rows. */
+typedef struct PseudonymizeCache
+{
+	KeptPrefix	kept;
+	text	   *recipient;		/* the one kept is for: a copy, in fn_mcxt */
+} PseudonymizeCache;
 
 /*
  * eckid.pseudonymize(eckid, recipient text) returns text: 64 lowercase hex
@@ -173,27 +209,21 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PseudonymizeCache));
-		cache->wipe.func = WipePseudonymizeCache;
-		cache->wipe.arg = cache;
-		MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &cache->wipe);
+		KeepPrefixIn(&cache->kept, fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	if (!cache->valid || memcmp(cache->key, key, LOCAL_KEY_BYTES) != 0 ||
-		VARSIZE_ANY_EXHDR(cache->recipient) != recipient_len ||
-		memcmp(VARDATA_ANY(cache->recipient), VARDATA_ANY(recipient_t), recipient_len) != 0)
+	if (KeepPrefixFor(&cache->kept, key, VARDATA_ANY(recipient_t), recipient_len,
+					  cache->recipient != NULL &&
+					  VARSIZE_ANY_EXHDR(cache->recipient) == recipient_len &&
+					  memcmp(VARDATA_ANY(cache->recipient), VARDATA_ANY(recipient_t), recipient_len) == 0))
 	{
-		cache->valid = false;
-		if (kdf_pseudonym_prefix(key, VARDATA_ANY(recipient_t), recipient_len, &cache->prefix) != 0)
-			elog(ERROR, "pseudonym derivation failed for valid arguments");
 		if (cache->recipient != NULL)
 			pfree(cache->recipient);
 		cache->recipient = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARHDRSZ + recipient_len);
 		SET_VARSIZE(cache->recipient, VARHDRSZ + recipient_len);
 		memcpy(VARDATA(cache->recipient), VARDATA_ANY(recipient_t), recipient_len);
-		memcpy(cache->key, key, LOCAL_KEY_BYTES);
-		cache->valid = true;
 	}
-	if (kdf_pseudonym_of(&cache->prefix, value, pseudonym) != 0)
+	if (kdf_pseudonym_of(&cache->kept.prefix, value, pseudonym) != 0)
 		elog(ERROR, "pseudonym derivation failed for valid arguments");
 
 	PG_RETURN_TEXT_P(PseudonymText(pseudonym));
@@ -358,26 +388,9 @@ typedef struct PseudonymSite
 	BlockNumber last_block;
 	PageBatch	batch;
 
-	/*
-	 * The hash of the key and the recipient, the same for every row, and the
-	 * key it was computed with (the key file may be replaced between
-	 * transactions).  Wiped when the query's memory goes (WipeSiteSecrets).
-	 */
-	bool		prefix_valid;
-	uint8_t		prefix_key[LOCAL_KEY_BYTES];
-	KdfPseudonymPrefix prefix;
-	MemoryContextCallback wipe;
+	/* the hash of the key and the view's recipient, the same for every row */
+	KeptPrefix	kept;
 } PseudonymSite;
-
-static void
-WipeSiteSecrets(void *arg)
-{
-	PseudonymSite *site = (PseudonymSite *) arg;
-
-	kdf_pseudonym_forget(&site->prefix);
-	sodium_memzero(site->prefix_key, sizeof(site->prefix_key));
-	site->prefix_valid = false;
-}
 
 /*
  * The OIDs of type eckid.eckid and of eckid.pseudonymize(eckid, text),
@@ -468,9 +481,7 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 	int			i;
 
 	/* the hash of key and recipient this site will keep, wiped with it */
-	site->wipe.func = WipeSiteSecrets;
-	site->wipe.arg = site;
-	MemoryContextRegisterResetCallback(fcinfo->flinfo->fn_mcxt, &site->wipe);
+	KeepPrefixIn(&site->kept, fcinfo->flinfo->fn_mcxt);
 
 	if (!OidIsValid(cfg))
 		elog(ERROR, "table eckid.masked_view does not exist");
@@ -697,16 +708,9 @@ FetchRow(PseudonymSite *site, int i, Relation rel, ItemPointer tid,
 static void
 EnsurePrefix(PseudonymSite *site)
 {
-	const uint8_t *key = eckid_local_key();
-
-	if (site->prefix_valid && memcmp(site->prefix_key, key, LOCAL_KEY_BYTES) == 0)
-		return;
-	site->batch.valid = false;
-	if (kdf_pseudonym_prefix(key, VARDATA_ANY(site->recipient), VARSIZE_ANY_EXHDR(site->recipient),
-							 &site->prefix) != 0)
-		elog(ERROR, "pseudonym derivation failed for valid arguments");
-	memcpy(site->prefix_key, key, LOCAL_KEY_BYTES);
-	site->prefix_valid = true;
+	if (KeepPrefixFor(&site->kept, eckid_local_key(), VARDATA_ANY(site->recipient),
+					  VARSIZE_ANY_EXHDR(site->recipient), true))
+		site->batch.valid = false;
 }
 
 /* Whether the call site's page batch holds what this call asks for. */
@@ -723,7 +727,7 @@ BatchServes(PseudonymSite *site, int i, ItemPointer tid, Snapshot snapshot)
 		b->snapshot == snapshot && b->curcid == snapshot->curcid &&
 		b->completion_count == snapshot->snapXactCompletionCount &&
 		b->lxid == MyLocalTransactionId() && b->subxid == GetCurrentSubTransactionId() &&
-		memcmp(site->prefix_key, eckid_local_key(), LOCAL_KEY_BYTES) == 0;
+		memcmp(site->kept.key, eckid_local_key(), LOCAL_KEY_BYTES) == 0;
 }
 
 /*
@@ -784,7 +788,7 @@ BuildBatch(FunctionCallInfo fcinfo, PseudonymSite *site, int i, Relation rel,
 		value = heap_getattr(&tuple, attnum, RelationGetDescr(rel), &isnull);
 		if (isnull)
 			b->state[off] = BATCH_NULL;
-		else if (kdf_pseudonym_of(&site->prefix, (const EckIdValue *) DatumGetPointer(value),
+		else if (kdf_pseudonym_of(&site->kept.prefix, (const EckIdValue *) DatumGetPointer(value),
 								  b->pseudonym[off]) == 0)
 			b->state[off] = BATCH_VALUE;
 		else
@@ -932,7 +936,7 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 		const EckIdValue *id = (const EckIdValue *) DatumGetPointer(value);
 
 		/* it checks the stored value, which is checked again only to say why */
-		if (kdf_pseudonym_of(&site->prefix, id, pseudonym) != 0)
+		if (kdf_pseudonym_of(&site->kept.prefix, id, pseudonym) != 0)
 		{
 			eckid_check_stored_value(id);
 			elog(ERROR, "pseudonym derivation failed for valid arguments");
