@@ -730,6 +730,20 @@ BatchServes(PseudonymSite *site, int i, ItemPointer tid, Snapshot snapshot)
 		memcmp(site->kept.key, eckid_local_key(), LOCAL_KEY_BYTES) == 0;
 }
 
+/* The answer for the row at tid from the page batch (BatchServes() said so). */
+static Datum
+BatchAnswer(FunctionCallInfo fcinfo, PseudonymSite *site, int i, ItemPointer tid)
+{
+	OffsetNumber offnum = ItemPointerGetOffsetNumber(tid);
+
+	site->batch.served++;
+	site->last_table = i;
+	site->last_block = ItemPointerGetBlockNumber(tid);
+	if (site->batch.state[offnum] == BATCH_NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(PseudonymText(site->batch.pseudonym[offnum]));
+}
+
 /*
  * Compute the pseudonyms of the rows of the page of tid that snapshot sees,
  * from tid's offset on, into the call site's page batch (PageBatch says
@@ -869,16 +883,7 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 	/* the rest of a page already read at once */
 	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
 	if (snapshot != NULL && BatchServes(site, i, tid, snapshot))
-	{
-		uint8		state = site->batch.state[ItemPointerGetOffsetNumber(tid)];
-
-		site->batch.served++;
-		site->last_table = i;
-		site->last_block = ItemPointerGetBlockNumber(tid);
-		if (state == BATCH_NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_TEXT_P(PseudonymText(site->batch.pseudonym[ItemPointerGetOffsetNumber(tid)]));
-	}
+		return BatchAnswer(fcinfo, site, i, tid);
 
 	if (site->locked_lxid[i] == MyLocalTransactionId() &&
 		site->locked_subxid[i] == GetCurrentSubTransactionId())
@@ -906,13 +911,8 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 		BuildBatch(fcinfo, site, i, rel, attnum, tid, snapshot);
 		if (BatchServes(site, i, tid, snapshot))
 		{
-			uint8		state = site->batch.state[ItemPointerGetOffsetNumber(tid)];
-
 			table_close(rel, NoLock);
-			site->batch.served++;
-			if (state == BATCH_NULL)
-				PG_RETURN_NULL();
-			PG_RETURN_TEXT_P(PseudonymText(site->batch.pseudonym[ItemPointerGetOffsetNumber(tid)]));
+			return BatchAnswer(fcinfo, site, i, tid);
 		}
 	}
 	site->last_table = i;
