@@ -5,6 +5,7 @@ EXTENSION  = eckid
 MODULE_big = eckid
 OBJS = \
 	src/module.o \
+	src/owner_context.o \
 	src/config.o \
 	src/scrypt_settings.o \
 	src/ecktext.o \

@@ -76,4 +76,21 @@
 	pg_class_ownercheck((relid), (roleid))
 #endif
 
+/*
+ * A search_path that only pg_catalog and the session's temporary schema
+ * (searched last) make up, for code that runs a user's table's functions
+ * as someone else.  PostgreSQL 17 has RestrictSearchPath() for this (used
+ * by VACUUM, ANALYZE, REINDEX, REFRESH MATERIALIZED VIEW); before, the same
+ * setting is made by hand.  The caller has opened a GUC nest level.
+ */
+#if PG_VERSION_NUM >= 170000
+#include "utils/guc.h"
+#define eckid_restrict_search_path()	RestrictSearchPath()
+#else
+#include "utils/guc.h"
+#define eckid_restrict_search_path() \
+	((void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, \
+							  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false))
+#endif
+
 #endif							/* ECKID_COMPAT_H */
