@@ -776,7 +776,7 @@ BEGIN
 				'UPDATE %s AS t SET %I = v.e
 				   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS v(h, e)
 				  WHERE t.%I OPERATOR(pg_catalog.=) v.h
-					AND (t.%I IS NULL OR t.%I OPERATOR(eckid.<>) v.e)',
+					AND (t.%I IS NULL OR t.%I OPERATOR(pg_catalog.<>) v.e)',
 				rel, ecol, hcol, ecol, ecol)
 			USING hs, vs;
 		EXCEPTION WHEN OTHERS THEN
