@@ -38,6 +38,8 @@
 # (why the documentation calls functions qualified); a comparison of eckid
 # with text, which has no operator of eckid, finds a planted one.  A role
 # that owns neither type may not create a cast to or from eckid.eckid.
+# eckid.security_check() reports the planted operators and casts, and a
+# database search_path that names pg_catalog after public.
 #
 # Uses PGHOST/PGPORT/PGUSER (a superuser); makes and drops its own database
 # and roles.  About 10 s.
@@ -292,12 +294,19 @@ check "round 1: 54 operators on eckid.eckid outside pg_catalog" \
 	same "$(q -c "SELECT count(*) FROM pg_operator WHERE oprnamespace <> 'pg_catalog'::regnamespace
 				   AND 'eckid.eckid'::regtype IN (oprleft, oprright)")" 54
 
+check "eckid.security_check() warns of the operators and casts on eckid.eckid that are not eckid's" \
+	same "$(q -c "SELECT status || ': ' || left(detail, 60) FROM eckid.security_check() WHERE check_name = 'pg_catalog on the search_path'")" \
+	"warning: 57 operators and casts on eckid.eckid are not eckid's (cast "
+
 i=0
 for path in "${paths[@]}"; do
 	i=$((i + 1))
 	run_ordinary "r1_path$i" "$path"
 done
 control r1_public 'public, pg_catalog' "$planter"
+check "eckid.security_check() finds a database setting that names pg_catalog after public: a problem" \
+	same "$(q -c "BEGIN" -c "ALTER DATABASE $db SET search_path = public, pg_catalog" \
+			  -c "SELECT status FROM eckid.security_check() WHERE check_name = 'pg_catalog on the search_path'" -c "ROLLBACK")" problem
 control r1_las 'las, pg_catalog' "$owner"
 control r1_user '"$user", pg_catalog' "$owner"
 check "no planter is a superuser" [ "$(superuser "$planter")" = f -a "$(superuser "$owner")" = f ]
