@@ -319,7 +319,7 @@ BEGIN
 					   SELECT substr(c, length('search_path=') + 1)
 						 FROM pg_db_role_setting s, unnest(s.setconfig) AS c
 						WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
-						  AND c LIKE 'search\_path=%'
+						  AND split_part(c, '=', 1) = 'search_path'
 		LOOP
 			entries := ARRAY(SELECT CASE WHEN btrim(x) LIKE '"%' THEN replace(btrim(btrim(x), '"'), '""', '"')
 										 ELSE lower(btrim(x)) END
