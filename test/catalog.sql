@@ -1,7 +1,7 @@
 -- The catalog entries users rely on: volatility, parallel safety, who may
 -- execute what, comments, and the type's storage.
 BEGIN;
-SELECT plan(19);
+SELECT plan(20);
 
 -- Without eckid on the search path, regprocedure names come out qualified.
 SET LOCAL search_path = public;
@@ -110,9 +110,29 @@ SELECT is(
 	'every function has a COMMENT'
 );
 
+-- eckid's operators live in pg_catalog (issue 20: no search_path can put
+-- another operator before them), their functions in eckid
+SELECT results_eq(
+	$$SELECT o.oid::regoperator::text, o.oprnamespace::regnamespace::text, o.oprcode::regprocedure::text,
+			 EXISTS (SELECT FROM pg_depend d
+					  WHERE d.classid = 'pg_operator'::regclass AND d.objid = o.oid AND d.deptype = 'e'
+						AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'eckid'))
+		FROM pg_operator o
+	   WHERE 'eckid.eckid'::regtype IN (o.oprleft, o.oprright)
+	   ORDER BY 1$$,
+	$$VALUES
+		('<(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_lt(eckid.eckid,eckid.eckid)', true),
+		('<=(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_le(eckid.eckid,eckid.eckid)', true),
+		('<>(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_ne(eckid.eckid,eckid.eckid)', true),
+		('=(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_eq(eckid.eckid,eckid.eckid)', true),
+		('>(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_gt(eckid.eckid,eckid.eckid)', true),
+		('>=(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_ge(eckid.eckid,eckid.eckid)', true)$$,
+	'the six operators: in pg_catalog, members of the extension, implemented by functions in eckid'
+);
+
 SELECT is(
 	(SELECT array_agg(o.oid::regoperator::text) FROM pg_operator o
-	  WHERE o.oprnamespace = 'eckid'::regnamespace
+	  WHERE 'eckid.eckid'::regtype IN (o.oprleft, o.oprright)
 		AND obj_description(o.oid, 'pg_operator') IS NULL),
 	NULL,
 	'every operator has a COMMENT'
