@@ -76,14 +76,19 @@ SELECT results_eq(
 		('eckid_internal.masked_view_refresh(integer)', 'v', 'u', false, false, false),
 		('eckid_internal.masked_view_release(oid)', 'v', 'u', false, true, false),
 		('eckid_internal.masked_view_type_kind(oid,integer)', 's', 's', true, false, false),
+		('eckid_internal.nv_answer_problem(text,text,text)', 's', 'u', false, false, false),
 		('eckid_internal.nv_batch_items(bigint)', 's', 'u', false, false, false),
 		('eckid_internal.nv_check_worker(text,interval)', 'i', 'u', false, false, false),
-		('eckid_internal.nv_enqueue(oid,smallint,smallint,text,text,text)', 'v', 'u', false, true, false),
+		('eckid_internal.nv_enqueue(oid,smallint,smallint,text,text,text,oid)', 'v', 'u', false, true, false),
 		('eckid_internal.nv_enqueue_replacement(text,text,date)', 'v', 'u', false, true, false),
+		('eckid_internal.nv_follow_renames()', 'v', 'u', false, true, false),
 		('eckid_internal.nv_forget_dropped()', 'v', 'u', false, true, false),
 		('eckid_internal.nv_held(bigint,text)', 'v', 'u', false, false, false),
+		('eckid_internal.nv_retry_targets()', 'v', 'u', false, false, false),
 		('eckid_internal.nv_scrub(text)', 'i', 's', false, false, false),
 		('eckid_internal.nv_target_bind()', 'v', 'u', false, false, false),
+		('eckid_internal.nv_write_group(integer,text,bigint[])', 'v', 'u', false, false, false),
+		('eckid_internal.nv_write_target(oid,smallint,smallint,text,text[],eckid.eckid[])', 'v', 'u', false, false, false),
 		('eckid_internal.nv_write_targets(bigint[])', 'v', 'u', false, false, false),
 		('eckid_internal.secret_settings_status()', 'v', 'u', true, false, false)$$,
 	'every function has the documented volatility, parallel safety, strictness and PUBLIC access'
@@ -249,7 +254,7 @@ SELECT is(
 		AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid
 					   AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e')),
 	ARRAY['eckid_masked_view_before_ddl', 'eckid_masked_view_follow_ddl', 'eckid_masked_view_forget_dropped',
-		  'eckid_nv_forget_dropped']::text[],
+		  'eckid_nv_follow_renames', 'eckid_nv_forget_dropped']::text[],
 	'the event triggers of masked views and of the Nummervoorziening queue belong to the extension and have a COMMENT'
 );
 
