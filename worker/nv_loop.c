@@ -678,6 +678,7 @@ nv_loop_run(const NvConfig *cfg, NvClient *client, const char *worker, bool once
 		nv_log(NV_LOG_ERROR, "%s", w.err);
 		return NV_EXIT_ERROR;
 	}
+	nv_queue_set_plaintext_ok(w.queue, cfg->database_plaintext);
 	if (nv_queue_connect(w.queue, w.err, sizeof(w.err)) != NV_Q_OK)
 	{
 		nv_log(NV_LOG_ERROR, "%s", w.err);
