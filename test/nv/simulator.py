@@ -476,6 +476,10 @@ class SoapHandler(BaseHTTPRequestHandler):
                 except OSError:
                     pass
                 return
+            # A fault of WS-Addressing relates to the request too, when it
+            # has a MessageID (Digikoppeling: every answer carries RelatesTo).
+            msgid = env.find("{%s}Header/{%s}MessageID" % (SOAP, WSA))
+            relates = (msgid.text or "").strip() or None if msgid is not None else None
             relates = self.check_addressing(env, op)
             with st.lock:
                 wrong = st.take("relates_to", op)
