@@ -27,6 +27,10 @@
  * Transport errors and timeouts give the batch back with back-off, except
  * while polling, where a few are tried again first (the batch is already
  * the service's; giving it back costs a submission of the daily limit).
+ * An answer that is not the one to our request (no wsa:RelatesTo, or
+ * another message's: nv_soap.c refuses it) counts as a transport error; a
+ * retrieveBatch result that does not answer the batch's items one to one
+ * is stored not at all and the batch given back with back-off.
  */
 #include "nv_loop.h"
 #include "nv_backoff.h"
