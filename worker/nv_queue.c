@@ -95,7 +95,8 @@ nv_conninfo_has_password(const char *conninfo)
 	/* a conninfo libpq cannot read is kept as secret as one it can */
 	if (given == NULL)
 		return true;
-	has = effective(given, NULL, "password") != NULL || getenv("PGPASSWORD") != NULL;
+	/* only the file's own text: PGPASSWORD is not in the file */
+	has = effective(given, NULL, "password") != NULL;
 	PQconninfoFree(given);
 	return has;
 }

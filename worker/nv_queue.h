@@ -60,8 +60,8 @@ extern void nv_queue_free(NvQueue *q);
 extern const char *nv_queue_worker(const NvQueue *q);
 
 /*
- * Whether conninfo (with the PG* environment libpq reads) holds a password,
- * which makes the configuration file a secret.
+ * Whether conninfo itself holds a password (key=value or URI), which makes
+ * the configuration file a secret; one it cannot parse counts as holding one.
  */
 extern bool nv_conninfo_has_password(const char *conninfo);
 

@@ -96,6 +96,13 @@ if grep -qF "not-used" <<<"$out"; then fail "the message shows the password"; el
 chmod 640 "$work/secret.conf"
 chk "$work/secret.conf"
 check "the same configuration, 0640: --check exits 0" "$rc/$out" "0/$out"
+config "$work/secret-uri.conf" conninfo="postgresql://$role:not-used@/$db?host=$PGHOST&port=${PGPORT:-5432}"
+chmod 644 "$work/secret-uri.conf"
+chk "$work/secret-uri.conf"
+check_has "a URI with a password, readable by others: refused" "$rc/$out" "$cfg_err/eckid-nv-worker: the configuration file \"$work/secret-uri.conf\" holds a database password"
+chmod 640 "$work/secret-uri.conf"
+chk "$work/secret-uri.conf"
+check "the same URI, 0640: --check exits 0" "$rc/$out" "0/$out"
 
 say "directories others may write to"
 mkdir "$work/open-dir"
