@@ -190,6 +190,57 @@ config "$work/plain.conf" conninfo="host=$PGHOST port=${PGPORT:-5432} dbname=$db
 chk "$work/plain.conf"
 check "the Unix socket with sslmode=disable: --check exits 0" "$rc/$out" "0/$out"
 
+say "a service file naming another host: refused once connected"
+# The pre-check cannot see a service file; the connection is checked again
+# once made.  A proxy on this machine's own non-loopback address forwards
+# to the cluster's socket, so that a connection over TCP to "another host"
+# really succeeds without a network.
+addr=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9.]+$' | grep -v '^127\.' | head -n 1 || true)
+if [ -z "$addr" ]; then
+	fail "this machine has no non-loopback IPv4 address to test a service file with"
+else
+	python3 - "$addr" "$PGHOST/.s.PGSQL.${PGPORT:-5432}" "$work/proxy.port" <<'PY' &
+import socket, sys, threading
+addr, sock_path, port_file = sys.argv[1:]
+srv = socket.socket()
+srv.bind((addr, 0))
+srv.listen(8)
+open(port_file + ".tmp", "w").write(str(srv.getsockname()[1]))
+__import__("os").rename(port_file + ".tmp", port_file)
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    finally:
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+while True:
+    c, _ = srv.accept()
+    u = socket.socket(socket.AF_UNIX)
+    u.connect(sock_path)
+    for a, b in ((c, u), (u, c)):
+        threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+PY
+	sim_pids+=($!)
+	for _ in $(seq 50); do [ -s "$work/proxy.port" ] && break; sleep 0.1; done
+	printf '[remote]\nhost=%s\nport=%s\nsslmode=disable\n' "$addr" "$(cat "$work/proxy.port")" >"$work/pg_service.conf"
+	config "$work/service.conf" conninfo="service=remote dbname=$db user=$role"
+	out=$(PGSERVICEFILE=$work/pg_service.conf "$worker" --check "$work/service.conf" 2>&1) && rc=0 || rc=$?
+	check "a service file with another host and sslmode=disable: --check exits 1" "$rc" 1
+	check_has "... the connection refused once made" "$out" "the database connection to \"$addr\" is not encrypted: add sslmode=verify-full to conninfo (or its service), or set database_plaintext = allow"
+	config "$work/service.conf" conninfo="service=remote dbname=$db user=$role" database_plaintext=allow
+	out=$(PGSERVICEFILE=$work/pg_service.conf "$worker" --check "$work/service.conf" 2>&1) && rc=0 || rc=$?
+	check "the same with database_plaintext = allow: --check exits 0 (the proxy works)" "$rc/$out" "0/$out"
+fi
+
 say "the running worker checks the same"
 config "$work/plain.conf" conninfo="$remote sslmode=disable"
 rc=$(run_once "$work/plain.conf" "$work/run.log")
