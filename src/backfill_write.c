@@ -251,7 +251,9 @@ WipePgns(SPITupleTable *rows, uint64 n)
 		bool		isnull;
 		Datum		d = SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull);
 
-		if (!isnull && !VARATT_IS_EXTENDED(DatumGetPointer(d)))
+		/* a copy in the row itself, with a short header or not */
+		if (!isnull && !VARATT_IS_EXTERNAL(DatumGetPointer(d)) &&
+			!VARATT_IS_COMPRESSED(DatumGetPointer(d)))
 			sodium_memzero(VARDATA_ANY(DatumGetPointer(d)), VARSIZE_ANY_EXHDR(DatumGetPointer(d)));
 	}
 }
