@@ -4,7 +4,7 @@
 -- after the test.  The NOTICE per batch and resuming after a cancel are checked by
 -- test/shell/backfill_cancel.sh.  Two HPgns are computed.
 BEGIN;
-SELECT plan(63);
+SELECT plan(65);
 
 \set vector '''9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa'''
 \set employee '''230e701391a7d646ef70bcadf783d303feae51bf0bc40a906d91913aaba32d3c'''
@@ -267,6 +267,11 @@ SELECT is(eckid_test.remote('eckid_bf_runner',
 		format('SELECT (eckid_internal.backfill_put(%L, %s, %L)).done', 'eckid_test.bf_rls',
 			   'eckid_test.bf_rls'::regclass::oid, ARRAY(SELECT ctid FROM eckid_test.bf_rls WHERE school = 'b'))),
 	'0', 'backfill_put() called directly with the ctids of rows its policy hides writes none of them');
+SELECT is(eckid_test.remote('eckid_bf_runner',
+		format('SELECT (eckid_internal.backfill_put(%L, %s, %L)).done', 'eckid_test.bf_rights',
+			   'eckid_test.bf_rls'::regclass::oid, ARRAY(SELECT ctid FROM eckid_test.bf_rls WHERE school = 'b'))),
+	'0', 'nor does backfill_put() of a table it may write, given another table as the leaf and that table''s ctids');
+SELECT is((SELECT count(*) FROM eckid_test.bf_rls WHERE eck_id IS NULL), 2::bigint, 'those rows are still empty');
 SELECT lives_ok($$SELECT pg_temp.remote_exec('postgres', 'CALL eckid.backfill(''eckid_test.bf_rls'')')$$,
 	'a superuser (to whom no policy applies) backfills the same table');
 SELECT is((SELECT count(*) FROM eckid_test.bf_rls WHERE eck_id = pg_temp.local_eckid(hpgn)), 4::bigint,
