@@ -25,6 +25,7 @@ OBJS = \
 	src/assign.o \
 	src/assign_ahead.o \
 	src/backfill.o \
+	src/backfill_write.o \
 	src/citus.o \
 	src/mask.o \
 	src/redact.o \

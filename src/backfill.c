@@ -6,11 +6,12 @@
  *
  * eckid.backfill() (PL/pgSQL, in the install script) reads the trigger's
  * arguments through eckid_internal.backfill_setup(), hashes each batch's PGNs at
- * once through eckid_internal.backfill_compute_ahead() and computes each row through
- * eckid_internal.backfill_row(), so that the trigger and the backfill share every
- * rule and every line of code that hashes.  All three use the trigger's
- * kept plan (assign_plan.c): the arguments are checked once per backend,
- * not once per row and helper.
+ * once through eckid_internal.backfill_compute_ahead() and computes each row
+ * with eckid_backfill_values() (through backfill_write.c, which writes the
+ * rows), so that the trigger and the backfill share every rule and every
+ * line of code that hashes.  All use the trigger's kept plan
+ * (assign_plan.c): the arguments are checked once per backend, not once per
+ * row and helper.
  *
  *-------------------------------------------------------------------------
  */
@@ -34,6 +35,7 @@
 #include "utils/lsyscache.h"
 
 #include "assign.h"
+#include "backfill.h"
 #include "config.h"
 #include "hpgn.h"
 #include "pgn.h"
@@ -85,13 +87,57 @@ eckid_backfill_setup(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, nulls)));
 }
 
+/* See backfill.h. */
+void
+eckid_backfill_values(const AssignPlan *plan, const NullableDatum *pgn,
+					  const NullableDatum *stored_hpgn, const NullableDatum *stored_eckid,
+					  NullableDatum *hpgn, NullableDatum *eckid)
+{
+	text	   *h = NULL;
+
+	hpgn->isnull = true;
+	eckid->isnull = true;
+
+	/*
+	 * A PGN is always checked, but hashed only for a column that lacks a
+	 * value; a stored HPgn is used as it is.
+	 */
+	if (!pgn->isnull)
+	{
+		bool		hash = stored_hpgn->isnull && (plan->hpgn_column != NULL || stored_eckid->isnull);
+
+		h = eckid_assign_pgn_value(plan, pgn->value, hash);
+	}
+	if (!stored_hpgn->isnull)
+		h = DatumGetTextPP(stored_hpgn->value);
+
+	if (h)
+	{
+		hpgn->value = PointerGetDatum(h);
+		hpgn->isnull = false;
+	}
+	if (!stored_eckid->isnull)
+		*eckid = *stored_eckid;
+	else if (h && plan->nummervoorziening)
+	{
+		/* asked for, in the batch's transaction; the ECK iD stays NULL */
+		eckid_assign_nv_request(plan, h);
+	}
+	else if (h)
+	{
+		eckid->value = PointerGetDatum(eckid_assign_derive(plan, h));
+		eckid->isnull = false;
+	}
+}
+
 /*
  * eckid_internal.backfill_row(tbl regclass, pgn text, stored_hpgn text, stored_eckid
  * eckid.eckid, OUT hpgn text, OUT eckid eckid.eckid): the values
  * eckid.backfill() stores into one row, by the rules of the table's
- * eckid.assign() trigger for an INSERT.  A value the row has is never
- * recomputed: a stored HPgn is used as it is (no scrypt), a stored ECK iD
- * is kept.
+ * eckid.assign() trigger for an INSERT (eckid_backfill_values()).  The
+ * backfill itself computes them in C (backfill_write.c); this is the same
+ * code for a role granted the backfill, which could write them into a row
+ * and read them back anyway.
  */
 Datum
 eckid_backfill_row(PG_FUNCTION_ARGS)
@@ -99,9 +145,10 @@ eckid_backfill_row(PG_FUNCTION_ARGS)
 	const AssignPlan *plan;
 	AssignErrorContext ctx;
 	TupleDesc	result_desc;
-	Datum		values[2] = {0, 0};
-	bool		nulls[2] = {true, true};
-	text	   *hpgn = NULL;
+	NullableDatum args[3];
+	NullableDatum result[2];
+	Datum		values[2];
+	bool		nulls[2];
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -112,43 +159,19 @@ eckid_backfill_row(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 
 	plan = eckid_assign_plan_for_backfill(PG_GETARG_OID(0), &ctx);
-
-	/*
-	 * A PGN is always checked, but hashed only for a column that lacks a
-	 * value; a stored HPgn is used as it is.
-	 */
-	if (!PG_ARGISNULL(1))
+	for (int i = 0; i < 3; i++)
 	{
-		bool		hash = PG_ARGISNULL(2) && (plan->hpgn_column != NULL || PG_ARGISNULL(3));
-
-		hpgn = eckid_assign_pgn_value(plan, PG_GETARG_DATUM(1), hash);
+		args[i].isnull = PG_ARGISNULL(i + 1);
+		args[i].value = args[i].isnull ? (Datum) 0 : PG_GETARG_DATUM(i + 1);
 	}
-	if (!PG_ARGISNULL(2))
-		hpgn = PG_GETARG_TEXT_PP(2);
-
-	if (hpgn)
-	{
-		values[0] = PointerGetDatum(hpgn);
-		nulls[0] = false;
-	}
-	if (!PG_ARGISNULL(3))
-	{
-		values[1] = PG_GETARG_DATUM(3);
-		nulls[1] = false;
-	}
-	else if (hpgn && plan->nummervoorziening)
-	{
-		/* asked for, in the batch's transaction; the ECK iD stays NULL */
-		eckid_assign_nv_request(plan, hpgn);
-	}
-	else if (hpgn)
-	{
-		values[1] = PointerGetDatum(eckid_assign_derive(plan, hpgn));
-		nulls[1] = false;
-	}
-
+	eckid_backfill_values(plan, &args[0], &args[1], &args[2], &result[0], &result[1]);
 	eckid_assign_pop_context(&ctx);
 
+	for (int i = 0; i < 2; i++)
+	{
+		values[i] = result[i].value;
+		nulls[i] = result[i].isnull;
+	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(result_desc, values, nulls)));
 }
 
@@ -173,10 +196,12 @@ InBatch(Oid tableoid, ItemPointer ctid, int n, const Oid *oids, const ItemPointe
  * find them.  Returns how many distinct PGNs it hashed: 0 when the AVX-512
  * path is not in use, and the rows are then hashed one by one.
  *
- * The rows are read with SPI, under the caller's privileges and row
- * security, so that nothing the caller could not read is hashed.  A PGN
- * that breaks a rule is left out: backfill_row() reports it for its row.
- * No PGN passes through a query parameter or into a query's text.
+ * The caller must be allowed to read the columns (checked as the query
+ * would), and the rows are read as the table's owner, or under row-level
+ * security as the caller (eckid_backfill_act()), so that nothing the caller
+ * could not read is hashed and no code of the table runs with the caller's
+ * rights.  A PGN that breaks a rule is left out: the write reports it for
+ * its row.  No PGN passes through a query parameter or into a query's text.
  */
 Datum
 eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
@@ -204,6 +229,7 @@ eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
 	text	  **copies;			/* detoasted copies of PGNs, to wipe */
 	int			ncopies = 0;
 	volatile int count = 0;
+	EckidActingRole saved;
 
 	plan = eckid_assign_plan_for_backfill(relid, &ctx);
 
@@ -238,6 +264,7 @@ eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
 	args[0] = PointerGetDatum(oid_array);
 	args[1] = PointerGetDatum(tid_array);
 
+	eckid_backfill_act(plan, relid, false, &saved);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute_with_args(query.data, 2, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
@@ -285,6 +312,7 @@ eckid_backfill_compute_ahead(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 
 	SPI_finish();
+	eckid_act_as_end(&saved);
 	eckid_assign_pop_context(&ctx);
 	PG_RETURN_INT32(count);
 }

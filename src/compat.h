@@ -77,6 +77,19 @@
 #endif
 
 /*
+ * PostgreSQL 16 replaced pg_namespace_aclcheck() by object_aclcheck() too
+ * (the backfill checks the caller's USAGE on a table's schema).
+ */
+#if PG_VERSION_NUM >= 160000
+#include "catalog/pg_namespace_d.h"
+#define eckid_namespace_aclcheck(nspid, roleid, mode) \
+	object_aclcheck(NamespaceRelationId, (nspid), (roleid), (mode))
+#else
+#define eckid_namespace_aclcheck(nspid, roleid, mode) \
+	pg_namespace_aclcheck((nspid), (roleid), (mode))
+#endif
+
+/*
  * A search_path that only pg_catalog and the session's temporary schema
  * (searched last) make up, for code that runs a user's table's functions
  * as someone else.  PostgreSQL 17 has RestrictSearchPath() for this (used

@@ -1,12 +1,49 @@
--- sql/install/41_backfill.sql: the procedure eckid.backfill() (one part of
--- the install script; see 00_schemas.sql).  An upgrade script includes this
+-- sql/install/41_backfill.sql: the procedure eckid.backfill() and its
+-- helpers that read and write the table (one part of the install script;
+-- see 00_schemas.sql).  An upgrade script includes this
 -- file whenever the procedure changes, so it runs again on an existing
 -- database: CREATE OR REPLACE, COMMENT, REVOKE.
 
+-- The steps of eckid.backfill() that read or write the table, in C
+-- (src/backfill_write.c): each checks that the caller may run its statement
+-- (SELECT on the PGN, HPgn and ECK iD columns; UPDATE on those it writes),
+-- then runs it as the table's owner (or, where row-level security applies
+-- to the caller, as the caller), security-restricted, with a search_path of
+-- pg_catalog only, as VACUUM or REFRESH MATERIALIZED VIEW run a table's
+-- code: a superuser's backfill runs no trigger, index expression, CHECK
+-- constraint or rule of the table as superuser.  Not for PUBLIC:
+-- backfill_put() hashes the PGNs it finds.
+CREATE OR REPLACE FUNCTION eckid_internal.backfill_remaining(tbl regclass)
+	RETURNS bigint
+	AS 'MODULE_PATHNAME', 'eckid_backfill_remaining'
+	LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION eckid_internal.backfill_remaining(regclass) IS
+	'helper of eckid.backfill(): how many rows of the table need work, as the caller may see them';
+
+CREATE OR REPLACE FUNCTION eckid_internal.backfill_pick(tbl regclass, leaf oid, after tid,
+													  batch_size integer, wait boolean, skipped text[])
+	RETURNS tid[]
+	AS 'MODULE_PATHNAME', 'eckid_backfill_pick'
+	LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION eckid_internal.backfill_pick(regclass, oid, tid, integer, boolean, text[]) IS
+	'helper of eckid.backfill(): the next batch of rows that need work in one leaf table, after a ctid, locked FOR UPDATE (SKIP LOCKED unless wait)';
+
+CREATE OR REPLACE FUNCTION eckid_internal.backfill_put(tbl regclass, leaf oid, rows tid[],
+													 OUT done integer, OUT skipped text[])
+	AS 'MODULE_PATHNAME', 'eckid_backfill_put'
+	LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION eckid_internal.backfill_put(regclass, oid, tid[]) IS
+	'helper of eckid.backfill(): writes the HPgn and ECK iD of each given row of a leaf table by the table''s eckid.assign() trigger''s rules, as the table''s owner; skips (with a WARNING) a row with an invalid value';
+
+REVOKE ALL ON FUNCTION eckid_internal.backfill_remaining(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.backfill_pick(regclass, oid, tid, integer, boolean, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.backfill_put(regclass, oid, tid[]) FROM PUBLIC;
+
 -- Fills the derived columns of rows written before the trigger existed, a
 -- batch per transaction, so that a cancel or a crash loses at most one
--- batch and a second call continues.  SECURITY INVOKER: the caller's own
--- rights on the table apply.  No SET clause (it would forbid COMMIT), so it
+-- batch and a second call continues.  SECURITY INVOKER: it may do only what
+-- the caller's rights allow; its helpers above read and write the table,
+-- as the table's owner.  No SET clause (it would forbid COMMIT), so it
 -- runs with the caller's search_path, which may hold a schema where anyone
 -- may create objects: every function, operator and type it names is
 -- schema-qualified, and every operator's arguments have exactly the types of
@@ -17,12 +54,6 @@ CREATE OR REPLACE PROCEDURE eckid.backfill(tbl regclass, batch_size integer DEFA
 	LANGUAGE plpgsql
 AS $$
 DECLARE
-	s record;
-	need pg_catalog.text;		-- rows that need work
-	pick pg_catalog.text;		-- the next batch, locked (rows others hold locked are passed over)
-	pick_wait pg_catalog.text;	-- the same, waiting for rows others hold locked
-	put pg_catalog.text;		-- store one row's values
-	remaining pg_catalog.text;	-- how many rows still need work
 	oids pg_catalog.oid[];		-- the batch: tableoid and ctid of each row
 	tids pg_catalog.tid[];
 	leaves pg_catalog.oid[];	-- the tables that store rows: tbl, its partitions and children
@@ -31,14 +62,13 @@ DECLARE
 	rewound pg_catalog.bool;		-- this pass started at the leaf's start
 	waiting pg_catalog.bool;		-- this pass waits for locked rows
 	skipped pg_catalog.text[] := '{}';	-- tableoid:ctid of rows with invalid values
+	put record;					-- what backfill_put() did with a batch
 	batch pg_catalog.int4 := 0;
 	done pg_catalog.int8 := 0;
 	rows_left pg_catalog.int8;
 	started pg_catalog.timestamptz := pg_catalog.clock_timestamp();
 	elapsed pg_catalog.float8;
 	rate pg_catalog.float8;
-	msg pg_catalog.text;
-	target pg_catalog.text;		-- the table, schema-qualified
 BEGIN
 	IF tbl IS NULL OR batch_size IS NULL THEN
 		RAISE EXCEPTION 'arguments of eckid.backfill must not be null'
@@ -49,40 +79,17 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 
-	s := eckid_internal.backfill_setup(tbl);
+	PERFORM eckid_internal.backfill_setup(tbl);
 	-- A Citus distributed table: each node backfills its own shards.
 	IF eckid_internal.backfill_distributed(tbl, batch_size) THEN
 		RETURN;
 	END IF;
-	-- Always schema-qualified: a regclass is written without its schema
-	-- when the search_path finds it, and a table of the same name created
-	-- later in a schema earlier on the path would be found instead.
-	SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO STRICT target
-	  FROM pg_catalog.pg_class c
-	  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-	 WHERE c.oid OPERATOR(pg_catalog.=) tbl::pg_catalog.oid;
-
-	-- Work: a PGN not yet hashed, an ECK iD not yet derived, and with
-	-- wipe_pgn any PGN still stored.  A complete row is never selected.
-	IF s.nummervoorziening THEN
-		-- the ECK iD comes later, from Nummervoorziening: a row is done once
-		-- it has its HPgn (and its request is queued)
-		need := pg_catalog.format('%1$I IS NOT NULL AND %2$I IS NULL', s.pgn_column, s.hpgn_column);
-	ELSIF s.hpgn_column IS NULL THEN
-		need := pg_catalog.format('%1$I IS NOT NULL AND %2$I IS NULL', s.pgn_column, s.eckid_column);
-	ELSE
-		need := pg_catalog.format('(%1$I IS NOT NULL AND %2$I IS NULL) OR (%3$I IS NULL AND (%1$I IS NOT NULL OR %2$I IS NOT NULL))',
-								  s.pgn_column, s.hpgn_column, s.eckid_column);
-	END IF;
-	IF s.wipe_pgn THEN
-		need := pg_catalog.format('%I IS NOT NULL OR %s', s.pgn_column, need);
-	END IF;
-	need := pg_catalog.format('(%s) AND (tableoid::pg_catalog.text OPERATOR(pg_catalog.||) '':'' OPERATOR(pg_catalog.||) ctid::pg_catalog.text) OPERATOR(pg_catalog.<>) ALL ($1)', need);
 
 	-- No PGN, HPgn or ECK iD ever passes through a PL/pgSQL variable or a
-	-- query parameter here: the UPDATE reads them from the row itself.  A
-	-- parameter's value can be written into a plan as a constant, and plans
-	-- reach the server log through auto_explain (docs/security.md).
+	-- query parameter here: the helpers read them from the rows and write
+	-- them in C.  A parameter's value can be written into a plan as a
+	-- constant, and plans reach the server log through auto_explain
+	-- (docs/security.md).
 	-- Batches in keyset order: the rows of one leaf table after the last
 	-- ctid of the batch before, which a TID range scan finds without
 	-- reading the pages before it, so that a backfill reads a table about
@@ -94,23 +101,8 @@ BEGIN
 	-- batches, which could deadlock when a wait ends on a row's newer version
 	-- elsewhere in the table; a last pass from the start waits for them, and
 	-- a leaf is done only when that pass finds nothing.
-	pick := pg_catalog.format('SELECT pg_catalog.array_agg(b.ctid ORDER BY b.ctid) FROM (SELECT ctid FROM %s WHERE tableoid OPERATOR(pg_catalog.=) $3 AND ctid OPERATOR(pg_catalog.>) $4 AND (%s) LIMIT $2 FOR UPDATE SKIP LOCKED) b', target, need);
-	pick_wait := pg_catalog.format('SELECT pg_catalog.array_agg(b.ctid ORDER BY b.ctid) FROM (SELECT ctid FROM %s WHERE tableoid OPERATOR(pg_catalog.=) $3 AND ctid OPERATOR(pg_catalog.>) $4 AND (%s) LIMIT $2 FOR UPDATE) b', target, need);
-	put := pg_catalog.format('UPDATE %1$s SET (%2$s%3$I%4$s) = (SELECT %5$sv.eckid%6$s FROM eckid_internal.backfill_row(%7$L::pg_catalog.regclass, %8$I::pg_catalog.text, %9$s, %3$I) v) WHERE tableoid OPERATOR(pg_catalog.=) $1 AND ctid OPERATOR(pg_catalog.=) $2',
-							 target,
-							 CASE WHEN s.hpgn_column IS NULL THEN ''
-								  ELSE pg_catalog.format('%I, ', s.hpgn_column) END,
-							 s.eckid_column,
-							 CASE WHEN s.wipe_pgn THEN pg_catalog.format(', %I', s.pgn_column) ELSE '' END,
-							 CASE WHEN s.hpgn_column IS NULL THEN '' ELSE 'v.hpgn, ' END,
-							 CASE WHEN s.wipe_pgn THEN ', NULL' ELSE '' END,
-							 tbl::pg_catalog.oid,
-							 s.pgn_column,
-							 CASE WHEN s.hpgn_column IS NULL THEN 'NULL::pg_catalog.text'
-								  ELSE pg_catalog.format('%I::pg_catalog.text', s.hpgn_column) END);
 	-- Counted once: rows written meanwhile are filled by the trigger.
-	remaining := pg_catalog.format('SELECT pg_catalog.count(*) FROM %s WHERE %s', target, need);
-	EXECUTE remaining INTO rows_left USING skipped;
+	rows_left := eckid_internal.backfill_remaining(tbl);
 
 	WITH RECURSIVE t(relid) AS (
 		SELECT tbl::pg_catalog.oid
@@ -128,13 +120,13 @@ BEGIN
 		EXIT WHEN leaf IS NULL;
 		IF waiting THEN
 			BEGIN
-				EXECUTE pick_wait INTO tids USING skipped, batch_size, leaf, after;
+				tids := eckid_internal.backfill_pick(tbl, leaf, after, batch_size, true, skipped);
 			EXCEPTION WHEN deadlock_detected THEN
 				-- the rows this pick had locked are released with it: again
 				CONTINUE;
 			END;
 		ELSE
-			EXECUTE pick INTO tids USING skipped, batch_size, leaf, after;
+			tids := eckid_internal.backfill_pick(tbl, leaf, after, batch_size, false, skipped);
 		END IF;
 		IF tids IS NULL THEN
 			IF NOT rewound THEN
@@ -153,24 +145,17 @@ BEGIN
 		waiting := false;
 		after := tids[pg_catalog.cardinality(tids)];
 		oids := pg_catalog.array_fill(leaf, ARRAY[pg_catalog.cardinality(tids)]);
-		-- the batch's HPgns at once, on every thread allowed; the UPDATEs
+		-- the batch's HPgns at once, on every thread allowed; the writes
 		-- below then find them instead of hashing row by row
 		PERFORM eckid_internal.backfill_compute_ahead(tbl, oids, tids);
-		FOR i IN 1 .. pg_catalog.cardinality(tids) LOOP
-			BEGIN
-				-- The trigger fires on this UPDATE and computes nothing: the
-				-- PGN is unchanged or, with wipe_pgn, NULL.
-				EXECUTE put USING oids[i], tids[i];
-			EXCEPTION WHEN invalid_parameter_value THEN
-				-- a value in the row breaks a rule: report the row by its
-				-- ctid (never by a key, which might be the PGN) and go on
-				GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT;
-				RAISE WARNING 'eckid.backfill: row % of table % skipped: %', tids[i], tbl, msg;
-				skipped := skipped OPERATOR(pg_catalog.||) (oids[i]::pg_catalog.text OPERATOR(pg_catalog.||) ':'::pg_catalog.text OPERATOR(pg_catalog.||) tids[i]::pg_catalog.text);
-				CONTINUE;
-			END;
-			done := done OPERATOR(pg_catalog.+) 1::pg_catalog.int8;
-		END LOOP;
+		-- each row by the trigger's own code, in a subtransaction of its own:
+		-- a row with an invalid value is skipped with a WARNING naming its
+		-- ctid, and passed over by the picks that follow.  The trigger fires
+		-- on each UPDATE and computes nothing: the PGN is unchanged or, with
+		-- wipe_pgn, NULL.
+		put := eckid_internal.backfill_put(tbl, leaf, tids);
+		done := done OPERATOR(pg_catalog.+) put.done::pg_catalog.int8;
+		skipped := skipped OPERATOR(pg_catalog.||) put.skipped;
 		COMMIT;
 
 		batch := batch OPERATOR(pg_catalog.+) 1;
