@@ -198,6 +198,7 @@ main(void)
 #define TYPO "Xy9+kLm/Qr2sTu4vWx6yZa=="
 	EXPECT("statement: SET eckid.salt = '" TYPO "'", "statement: SET eckid.salt = '********'", &nosalt);
 	EXPECT("SET eckid.salt TO '" TYPO "'", "SET eckid.salt TO '********'", &nosalt);
+	EXPECT("SET eckid.salt TO '" TYPO "'", "SET eckid.salt TO '********'", &ids);
 	EXPECT("set ECKID.SALT to '" TYPO "';", "set ECKID.SALT to '********';", &nosalt);
 	EXPECT("SET LOCAL eckid.salt=" TYPO ";", "SET LOCAL eckid.salt=********;", &nosalt);
 	EXPECT("ALTER SYSTEM SET eckid.salt = '" TYPO "'", "ALTER SYSTEM SET eckid.salt = '********'", &nosalt);
