@@ -314,11 +314,26 @@ MatchWord(const char *s, size_t n, const char *word)
 	return (StartsWithCI(s, n, word, k) && (n == k || !IsIdentChar((unsigned char) s[k]))) ? k : 0;
 }
 
-/* The whitespace and SQL comments (block comments nested, "--" to the line's end) at s. */
+/*
+ * Spaces and comments between the tokens of a setting's name and value are
+ * looked at up to this many bytes a gap, so that a text of many names in
+ * long or unclosed comments costs time linear in its length.
+ */
+#define SETTING_GAP_MAX		256
+
+/*
+ * The whitespace and SQL comments (block comments nested, "--" to the
+ * line's end) at s.  Returns SIZE_MAX when they go on for more than
+ * SETTING_GAP_MAX bytes.
+ */
 static size_t
 SkipSpace(const char *s, size_t n)
 {
 	size_t		i = 0;
+	bool		capped = n > SETTING_GAP_MAX;
+
+	if (capped)
+		n = SETTING_GAP_MAX;
 
 	for (;;)
 	{
@@ -351,28 +366,43 @@ SkipSpace(const char *s, size_t n)
 				i++;
 		}
 		else
-			return i;
+			return (capped && i >= n - 1) ? SIZE_MAX : i;
 	}
+}
+
+/* Advance *p over the gap at s + *p; false when it is too long. */
+static inline bool
+Gap(const char *s, size_t n, size_t *p)
+{
+	size_t		k = SkipSpace(s + *p, n - *p);
+
+	if (k == SIZE_MAX)
+		return false;
+	*p += k;
+	return true;
 }
 
 /*
  * The same backwards from the end of the n bytes at s (block comments only,
- * not nested): the length of what comes before them.
+ * not nested; up to SETTING_GAP_MAX bytes): the length of what comes before
+ * them.
  */
 static size_t
 SkipSpaceBack(const char *s, size_t n)
 {
+	size_t		low = n > SETTING_GAP_MAX ? n - SETTING_GAP_MAX : 0;
+
 	for (;;)
 	{
-		while (n > 0 && IsSpace((unsigned char) s[n - 1]))
+		while (n > low && IsSpace((unsigned char) s[n - 1]))
 			n--;
-		if (n >= 4 && s[n - 1] == '/' && s[n - 2] == '*')
+		if (n >= low + 4 && s[n - 1] == '/' && s[n - 2] == '*')
 		{
 			size_t		i = n - 2;
 
-			while (i >= 2 && !(s[i - 2] == '/' && s[i - 1] == '*'))
+			while (i >= low + 2 && !(s[i - 2] == '/' && s[i - 1] == '*'))
 				i--;
-			if (i < 2)
+			if (i < low + 2)
 				return n;
 			n = i - 2;
 		}
@@ -535,7 +565,9 @@ SettingValueAt(const char *back, size_t nb, const char *s, size_t n,
 		return false;
 
 	/* forwards: the setting's name, perhaps quoted */
-	p = 1 + SkipSpace(s + 1, n - 1);
+	p = 1;
+	if (!Gap(s, n, &p))
+		return false;
 	if (p < n && s[p] == '"')
 		p++;
 	for (size_t i = 0; i < sizeof(secret_settings) / sizeof(secret_settings[0]); i++)
@@ -562,7 +594,8 @@ SettingValueAt(const char *back, size_t nb, const char *s, size_t n,
 		if (q < n && s[q] == '$')
 			p = q + 1;
 	}
-	p += SkipSpace(s + p, n - p);
+	if (!Gap(s, n, &p))
+		return false;
 
 	if (p < n && s[p] == '=')
 	{
@@ -577,14 +610,16 @@ SettingValueAt(const char *back, size_t nb, const char *s, size_t n,
 	else if (p < n && s[p] == ',')
 	{
 		p++;
-		p += SkipSpace(s + p, n - p);
+		if (!Gap(s, n, &p))
+			return false;
 		/* "$2 = " of logged bind parameters */
 		if (p + 1 < n && s[p] == '$' && IS(s[p + 1], C_DIGIT))
 		{
 			p++;
 			while (p < n && IS(s[p], C_DIGIT))
 				p++;
-			p += SkipSpace(s + p, n - p);
+			if (!Gap(s, n, &p))
+				return false;
 			if (p >= n || s[p] != '=')
 				return false;
 			p++;
@@ -598,7 +633,8 @@ SettingValueAt(const char *back, size_t nb, const char *s, size_t n,
 	else if ((k = MatchWord(s + p, n - p, "changed")) > 0)
 	{
 		p += k;
-		p += SkipSpace(s + p, n - p);
+		if (!Gap(s, n, &p))
+			return false;
 		if ((k = MatchWord(s + p, n - p, "to")) == 0)
 			return false;
 		p += k;
@@ -606,7 +642,8 @@ SettingValueAt(const char *back, size_t nb, const char *s, size_t n,
 	}
 	else
 		return false;
-	p += SkipSpace(s + p, n - p);
+	if (!Gap(s, n, &p))
+		return false;
 
 	if (!ValueAt(s + p, n - p, message, v))
 		return false;
@@ -741,14 +778,13 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 			value_at = SIZE_MAX;
 			if (value_list && value.after < len)
 			{
-				size_t		q = value.after + SkipSpace(in + value.after, len - value.after);
+				size_t		q = value.after;
 				ValueSpan	next;
 
-				if (q < len && in[q] == ',')
+				if (Gap(in, len, &q) && q < len && in[q] == ',')
 				{
 					q++;
-					q += SkipSpace(in + q, len - q);
-					if (ValueAt(in + q, len - q, false, &next))
+					if (Gap(in, len, &q) && ValueAt(in + q, len - q, false, &next))
 					{
 						value.start = q + next.start;
 						value.end = q + next.end;

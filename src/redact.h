@@ -88,8 +88,9 @@ typedef struct RedactOptions
  * - the value given to eckid.salt or eckid.key_file, whatever it is, where
  *   a statement or message sets it: after the name (any case, either part
  *   or the whole double-quoted, or in a string as set_config() takes it;
- *   spaces and comments between the tokens), then "=", "TO", "," (with a
- *   "$n = " of logged parameters), ":" or "changed to", the value's bytes
+ *   spaces and comments of up to 256 bytes between the tokens), then "=",
+ *   "TO", "," (with a "$n = " of logged parameters), ":" or "changed to",
+ *   the value's bytes
  *   between its quotes ('...' with any prefix, "...", $tag$...$tag$; an
  *   unclosed quote runs to the end), or an unquoted word, by
  *   REDACT_SALT_MARK (by as many "*" when shorter); after "=" or "TO",

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -244,6 +245,41 @@ main(void)
 	EXPECT("SHOW eckid.salt", "SHOW eckid.salt", &nosalt);
 	EXPECT("parameter \"eckid.salt\" cannot be changed now", "parameter \"eckid.salt\" cannot be changed now", &nosalt);
 	EXPECT("eckid.salt is not valid base64", "eckid.salt is not valid base64", &nosalt);
+	/* a gap longer than 256 bytes between the tokens: not recognised */
+	{
+		char		x[301];
+		char		in[600];
+		char		out[600];
+
+		memset(x, 'x', 300);
+		x[300] = '\0';
+		snprintf(in, sizeof(in), "SET eckid.salt = /* %s */ 'abc'", x);
+		EXPECT(in, in, &nosalt);
+		x[200] = '\0';
+		snprintf(in, sizeof(in), "SET eckid.salt = /* %s */ 'abc'", x);
+		snprintf(out, sizeof(out), "SET eckid.salt = /* %s */ '***'", x);
+		EXPECT(in, out, &nosalt);
+	}
+	/*
+	 * Many names in unclosed comments, without a newline: each is looked at
+	 * across 256 bytes at most, not to the end (which took minutes).
+	 */
+	{
+		static const char unit[] = "eckid.salt /* -- eckid.salt = /* ";
+		size_t		k = sizeof(unit) - 1;
+		size_t		len = 200000 * k;
+		char	   *big = malloc(len);
+		bool		changed;
+		clock_t		t0 = clock();
+
+		for (size_t i = 0; i < len; i += k)
+			memcpy(big + i, unit, k);
+		(void) redact_text(big, big, len, &nosalt, &changed);
+		CHECK((double) (clock() - t0) / CLOCKS_PER_SEC < 2.0,
+			  "6.6 MB of names in unclosed comments took %.1f s",
+			  (double) (clock() - t0) / CLOCKS_PER_SEC);
+		free(big);
+	}
 #undef TYPO
 
 	/* PGNs, only when asked */
