@@ -6,7 +6,8 @@
  *
  * Core writes values into the log in many ways eckid cannot prevent at the
  * source: statement logging, bind parameters, auto_explain, "Failing row
- * contains (...)" and "Key (...)=(...) already exists".  Since eckid is
+ * contains (...)" and "Key (...)=(...) already exists", and a refused
+ * SET eckid.salt with the salt someone typed.  Since eckid is
  * preloaded, its emit_log_hook sees every message before it is written and
  * redacts it with redact_text() (redact.c, plain C).
  *
@@ -306,7 +307,8 @@ LogRedactionInit(void)
 {
 	DefineCustomEnumVariable("eckid.log_redaction",
 							 "Hides ECK iDs, HPgns, the salt, the key and PGNs in messages to the server log.",
-							 "all: ECK iDs are masked, HPgns and other runs of 64 hex digits cut, the salt hidden, "
+							 "all: ECK iDs are masked, HPgns and other runs of 64 hex digits cut, the salt and any value "
+							 "set for eckid.salt or eckid.key_file hidden, "
 							 "and 8- or 9-digit numbers that are a valid BSN or onderwijsnummer hidden. "
 							 "pseudonyms: all but the numbers. off: nothing.",
 							 &log_redaction,

@@ -7,7 +7,9 @@
  * One pass from left to right.  At each byte the scanner asks, from the
  * most specific to the least: does the salt start here, an ECK iD, a long
  * hex run, the salt as hex, a PGN?  The first that matches is replaced and
- * skipped; otherwise the byte is copied.  Each question starts with a
+ * skipped; otherwise the byte is copied.  At a "." it also asks whether
+ * "eckid.salt" or "eckid.key_file" is being set there, and if so notes
+ * where the value lies; the value is replaced when the scan gets there.  Each question starts with a
  * one-byte test, so text with nothing to hide (nearly every log message)
  * costs one table lookup and a few predictable branches per byte.
  *
@@ -242,6 +244,19 @@ TruncationMark(const char *s, size_t n)
 	return (n >= 3 && s[0] == '.' && s[1] == '.' && s[2] == '.') ? 3 : 0;
 }
 
+/*
+ * What core writes right after a value it cut short and its "...": '"'
+ * ends COPY's context line, '\'' a bind parameter's value, ',' and ')' a
+ * value in "Failing row contains (...)".  A run followed by "..." and one
+ * of these was cut by core; "..." elsewhere may be a writer's ellipsis
+ * after an ordinary number ("loaded 12345...").
+ */
+static inline bool
+ClosesCutValue(const char *s, size_t n)
+{
+	return n > 0 && (s[0] == '"' || s[0] == '\'' || s[0] == ',' || s[0] == ')');
+}
+
 /* Is this run of 8 or 9 digits a PGN? */
 static bool
 IsPgn(const char *s, size_t n)
@@ -255,14 +270,427 @@ IsPgn(const char *s, size_t n)
 }
 
 /*
+ * Settings whose value is hidden wherever a statement or message sets it
+ * (the part after "eckid.").  Both are PGC_SIGHUP, so every SET of them is
+ * refused, but only after the statement was logged; and a DBA who mistypes
+ * a salt or pastes the key where the path belongs need not have typed
+ * anything the other rules recognise.
+ */
+static const char *const secret_settings[] = {"salt", "key_file"};
+
+static inline bool
+IsSpace(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Can c be part of an unquoted SQL identifier? ('$' aside) */
+static inline bool
+IsIdentChar(unsigned char c)
+{
+	return IS(c, C_ALNUM) || c == '_' || c >= 0x80;
+}
+
+/* Does s start with word (lowercase ASCII), in any case? */
+static inline bool
+StartsWithCI(const char *s, size_t n, const char *word, size_t k)
+{
+	if (n < k)
+		return false;
+	for (size_t i = 0; i < k; i++)
+	{
+		if (ToLower((unsigned char) s[i]) != (unsigned char) word[i])
+			return false;
+	}
+	return true;
+}
+
+/* The same, as a whole word: not followed by a character of an identifier. */
+static inline size_t
+MatchWord(const char *s, size_t n, const char *word)
+{
+	size_t		k = strlen(word);
+
+	return (StartsWithCI(s, n, word, k) && (n == k || !IsIdentChar((unsigned char) s[k]))) ? k : 0;
+}
+
+/*
+ * Spaces and comments between the tokens of a setting's name and value are
+ * looked at up to this many bytes a gap, so that a text of many names in
+ * long or unclosed comments costs time linear in its length.
+ */
+#define SETTING_GAP_MAX		256
+
+/*
+ * The whitespace and SQL comments (block comments nested, "--" to the
+ * line's end) at s.  Returns SIZE_MAX when they go on for more than
+ * SETTING_GAP_MAX bytes.
+ */
+static size_t
+SkipSpace(const char *s, size_t n)
+{
+	size_t		i = 0;
+	bool		capped = n > SETTING_GAP_MAX;
+
+	if (capped)
+		n = SETTING_GAP_MAX;
+
+	for (;;)
+	{
+		while (i < n && IsSpace((unsigned char) s[i]))
+			i++;
+		if (i + 1 < n && s[i] == '/' && s[i + 1] == '*')
+		{
+			int			depth = 1;
+
+			i += 2;
+			while (i < n && depth > 0)
+			{
+				if (i + 1 < n && s[i] == '/' && s[i + 1] == '*')
+				{
+					depth++;
+					i += 2;
+				}
+				else if (i + 1 < n && s[i] == '*' && s[i + 1] == '/')
+				{
+					depth--;
+					i += 2;
+				}
+				else
+					i++;
+			}
+		}
+		else if (i + 1 < n && s[i] == '-' && s[i + 1] == '-')
+		{
+			while (i < n && s[i] != '\n')
+				i++;
+		}
+		else
+			return (capped && i >= n - 1) ? SIZE_MAX : i;
+	}
+}
+
+/* Advance *p over the gap at s + *p; false when it is too long. */
+static inline bool
+Gap(const char *s, size_t n, size_t *p)
+{
+	size_t		k = SkipSpace(s + *p, n - *p);
+
+	if (k == SIZE_MAX)
+		return false;
+	*p += k;
+	return true;
+}
+
+/*
+ * The same backwards from the end of the n bytes at s (block comments only,
+ * not nested; up to SETTING_GAP_MAX bytes): the length of what comes before
+ * them.
+ */
+static size_t
+SkipSpaceBack(const char *s, size_t n)
+{
+	size_t		low = n > SETTING_GAP_MAX ? n - SETTING_GAP_MAX : 0;
+
+	for (;;)
+	{
+		while (n > low && IsSpace((unsigned char) s[n - 1]))
+			n--;
+		if (n >= low + 4 && s[n - 1] == '/' && s[n - 2] == '*')
+		{
+			size_t		i = n - 2;
+
+			while (i >= low + 2 && !(s[i - 2] == '/' && s[i - 1] == '*'))
+				i--;
+			if (i < low + 2)
+				return n;
+			n = i - 2;
+		}
+		else
+			return n;
+	}
+}
+
+/* Where a value lies: its bytes [start, end), and the end of its quotes. */
+typedef struct ValueSpan
+{
+	size_t		start;
+	size_t		end;
+	size_t		after;
+} ValueSpan;
+
+/*
+ * The value at s, as SQL writes it: a string ('...' with an optional E, N,
+ * B, X or U& in front, backslashes taken as escapes, so that a value is
+ * never thought to end early), a quoted identifier ("..."), a dollar-quoted
+ * string ($tag$...$tag$), or an unquoted word up to a space, ";", ",",
+ * ")" or a quote.  In a message, core's "..." around a value: up to the last '"' on
+ * the line, since core does not double the quotes inside.  An unclosed
+ * quote runs to the end.  False when there is nothing.
+ */
+static bool
+ValueAt(const char *s, size_t n, bool message, ValueSpan *v)
+{
+	size_t		i;
+	size_t		q = 0;
+
+	if (n == 0)
+		return false;
+	if (message && s[0] == '"')
+	{
+		size_t		line = 1;
+		size_t		last = 0;
+
+		while (line < n && s[line] != '\n')
+		{
+			if (s[line] == '"')
+				last = line;
+			line++;
+		}
+		v->start = 1;
+		v->end = last > 0 ? last : line;
+		v->after = last > 0 ? last + 1 : line;
+		return true;
+	}
+	if (n > 1 && s[1] == '\'' && strchr("EeNnBbXx", s[0]) != NULL && s[0] != '\0')
+		q = 1;
+	else if (n > 2 && (s[0] == 'U' || s[0] == 'u') && s[1] == '&' && s[2] == '\'')
+		q = 2;
+	if (s[q] == '\'')
+	{
+		for (i = q + 1; i < n; i++)
+		{
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '\'')
+			{
+				if (i + 1 < n && s[i + 1] == '\'')
+					i++;
+				else
+					break;
+			}
+		}
+		v->start = q + 1;
+		v->end = i < n ? i : n;
+		v->after = i < n ? i + 1 : n;
+		return true;
+	}
+	if (s[0] == '"')
+	{
+		for (i = 1; i < n; i++)
+		{
+			if (s[i] == '"')
+			{
+				if (i + 1 < n && s[i + 1] == '"')
+					i++;
+				else
+					break;
+			}
+		}
+		v->start = 1;
+		v->end = i < n ? i : n;
+		v->after = i < n ? i + 1 : n;
+		return true;
+	}
+	if (s[0] == '$')
+	{
+		size_t		tag = 1;
+
+		while (tag < n && (IS(s[tag], C_ALNUM) || s[tag] == '_'))
+			tag++;
+		if (tag < n && s[tag] == '$')
+		{
+			tag++;
+			for (i = tag; i + tag <= n; i++)
+			{
+				if (s[i] == '$' && memcmp(s + i, s, tag) == 0)
+					break;
+			}
+			v->start = tag;
+			v->end = i + tag <= n ? i : n;
+			v->after = i + tag <= n ? i + tag : n;
+			return true;
+		}
+	}
+	for (i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (IsSpace(c) || c == ';' || c == ',' || c == ')' || c == '\'' || c == '"')
+			break;
+	}
+	if (i == 0)
+		return false;
+	v->start = 0;
+	v->end = i;
+	v->after = i;
+	return true;
+}
+
+/*
+ * Is a secret setting given a value at the "." at s?  back holds the nb
+ * bytes written before it.  The name: "eckid" "." and a name of
+ * secret_settings, in any case, either part or the whole double-quoted, or
+ * in a string ('eckid.salt', $$eckid.salt$$, as set_config() takes it);
+ * spaces and block comments around the ".".  Then, after spaces and
+ * comments:
+ *
+ * - "=" or "TO" (SET, ALTER SYSTEM/DATABASE/ROLE/FUNCTION ... SET): the
+ *   value, and the values after it in a list (*list);
+ * - "," (set_config('eckid.salt', 'value', ...), or logged parameters
+ *   "$1 = 'eckid.salt', $2 = 'value'"): one value;
+ * - ":" or "changed to" (core's "invalid value for parameter "...": "...""
+ *   and the postmaster's "parameter "..." changed to "...""): the rest of
+ *   the line in quotes.
+ *
+ * Sets *v relative to s.
+ */
+static bool
+SettingValueAt(const char *back, size_t nb, const char *s, size_t n,
+			   ValueSpan *v, bool *list)
+{
+	size_t		p;
+	size_t		k;
+	bool		message = false;
+	bool		found = false;
+
+	*list = false;
+
+	/* backwards: "eckid", perhaps quoted, then spaces */
+	nb = SkipSpaceBack(back, nb);
+	if (nb > 0 && back[nb - 1] == '"')
+		nb--;
+	if (nb < 5 || !StartsWithCI(back + nb - 5, 5, "eckid", 5) ||
+		(nb > 5 && IsIdentChar((unsigned char) back[nb - 6])))
+		return false;
+
+	/* forwards: the setting's name, perhaps quoted */
+	p = 1;
+	if (!Gap(s, n, &p))
+		return false;
+	if (p < n && s[p] == '"')
+		p++;
+	for (size_t i = 0; i < sizeof(secret_settings) / sizeof(secret_settings[0]); i++)
+	{
+		if ((k = MatchWord(s + p, n - p, secret_settings[i])) > 0)
+		{
+			p += k;
+			found = true;
+			break;
+		}
+	}
+	if (!found)
+		return false;
+
+	/* the end of the name's quotes: ", ' or $tag$ */
+	if (p < n && (s[p] == '"' || s[p] == '\''))
+		p++;
+	else if (p < n && s[p] == '$')
+	{
+		size_t		q = p + 1;
+
+		while (q < n && (IS(s[q], C_ALNUM) || s[q] == '_'))
+			q++;
+		if (q < n && s[q] == '$')
+			p = q + 1;
+	}
+	if (!Gap(s, n, &p))
+		return false;
+
+	if (p < n && s[p] == '=')
+	{
+		p++;
+		*list = true;
+	}
+	else if ((k = MatchWord(s + p, n - p, "to")) > 0)
+	{
+		p += k;
+		*list = true;
+	}
+	else if (p < n && s[p] == ',')
+	{
+		p++;
+		if (!Gap(s, n, &p))
+			return false;
+		/* "$2 = " of logged bind parameters */
+		if (p + 1 < n && s[p] == '$' && IS(s[p + 1], C_DIGIT))
+		{
+			p++;
+			while (p < n && IS(s[p], C_DIGIT))
+				p++;
+			if (!Gap(s, n, &p))
+				return false;
+			if (p >= n || s[p] != '=')
+				return false;
+			p++;
+		}
+	}
+	else if (p < n && s[p] == ':')
+	{
+		p++;
+		message = true;
+	}
+	else if ((k = MatchWord(s + p, n - p, "changed")) > 0)
+	{
+		p += k;
+		if (!Gap(s, n, &p))
+			return false;
+		if ((k = MatchWord(s + p, n - p, "to")) == 0)
+			return false;
+		p += k;
+		message = true;
+	}
+	else
+		return false;
+	if (!Gap(s, n, &p))
+		return false;
+
+	if (!ValueAt(s + p, n - p, message, v))
+		return false;
+	v->start += p;
+	v->end += p;
+	v->after += p;
+	return true;
+}
+
+/*
+ * Can a "." between these two bytes be the one of "eckid.salt" or
+ * "eckid.key_file"?  A quick test before SettingValueAt(), since "." is
+ * common (numbers, sentences, file names).
+ */
+static inline bool
+MaybeSettingDot(unsigned char before, unsigned char after)
+{
+	return (ToLower(before) == 'd' || before == '"' || before == '/' || IsSpace(before)) &&
+		(ToLower(after) == 's' || ToLower(after) == 'k' || after == '"' || after == '/' || IsSpace(after));
+}
+
+/* Are these at most REDACT_SALT_MARK's length of bytes all "*" already? */
+static bool
+AlreadyMasked(const char *s, size_t n)
+{
+	if (n > sizeof(REDACT_SALT_MARK) - 1)
+		return false;
+	for (size_t i = 0; i < n; i++)
+	{
+		if (s[i] != '*')
+			return false;
+	}
+	return true;
+}
+
+/*
  * For the fast path: per byte, T_HEX for a hex digit, T_STOP for a byte at
- * which it must stop ("h", "H", the salt's first character in either
+ * which it must stop ("h", "H", ".", the salt's first character in either
  * alphabet or as a byte), 0 for the rest.  A function of the salt's first
  * characters only, so it is kept from one call to the next and rebuilt when
  * they change (the salt is reloaded).
  */
 #define T_HEX	0x01
 #define T_STOP	0x02
+
+/* The shortest hex run a rule looks at: the fast path stops there. */
+#define FAST_RUN_STOP	REDACT_HEX_CUT_MIN
 
 static const uint8_t *
 StopTable(const SaltForms *salt)
@@ -273,7 +701,7 @@ StopTable(const SaltForms *salt)
 	if (built_for[0] != salt->first_b64 || built_for[1] != salt->first_b64_alt ||
 		built_for[2] != salt->first_raw)
 	{
-		const int	stops[] = {'h', 'H', salt->first_b64, salt->first_b64_alt, salt->first_raw};
+		const int	stops[] = {'h', 'H', '.', salt->first_b64, salt->first_b64_alt, salt->first_raw};
 
 		for (int b = 0; b < 256; b++)
 			table[b] = IS(b, C_HEX) ? T_HEX : 0;
@@ -300,6 +728,10 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 	bool		copying = out != NULL && out != in;
 	unsigned char prev = 0;		/* the byte of in before r, 0 at the start */
 	const uint8_t *stop;
+	/* a secret setting's value ahead (SettingValueAt), relative to in */
+	size_t		value_at = SIZE_MAX;
+	ValueSpan	value = {0, 0, 0};
+	bool		value_list = false;
 
 	*changed = false;
 	PrepareSalt(opt, &salt);
@@ -335,18 +767,58 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 		size_t		m;
 
 		/*
+		 * The value of a secret setting, noted at its name: whatever it
+		 * is, it goes.  (A rule that matched across its start leaves the
+		 * rest.)  In a list, the next value is noted first.
+		 */
+		if (r >= value_at)
+		{
+			size_t		end = value.end;
+
+			value_at = SIZE_MAX;
+			if (value_list && value.after < len)
+			{
+				size_t		q = value.after;
+				ValueSpan	next;
+
+				if (Gap(in, len, &q) && q < len && in[q] == ',')
+				{
+					q++;
+					if (Gap(in, len, &q) && ValueAt(in + q, len - q, false, &next))
+					{
+						value.start = q + next.start;
+						value.end = q + next.end;
+						value.after = q + next.after;
+						value_at = value.start;
+					}
+				}
+			}
+			if (end > r && !AlreadyMasked(in + r, end - r))
+			{
+				static const char stars[] = REDACT_SALT_MARK;
+				size_t		n = end - r;
+
+				REPLACE(n, stars, n < sizeof(stars) - 1 ? n : sizeof(stars) - 1);
+			}
+			continue;
+		}
+
+		/*
 		 * The fast path, over most of any message: skip bytes that can start
 		 * nothing, and runs of fewer hex digits than any rule needs (a PGN
-		 * has 8).  It stops at an "h", at the salt's first character, and at
-		 * the start of a run of 8 hex digits; the checks below take over
-		 * there.  Entered only outside a hex run, whose length it counts.
+		 * has 8, a value core cut short REDACT_HEX_CUT_MIN).  It stops at an
+		 * "h", a ".", the salt's first character, the start of a run of
+		 * FAST_RUN_STOP hex digits and a secret setting's value; the checks
+		 * below take over there.  Entered only outside a hex run, whose
+		 * length it counts.
 		 */
 		if (!IS(prev, C_HEX))
 		{
 			size_t		k = r;
 			size_t		run = 0;
+			size_t		limit = value_at < len ? value_at : len;
 
-			while (k < len)
+			while (k < limit)
 			{
 				uint8_t		f = stop[(unsigned char) in[k]];
 
@@ -354,7 +826,7 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 					break;
 				/* without a branch: text mixes hex digits and others at random */
 				run = (run + 1) & (0 - (size_t) (f & T_HEX));
-				if (run == PGN_DIGITS - 1)
+				if (run == FAST_RUN_STOP)
 				{
 					k -= run - 1;	/* back to the start of the run */
 					break;
@@ -362,7 +834,7 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 				k++;
 			}
 			/* stopped on a hex digit inside a short run: back to its start */
-			if (k < len && run > 0 && run < PGN_DIGITS - 1 && IS(in[k], C_HEX))
+			if (k < len && run > 0 && run < FAST_RUN_STOP && IS(in[k], C_HEX))
 				k -= run;
 			if (k > r)
 			{
@@ -441,13 +913,49 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 			 * A long run, or a shorter one that core cut short: the start
 			 * of an HPgn or key can be enough to tell which it is.
 			 */
-			if (run >= REDACT_HEX_RUN || (trunc > 0 && run >= REDACT_HEX_CUT_SHORT))
+			if (run >= REDACT_HEX_RUN ||
+				(trunc > 0 && (run >= REDACT_HEX_CUT_SHORT ||
+							   (run >= REDACT_HEX_CUT_MIN &&
+								ClosesCutValue(in + r + run + trunc, left - run - trunc)))))
 			{
 				char		cut[REDACT_HEX_SHOW + MARK_LEN];
 
 				memcpy(cut, in + r, REDACT_HEX_SHOW);
 				memcpy(cut + REDACT_HEX_SHOW, mark, MARK_LEN);
 				REPLACE(run + trunc, cut, sizeof(cut));
+			}
+		}
+
+		if (c == '.' && r + 1 < len &&
+			MaybeSettingDot(w > 0 ? (unsigned char) (copying ? out : in)[w - 1] : 0,
+							(unsigned char) in[r + 1]))
+		{
+			ValueSpan	v;
+			bool		list;
+
+			if (SettingValueAt(copying ? out : in, copying ? w : r, in + r, left, &v, &list))
+			{
+				v.start += r;
+				v.end += r;
+				v.after += r;
+				if (value_at == SIZE_MAX)
+				{
+					value = v;
+					value_list = list;
+					value_at = v.start;
+				}
+				else if (v.start < value_at)
+				{
+					/*
+					 * Another setting named between a name and its value
+					 * (in a comment): hide both values and what lies
+					 * between rather than keep track of two.
+					 */
+					value.start = v.start;
+					value.end = v.end > value.end ? v.end : value.end;
+					value.after = v.after > value.after ? v.after : value.after;
+					value_at = v.start;
+				}
 			}
 		}
 

@@ -35,6 +35,15 @@
 #define REDACT_HEX_CUT_SHORT	16
 
 /*
+ * From this many digits on (one more than a cut run keeps), a run followed
+ * by "..." and then by what core writes right after a value it cut short
+ * ('"' in COPY's context, '\'' around bind parameters, ',' or ')' in
+ * "Failing row contains (...)") is cut too: a cut HPgn or ECK iD keeps
+ * REDACT_HEX_SHOW digits, wherever core stopped.
+ */
+#define REDACT_HEX_CUT_MIN	(REDACT_HEX_SHOW + 1)
+
+/*
  * The salt is matched only when it is at least this long (base64
  * characters without padding, bytes as text, or bytes written as hex), so
  * that a toy salt cannot make common words disappear from the log.
@@ -69,11 +78,23 @@ typedef struct RedactOptions
  *   with more than 8 but not 128 digits (a value cut short), the digits by
  *   their first REDACT_HEX_SHOW and "…";
  * - any other run of REDACT_HEX_RUN or more hex digits, or of
- *   REDACT_HEX_CUT_SHORT or more followed by "...", by its first
- *   REDACT_HEX_SHOW digits and "…" (the "..." goes too);
+ *   REDACT_HEX_CUT_SHORT or more followed by "...", or of
+ *   REDACT_HEX_CUT_MIN or more followed by "..." and one of '"', '\'', ','
+ *   and ')', by its first REDACT_HEX_SHOW digits and "…" (the "..." goes
+ *   too);
  * - the salt as base64 (with or without padding, standard or URL-safe
  *   alphabet), as hex in either case, and as its bytes when they are
  *   printable ASCII, by REDACT_SALT_MARK;
+ * - the value given to eckid.salt or eckid.key_file, whatever it is, where
+ *   a statement or message sets it: after the name (any case, either part
+ *   or the whole double-quoted, or in a string as set_config() takes it;
+ *   spaces and comments of up to 256 bytes between the tokens), then "=",
+ *   "TO", "," (with a "$n = " of logged parameters), ":" or "changed to",
+ *   the value's bytes
+ *   between its quotes ('...' with any prefix, "...", $tag$...$tag$; an
+ *   unclosed quote runs to the end), or an unquoted word, by
+ *   REDACT_SALT_MARK (by as many "*" when shorter); after "=" or "TO",
+ *   further values in a list too;
  * - with opt->pgn, a run of exactly 8 or 9 digits that is a valid BSN or
  *   onderwijsnummer (an 8-digit one with a leading zero added, as
  *   pgn_number_form() reads it) by as many "*".

@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(80);
+SELECT plan(82);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -23,7 +23,7 @@ SELECT is(ARRAY(SELECT check_name FROM eckid.security_check()),
 		  'log_min_duration_statement', 'log_parameter_max_length', 'log_parameter_max_length_on_error',
 		  'log_min_error_statement', 'debug_print settings', 'auto_explain', 'plan_cache_mode',
 		  'schemas where PUBLIC may create', 'pg_catalog on the search_path', 'schemas eckid and eckid_internal', 'roles that may compute pseudonyms', 'grants on masked views',
-		  'grants on PGN, HPgn and ECK iD columns', 'roles that see others'' queries', 'server file access'],
+		  'grants on PGN, HPgn and ECK iD columns', 'roles that see others'' queries', 'pg_stat_statements', 'server file access'],
 	'security_check() reports these checks, in this order');
 SELECT is((SELECT count(*) FROM eckid.security_check()
 			WHERE status NOT IN ('ok', 'warning', 'problem') OR detail IS NULL
@@ -231,6 +231,14 @@ GRANT pg_monitor TO eckid_plain;
 SELECT is(pg_temp.status('roles that see others'' queries'), 'warning', 'a role in pg_monitor sees others'' queries: warning');
 REVOKE pg_monitor FROM eckid_plain;
 SELECT is(pg_temp.status('roles that see others'' queries'), 'ok', 'revoked: ok');
+
+-- pg_stat_statements: not loaded here, so its setting is at most a
+-- placeholder, which does not count (test/shell/pg_stat_statements.sh
+-- checks both ways with the library loaded)
+SELECT is(pg_temp.status('pg_stat_statements'), 'ok', 'pg_stat_statements not loaded: ok');
+SET pg_stat_statements.track_utility = on;
+SELECT is(pg_temp.status('pg_stat_statements'), 'ok', 'a placeholder pg_stat_statements.track_utility = on is not the library: ok');
+RESET pg_stat_statements.track_utility;
 
 -- Server files
 GRANT pg_read_server_files TO eckid_plain;

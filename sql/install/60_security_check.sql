@@ -547,6 +547,27 @@ BEGIN
 	END IF;
 	RETURN NEXT;
 
+	-- (block: pg_stat_statements, test/shell/pg_stat_statements.sh)
+	-- pg_stat_statements replaces the constants of plannable statements by
+	-- $1, $2, ..., but keeps utility statements as typed (on PostgreSQL 15
+	-- all of them; from 16 on still DO blocks and function bodies), and
+	-- shows them to the statement's role, superusers and pg_read_all_stats.
+	-- A placeholder (the library not loaded) has vartype string, not bool.
+	check_name := 'pg_stat_statements';
+	v := (SELECT setting FROM pg_settings WHERE name = 'pg_stat_statements.track_utility' AND vartype = 'bool');
+	IF v = 'on' THEN
+		status := 'warning';
+		detail := 'pg_stat_statements.track_utility = on: pg_stat_statements keeps utility statements (DO, CALL, CREATE TABLE AS, EXPLAIN, COPY, ...) with their literals, PGNs included, for their role, superusers and members of pg_read_all_stats to read.';
+		remedy := 'ALTER SYSTEM SET pg_stat_statements.track_utility = off; SELECT pg_reload_conf();';
+	ELSE
+		status := 'ok';
+		detail := CASE WHEN v IS NULL THEN 'pg_stat_statements is not loaded in this session.'
+					   ELSE 'pg_stat_statements.track_utility = off: pg_stat_statements keeps plannable statements only, with their constants replaced.' END;
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+	-- (end of block: pg_stat_statements)
+
 	check_name := 'server file access';
 	SELECT string_agg(format('%I', ro.rolname), ', ' ORDER BY ro.rolname) INTO listed
 	  FROM pg_roles ro

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -170,6 +171,116 @@ main(void)
 		EXPECT("YWI ab 6162", "YWI ab 6162", &toy);
 	}
 	EXPECT(SALT_B64, SALT_B64, &nosalt);
+
+	/*
+	 * Values core cut short, with fewer than 16 digits left: cut from 5
+	 * digits on when "..." is followed by what core writes after a cut
+	 * value.  Each of these was left whole before.
+	 */
+	EXPECT("COPY pupil, line 2: \"Ilse\tc8e4d6a1c1b7c3d...\"", "COPY pupil, line 2: \"Ilse\tc8e4\xe2\x80\xa6\"", &all);
+	EXPECT("COPY pupil, line 2: \"Ilse\tc8e4d6a1c...\"", "COPY pupil, line 2: \"Ilse\tc8e4\xe2\x80\xa6\"", &all);
+	EXPECT("COPY pupil, line 2: \"Ilse\tc8e4d...\"", "COPY pupil, line 2: \"Ilse\tc8e4\xe2\x80\xa6\"", &all);
+	EXPECT("COPY pupil, line 2: \"Ilse\tc8e4d...\"", "COPY pupil, line 2: \"Ilse\tc8e4...\"", &ascii);
+	EXPECT("$1 = 'c8e4d6a1c1b7c3d...'", "$1 = 'c8e4\xe2\x80\xa6'", &all);
+	EXPECT("Failing row contains (1, c8e4d6a1c...)", "Failing row contains (1, c8e4\xe2\x80\xa6)", &all);
+	EXPECT("Failing row contains (c8e4d6a1c..., 2)", "Failing row contains (c8e4\xe2\x80\xa6, 2)", &all);
+	EXPECT("(https://ketenid.nl/local/1639822...)", "(https://ketenid.nl/local/1639\xe2\x80\xa6)", &all);
+	EXPECT("\"column: 12345678...\"", "\"column: 1234\xe2\x80\xa6\"", &ids);
+	/* controls: 4 digits are what a cut value keeps; a writer's "..." */
+	EXPECT("COPY pupil, line 2: \"Ilse\tc8e4...\"", "COPY pupil, line 2: \"Ilse\tc8e4...\"", &all);
+	EXPECT("loaded 123456...", "loaded 123456...", &all);
+	EXPECT("loaded 123456... rows", "loaded 123456... rows", &all);
+	EXPECT("\"c8e4d6a1c1\"", "\"c8e4d6a1c1\"", &all);
+
+	/*
+	 * The value given to eckid.salt or eckid.key_file, whatever it is: here
+	 * a mistyped salt that no other rule knows (no salt configured).
+	 */
+#define TYPO "Xy9+kLm/Qr2sTu4vWx6yZa=="
+	EXPECT("statement: SET eckid.salt = '" TYPO "'", "statement: SET eckid.salt = '********'", &nosalt);
+	EXPECT("SET eckid.salt TO '" TYPO "'", "SET eckid.salt TO '********'", &nosalt);
+	EXPECT("SET eckid.salt TO '" TYPO "'", "SET eckid.salt TO '********'", &ids);
+	EXPECT("set ECKID.SALT to '" TYPO "';", "set ECKID.SALT to '********';", &nosalt);
+	EXPECT("SET LOCAL eckid.salt=" TYPO ";", "SET LOCAL eckid.salt=********;", &nosalt);
+	EXPECT("ALTER SYSTEM SET eckid.salt = '" TYPO "'", "ALTER SYSTEM SET eckid.salt = '********'", &nosalt);
+	EXPECT("ALTER DATABASE las SET eckid.salt = '" TYPO "'", "ALTER DATABASE las SET eckid.salt = '********'", &nosalt);
+	EXPECT("ALTER ROLE r IN DATABASE las SET eckid.salt TO '" TYPO "'",
+		   "ALTER ROLE r IN DATABASE las SET eckid.salt TO '********'", &nosalt);
+	EXPECT("ALTER FUNCTION f() SET eckid.salt FROM CURRENT", "ALTER FUNCTION f() SET eckid.salt FROM CURRENT", &nosalt);
+	EXPECT("SET \"eckid\".\"salt\" = '" TYPO "'", "SET \"eckid\".\"salt\" = '********'", &nosalt);
+	EXPECT("SET \"eckid.salt\" = '" TYPO "'", "SET \"eckid.salt\" = '********'", &nosalt);
+	EXPECT("SET eckid /* a */ . /* b */ salt /* c /* nested */ */ = -- d\n '" TYPO "'",
+		   "SET eckid /* a */ . /* b */ salt /* c /* nested */ */ = -- d\n '********'", &nosalt);
+	EXPECT("ALTER SYSTEM SET eckid.salt\n\tTO\n\t'" TYPO "'", "ALTER SYSTEM SET eckid.salt\n\tTO\n\t'********'", &nosalt);
+	EXPECT("SET eckid.salt = E'" TYPO "\\'x'", "SET eckid.salt = E'********'", &nosalt);
+	EXPECT("SET eckid.salt = U&'" TYPO "'", "SET eckid.salt = U&'********'", &nosalt);
+	EXPECT("SET eckid.salt = 'it''s " TYPO "'", "SET eckid.salt = '********'", &nosalt);
+	EXPECT("SET eckid.salt = $$" TYPO "$$", "SET eckid.salt = $$********$$", &nosalt);
+	EXPECT("SET eckid.salt = $s$" TYPO "$s$; SELECT 1", "SET eckid.salt = $s$********$s$; SELECT 1", &nosalt);
+	EXPECT("SET eckid.salt = \"" TYPO "\"", "SET eckid.salt = \"********\"", &nosalt);
+	EXPECT("SET eckid.salt = '" TYPO "', '" TYPO "'", "SET eckid.salt = '********', '********'", &nosalt);
+	EXPECT("SET eckid.salt = 'abc'", "SET eckid.salt = '***'", &nosalt);
+	EXPECT("SET eckid.salt = ''", "SET eckid.salt = ''", &nosalt);
+	EXPECT("SET eckid.salt = '" TYPO, "SET eckid.salt = '********", &nosalt);
+	EXPECT("SET eckid.salt = '" TYPO "'; SELECT 'a.b', 'c'", "SET eckid.salt = '********'; SELECT 'a.b', 'c'", &nosalt);
+	EXPECT("SELECT set_config('eckid.salt', '" TYPO "', false)",
+		   "SELECT set_config('eckid.salt', '********', false)", &nosalt);
+	EXPECT("SELECT set_config($$eckid.salt$$, $$" TYPO "$$, false)",
+		   "SELECT set_config($$eckid.salt$$, $$********$$, false)", &nosalt);
+	EXPECT("parameters: $1 = 'eckid.salt', $2 = '" TYPO "'", "parameters: $1 = 'eckid.salt', $2 = '********'", &nosalt);
+	EXPECT("invalid value for parameter \"eckid.salt\": \"" TYPO "\"",
+		   "invalid value for parameter \"eckid.salt\": \"********\"", &nosalt);
+	EXPECT("parameter \"eckid.salt\" changed to \"ab\"cd\"", "parameter \"eckid.salt\" changed to \"*****\"", &nosalt);
+	EXPECT("ALTER SYSTEM SET eckid.key_file = '/etc/eckid/key'", "ALTER SYSTEM SET eckid.key_file = '********'", &nosalt);
+	EXPECT("SET eckid.key_file TO '0123456789abcdef'", "SET eckid.key_file TO '********'", &nosalt);
+	/* with the salt configured, its own text is hidden by either rule */
+	EXPECT("SET eckid.salt = '" SALT_B64 "'", "SET eckid.salt = '********'", &all);
+	EXPECT("SET eckid.salt = '********'", "SET eckid.salt = '********'", &nosalt);
+	/* controls: other settings and names, and no value */
+	EXPECT("SET eckid.salty = '" TYPO "'", "SET eckid.salty = '" TYPO "'", &nosalt);
+	EXPECT("SET myeckid.salt = '" TYPO "'", "SET myeckid.salt = '" TYPO "'", &nosalt);
+	EXPECT("SET search_path = '" TYPO "'", "SET search_path = '" TYPO "'", &nosalt);
+	EXPECT("SET eckid.local_eckid_segment = 'abcdef'", "SET eckid.local_eckid_segment = 'abcdef'", &nosalt);
+	EXPECT("RESET eckid.salt", "RESET eckid.salt", &nosalt);
+	EXPECT("SHOW eckid.salt", "SHOW eckid.salt", &nosalt);
+	EXPECT("parameter \"eckid.salt\" cannot be changed now", "parameter \"eckid.salt\" cannot be changed now", &nosalt);
+	EXPECT("eckid.salt is not valid base64", "eckid.salt is not valid base64", &nosalt);
+	/* a gap longer than 256 bytes between the tokens: not recognised */
+	{
+		char		x[301];
+		char		in[600];
+		char		out[600];
+
+		memset(x, 'x', 300);
+		x[300] = '\0';
+		snprintf(in, sizeof(in), "SET eckid.salt = /* %s */ 'abc'", x);
+		EXPECT(in, in, &nosalt);
+		x[200] = '\0';
+		snprintf(in, sizeof(in), "SET eckid.salt = /* %s */ 'abc'", x);
+		snprintf(out, sizeof(out), "SET eckid.salt = /* %s */ '***'", x);
+		EXPECT(in, out, &nosalt);
+	}
+	/*
+	 * Many names in unclosed comments, without a newline: each is looked at
+	 * across 256 bytes at most, not to the end (which took minutes).
+	 */
+	{
+		static const char unit[] = "eckid.salt /* -- eckid.salt = /* ";
+		size_t		k = sizeof(unit) - 1;
+		size_t		len = 200000 * k;
+		char	   *big = malloc(len);
+		bool		changed;
+		clock_t		t0 = clock();
+
+		for (size_t i = 0; i < len; i += k)
+			memcpy(big + i, unit, k);
+		(void) redact_text(big, big, len, &nosalt, &changed);
+		CHECK((double) (clock() - t0) / CLOCKS_PER_SEC < 2.0,
+			  "6.6 MB of names in unclosed comments took %.1f s",
+			  (double) (clock() - t0) / CLOCKS_PER_SEC);
+		free(big);
+	}
+#undef TYPO
 
 	/* PGNs, only when asked */
 	EXPECT("$1 = '123456782'", "$1 = '*********'", &all);

@@ -8,10 +8,13 @@
 # the default (all).  The workload is docs/las-guide.md as written (literal
 # PGNs) and test/clients/redaction_workload.py (bind parameters through
 # psycopg: NOT NULL and unique violations on rows holding an HPgn and an
-# ECK iD, a failing COPY, the salt and the key in failing statements).
+# ECK iD, failing COPYs, one cut by core inside an HPgn, the salt and the
+# key in failing statements, new salts typed into refused statements that
+# set eckid.salt).
 #
 # The probe (every salt form, the key in both cases, every PGN, HPgn and
-# full ECK iD the workload stored or used) must find all kinds in the log
+# full ECK iD the workload stored or used, the first 8 digits of every
+# HPgn, every value typed for eckid.salt) must find all kinds in the log
 # written with redaction off (so it would see them), none in the log
 # written with it on, and the failing statements must still be there, with
 # the values masked.
@@ -56,7 +59,7 @@ run_workload() {
 	psql -X -q -d "$db" -c "CREATE EXTENSION eckid" -c "ALTER DATABASE $db SET search_path = \"\$user\", public, eckid"
 	psql -X -q -d "$db" -f "$guide" > "$ECKID_TMP/$db.guide.out" 2>&1
 	/usr/bin/python3 "$ECKID_ROOT/test/clients/redaction_workload.py" "$db" "$ECKID_TMP/$db.pgns" \
-		"$ECKID_TEST_SALT" "$ECKID_KEY_FILE"
+		"$ECKID_TEST_SALT" "$ECKID_KEY_FILE" "$ECKID_TMP/$db.typed" "$ECKID_TMP/$db.control"
 	{
 		# PGNs: those of the guide (valid ones only: an invalid number is
 		# not redacted) and those of the client
@@ -68,7 +71,9 @@ for s in sys.stdin.read().split():
     if r == 0 or (r == 5 and s.startswith("10")):
         print("pgn", s)'
 		sed 's/^/pgn /' "$ECKID_TMP/$db.pgns"
+		sed 's/^/typed /' "$ECKID_TMP/$db.typed"
 		psql -X -At -d "$db" -c "SELECT 'hpgn ' || hpgn FROM school.pupil WHERE hpgn IS NOT NULL
+		                         UNION SELECT 'hpgn8 ' || left(hpgn, 8) FROM school.pupil WHERE hpgn IS NOT NULL
 		                         UNION SELECT 'hpgn ' || hpgn FROM school.staff WHERE hpgn IS NOT NULL
 		                         UNION SELECT 'hpgn ' || old_hpgn FROM eckid.hpgn_replacement
 		                         UNION SELECT 'eckid ' || eck_id::text FROM school.pupil WHERE eck_id IS NOT NULL
@@ -137,7 +142,7 @@ done
 probe() {
 	local log=$1; shift
 	local kind
-	for kind in salt key pgn hpgn eckid; do
+	for kind in salt key pgn hpgn hpgn8 eckid typed; do
 		printf '%s %s\n' "$kind" "$(cat "$@" | sed -n "s/^$kind //p" | grep -c -F -f - "$log" || true)"
 	done
 }
@@ -182,12 +187,40 @@ for what in "STATEMENT:  SELECT ('salt ' || \$1)::integer" "STATEMENT:  COPY sch
 done
 # what core cut short ("Failing row contains", COPY's context) is cut, not shown in part
 # (COPY's context line is cut at 100 bytes, which may leave a few digits of
-# the ECK iD: up to 8 stay, as in eckid's own input errors)
-grep -F "COPY pupil, line 2" "$log_on" | grep -qE '"Ilse	[0-9a-f]{4}…	https://ketenid.nl/local/([0-9a-f]{4}…|[0-9a-f]{0,8}\.\.\.)"$' \
+# the ECK iD: more than 4 are cut)
+grep -F "COPY pupil, line 2" "$log_on" | grep -qE '"Ilse	[0-9a-f]{4}…	https://ketenid.nl/local/([0-9a-f]{4}…|[0-9a-f]{0,4}\.\.\.)"$' \
 	|| fail "COPY's context line is not redacted as expected"
 if grep -nE 'ketenid\.nl/[a-z0-9]+/[0-9a-f]{9}|[0-9a-f]{16}\.\.\.' "$log_on" | head -n 5 | grep .; then
 	fail "part of a digest or of an HPgn is in the log"
 fi
+
+say "COPY's context cut inside an HPgn: 12 digits with redaction off, 4 with it on"
+grep -qE 'COPY pupil, line 1: "Jip-{84}	[0-9a-f]{12}\.\.\."$' "$log_off" \
+	|| fail "with redaction off the COPY context does not end in 12 digits of an HPgn: the probe would not see the leak"
+grep -qE 'COPY pupil, line 1: "Jip-{84}	[0-9a-f]{4}…"$' "$log_on" \
+	|| fail "with redaction on the COPY context is not cut to 4 digits of the HPgn"
+# no run of 5 or more hex digits that core cut short, anywhere
+if grep -nE "[0-9a-fA-F]{5,}\.\.\.[\"',)]" "$log_on" | head -n 5 | grep .; then
+	fail "more than 4 digits of a value core cut short are in the log"
+fi
+
+say "values typed for eckid.salt: refused, logged, and masked"
+for what in \
+	"statement: ALTER SYSTEM SET eckid.salt = '********'" \
+	"Statement, redacted by eckid: ALTER SYSTEM SET eckid.salt = '********'" \
+	"statement: set ECKID.SALT /* new */ to \$\$********\$\$" \
+	"statement: SET \"eckid\".\"salt\" = \$x\$********\$x\$" \
+	"SET eckid.salt TO E'********'" \
+	"SET eckid.salt = ********" \
+	"SELECT set_config('eckid.salt', '********', false)" \
+	"\$1 = 'eckid.salt', \$2 = '********'" \
+	"SET eckid.key_file = '********'" \
+	'parameter "eckid.salt" cannot be changed'; do
+	grep -qF -- "$what" "$log_on" || fail "the log has no \"$what\""
+done
+# the control: a value given to another setting is logged as it is
+grep -qF -- "SET application_name = '$(cat "$ECKID_TMP/las_on.control")'" "$log_on" \
+	|| fail "a value set for application_name is not in the log: statements were not logged"
 
 echo "ok: $lines log lines with redaction on hold none of the $(cat "$cluster_needles" "$ECKID_TMP/las_on.needles" | wc -l) secrets"
 echo "    (salt, key, PGNs, HPgns, ECK iDs); with it off the probe found $(awk '{s += $2} END {print s}' "$ECKID_TMP/probe_off") lines"

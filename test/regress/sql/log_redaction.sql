@@ -18,6 +18,19 @@ SELECT ('https://ketenid.nl/201703/' || repeat('5e', 63) || 'e819')::integer;
 SELECT ('hpgn ' || repeat('c8e4', 16))::integer;
 -- (the configured salt, as base64 and as hex, is redacted too: test/settings.sql
 -- checks it on the test cluster, which knows its salt)
+-- a value core cut short ("..." and a closing quote, comma or parenthesis)
+-- keeps 4 digits from 5 on; a writer's "..." elsewhere is left alone
+SELECT ('COPY pupil, line 2: "Ilse	' || 'c8e4d6a1c1b7' || '..."')::integer;
+SELECT ('Failing row contains (1, c8e4d' || '...)')::integer;
+SELECT ('loaded 123456' || '... rows')::integer;
+-- a value given to eckid.salt or eckid.key_file, whatever it is
+SELECT ($$ALTER SYSTEM SET "eckid".Salt /* new */ TO E'not base64\'s'$$ || '')::integer;
+SELECT ($$SELECT set_config('eckid.salt', $x$abc$x$, false)$$ || '')::integer;
+SELECT ('parameter "eckid.key_file" changed to "/etc/eckid/' || 'key"')::integer;
+-- other settings keep their values
+SELECT ($$SET eckid.salty = 'abc'; SET application_name = 'abc'$$ || '')::integer;
+-- a refused SET of the salt: its message quotes no value
+SET eckid.salt = 'not a salt';
 -- a valid BSN and onderwijsnummer become stars; an invalid number stays
 SELECT ('pgn 063138219 101222331 123456789')::integer;
 
