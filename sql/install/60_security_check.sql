@@ -310,7 +310,7 @@ BEGIN
 							   WHEN e.name = 'log_statement' AND lower(e.value) IN ('mod', 'all')
 								   THEN literal_status
 							   WHEN e.name IN ('log_min_duration_statement', 'log_min_duration_sample', 'auto_explain.log_min_duration')
-									AND e.value !~ '^[[:space:]]*-'
+									AND e.value !~ '^[[:space:]]*[-]'
 								   THEN literal_status
 							   WHEN e.name = 'log_transaction_sample_rate' AND e.value !~ '^[[:space:]]*[0.]+[[:space:]]*$'
 								   THEN literal_status
