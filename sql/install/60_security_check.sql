@@ -64,6 +64,7 @@ DECLARE
 	trig_pgn name[];
 	trig_hpgn name[];
 	trig_eckid name[];
+	node record;
 BEGIN
 	IF current_setting('is_superuser') <> 'on' THEN
 		RAISE EXCEPTION 'must be superuser to run eckid.security_check()'
@@ -808,6 +809,37 @@ BEGIN
 		remedy := NULL;
 	END IF;
 	RETURN NEXT;
+
+	-- Citus only: a GRANT or REVOKE on eckid's objects on the coordinator
+	-- does not reach the workers, where run_command_on_workers() and the
+	-- shards' triggers run eckid's functions.  Each worker compares its
+	-- privileges with the coordinator's (citus_acl_sync() without apply).
+	IF to_regclass('pg_catalog.pg_dist_node') IS NOT NULL THEN
+		check_name := 'Citus: privileges on every node';
+		listed := NULL;
+		n := 0;
+		FOR node IN EXECUTE 'SELECT nodename, nodeport, success, result FROM pg_catalog.run_command_on_workers($1)'
+				 USING format('SELECT eckid_internal.citus_acl_sync(%L::jsonb, false)', eckid_internal.citus_acl_inventory()::text)
+		LOOP
+			n := n + 1;
+			IF NOT node.success OR node.result <> '' THEN
+				listed := concat_ws('; ', listed,
+									format('%s:%s: %s', node.nodename, node.nodeport,
+										   CASE WHEN node.success THEN replace(node.result, chr(10), ' ')
+												ELSE 'could not compare: ' || node.result END));
+			END IF;
+		END LOOP;
+		IF listed IS NOT NULL THEN
+			status := 'problem';
+			detail := format('The privileges on eckid''s objects on these workers are not the coordinator''s (what would make them so): %s.', listed);
+			remedy := 'SELECT * FROM eckid.citus_sync_privileges(); on the coordinator, after every GRANT or REVOKE on eckid''s objects (docs/scaling.md).';
+		ELSE
+			status := 'ok';
+			detail := format('%s workers have the coordinator''s privileges on eckid''s schemas, functions and tables.', n);
+			remedy := NULL;
+		END IF;
+		RETURN NEXT;
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION eckid.security_check() IS
