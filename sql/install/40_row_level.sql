@@ -26,8 +26,8 @@ COMMENT ON FUNCTION eckid.assign() IS
 -- PUBLIC.  backfill_setup()'s result is that of 1.1.0 and stays so: a
 -- role granted it (docs/privileges.md) may have made a view over it, which
 -- would block the DROP FUNCTION that a new OUT column needs in an upgrade
--- (docs/development.md, upgrade scripts).  eckid.backfill() reads the
--- trigger's flag nummervoorziening from the catalog instead.
+-- (docs/development.md, upgrade scripts).  The backfill's other helpers
+-- read the trigger's flag nummervoorziening themselves.
 CREATE FUNCTION eckid_internal.backfill_setup(tbl regclass,
 									 OUT pgn_column text, OUT hpgn_column text,
 									 OUT eckid_column text, OUT wipe_pgn boolean)
