@@ -461,6 +461,7 @@ BEGIN
 			remedy := NULL;
 		END IF;
 	END;
+	RETURN NEXT;
 
 	check_name := 'schemas on a superuser''s search_path';
 	-- Every superuser who may log in, with the search_path a session of
