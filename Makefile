@@ -26,6 +26,7 @@ OBJS = \
 	src/backfill.o \
 	src/citus.o \
 	src/mask.o \
+	src/mask_filter.o \
 	src/redact.o \
 	src/log_hook.o \
 	src/assign_nv.o \

@@ -76,4 +76,30 @@
 	pg_class_ownercheck((relid), (roleid))
 #endif
 
+/*
+ * A safe search_path for code run as another role under
+ * SECURITY_RESTRICTED_OPERATION (a masked view's row filter evaluated as
+ * its owner): PostgreSQL 17 added RestrictSearchPath(), which maintenance
+ * commands use; before, the same setting is made by hand.  Within a GUC
+ * nest level (NewGUCNestLevel()).
+ */
+#include "utils/guc.h"
+#if PG_VERSION_NUM >= 170000
+#define eckid_restrict_search_path()	RestrictSearchPath()
+#else
+#define eckid_restrict_search_path() \
+	((void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, \
+							  GUC_ACTION_SAVE, true, 0, false))
+#endif
+
+/*
+ * The query of a view kept its placeholder range table entries *OLD* and
+ * *NEW* (1 and 2) until PostgreSQL 16 removed them.
+ */
+#if PG_VERSION_NUM >= 160000
+#define ECKID_VIEW_PLACEHOLDER_RTES	0
+#else
+#define ECKID_VIEW_PLACEHOLDER_RTES	2
+#endif
+
 #endif							/* ECKID_COMPAT_H */

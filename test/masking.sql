@@ -373,7 +373,7 @@ SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report', q), 
 	('eckid.replace_hpgn', $$SELECT eckid.replace_hpgn(repeat('a', 64), repeat('b', 64))::text$$),
 	('eckid.create_masked_view', $$SELECT eckid.create_masked_view('mask_fixture.pupils', 'mine')::text$$),
 	('eckid.drop_masked_view', $$SELECT eckid.drop_masked_view('mask_fixture.pupils_masked')::text$$),
-	('eckid_internal.masked_view_create', $$SELECT eckid_internal.masked_view_create(0, 'mask_fixture.pupils', 'mine', '{}', NULL)::text$$),
+	('eckid_internal.masked_view_create', $$SELECT eckid_internal.masked_view_create(0, 'mask_fixture.pupils', 'mine', '{}', NULL, NULL)::text$$),
 	('eckid_internal.masked_view_grant', $$SELECT eckid_internal.masked_view_grant('mask_fixture.pupils_masked', 10, 0, 'SELECT', false)::text$$)
   ) AS t(f, q);
 SELECT throws_ok($$SELECT eckid_test.remote('eckid_report', 'SELECT count(*)::text FROM eckid.masked_view')$$,
@@ -393,7 +393,7 @@ SELECT is(eckid_test.remote('eckid_report',
 
 CREATE ROLE mask_owner;
 CREATE ROLE mask_middle;
-GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text),
+GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text, text),
 						  eckid.drop_masked_view(regclass) TO mask_owner;
 CREATE SCHEMA mask_test AUTHORIZATION mask_owner;
 GRANT USAGE ON SCHEMA mask_test TO eckid_report, mask_middle;
@@ -562,7 +562,7 @@ SELECT id AS dropped_id FROM eckid.masked_view WHERE view_name = 'to_drop' \gset
 GRANT USAGE ON SCHEMA mask_renamed TO eckid_plain;
 SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.drop_masked_view('mask_renamed.to_drop')$$),
 	'42501: permission denied for function drop_masked_view', 'drop_masked_view() is not for PUBLIC');
-GRANT EXECUTE ON FUNCTION eckid.drop_masked_view(regclass), eckid.create_masked_view(regclass, text, text[], text) TO eckid_plain;
+GRANT EXECUTE ON FUNCTION eckid.drop_masked_view(regclass), eckid.create_masked_view(regclass, text, text[], text, text) TO eckid_plain;
 SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.drop_masked_view('mask_renamed.to_drop')$$),
 	'42501: must be owner of view mask_renamed.to_drop', 'drop_masked_view() refuses a role that does not own the view');
 SELECT is(pg_temp.sqlstate_as('mask_owner', $$SELECT eckid.drop_masked_view('mask_renamed.to_drop')$$), NULL,

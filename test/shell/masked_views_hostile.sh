@@ -103,7 +103,7 @@ CREATE ROLE $REPORT LOGIN;
 CREATE ROLE $EXPORT LOGIN;
 GRANT TEMP ON DATABASE $DB TO $TEMPR, $SCHEMER, $REPORT, $EXPORT, $OWNER;
 CREATE SCHEMA schemer_space AUTHORIZATION $SCHEMER;
-GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text),
+GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text, text),
 						  eckid.drop_masked_view(regclass),
 						  eckid.pseudonymize(eckid.eckid, text) TO $OWNER;
 CREATE SCHEMA school AUTHORIZATION $OWNER;
