@@ -87,6 +87,7 @@ DECLARE
 	blocker record;
 	dep record;
 	cmd text;
+	what text;
 BEGIN
 	SELECT * INTO v FROM pg_catalog.pg_class WHERE oid = view_oid AND relkind = 'v';
 	IF NOT FOUND THEN
@@ -175,17 +176,23 @@ BEGIN
 		 ORDER BY d.classid, d.objid, d.objsubid
 	LOOP
 		cmd := NULL;
+		what := pg_catalog.pg_describe_object(dep.classid, dep.objid, dep.objsubid);
 		IF dep.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN
 			SELECT CASE WHEN rw.rulename <> '_RETURN'
 						THEN pg_catalog.format('DROP RULE IF EXISTS %I ON %s CASCADE', rw.rulename, rw.ev_class::pg_catalog.regclass)
 						WHEN r.relkind = 'v' THEN pg_catalog.format('DROP VIEW IF EXISTS %s CASCADE', r.oid::pg_catalog.regclass)
 						WHEN r.relkind = 'm' THEN pg_catalog.format('DROP MATERIALIZED VIEW IF EXISTS %s CASCADE', r.oid::pg_catalog.regclass)
-				   END
-			  INTO cmd
+				   END,
+				   CASE WHEN rw.rulename = '_RETURN' THEN pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, r.oid, 0)
+						ELSE what END
+			  INTO cmd, what
 			  FROM pg_catalog.pg_rewrite rw JOIN pg_catalog.pg_class r ON r.oid = rw.ev_class
 			 WHERE rw.oid = dep.objid;
 		ELSIF dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass THEN
-			SELECT CASE WHEN dep.objsubid > 0 AND r.relkind IN ('r', 'p')
+			-- (another session's temporary table cannot be altered, only dropped)
+			SELECT CASE WHEN r.relpersistence = 't' AND r.relkind IN ('r', 'p')
+						THEN pg_catalog.format('DROP TABLE IF EXISTS %s CASCADE', r.oid::pg_catalog.regclass)
+						WHEN dep.objsubid > 0 AND r.relkind IN ('r', 'p')
 						THEN pg_catalog.format('ALTER TABLE IF EXISTS %s DROP COLUMN IF EXISTS %I CASCADE',
 											   r.oid::pg_catalog.regclass, a.attname)
 						WHEN dep.objsubid > 0 AND r.relkind = 'f'
@@ -196,8 +203,10 @@ BEGIN
 											   r.reltype::pg_catalog.regtype, a.attname)
 						WHEN r.relkind = 'v' THEN pg_catalog.format('DROP VIEW IF EXISTS %s CASCADE', r.oid::pg_catalog.regclass)
 						WHEN r.relkind = 'm' THEN pg_catalog.format('DROP MATERIALIZED VIEW IF EXISTS %s CASCADE', r.oid::pg_catalog.regclass)
-				   END
-			  INTO cmd
+				   END,
+				   CASE WHEN r.relpersistence = 't' THEN pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, r.oid, 0)
+						ELSE what END
+			  INTO cmd, what
 			  FROM pg_catalog.pg_class r LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum = dep.objsubid
 			 WHERE r.oid = dep.objid;
 		ELSIF dep.classid = 'pg_catalog.pg_type'::pg_catalog.regclass THEN
@@ -217,8 +226,7 @@ BEGIN
 		CONTINUE WHEN cmd IS NULL;	-- already gone, or the command will say what stops it
 		SELECT * INTO blocker FROM unnest(d_class, d_obj, d_owner, d_temp) AS d(classid, objid, owner, temporary)
 		 WHERE d.classid = dep.classid AND d.objid = dep.objid;
-		RAISE NOTICE 'dropping %, which depends on masked view %',
-			pg_catalog.pg_describe_object(dep.classid, dep.objid, dep.objsubid), view_oid::pg_catalog.regclass
+		RAISE NOTICE 'dropping %, which depends on masked view %', what, view_oid::pg_catalog.regclass
 			USING DETAIL = CASE WHEN blocker.temporary
 								THEN 'Temporary objects that depend on a masked view are dropped when its owner changes or drops it.'
 								ELSE pg_catalog.format('Role %s may not read the masked view, so what it built on the view does not keep the view''s owner from changing or dropping it.',
