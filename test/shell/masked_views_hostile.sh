@@ -11,8 +11,7 @@
 # views and tables of its own depending on eckid's objects (with their
 # columns renamed: the reproduction of issue 11), blocking the owner's DDL
 # (temporary and permanent objects over a view's row type or query: issue
-# 20),
-# leaky functions in WHERE, errors, statistics and plans.  Every attempt
+# 20), leaky functions in WHERE, errors, statistics and plans.  Every attempt
 # must be refused or give only what the role may see.  Every probe is also
 # run where it must find something (as the owner, on the table, or on an
 # unmasked column), so that a probe that cannot see a leak does not pass.
