@@ -149,9 +149,9 @@ BEGIN
 										   '{security_barrier=true}');
 	EXECUTE pg_catalog.format('ALTER VIEW %I.%I OWNER TO %I', v_schema, v_name, pg_catalog.pg_get_userbyid(src.relowner));
 	INSERT INTO eckid.masked_view (id, view_oid, source_oid, view_schema, view_name, source_schema, source_name,
-								   hide, hide_names, recipient, masked)
+								   hide, hide_names, recipient, masked, row_filter)
 		VALUES (new_id, v, source, v_schema, v_name, src_schema, src.relname, p.new_hide, p.new_hide_names,
-				recipient, p.new_masked);
+				recipient, p.new_masked, row_filter);
 	IF row_filter IS NOT NULL THEN
 		-- the filter as the view has it: what the upkeep compares the view with
 		check_result := eckid_internal.masked_view_verify(new_id, true);

@@ -301,7 +301,7 @@ BEGIN
 		RAISE EXCEPTION 'masked view % is not the view eckid made', v_name
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = pg_catalog.format('The view''s %s differs from what eckid.masked_view records (was it replaced with CREATE OR REPLACE VIEW?).  eckid does not replace a view it did not make: it could show rows or values its owner meant to leave out.',
-											 pg_catalog.substr(differs, 5)),
+											 differs),
 				  HINT = 'Drop the view with eckid.drop_masked_view() and make it again with eckid.create_masked_view(), giving the rows it is to show as row_filter; then repeat the command.';
 	END IF;
 END
