@@ -522,9 +522,13 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 	d = RecordColumn(rel, tuple, "recipient", &isnull);
 	if (!isnull)
 		site->recipient = DatumGetTextPCopy(d);
-	d = RecordColumn(rel, tuple, "row_filter", &isnull);
-	if (!isnull)
-		site->row_filter = TextDatumGetCString(d);
+	/* (the record of a 1.1 database, not updated yet, has no row filter) */
+	if (get_attnum(cfg, "row_filter") != InvalidAttrNumber)
+	{
+		d = RecordColumn(rel, tuple, "row_filter", &isnull);
+		if (!isnull)
+			site->row_filter = TextDatumGetCString(d);
+	}
 	d = RecordColumn(rel, tuple, "masked", &isnull);
 	if (site->recipient != NULL && !isnull && get_rel_relkind(site->view_oid) == RELKIND_VIEW)
 	{
