@@ -230,6 +230,8 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(PseudonymText(pseudonym));
 }
 
+static Oid	RelationOwner(Oid relid);
+
 /*
  * The OID of the function eckid_internal.<name>(<argtypes>).  Looked up in
  * the catalog rather than by name as SQL does: a lookup by name checks USAGE
@@ -310,6 +312,11 @@ eckid_create_masked_view(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_TABLE),
 					 errmsg("relation with OID %u does not exist", source)));
+		/* before the filter's errors could name the columns of another's table */
+		if (!has_privs_of_role(GetUserId(), RelationOwner(source)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("must be owner of table %s", get_rel_name(source))));
 		fcinfo->args[4].value =
 			CStringGetTextDatum(eckid_row_filter_canonical(source, text_to_cstring(PG_GETARG_TEXT_PP(4))));
 	}

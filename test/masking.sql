@@ -41,7 +41,7 @@ GRANT USAGE ON SCHEMA eckid_internal TO eckid_report;
 RESET client_min_messages;
 
 BEGIN;
-SELECT plan(187);
+SELECT plan(188);
 
 -- The SQLSTATE and message of the error a statement raises when run as
 -- another role (NULL if none).
@@ -582,6 +582,8 @@ SELECT throws_ok($$SELECT eckid.drop_masked_view('mask_renamed.t2')$$, '42809', 
 
 SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.create_masked_view('mask_renamed.t2', 'mine')$$),
 	'42501: must be owner of table t2', 'create_masked_view() refuses a role that does not own the table');
+SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.create_masked_view('mask_renamed.t2', 'mine', '{}', NULL, 'nosuch > 0')$$),
+	'42501: must be owner of table t2', 'before it looks at a row filter (whose errors would name the table''s columns)');
 GRANT mask_owner TO eckid_plain;
 SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.create_masked_view('mask_renamed.t2', 'by_member')$$), NULL,
 	'and accepts a member of the owning role');
