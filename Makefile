@@ -5,6 +5,7 @@ EXTENSION  = eckid
 MODULE_big = eckid
 OBJS = \
 	src/module.o \
+	src/owner_context.o \
 	src/config.o \
 	src/scrypt_settings.o \
 	src/ecktext.o \
@@ -264,7 +265,7 @@ bench-log: bench/redact_bench
 # scripts/cluster starts (PGHOST, PGPORT, PGUSER, ECKID_KEY_FILE set); see
 # docs/development.md.  make installcheck runs pg_regress.
 TAP_TESTS ?= test/*.sql
-SHELL_TESTS ?= backfill_cancel concurrency memory search_path_traps dump_restore secrets_in_logs upgrade nv_queue
+SHELL_TESTS ?= backfill_cancel concurrency memory search_path_traps operator_capture dump_restore secrets_in_logs upgrade nv_queue
 
 .PHONY: installcheck-tap installcheck-shell
 installcheck-tap:

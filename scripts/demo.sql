@@ -3,9 +3,9 @@
 
 \echo '--- 1. Install the extension'
 CREATE EXTENSION eckid;
--- eckid's operators (=, <, ...) live in schema eckid, like everything of it:
--- put the schema on the search path (for a database: ALTER DATABASE ... SET).
-SET search_path = public, eckid;
+-- No search_path setting: the type and the functions are written with their
+-- schema (eckid.eckid, eckid.mask), and the operators (=, <, ...), which live
+-- in pg_catalog, need none (docs/type.md, "Operators and the search path").
 
 \echo '--- 2. Validate person numbers'
 SELECT pgn,

@@ -6,9 +6,28 @@
 set -euo pipefail
 
 ECKID_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# The PostgreSQL major version to build against and test: the host's 15 by
-# default; scripts/test-chroot sets ECKID_PG_MAJOR inside its chroots.
-PG_MAJOR=${ECKID_PG_MAJOR:-15}
+# The PostgreSQL major version to build against and test: ECKID_PG_MAJOR if
+# set (scripts/test-chroot sets it inside its chroots); else the newest
+# server already installed; else the one the distribution ships, which its
+# package `postgresql` depends on (15 on Debian 12, 17 on Debian 13); its
+# package lists are read as they are (an empty list on a fresh machine falls
+# back to /etc/os-release: Debian 12 -> 15, 13 -> 17).
+eckid_default_pg_major() {
+	local v id=
+	v=$(ls -1 /usr/lib/postgresql/*/bin/postgres 2>/dev/null \
+		| sed -nE 's|^/usr/lib/postgresql/([0-9]+)/bin/postgres$|\1|p' | sort -n | tail -n 1)
+	[ -n "$v" ] || v=$(apt-cache depends postgresql 2>/dev/null \
+		| sed -nE 's/^ *Depends: postgresql-([0-9]+)$/\1/p' | head -n 1)
+	if [ -z "$v" ] && [ -r /etc/os-release ]; then
+		id=$(. /etc/os-release && echo "${ID:-}:${VERSION_ID:-}")
+		case $id in
+			debian:12) v=15 ;;
+			debian:13) v=17 ;;
+		esac
+	fi
+	echo "${v:-15}"
+}
+PG_MAJOR=${ECKID_PG_MAJOR:-$(eckid_default_pg_major)}
 PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
 PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
 # Development only: ECKID_PG_PREFIX=/some/dir builds against, installs into

@@ -38,7 +38,7 @@ eckid_assign_nv_request(const AssignPlan *plan, text *hpgn)
 {
 	Assert(plan->nummervoorziening && plan->hpgn_column);
 	eckid_nv_enqueue(plan->objs.nv_enqueue, plan->relid, plan->hpgn_attnum, plan->eckid_attnum,
-					 hpgn, plan->chain, plan->sector);
+					 hpgn, plan->chain, plan->sector, InvalidOid);
 }
 
 /*

@@ -546,7 +546,7 @@ ParseAssignArgs(Relation rel, const Trigger *trigger, AssignPlan *plan)
 static void
 LookupNvObjects(EckidObjects *objs)
 {
-	static const Oid enqueue_args[] = {OIDOID, INT2OID, INT2OID, TEXTOID, TEXTOID, TEXTOID};
+	static const Oid enqueue_args[] = {OIDOID, INT2OID, INT2OID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
 	static const Oid replacement_args[] = {TEXTOID, TEXTOID, DATEOID};
 
 	objs->nv_enqueue = eckid_nv_internal_function("nv_enqueue", lengthof(enqueue_args),
@@ -593,7 +593,10 @@ BuildPlan(Relation rel, const Trigger *trigger)
 		LookupEckidObjects(&plan->objs);
 		ParseAssignArgs(rel, trigger, plan);
 		if (plan->nummervoorziening)
+		{
+			eckid_nv_check_target(RelationGetRelid(rel));
 			LookupNvObjects(&plan->objs);
+		}
 		plan->shard_parent = eckid_citus_check_replacements(RelationGetRelid(rel));
 		plan->tgoid = trigger->tgoid;
 	}

@@ -77,19 +77,20 @@
 #endif
 
 /*
- * A safe search_path for code run as another role under
- * SECURITY_RESTRICTED_OPERATION (a masked view's row filter evaluated as
- * its owner): PostgreSQL 17 added RestrictSearchPath(), which maintenance
- * commands use; before, the same setting is made by hand.  Within a GUC
- * nest level (NewGUCNestLevel()).
+ * A search_path that only pg_catalog and the session's temporary schema
+ * (searched last) make up, for code that runs a user's table's functions
+ * as someone else.  PostgreSQL 17 has RestrictSearchPath() for this (used
+ * by VACUUM, ANALYZE, REINDEX, REFRESH MATERIALIZED VIEW); before, the same
+ * setting is made by hand.  The caller has opened a GUC nest level.
  */
-#include "utils/guc.h"
 #if PG_VERSION_NUM >= 170000
+#include "utils/guc.h"
 #define eckid_restrict_search_path()	RestrictSearchPath()
 #else
+#include "utils/guc.h"
 #define eckid_restrict_search_path() \
-	((void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, \
-							  GUC_ACTION_SAVE, true, 0, false))
+	((void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, \
+							  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false))
 #endif
 
 /*

@@ -9,11 +9,16 @@
  * reach them through fmgr, by OID, which checks no EXECUTE privilege and
  * uses no search_path.
  *
- * eckid.nv_request() records a table into whose rows eckid later writes,
- * as the extension's owner.  So it checks, as the calling role (GetUserId(),
- * which a SECURITY DEFINER function cannot see), that this role may read
- * the HPgn column and update the ECK iD column: a role can only have eckid
- * write where it could write itself.
+ * eckid.nv_request() records a table into whose rows eckid later writes.
+ * So it checks, as the calling role (GetUserId(), which a SECURITY DEFINER
+ * function cannot see), that this role may read the HPgn column and update
+ * the ECK iD column: a role can only have eckid write where it could write
+ * itself.  The role is recorded with the request, and checked again when
+ * the answer is written (eckid_internal.nv_write_target(), below).
+ *
+ * The answer is written as the table's owner, security-restricted
+ * (owner_context.c): never as the extension's owner, whose rights the
+ * table's triggers, index expressions and constraints would otherwise get.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,14 +40,23 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "access/relation.h"
+#include "catalog/pg_operator.h"
+#include "executor/spi.h"
+#include "utils/typcache.h"
+#include "utils/array.h"
+#include "utils/rel.h"
+
 #include "kdf.h"
 #include "nv_queue.h"
+#include "owner_context.h"
 #include "pgn.h"
 
 PG_FUNCTION_INFO_V1(eckid_nv_request);
+PG_FUNCTION_INFO_V1(eckid_nv_write_target);
 
 /* The most arguments of an internal function called here. */
-#define NV_CALL_MAX_ARGS	6
+#define NV_CALL_MAX_ARGS	7
 
 /* See nv_queue.h. */
 Oid
@@ -84,9 +98,9 @@ CallInternal(Oid fn, int nargs, const Datum *args)
 /* See nv_queue.h. */
 void
 eckid_nv_enqueue(Oid fn, Oid relid, AttrNumber hpgn_attnum, AttrNumber eckid_attnum,
-				 text *hpgn, text *chain, text *sector)
+				 text *hpgn, text *chain, text *sector, Oid requester)
 {
-	Datum		args[6];
+	Datum		args[7];
 
 	args[0] = ObjectIdGetDatum(relid);
 	args[1] = Int16GetDatum(hpgn_attnum);
@@ -94,7 +108,8 @@ eckid_nv_enqueue(Oid fn, Oid relid, AttrNumber hpgn_attnum, AttrNumber eckid_att
 	args[3] = PointerGetDatum(hpgn);
 	args[4] = PointerGetDatum(chain);
 	args[5] = PointerGetDatum(sector);
-	CallInternal(fn, 6, args);
+	args[6] = ObjectIdGetDatum(requester);
+	CallInternal(fn, 7, args);
 }
 
 /* See nv_queue.h. */
@@ -136,9 +151,35 @@ RequestColumn(Oid relid, const char *relname, const char *colname)
 static AclResult
 ColumnPrivilege(Oid relid, AttrNumber attnum, AclMode mode)
 {
-	if (pg_class_aclcheck(relid, GetUserId(), mode) == ACLCHECK_OK)
-		return ACLCHECK_OK;
-	return pg_attribute_aclcheck(relid, attnum, GetUserId(), mode);
+	return eckid_column_privilege(relid, attnum, GetUserId(), mode) ? ACLCHECK_OK : ACLCHECK_NO_PRIV;
+}
+
+/*
+ * A table that may receive ECK iDs from Nummervoorziening: an ordinary or
+ * partitioned table, not temporary.  The answer is written by another
+ * session (the worker's), which cannot see a temporary table; and a
+ * temporary table is dropped at the end of its session without an event
+ * that would let eckid forget it, so its OID could be given to another.
+ */
+void
+eckid_nv_check_target(Oid relid)
+{
+	char		relkind = get_rel_relkind(relid);
+	char	   *relname = get_rel_name(relid);
+
+	if (relname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", relname)));
+	if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("temporary table \"%s\" cannot ask Nummervoorziening for ECK iDs", relname),
+				 errdetail("The answers are written by another session, which cannot see a temporary table.")));
 }
 
 /*
@@ -151,7 +192,6 @@ Datum
 eckid_nv_request(PG_FUNCTION_ARGS)
 {
 	Oid			relid;
-	char		relkind;
 	char	   *relname;
 	const char *hpgn_col;
 	const char *eckid_col;
@@ -163,7 +203,7 @@ eckid_nv_request(PG_FUNCTION_ARGS)
 	text	   *hpgn;
 	text	   *chain;
 	text	   *sector;
-	Oid			argtypes[6] = {OIDOID, INT2OID, INT2OID, TEXTOID, TEXTOID, TEXTOID};
+	Oid			argtypes[7] = {OIDOID, INT2OID, INT2OID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
 	Oid			fn;
 
 	for (int i = 0; i < 6; i++)
@@ -179,16 +219,8 @@ eckid_nv_request(PG_FUNCTION_ARGS)
 	chain = PG_GETARG_TEXT_PP(4);
 	sector = PG_GETARG_TEXT_PP(5);
 
-	relkind = get_rel_relkind(relid);
+	eckid_nv_check_target(relid);
 	relname = get_rel_name(relid);
-	if (relname == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table", relname)));
 
 	hpgn_attnum = RequestColumn(relid, relname, hpgn_col);
 	eckid_attnum = RequestColumn(relid, relname, eckid_col);
@@ -235,7 +267,166 @@ eckid_nv_request(PG_FUNCTION_ARGS)
 				 errmsg("sector given to eckid.nv_request() must be between 1 and %d bytes long",
 						LOCAL_ID_MAX_BYTES)));
 
-	fn = eckid_nv_internal_function("nv_enqueue", 6, argtypes);
-	eckid_nv_enqueue(fn, relid, hpgn_attnum, eckid_attnum, hpgn, chain, sector);
+	fn = eckid_nv_internal_function("nv_enqueue", 7, argtypes);
+	/* recorded as the role that asked: checked again when written */
+	eckid_nv_enqueue(fn, relid, hpgn_attnum, eckid_attnum, hpgn, chain, sector, GetUserId());
 	PG_RETURN_VOID();
+}
+
+/*
+ * The name of column attnum of rel, quoted for SQL.
+ */
+static const char *
+QuotedColumn(Relation rel, AttrNumber attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+
+	return quote_identifier(NameStr(att->attname));
+}
+
+/*
+ * The schema of operator opr, quoted for SQL.
+ */
+static const char *
+QuotedOperatorSchema(Oid opr)
+{
+	HeapTuple	tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(opr));
+	Oid			nsp;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for operator %u", opr);
+	nsp = ((Form_pg_operator) GETSTRUCT(tuple))->oprnamespace;
+	ReleaseSysCache(tuple);
+	return quote_identifier(get_namespace_name(nsp));
+}
+
+/*
+ * eckid_internal.nv_write_target(relid oid, hpgn_attnum smallint,
+ * eckid_attnum smallint, requester text, hpgns text[], ids eckid.eckid[])
+ * returns integer: write ids[i] into column eckid_attnum of the rows of
+ * table relid whose column hpgn_attnum holds hpgns[i], on behalf of role
+ * requester ('' for the table's own eckid.assign() trigger, that is its
+ * owner); the number of rows changed.
+ *
+ * Called by eckid.nv_store() (SECURITY DEFINER) for each table and role
+ * that asked, in a subtransaction of its own, so that whatever this raises
+ * is that target's failure only.  The caller has checked that the table
+ * and its columns still have the names and types recorded.  Here:
+ *
+ * - the role that asked must still exist and may still read the HPgn
+ *   column and update the ECK iD column;
+ * - the UPDATE runs as the table's owner (or as that role where row-level
+ *   security applies to it), security-restricted, with a safe search_path
+ *   (owner_context.c): the table's triggers, index expressions, generated
+ *   columns, constraints and rules run with their owner's rights only.
+ *
+ * Not executable by PUBLIC: it writes into tables of others.
+ */
+Datum
+eckid_nv_write_target(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	AttrNumber	hpgn_attnum;
+	AttrNumber	eckid_attnum;
+	char	   *requester_name;
+	Oid			requester;
+	Relation	rel;
+	TupleDesc	desc;
+	Oid			eckid_type;
+	TypeCacheEntry *typentry;
+	Oid			eq_opr;
+	char	   *query;
+	Oid			argtypes[2];
+	Datum		values[2];
+	int			ret;
+	uint64		changed;
+	EckidActingRole saved;
+
+	for (int i = 0; i < 6; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("arguments of eckid_internal.nv_write_target must not be null")));
+	relid = PG_GETARG_OID(0);
+	hpgn_attnum = PG_GETARG_INT16(1);
+	eckid_attnum = PG_GETARG_INT16(2);
+	requester_name = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	values[0] = PG_GETARG_DATUM(4);
+	values[1] = PG_GETARG_DATUM(5);
+
+	rel = try_relation_open(relid, RowExclusiveLock);
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	desc = RelationGetDescr(rel);
+	if ((rel->rd_rel->relkind != RELKIND_RELATION && rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE) ||
+		rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP ||
+		hpgn_attnum < 1 || hpgn_attnum > desc->natts ||
+		eckid_attnum < 1 || eckid_attnum > desc->natts ||
+		TupleDescAttr(desc, hpgn_attnum - 1)->attisdropped ||
+		TupleDescAttr(desc, eckid_attnum - 1)->attisdropped)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("table \"%s\" no longer has the columns that asked for ECK iDs",
+						RelationGetRelationName(rel))));
+
+	if (requester_name[0] == '\0')
+		requester = rel->rd_rel->relowner;
+	else
+	{
+		requester = get_role_oid(requester_name, true);
+		if (!OidIsValid(requester))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("role \"%s\" that asked for ECK iDs in table \"%s\" does not exist",
+							requester_name, RelationGetRelationName(rel))));
+	}
+	if (!eckid_column_privilege(relid, hpgn_attnum, requester, ACL_SELECT) ||
+		!eckid_column_privilege(relid, eckid_attnum, requester, ACL_UPDATE))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" that asked for ECK iDs in table \"%s\" may no longer read column \"%s\" and update column \"%s\"",
+						GetUserNameFromId(requester, false), RelationGetRelationName(rel),
+						NameStr(TupleDescAttr(desc, hpgn_attnum - 1)->attname),
+						NameStr(TupleDescAttr(desc, eckid_attnum - 1)->attname))));
+
+	/*
+	 * The ECK iD column's equality by OID, from its type's default btree
+	 * operator class, never by name: under the safe search_path eckid's
+	 * schema is not searched, and no other schema may be.
+	 */
+	eckid_type = TupleDescAttr(desc, eckid_attnum - 1)->atttypid;
+	typentry = lookup_type_cache(eckid_type, TYPECACHE_EQ_OPR);
+	eq_opr = typentry->eq_opr;
+	if (!OidIsValid(eq_opr) || !OidIsValid(get_array_type(eckid_type)))
+		elog(ERROR, "type %u has no equality operator", eckid_type);
+
+	query = psprintf("UPDATE %s AS t SET %s = v.e"
+					 " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS v(h, e)"
+					 " WHERE t.%s::pg_catalog.text OPERATOR(pg_catalog.=) v.h"
+					 " AND (t.%s IS NULL OR NOT (t.%s OPERATOR(%s.%s) v.e))",
+					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+												RelationGetRelationName(rel)),
+					 QuotedColumn(rel, eckid_attnum),
+					 QuotedColumn(rel, hpgn_attnum),
+					 QuotedColumn(rel, eckid_attnum),
+					 QuotedColumn(rel, eckid_attnum),
+					 QuotedOperatorSchema(eq_opr),
+					 get_opname(eq_opr));
+	argtypes[0] = TEXTARRAYOID;
+	argtypes[1] = get_array_type(eckid_type);
+
+	eckid_act_as(eckid_acting_role(relid, requester), &saved);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args(query, 2, argtypes, values, NULL, false, 0);
+	if (ret != SPI_OK_UPDATE)
+		elog(ERROR, "SPI_execute_with_args returned %d", ret);
+	changed = SPI_processed;
+	SPI_finish();
+	eckid_act_as_end(&saved);
+
+	relation_close(rel, NoLock);
+	PG_RETURN_INT32((int32) changed);
 }

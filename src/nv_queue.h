@@ -23,10 +23,19 @@ extern Oid	eckid_nv_internal_function(const char *name, int nargs, const Oid *ar
 
 /*
  * eckid_internal.nv_enqueue(relid, hpgn_attnum, eckid_attnum, hpgn, chain,
- * sector), function fn, through fmgr (no EXECUTE check, no search_path).
+ * sector, requester), function fn, through fmgr (no EXECUTE check, no
+ * search_path).  requester: the role that asked (eckid.nv_request()), or
+ * InvalidOid for the table's own eckid.assign() trigger, which asks on
+ * behalf of the table's owner.
  */
 extern void eckid_nv_enqueue(Oid fn, Oid relid, AttrNumber hpgn_attnum, AttrNumber eckid_attnum,
-							 text *hpgn, text *chain, text *sector);
+							 text *hpgn, text *chain, text *sector, Oid requester);
+
+/*
+ * Refuses (ERROR) a relation that cannot receive ECK iDs from
+ * Nummervoorziening: not a table, or temporary.
+ */
+extern void eckid_nv_check_target(Oid relid);
 
 /*
  * eckid_internal.nv_enqueue_replacement(old_hpgn, new_hpgn, effective),

@@ -1,7 +1,7 @@
 -- The catalog entries users rely on: volatility, parallel safety, who may
 -- execute what, comments, and the type's storage.
 BEGIN;
-SELECT plan(19);
+SELECT plan(20);
 
 -- Without eckid on the search path, regprocedure names come out qualified.
 SET LOCAL search_path = public;
@@ -78,14 +78,19 @@ SELECT results_eq(
 		('eckid_internal.masked_view_release(oid)', 'v', 'u', false, true, false),
 		('eckid_internal.masked_view_type_kind(oid,integer)', 's', 's', true, false, false),
 		('eckid_internal.masked_view_verify(integer,boolean)', 'v', 'u', false, false, false),
+		('eckid_internal.nv_answer_problem(text,text,text)', 's', 'u', false, false, false),
 		('eckid_internal.nv_batch_items(bigint)', 's', 'u', false, false, false),
 		('eckid_internal.nv_check_worker(text,interval)', 'i', 'u', false, false, false),
-		('eckid_internal.nv_enqueue(oid,smallint,smallint,text,text,text)', 'v', 'u', false, true, false),
+		('eckid_internal.nv_enqueue(oid,smallint,smallint,text,text,text,oid)', 'v', 'u', false, true, false),
 		('eckid_internal.nv_enqueue_replacement(text,text,date)', 'v', 'u', false, true, false),
+		('eckid_internal.nv_follow_renames()', 'v', 'u', false, true, false),
 		('eckid_internal.nv_forget_dropped()', 'v', 'u', false, true, false),
 		('eckid_internal.nv_held(bigint,text)', 'v', 'u', false, false, false),
+		('eckid_internal.nv_retry_targets()', 'v', 'u', false, false, false),
 		('eckid_internal.nv_scrub(text)', 'i', 's', false, false, false),
 		('eckid_internal.nv_target_bind()', 'v', 'u', false, false, false),
+		('eckid_internal.nv_write_group(integer,text,bigint[])', 'v', 'u', false, false, false),
+		('eckid_internal.nv_write_target(oid,smallint,smallint,text,text[],eckid.eckid[])', 'v', 'u', false, false, false),
 		('eckid_internal.nv_write_targets(bigint[])', 'v', 'u', false, false, false),
 		('eckid_internal.secret_settings_status()', 'v', 'u', true, false, false)$$,
 	'every function has the documented volatility, parallel safety, strictness and PUBLIC access'
@@ -112,9 +117,29 @@ SELECT is(
 	'every function has a COMMENT'
 );
 
+-- eckid's operators live in pg_catalog (issue 20: no search_path can put
+-- another operator before them), their functions in eckid
+SELECT results_eq(
+	$$SELECT o.oid::regoperator::text, o.oprnamespace::regnamespace::text, o.oprcode::regprocedure::text,
+			 EXISTS (SELECT FROM pg_depend d
+					  WHERE d.classid = 'pg_operator'::regclass AND d.objid = o.oid AND d.deptype = 'e'
+						AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'eckid'))
+		FROM pg_operator o
+	   WHERE 'eckid.eckid'::regtype IN (o.oprleft, o.oprright)
+	   ORDER BY 1$$,
+	$$VALUES
+		('<(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_lt(eckid.eckid,eckid.eckid)', true),
+		('<=(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_le(eckid.eckid,eckid.eckid)', true),
+		('<>(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_ne(eckid.eckid,eckid.eckid)', true),
+		('=(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_eq(eckid.eckid,eckid.eckid)', true),
+		('>(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_gt(eckid.eckid,eckid.eckid)', true),
+		('>=(eckid.eckid,eckid.eckid)', 'pg_catalog', 'eckid.eckid_ge(eckid.eckid,eckid.eckid)', true)$$,
+	'the six operators: in pg_catalog, members of the extension, implemented by functions in eckid'
+);
+
 SELECT is(
 	(SELECT array_agg(o.oid::regoperator::text) FROM pg_operator o
-	  WHERE o.oprnamespace = 'eckid'::regnamespace
+	  WHERE 'eckid.eckid'::regtype IN (o.oprleft, o.oprright)
 		AND obj_description(o.oid, 'pg_operator') IS NULL),
 	NULL,
 	'every operator has a COMMENT'
@@ -231,7 +256,7 @@ SELECT is(
 		AND EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid
 					   AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e')),
 	ARRAY['eckid_masked_view_before_ddl', 'eckid_masked_view_follow_ddl', 'eckid_masked_view_forget_dropped',
-		  'eckid_nv_forget_dropped']::text[],
+		  'eckid_nv_follow_renames', 'eckid_nv_forget_dropped']::text[],
 	'the event triggers of masked views and of the Nummervoorziening queue belong to the extension and have a COMMENT'
 );
 

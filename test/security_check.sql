@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(82);
+SELECT plan(90);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -22,7 +22,7 @@ SELECT is(ARRAY(SELECT check_name FROM eckid.security_check()),
 	ARRAY['library preloaded', 'salt', 'key file', 'log redaction', 'log_statement',
 		  'log_min_duration_statement', 'log_parameter_max_length', 'log_parameter_max_length_on_error',
 		  'log_min_error_statement', 'debug_print settings', 'auto_explain', 'plan_cache_mode',
-		  'schemas where PUBLIC may create', 'schemas eckid and eckid_internal', 'roles that may compute pseudonyms', 'grants on masked views',
+		  'schemas where PUBLIC may create', 'pg_catalog on the search_path', 'schemas eckid and eckid_internal', 'roles that may compute pseudonyms', 'grants on masked views',
 		  'masked views as eckid made them', 'row-level security under recipient views',
 		  'grants on PGN, HPgn and ECK iD columns', 'roles that see others'' queries', 'server file access'],
 	'security_check() reports these checks, in this order');
@@ -146,6 +146,33 @@ GRANT CREATE ON SCHEMA scratch_open TO PUBLIC;
 SELECT is(pg_temp.status('schemas where PUBLIC may create'), 'warning', 'a schema off the search_path where PUBLIC may create: warning');
 DROP SCHEMA scratch_open;
 SELECT is(pg_temp.status('schemas where PUBLIC may create'), 'ok', 'revoked: ok');
+
+-- pg_catalog on the search_path (issue 20): named after a schema others
+-- may create in, every operator can be captured; operators and casts on
+-- eckid.eckid that are not eckid's are reported
+SELECT is(pg_temp.status('pg_catalog on the search_path'), 'ok', 'pg_catalog not named after another schema, no foreign operator: ok');
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog', current_database()); END $$;
+SELECT is(pg_temp.status('pg_catalog on the search_path'), 'warning', 'ALTER DATABASE ... SET search_path = public, pg_catalog, only superusers creating in public: warning');
+GRANT CREATE ON SCHEMA public TO eckid_plain;
+SELECT is(pg_temp.status('pg_catalog on the search_path'), 'problem', 'and a role that is not a superuser may create in public: problem');
+SELECT matches(pg_temp.detail('pg_catalog on the search_path'), 'names pg_catalog after public, where a role that is not a superuser may create',
+	'naming the schema');
+REVOKE CREATE ON SCHEMA public FROM eckid_plain;
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET search_path', current_database()); END $$;
+DO $$ BEGIN EXECUTE format('ALTER ROLE eckid_plain IN DATABASE %I SET search_path = "$user", pg_catalog', current_database()); END $$;
+DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO eckid_plain', current_database()); END $$;
+SELECT is(pg_temp.status('pg_catalog on the search_path'), 'problem', 'a role''s "$user" before pg_catalog, where a role that is not a superuser may make that schema: problem');
+DO $$ BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM eckid_plain', current_database()); END $$;
+DO $$ BEGIN EXECUTE format('ALTER ROLE eckid_plain IN DATABASE %I RESET search_path', current_database()); END $$;
+CREATE FUNCTION public.planted_eq(eckid.eckid, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR public.= (LEFTARG = eckid.eckid, RIGHTARG = text, FUNCTION = public.planted_eq);
+SELECT is(pg_temp.detail('pg_catalog on the search_path'),
+	'1 operators and casts on eckid.eckid are not eckid''s (operator public.=(eckid.eckid,text)): they run where eckid has no operator, as in a comparison with text.',
+	'an operator on eckid.eckid that is not eckid''s: found');
+SELECT is(pg_temp.status('pg_catalog on the search_path'), 'warning', 'and a warning');
+DROP OPERATOR public.= (eckid.eckid, text);
+DROP FUNCTION public.planted_eq(eckid.eckid, text);
+SELECT is(pg_temp.status('pg_catalog on the search_path'), 'ok', 'all undone: ok');
 
 -- eckid's own schemas: eckid_internal closed, nothing planted
 SELECT is(pg_temp.status('schemas eckid and eckid_internal'), 'ok', 'eckid_internal closed, nothing planted: ok');

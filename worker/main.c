@@ -65,7 +65,15 @@ load(const char *path, NvConfig *config)
 	char		err[4096] = "";
 
 	if (!nv_config_load(path, config, err, sizeof(err)) ||
-		!nv_config_check_files(config, err, sizeof(err)))
+		!nv_config_check_files(path, config, config->conninfo && nv_conninfo_has_password(config->conninfo),
+							   err, sizeof(err)))
+	{
+		print_error(err);
+		return false;
+	}
+	/* before any connection: a password must not cross the network in clear */
+	if (config->conninfo &&
+		!nv_conninfo_check_encryption(config->conninfo, path, config->database_plaintext, err, sizeof(err)))
 	{
 		print_error(err);
 		return false;
@@ -84,7 +92,11 @@ check_database(const NvConfig *config)
 {
 	char		err[4096] = "";
 	NvQueue    *q = nv_queue_new(config->conninfo, "check", err, sizeof(err));
-	bool		ok = q != NULL && nv_queue_connect(q, err, sizeof(err)) == NV_Q_OK &&
+	bool		ok;
+
+	if (q != NULL)
+		nv_queue_set_plaintext_ok(q, config->database_plaintext);
+	ok = q != NULL && nv_queue_connect(q, err, sizeof(err)) == NV_Q_OK &&
 		nv_queue_check(q, err, sizeof(err)) == NV_Q_OK;
 
 	if (ok)

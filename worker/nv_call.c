@@ -163,8 +163,12 @@ main(int argc, char **argv)
 			break;
 	}
 
+	/*
+	 * nv-call never reads conninfo (and has no libpq to parse it): the
+	 * configuration's secrecy is the worker's check, its other rules apply.
+	 */
 	if (!nv_config_load(argv[1], &config, err, sizeof(err)) ||
-		!nv_config_check_files(&config, err, sizeof(err)) ||
+		!nv_config_check_files(argv[1], &config, false, err, sizeof(err)) ||
 		!nv_http_global_init(err, sizeof(err)) ||
 		(client = nv_client_from_config(&config, err, sizeof(err))) == NULL)
 		fprintf(stderr, "nv-call: %s\n", err);

@@ -26,7 +26,8 @@ typedef enum
 	KIND_DURATION,				/* stored in ms; a bare number is seconds */
 	KIND_COUNT,
 	KIND_SIZE,					/* stored in bytes; a bare number is bytes */
-	KIND_LOG_LEVEL				/* error, warning, info or debug */
+	KIND_LOG_LEVEL,				/* error, warning, info or debug */
+	KIND_PLAINTEXT				/* refuse or allow */
 } Kind;
 
 typedef struct Key
@@ -64,6 +65,8 @@ static const Key keys[] = {
 	/* must be longer than poll_interval: checked below */
 	{"max_poll_time", KIND_DURATION, false, 1000, 7L * 24 * 3600 * 1000, OFF(max_poll_time_ms)},
 	{"log_level", KIND_LOG_LEVEL, false, 0, 0, OFF(log_level)},
+	/* an unencrypted database connection to another host: main.c checks */
+	{"database_plaintext", KIND_PLAINTEXT, false, 0, 0, OFF(database_plaintext)},
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -353,6 +356,17 @@ nv_config_load(const char *path, NvConfig *c, char *err, size_t errlen)
 				ok = false;
 			}
 		}
+		else if (keys[k].kind == KIND_PLAINTEXT)
+		{
+			if (strcmp(value, "refuse") == 0 || strcmp(value, "allow") == 0)
+				c->database_plaintext = strcmp(value, "allow") == 0;
+			else
+			{
+				add_err(err, errlen, "%s:%d: the value of \"%s\" is not one of refuse or allow.",
+						path, lineno, key);
+				ok = false;
+			}
+		}
 		else if (keys[k].kind == KIND_STRING)
 		{
 			char	  **field = (char **) ((char *) c + keys[k].offset);
@@ -464,35 +478,191 @@ check_readable(const char *what, const char *file, char *err, size_t errlen)
 	return true;
 }
 
-bool
-nv_config_check_files(const NvConfig *c, char *err, size_t errlen)
+/*
+ * Every directory from dir up to /: none may be writable by others without
+ * the sticky bit, or anyone could put another file in place of the one we
+ * checked (rename works on a file owned by someone else in such a
+ * directory).  Group-writable directories are left alone, as a shared
+ * administrators' group may own /etc/eckid.
+ */
+static bool
+check_dir_chain(const char *what, const char *file, const char *dir, char *err, size_t errlen)
 {
-	bool		ok = true;
-	struct stat st;
+	char		d[PATH_MAX];
 
-	if (err && errlen)
-		err[0] = '\0';
-	ok &= check_readable("client_cert file", c->client_cert, err, errlen);
-	ok &= check_readable("ca_file", c->ca_file, err, errlen);
-	if (!check_readable("client_key file", c->client_key, err, errlen))
-		return false;
-	if (stat(c->client_key, &st) != 0)
+	if (snprintf(d, sizeof(d), "%s", dir) >= (int) sizeof(d))
 	{
-		add_err(err, errlen, "could not stat the client_key file \"%s\": %s.", c->client_key, strerror(errno));
+		add_err(err, errlen, "the path of the %s \"%s\" is too long.", what, file);
+		return false;
+	}
+	for (;;)
+	{
+		struct stat st;
+		char	   *slash;
+
+		if (stat(d, &st) != 0)
+		{
+			add_err(err, errlen, "could not stat the directory \"%s\" of the %s \"%s\": %s.",
+					d, what, file, strerror(errno));
+			return false;
+		}
+		if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0)
+		{
+			add_err(err, errlen, "the %s \"%s\" is in the directory \"%s\", which others may write to "
+					"without the sticky bit: anyone could replace the file (chmod o-w or +t the directory).",
+					what, file, d);
+			return false;
+		}
+		if (strcmp(d, "/") == 0)
+			return true;
+		slash = strrchr(d, '/');
+		if (slash == NULL)
+			return true;
+		if (slash == d)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/*
+ * The directories of file as it is written (made absolute) and, when a
+ * symbolic link is on the way, those of the file it resolves to.
+ */
+static bool
+check_dirs(const char *what, const char *file, char *err, size_t errlen)
+{
+	char		abs[PATH_MAX];
+	char		real[PATH_MAX];
+	char	   *slash;
+
+	if (file[0] == '/')
+		snprintf(abs, sizeof(abs), "%s", file);
+	else
+	{
+		char		cwd[PATH_MAX];
+
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+		{
+			add_err(err, errlen, "could not find the current directory to check the %s \"%s\": %s.",
+					what, file, strerror(errno));
+			return false;
+		}
+		if (snprintf(abs, sizeof(abs), "%s/%s", cwd, file) >= (int) sizeof(abs))
+		{
+			add_err(err, errlen, "the path of the %s \"%s\" is too long.", what, file);
+			return false;
+		}
+	}
+	slash = strrchr(abs, '/');
+	if (slash == abs)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (!check_dir_chain(what, file, abs, err, errlen))
+		return false;
+	if (realpath(file, real) == NULL)
+	{
+		add_err(err, errlen, "could not resolve the path of the %s \"%s\": %s.", what, file, strerror(errno));
+		return false;
+	}
+	slash = strrchr(real, '/');
+	if (slash == real)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return strcmp(real, abs) == 0 || check_dir_chain(what, file, real, err, errlen);
+}
+
+/*
+ * A file the worker trusts but never keeps secret (a certificate, the CA
+ * file, the configuration): readable, a regular file, not writable by
+ * group or others; and, when secret, not readable by others.
+ */
+static bool
+check_trusted_file(const char *what, const char *file, bool secret, char *err, size_t errlen)
+{
+	struct stat st;
+	bool		ok = true;
+
+	if (!check_readable(what, file, err, errlen))
+		return false;
+	if (stat(file, &st) != 0)
+	{
+		add_err(err, errlen, "could not stat the %s \"%s\": %s.", what, file, strerror(errno));
 		return false;
 	}
 	if (!S_ISREG(st.st_mode))
 	{
-		add_err(err, errlen, "the client_key \"%s\" is not a regular file.", c->client_key);
+		add_err(err, errlen, "the %s \"%s\" is not a regular file.", what, file);
 		return false;
 	}
-	if ((st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) != 0) ||
-		(st.st_uid != 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0))
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
 	{
-		add_err(err, errlen, "the client_key file \"%s\" has group or world access: it must be mode 0600, "
-				"or 0640 when root owns it.", c->client_key);
+		add_err(err, errlen, "the %s \"%s\" is writable by group or others: it must be mode 0644 or less "
+				"(chmod go-w).", what, file);
 		ok = false;
 	}
+	if (secret && (st.st_mode & S_IROTH) != 0)
+	{
+		add_err(err, errlen, "the %s \"%s\" holds a database password and is readable by others: "
+				"it must be mode 0640 or less (chmod o-r).", what, file);
+		ok = false;
+	}
+	return check_dirs(what, file, err, errlen) && ok;
+}
+
+/*
+ * The client key, as PostgreSQL's check_ssl_key_file_permissions() checks
+ * ssl_key_file: a regular file owned by us or root; when ours, no access by
+ * group or others; when root's, group read at most, so that a key shared
+ * through a group (ssl-cert on Debian) works as it does for the server.
+ */
+static bool
+check_key_file(const char *file, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (!check_readable("client_key file", file, err, errlen))
+		return false;
+	if (stat(file, &st) != 0)
+	{
+		add_err(err, errlen, "could not stat the client_key file \"%s\": %s.", file, strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode))
+	{
+		add_err(err, errlen, "the client_key file \"%s\" is not a regular file.", file);
+		return false;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+	{
+		add_err(err, errlen, "the client_key file \"%s\" must be owned by the user the worker runs as or root.",
+				file);
+		return false;
+	}
+	/* PostgreSQL never runs as root; a worker that does gets root's rule */
+	if ((st.st_uid != 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) ||
+		(st.st_uid == 0 && (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) != 0))
+	{
+		add_err(err, errlen, "the client_key file \"%s\" has group or world access: it must be mode 0600 "
+				"or less when owned by the user the worker runs as, or 0640 or less when owned by root.", file);
+		return false;
+	}
+	return check_dirs("client_key file", file, err, errlen);
+}
+
+bool
+nv_config_check_files(const char *path, const NvConfig *c, bool holds_secret, char *err, size_t errlen)
+{
+	bool		ok = true;
+
+	if (err && errlen)
+		err[0] = '\0';
+	ok &= check_trusted_file("configuration file", path, holds_secret, err, errlen);
+	ok &= check_trusted_file("client_cert file", c->client_cert, false, err, errlen);
+	ok &= check_trusted_file("ca_file", c->ca_file, false, err, errlen);
+	ok &= check_key_file(c->client_key, err, errlen);
 	return ok;
 }
 

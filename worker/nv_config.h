@@ -31,6 +31,8 @@ typedef struct NvConfig
 	long		retry_max_ms;	/* the longest back-off */
 	long		max_poll_time_ms;	/* how long a batch may stay NotFinished */
 	int			log_level;		/* NV_LOG_* of nv_log.h */
+	bool		database_plaintext; /* allow an unencrypted connection to
+									 * a database on another host */
 } NvConfig;
 
 /*
@@ -41,11 +43,17 @@ typedef struct NvConfig
 extern bool nv_config_load(const char *path, NvConfig *config, char *err, size_t errlen);
 
 /*
- * The files the configuration names: present and readable, and the client
- * key not readable by group or others (PostgreSQL's rule for its own
- * ssl_key_file: 0600, or 0640 when root owns it).
+ * The configuration file at path and the files it names, as PostgreSQL
+ * checks its own ssl_key_file: present and readable; the client key a
+ * regular file owned by the worker's user with mode 0600 or less, or owned
+ * by root with 0640 or less; the certificate, the CA file and the
+ * configuration file not writable by group or others (the configuration
+ * file not readable by others either when holds_secret: its conninfo has a
+ * password); and no directory on the way to any of them, up to /, writable
+ * by others without the sticky bit.  Every problem is reported.
  */
-extern bool nv_config_check_files(const NvConfig *config, char *err, size_t errlen);
+extern bool nv_config_check_files(const char *path, const NvConfig *config, bool holds_secret,
+								  char *err, size_t errlen);
 
 extern void nv_config_free(NvConfig *config);
 

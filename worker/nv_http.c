@@ -185,12 +185,39 @@ nv_http_free(NvHttp *http)
 	free(http);
 }
 
-/* A whole sentence for a transport failure, naming the endpoint. */
+/*
+ * Whether libcurl's text reports a TLS alert from the peer: OpenSSL's
+ * reasons read "tlsv1 alert unknown ca", "sslv3 alert bad certificate",
+ * "tlsv13 alert certificate required"; GnuTLS's "A TLS fatal alert has been
+ * received".  After our request was sent, an alert still means the service
+ * refused the connection (with TLS 1.3 it checks our certificate while we
+ * already write), not that it gave up on the request.
+ */
+static bool
+tls_alert(const char *detail)
+{
+	return strstr(detail, " alert ") != NULL || strstr(detail, "TLS fatal alert") != NULL;
+}
+
+/*
+ * A whole sentence for a transport failure, naming the endpoint and what
+ * happened as far as the client can tell.  A connection that ends without
+ * an answer is sorted by how far the exchange got: before the TLS
+ * handshake ended (the service refused the handshake: with TLS 1.2 that is
+ * where a client certificate is refused); after it but before the request
+ * was sent (TLS 1.3 finishes the handshake on our side before the service
+ * checks our certificate, so a refusal shows up here); or after the request
+ * was sent (the service, or a front end, gave up on it).
+ */
 static void
 transport_error(NvHttp *h, CURLcode rc, const Sink *sink, char *err, size_t errlen)
 {
 	const char *detail = h->curl_err[0] ? h->curl_err : curl_easy_strerror(rc);
+	long		request_size = 0,
+				header_size = 0;
 
+	curl_easy_getinfo(h->curl, CURLINFO_REQUEST_SIZE, &request_size);
+	curl_easy_getinfo(h->curl, CURLINFO_HEADER_SIZE, &header_size);
 	if (sink->too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		nv_set_error(err, errlen, "the answer from %s is larger than the limit of %zu bytes.",
 				h->endpoint, h->max_response);
@@ -218,17 +245,34 @@ transport_error(NvHttp *h, CURLcode rc, const Sink *sink, char *err, size_t errl
 				nv_set_error(err, errlen, "the client certificate, key or CA file could not be used: %s.", detail);
 				break;
 			case CURLE_SSL_CONNECT_ERROR:
-			case CURLE_RECV_ERROR:
-			case CURLE_SEND_ERROR:
-				nv_set_error(err, errlen, "the TLS connection to %s failed (the service may have refused the client certificate): %s.",
+				if (tls_alert(detail))
+				{
+					nv_set_error(err, errlen, "the service at %s refused the TLS connection (most likely the client certificate): %s.",
+							h->endpoint, detail);
+					break;
+				}
+				nv_set_error(err, errlen, "the TLS handshake with %s failed (the service may have refused the client certificate): %s.",
 						h->endpoint, detail);
 				break;
 			case CURLE_PARTIAL_FILE:
 				nv_set_error(err, errlen, "the connection to %s closed before the whole answer arrived: %s.",
 						h->endpoint, detail);
 				break;
+			case CURLE_SEND_ERROR:
+			case CURLE_RECV_ERROR:
 			case CURLE_GOT_NOTHING:
-				nv_set_error(err, errlen, "the server at %s closed the connection without an answer.", h->endpoint);
+				if (tls_alert(detail))
+					nv_set_error(err, errlen, "the service at %s refused the TLS connection (most likely the client certificate): %s.",
+							h->endpoint, detail);
+				else if (header_size > 0 || sink->len > 0)
+					nv_set_error(err, errlen, "the connection to %s closed before the whole answer arrived: %s.",
+							h->endpoint, detail);
+				else if (request_size > 0)
+					nv_set_error(err, errlen, "the service at %s closed the connection after the request was sent, "
+							"without an answer: %s.", h->endpoint, detail);
+				else
+					nv_set_error(err, errlen, "the TLS connection to %s was closed before the request could be sent "
+							"(the service may have refused the client certificate): %s.", h->endpoint, detail);
 				break;
 			default:
 				nv_set_error(err, errlen, "the request to %s failed: %s (libcurl error %d).",

@@ -43,8 +43,9 @@ extern void nv_http_free(NvHttp *http);
  * POST body with Content-Type text/xml and the given SOAPAction.  Returns
  * true when an HTTP answer arrived whole (any status: the caller decides
  * what a 500 means), false with err on a transport failure: DNS, connect,
- * TLS handshake or verification, timeout, a connection dropped mid-answer,
- * an answer over the size cap.  Free result->body with free().
+ * TLS handshake, alert or verification, timeout, a connection closed before
+ * the request was sent, after it without an answer, or mid-answer, an
+ * answer over the size cap.  Free result->body with free().
  */
 extern bool nv_http_post(NvHttp *http, const char *soap_action, const char *body, size_t len,
 						 NvHttpResult *result, char *err, size_t errlen);

@@ -27,6 +27,10 @@
  * Transport errors and timeouts give the batch back with back-off, except
  * while polling, where a few are tried again first (the batch is already
  * the service's; giving it back costs a submission of the daily limit).
+ * An answer that is not the one to our request (no wsa:RelatesTo, or
+ * another message's: nv_soap.c refuses it) counts as a transport error; a
+ * retrieveBatch result that does not answer the batch's items one to one
+ * is stored not at all and the batch given back with back-off.
  */
 #include "nv_loop.h"
 #include "nv_backoff.h"
@@ -308,20 +312,25 @@ cmp_item_index(const void *key, const void *item)
 }
 
 /*
- * retrieveBatch answered: store its success and failed lists.  An index the
- * batch does not have, or one answered twice, is left out (and logged): the
- * items not answered stay pending for a later batch.
+ * retrieveBatch answered: store its success and failed lists, which must
+ * answer the batch's items one to one.  An index the batch does not have,
+ * one answered twice, or an item not answered means the answer is not the
+ * one to this batch (or is broken): nothing of it is stored and the batch
+ * is given back with back-off as for any fault of the service; its next
+ * poll finds the result retrieved and submits the items again.  Returns
+ * whether the answer was stored.
  */
-static void
+static bool
 store_result(Worker *w, const NvBatch *b, const NvResponse *r)
 {
 	size_t		n = r->n_success + r->n_failed;
 	int		   *idx = calloc(n ? n : 1, sizeof(int));
 	const char **val = calloc(n ? n : 1, sizeof(char *));
-	bool	   *seen = calloc(b->n_items, sizeof(bool));
+	bool	   *seen = calloc(b->n_items ? b->n_items : 1, sizeof(bool));
 	size_t		n_ok = 0,
 				n_failed = 0,
-				refused = 0;
+				unknown = 0,
+				repeated = 0;
 
 	if (idx == NULL || val == NULL || seen == NULL)
 	{
@@ -329,7 +338,7 @@ store_result(Worker *w, const NvBatch *b, const NvResponse *r)
 		free(idx);
 		free(val);
 		free(seen);
-		return;
+		return false;
 	}
 	/* ok entries first in idx/val, failed ones after them */
 	for (int pass = 0; pass < 2; pass++)
@@ -342,9 +351,14 @@ store_result(Worker *w, const NvBatch *b, const NvResponse *r)
 			const NvQueueItem *it = bsearch(&list[i].index, b->items, b->n_items, sizeof(NvQueueItem),
 											cmp_item_index);
 
-			if (it == NULL || seen[it - b->items])
+			if (it == NULL)
 			{
-				refused++;
+				unknown++;
+				continue;
+			}
+			if (seen[it - b->items])
+			{
+				repeated++;
 				continue;
 			}
 			seen[it - b->items] = true;
@@ -356,16 +370,24 @@ store_result(Worker *w, const NvBatch *b, const NvResponse *r)
 				n_failed++;
 		}
 	}
-	if (refused > 0)
-		nv_log(NV_LOG_WARNING, "batch %lld: the service answered %zu entries for indices not in the batch or twice; "
-			   "they were left out", b->id, refused);
-	if (n_ok + n_failed < b->n_items)
-		nv_log(NV_LOG_WARNING, "batch %lld: the service answered %zu of %zu items; the others stay pending",
-			   b->id, n_ok + n_failed, b->n_items);
+	if (unknown > 0 || repeated > 0 || n_ok + n_failed != b->n_items)
+	{
+		char		why[300];
+
+		snprintf(why, sizeof(why), "retrieveBatch: the answer does not match the batch one to one "
+				 "(%zu of %zu items answered, %zu unknown and %zu repeated indexes): nothing of it was stored",
+				 n_ok + n_failed, b->n_items, unknown, repeated);
+		back_off(w, b, why);
+		free(idx);
+		free(val);
+		free(seen);
+		return false;
+	}
 	store(w, b, idx, val, n_ok, idx + n_ok, val + n_ok, n_failed);
 	free(idx);
 	free(val);
 	free(seen);
+	return true;
 }
 
 /* Renew the lease; false when the batch is no longer ours (or the database is gone). */
@@ -538,8 +560,8 @@ poll_once(Worker *w, NvBatch *b, time_t since, int *resubmits, int *errors)
 	switch (r.fault)
 	{
 		case NV_FAULT_NONE:
-			w->failures = 0;
-			store_result(w, b, &r);
+			if (store_result(w, b, &r))
+				w->failures = 0;
 			break;
 		case NV_FAULT_NOT_FINISHED:
 
@@ -678,6 +700,7 @@ nv_loop_run(const NvConfig *cfg, NvClient *client, const char *worker, bool once
 		nv_log(NV_LOG_ERROR, "%s", w.err);
 		return NV_EXIT_ERROR;
 	}
+	nv_queue_set_plaintext_ok(w.queue, cfg->database_plaintext);
 	if (nv_queue_connect(w.queue, w.err, sizeof(w.err)) != NV_Q_OK)
 	{
 		nv_log(NV_LOG_ERROR, "%s", w.err);

@@ -13,9 +13,11 @@
 #include "nv_error.h"
 #include "nv_soap.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -24,6 +26,7 @@ struct NvQueue
 	PGconn	   *conn;
 	char	   *conninfo;
 	char	   *worker;
+	bool		plaintext_ok;	/* database_plaintext = allow */
 };
 
 NvQueue *
@@ -57,6 +60,165 @@ const char *
 nv_queue_worker(const NvQueue *q)
 {
 	return q->worker;
+}
+
+void
+nv_queue_set_plaintext_ok(NvQueue *q, bool plaintext_ok)
+{
+	q->plaintext_ok = plaintext_ok;
+}
+
+/*
+ * The value libpq would use for keyword: conninfo's own, else the default
+ * PQconndefaults() computed from the environment (PGHOST, PGSSLMODE, ...).
+ */
+static const char *
+effective(const PQconninfoOption *given, const PQconninfoOption *defaults, const char *keyword)
+{
+	for (const PQconninfoOption *o = given; o && o->keyword; o++)
+		if (strcmp(o->keyword, keyword) == 0 && o->val && o->val[0])
+			return o->val;
+	for (const PQconninfoOption *o = defaults; o && o->keyword; o++)
+		if (strcmp(o->keyword, keyword) == 0 && o->val && o->val[0])
+			return o->val;
+	return NULL;
+}
+
+bool
+nv_conninfo_has_password(const char *conninfo)
+{
+	char	   *msg = NULL;
+	PQconninfoOption *given = PQconninfoParse(conninfo ? conninfo : "", &msg);
+	bool		has;
+
+	PQfreemem(msg);
+	/* a conninfo libpq cannot read is kept as secret as one it can */
+	if (given == NULL)
+		return true;
+	/* only the file's own text: PGPASSWORD is not in the file */
+	has = effective(given, NULL, "password") != NULL;
+	PQconninfoFree(given);
+	return has;
+}
+
+/*
+ * Whether one entry of host (or hostaddr) stays on this machine: a Unix
+ * socket (a directory, or an abstract one with '@'), localhost, 127.0.0.0/8
+ * or ::1 (also as ::ffff:127.x.y.z).  Names are not resolved: a name other
+ * than localhost counts as another host, whatever it resolves to now.
+ */
+static bool
+host_is_local(const char *host, size_t len, bool is_addr)
+{
+	char		h[256];
+	unsigned char a[16];
+
+	if (len == 0)
+		return !is_addr;		/* libpq's default: the Unix socket */
+	if (len >= sizeof(h))
+		return false;
+	memcpy(h, host, len);
+	h[len] = '\0';
+	if (!is_addr && (h[0] == '/' || h[0] == '@'))
+		return true;
+	if (strcasecmp(h, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, h, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, h, a) == 1)
+	{
+		static const unsigned char loopback[16] = {[15] = 1};
+		static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+		return memcmp(a, loopback, 16) == 0 || (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+	}
+	return false;
+}
+
+/* The n-th entry (from 0) of a comma-separated list; false when there is none. */
+static bool
+list_entry(const char *list, int n, const char **start, size_t *len)
+{
+	const char *p = list ? list : "";
+
+	for (int i = 0; i < n; i++)
+	{
+		p = strchr(p, ',');
+		if (p == NULL)
+			return false;
+		p++;
+	}
+	*start = p;
+	*len = strcspn(p, ",");
+	return true;
+}
+
+/* An sslmode or gssencmode that encrypts or gives up. */
+static bool
+encryption_required(const char *sslmode, const char *gssencmode)
+{
+	return (sslmode && (strcmp(sslmode, "require") == 0 || strcmp(sslmode, "verify-ca") == 0 ||
+						strcmp(sslmode, "verify-full") == 0)) ||
+		(gssencmode && strcmp(gssencmode, "require") == 0);
+}
+
+bool
+nv_conninfo_check_encryption(const char *conninfo, const char *config_path, bool plaintext_ok,
+							 char *err, size_t errlen)
+{
+	char	   *msg = NULL;
+	PQconninfoOption *given,
+			   *defaults;
+	const char *host,
+			   *hostaddr,
+			   *sslmode,
+			   *gssencmode;
+	bool		ok = true;
+
+	if (plaintext_ok)
+		return true;
+	given = PQconninfoParse(conninfo ? conninfo : "", &msg);
+	if (given == NULL)
+	{
+		/* libpq's message may quote the string, password and all */
+		PQfreemem(msg);
+		nv_set_error(err, errlen, "%s: the conninfo is not a connection string libpq can read.", config_path);
+		return false;
+	}
+	defaults = PQconndefaults();
+	host = effective(given, defaults, "host");
+	hostaddr = effective(given, defaults, "hostaddr");
+	sslmode = effective(given, defaults, "sslmode");
+	gssencmode = effective(given, defaults, "gssencmode");
+	if (!encryption_required(sslmode, gssencmode))
+	{
+		/* hostaddr, when given for an entry, is where libpq connects */
+		for (int i = 0; ok; i++)
+		{
+			const char *h = NULL,
+					   *a = NULL;
+			size_t		hlen = 0,
+						alen = 0;
+			bool		has_h = list_entry(host, i, &h, &hlen),
+						has_a = hostaddr != NULL && list_entry(hostaddr, i, &a, &alen);
+
+			if (!has_h && !has_a)
+				break;
+			if (has_a && alen > 0 ? !host_is_local(a, alen, true) : !host_is_local(h, hlen, false))
+			{
+				nv_set_error(err, errlen, "%s: the database connection to \"%.*s\" would not be encrypted "
+							 "(sslmode %s): add sslmode=verify-full to conninfo, or set database_plaintext = allow "
+							 "if the network to the database is trusted.", config_path,
+							 (int) (has_a && alen > 0 ? alen : hlen), has_a && alen > 0 ? a : h,
+							 sslmode ? sslmode : "prefer");
+				ok = false;
+			}
+		}
+	}
+	PQconninfoFree(given);
+	if (defaults)
+		PQconninfoFree(defaults);
+	return ok;
 }
 
 /*
@@ -115,6 +277,26 @@ nv_queue_connect(NvQueue *q, char *err, size_t errlen)
 		PQfinish(q->conn);
 		q->conn = NULL;
 		return NV_Q_CONNECTION;
+	}
+
+	/*
+	 * nv_conninfo_check_encryption() saw conninfo and the environment; a
+	 * service file can still name another host without sslmode.  Checked
+	 * here too, so that such a connection is at least not used.
+	 */
+	if (!q->plaintext_ok && !PQsslInUse(q->conn) && !PQgssEncInUse(q->conn))
+	{
+		const char *host = PQhost(q->conn);
+
+		if (host != NULL && !host_is_local(host, strlen(host), false))
+		{
+			nv_set_error(err, errlen, "the database connection to \"%s\" is not encrypted: add "
+						 "sslmode=verify-full to conninfo (or its service), or set database_plaintext = allow "
+						 "if the network to the database is trusted.", host);
+			PQfinish(q->conn);
+			q->conn = NULL;
+			return NV_Q_CONNECTION;
+		}
 	}
 	return NV_Q_OK;
 }

@@ -59,6 +59,28 @@ extern NvQueue *nv_queue_new(const char *conninfo, const char *worker, char *err
 extern void nv_queue_free(NvQueue *q);
 extern const char *nv_queue_worker(const NvQueue *q);
 
+/*
+ * Whether conninfo itself holds a password (key=value or URI), which makes
+ * the configuration file a secret; one it cannot parse counts as holding one.
+ */
+extern bool nv_conninfo_has_password(const char *conninfo);
+
+/*
+ * Before connecting: refuse (false with err) a conninfo that would reach a
+ * database on another host without encryption, that is over TCP to a host
+ * other than localhost, 127.0.0.0/8 or ::1 with sslmode disable, allow or
+ * prefer (and no gssencmode=require), unless plaintext_ok
+ * (database_plaintext = allow).  A Unix socket is always allowed.
+ */
+extern bool nv_conninfo_check_encryption(const char *conninfo, const char *config_path, bool plaintext_ok,
+										 char *err, size_t errlen);
+
+/*
+ * The same once connected, for what only libpq sees (a service file): a
+ * connection to another host without encryption is closed again.
+ */
+extern void nv_queue_set_plaintext_ok(NvQueue *q, bool plaintext_ok);
+
 /* (Re)connect; NV_Q_OK or NV_Q_CONNECTION with err. */
 extern NvQueueStatus nv_queue_connect(NvQueue *q, char *err, size_t errlen);
 

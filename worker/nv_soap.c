@@ -849,7 +849,18 @@ nv_parse_response(NvOperation op, const char *body, size_t len, size_t max_len,
 			nv_set_error(err, errlen, "the response of %s has more than one wsa:RelatesTo.", nv_operation_name(op));
 			goto done;
 		}
-		if (node_count(r) == 1)
+
+		/*
+		 * Without it the answer cannot be told apart from one to another
+		 * request (a proxy's mix-up, a replay): the service's fault, never
+		 * stored.
+		 */
+		if (node_count(r) == 0)
+		{
+			nv_set_error(err, errlen, "the response of %s has no wsa:RelatesTo, so it cannot be matched to the request.",
+					nv_operation_name(op));
+			goto done;
+		}
 		{
 			char	   *rel = node_text(r->nodesetval->nodeTab[0]);
 

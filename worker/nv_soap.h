@@ -141,8 +141,8 @@ extern bool nv_build_request(const NvRequest *req, const char *endpoint, const c
 
 /*
  * Parse body as the response to an operation op.  relates_to, when not NULL,
- * is the request's message id: a wsa:RelatesTo that names another message is
- * refused.  Returns true when resp holds a result or a fault (resp->fault),
+ * is the request's message id: an answer (result or fault) without exactly
+ * one wsa:RelatesTo naming it is refused.  Returns true when resp holds a result or a fault (resp->fault),
  * false with err when the document is not a well-formed SOAP 1.1 response of
  * that operation (resp is then empty).  Free resp with nv_response_free()
  * either way.

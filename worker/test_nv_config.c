@@ -15,6 +15,7 @@
 #include "test_check.h"
 
 static char dir[] = "/tmp/eckid-nv-config.XXXXXX";
+static char conf[300];
 
 static char *
 write_file(const char *name, const char *text, mode_t mode)
@@ -39,6 +40,87 @@ load(const char *text, NvConfig *c, char *err, size_t errlen)
 	return nv_config_load(write_file("worker.conf", text, 0600), c, err, errlen);
 }
 
+/* check_files on c, expecting failure with want in err (want NULL: success). */
+static void
+expect_files(const NvConfig *c, bool secret, const char *want, const char *what)
+{
+	char		err[2048] = "";
+	bool		ok = nv_config_check_files(conf, c, secret, err, sizeof(err));
+
+	if (want == NULL)
+		CHECK(ok, "%s: refused: %s", what, err);
+	else
+		CHECK(!ok && strstr(err, want) != NULL, "%s: expected \"%s\", got %s: %s", what, want,
+			  ok ? "success" : "failure", err);
+}
+
+/*
+ * The modes of the certificate, the CA file and the configuration file,
+ * and the directories on the way; each refusal next to its accepted twin.
+ */
+static void
+check_modes(NvConfig *c)
+{
+	char		sub[300],
+				link[300],
+				moved[300],
+				*old_key = c->client_key;
+
+	expect_files(c, false, NULL, "the good files");
+	chmod(c->ca_file, 0666);
+	expect_files(c, false, "the ca_file \"", "a world-writable CA file");
+	expect_files(c, false, "is writable by group or others", "a world-writable CA file");
+	chmod(c->ca_file, 0664);
+	expect_files(c, false, "is writable by group or others", "a group-writable CA file");
+	chmod(c->ca_file, 0644);
+	chmod(c->client_cert, 0646);
+	expect_files(c, false, "the client_cert file \"", "a world-writable certificate");
+	chmod(c->client_cert, 0644);
+	expect_files(c, false, NULL, "the certificate 0644");
+
+	chmod(conf, 0646);
+	expect_files(c, false, "the configuration file \"", "a world-writable configuration");
+	chmod(conf, 0644);
+	expect_files(c, false, NULL, "a configuration without a password, 0644");
+	expect_files(c, true, "holds a database password and is readable by others", "a configuration with a password, 0644");
+	chmod(conf, 0640);
+	expect_files(c, true, NULL, "a configuration with a password, 0640");
+	chmod(conf, 0600);
+
+	/* a key in a directory others may write to, without and with the sticky bit */
+	snprintf(sub, sizeof(sub), "%s/open", dir);
+	snprintf(moved, sizeof(moved), "%s/open/key.pem", dir);
+	mkdir(sub, 0700);
+	rename(old_key, moved);
+	c->client_key = moved;
+	chmod(sub, 0777);
+	expect_files(c, false, "which others may write to without the sticky bit", "a key in a world-writable directory");
+	chmod(sub, 01777);
+	expect_files(c, false, NULL, "a key in a sticky world-writable directory");
+	chmod(sub, 0775);
+	expect_files(c, false, NULL, "a key in a group-writable directory");
+
+	/* the directory above: the walk goes up to / */
+	chmod(sub, 0755);
+	chmod(dir, 0777);
+	expect_files(c, false, "which others may write to without the sticky bit", "a world-writable grandparent");
+	chmod(dir, 0700);
+
+	/* a symbolic link from a good directory to the key in a bad one */
+	snprintf(link, sizeof(link), "%s/key-link.pem", dir);
+	if (symlink(moved, link) != 0)
+		CHECK(false, "symlink");
+	c->client_key = link;
+	expect_files(c, false, NULL, "a key through a link, all directories good");
+	chmod(sub, 0777);
+	expect_files(c, false, "open\", which others may write to", "a key through a link into a world-writable directory");
+	chmod(sub, 0755);
+	unlink(link);
+	rename(moved, old_key);
+	c->client_key = old_key;
+	expect_files(c, false, NULL, "the good files again");
+}
+
 #define FILES "client_cert = %s/cert.pem\nclient_key = %s/key.pem\nca_file = %s/ca.pem\n"
 
 int
@@ -50,6 +132,7 @@ main(void)
 
 	if (mkdtemp(dir) == NULL)
 		return 2;
+	snprintf(conf, sizeof(conf), "%s/worker.conf", dir);
 	write_file("cert.pem", "x", 0644);
 	write_file("ca.pem", "x", 0644);
 	write_file("key.pem", "x", 0600);
@@ -71,7 +154,8 @@ main(void)
 	CHECK(strcmp(c.oin, "00000001234567890000") == 0, "oin");
 	CHECK(c.batch_size == 500 && c.poll_interval_ms == 120000 && c.connect_timeout_ms == 1500 &&
 		  c.request_timeout_ms == 30000 && c.max_response_size == 8u * 1024 * 1024, "numbers");
-	CHECK(nv_config_check_files(&c, err, sizeof(err)), "files: %s", err);
+	CHECK(nv_config_check_files(conf, &c, false, err, sizeof(err)), "files: %s", err);
+	CHECK(!c.database_plaintext, "database_plaintext is refuse by default");
 	nv_config_free(&c);
 
 	/* defaults, and a quote inside a quoted value */
@@ -166,19 +250,47 @@ main(void)
 	snprintf(text, sizeof(text), "endpoint = https://h/\nclient_cert = %s/none.pem\nclient_key = %s/key.pem\n"
 			 "ca_file = %s/ca.pem\noin = 00000001234567890000\n", dir, dir, dir);
 	CHECK(load(text, &c, err, sizeof(err)), "load: %s", err);
-	CHECK(!nv_config_check_files(&c, err, sizeof(err)) && strstr(err, "none.pem\" cannot be read") != NULL,
+	CHECK(!nv_config_check_files(conf, &c, false, err, sizeof(err)) && strstr(err, "none.pem\" cannot be read") != NULL,
 		  "missing certificate: %s", err);
 	nv_config_free(&c);
 
 	write_file("key.pem", "x", 0604);
 	snprintf(text, sizeof(text), "endpoint = https://h/\n" FILES "oin = 00000001234567890000\n", dir, dir, dir);
 	CHECK(load(text, &c, err, sizeof(err)), "load: %s", err);
-	CHECK(!nv_config_check_files(&c, err, sizeof(err)) && strstr(err, "has group or world access") != NULL,
+	CHECK(!nv_config_check_files(conf, &c, false, err, sizeof(err)) && strstr(err, "has group or world access") != NULL,
 		  "world-readable key: %s", err);
 	chmod(c.client_key, 0640);
-	CHECK(getuid() != 0 || nv_config_check_files(&c, err, sizeof(err)), "0640 owned by root is allowed: %s", err);
+	CHECK(getuid() != 0 || nv_config_check_files(conf, &c, false, err, sizeof(err)), "0640 owned by root is allowed: %s", err);
 	chmod(c.client_key, 0660);
-	CHECK(!nv_config_check_files(&c, err, sizeof(err)), "a group-writable key is refused");
+	CHECK(!nv_config_check_files(conf, &c, false, err, sizeof(err)), "a group-writable key is refused");
+	chmod(c.client_key, 0600);
+	CHECK(nv_config_check_files(conf, &c, false, err, sizeof(err)), "0600 is allowed: %s", err);
+	if (geteuid() == 0)
+	{
+		/* as PostgreSQL: owned by us or root; ours must be 0600 or less */
+		CHECK(chown(c.client_key, 65534, 65534) == 0, "chown");
+		CHECK(!nv_config_check_files(conf, &c, false, err, sizeof(err)) &&
+			  strstr(err, "must be owned by the user the worker runs as or root") != NULL,
+			  "a key of another user: %s", err);
+		CHECK(chown(c.client_key, 0, 0) == 0, "chown back");
+	}
+	check_modes(&c);
+	nv_config_free(&c);
+
+	/* database_plaintext */
+	snprintf(text, sizeof(text), "endpoint = https://h/\n" FILES "oin = 00000001234567890000\n"
+			 "database_plaintext = allow\n", dir, dir, dir);
+	CHECK(load(text, &c, err, sizeof(err)) && c.database_plaintext, "database_plaintext = allow: %s", err);
+	nv_config_free(&c);
+	snprintf(text, sizeof(text), "endpoint = https://h/\n" FILES "oin = 00000001234567890000\n"
+			 "database_plaintext = 'refuse'\n", dir, dir, dir);
+	CHECK(load(text, &c, err, sizeof(err)) && !c.database_plaintext, "database_plaintext = refuse: %s", err);
+	nv_config_free(&c);
+	snprintf(text, sizeof(text), "endpoint = https://h/\n" FILES "oin = 00000001234567890000\n"
+			 "database_plaintext = yes\n", dir, dir, dir);
+	CHECK(!load(text, &c, err, sizeof(err)) &&
+		  strstr(err, "worker.conf:6: the value of \"database_plaintext\" is not one of refuse or allow.") != NULL,
+		  "database_plaintext = yes: %s", err);
 	nv_config_free(&c);
 
 	{

@@ -273,7 +273,8 @@ test_good_responses(void)
 
 	/* a default namespace instead of a prefix, and whitespace around values */
 	CHECK(parse(NV_OP_RETRIEVE_STAMPSEUDONYM,
-				"<Envelope xmlns=\"http://schemas.xmlsoap.org/soap/envelope/\"><Body>"
+				"<Envelope xmlns=\"http://schemas.xmlsoap.org/soap/envelope/\"><Header><RelatesTo "
+				"xmlns=\"http://www.w3.org/2005/08/addressing\">" MSGID "</RelatesTo></Header><Body>"
 				"<retrieveStampseudonymResponse xmlns=\"http://ketenid.nl/eck/schemas/v1_0\">"
 				"<stampseudonym>\n  " STAMP "\n</stampseudonym></retrieveStampseudonymResponse></Body></Envelope>",
 				&r, err, sizeof(err)), "retrieveStampseudonym: %s", err);
@@ -400,8 +401,9 @@ test_refused(void)
 				   ENV_CLOSE, "pingResponse", "the response of another operation");
 	expect_refused(NV_OP_PING, ENV_OPEN ENV_CLOSE, "0 elements", "empty body");
 	expect_refused(NV_OP_PING, ENV_OPEN "<n:pingResponse/><n:pingResponse/>" ENV_CLOSE, "2 elements", "two payloads");
-	expect_refused(NV_OP_PING, "<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\"/>",
-				   "no SOAP body", "no body");
+	expect_refused(NV_OP_PING, "<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+				   "xmlns:a=\"http://www.w3.org/2005/08/addressing\"><S:Header><a:RelatesTo>" MSGID "</a:RelatesTo>"
+				   "</S:Header></S:Envelope>", "no SOAP body", "no body");
 	expect_refused(NV_OP_PING, ENV_OPEN "<n:pingResponse><n:available>yes</n:available>"
 				   "<n:applicationVersion>2</n:applicationVersion><n:systemTime>t</n:systemTime>"
 				   "</n:pingResponse>" ENV_CLOSE, "xsd:boolean", "bad boolean");
@@ -424,6 +426,19 @@ test_refused(void)
 	expect_refused(NV_OP_PING, "<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\" "
 				   "xmlns:a=\"http://www.w3.org/2005/08/addressing\"><S:Header><a:RelatesTo>urn:uuid:other</a:RelatesTo>"
 				   "</S:Header><S:Body/></S:Envelope>", "answers another message", "RelatesTo mismatch");
+	/* no RelatesTo: a result and a fault alike (ENV_OPEN's twins above carry it) */
+	expect_refused(NV_OP_PING, "<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+				   "xmlns:n=\"http://ketenid.nl/eck/schemas/v1_0\"><S:Body><n:pingResponse><n:available>true"
+				   "</n:available><n:applicationVersion>2</n:applicationVersion><n:systemTime>t</n:systemTime>"
+				   "</n:pingResponse></S:Body></S:Envelope>", "has no wsa:RelatesTo", "RelatesTo missing");
+	expect_refused(NV_OP_RETRIEVE_BATCH, "<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+				   "xmlns:a=\"http://www.w3.org/2005/08/addressing\"><S:Header><a:MessageID>urn:uuid:x</a:MessageID>"
+				   "</S:Header><S:Body><S:Fault><faultcode>S:Server</faultcode><faultstring>busy</faultstring>"
+				   "<faultactor>NotFinishedException</faultactor></S:Fault></S:Body></S:Envelope>",
+				   "has no wsa:RelatesTo", "a fault without RelatesTo");
+	expect_refused(NV_OP_PING, "<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+				   "xmlns:a=\"http://www.w3.org/2005/08/addressing\"><S:Header><a:RelatesTo/>"
+				   "</S:Header><S:Body/></S:Envelope>", "answers another message", "RelatesTo empty");
 
 	/* XXE and entity expansion: a DTD is refused before anything is read */
 	expect_refused(NV_OP_RETRIEVE_ECKID, "<?xml version=\"1.0\"?><!DOCTYPE S:Envelope [<!ENTITY x SYSTEM "

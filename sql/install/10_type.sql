@@ -78,51 +78,68 @@ COMMENT ON FUNCTION eckid.eckid_sortsupport(internal) IS 'sort support (abbrevia
 COMMENT ON FUNCTION eckid.eckid_hash(eckid.eckid) IS 'hash (hash index and hash join support)';
 COMMENT ON FUNCTION eckid.eckid_hash_extended(eckid.eckid, bigint) IS 'seeded 64-bit hash (hash partitioning support)';
 
-CREATE OPERATOR eckid.= (
+-- The operators live in pg_catalog, not in eckid (issue 20), as PL/pgSQL's
+-- handler functions do.  PostgreSQL finds an operator written without a
+-- schema through the search path only, and pg_catalog is always searched
+-- first unless a search_path names it later explicitly.  In schema eckid
+-- they had to be put on the search path behind public (so that tables made
+-- without a schema land in public), and any role that may create in public
+-- (on PostgreSQL 15 and later its owner, the database owner) could plant a
+-- better or equal match there: public.=(eckid.eckid, eckid.eckid) would then
+-- run in a superuser's WHERE eck_id = '...', with every scanned value and
+-- the superuser's rights.  In pg_catalog, where only a superuser may
+-- create, an unqualified operator on two eckid values is always eckid's, and
+-- needs no search_path setting at all.  The implementing functions, the
+-- operator classes and families stay in eckid: operators name their
+-- functions, and operator classes their operators, by OID.  Functions that
+-- users call by name cannot be protected this way without putting names
+-- like mask or is_valid into pg_catalog: they are called qualified
+-- (eckid.mask), see docs/type.md ("Operators and the search path").
+CREATE OPERATOR pg_catalog.= (
 	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_eq,
-	COMMUTATOR = OPERATOR(eckid.=), NEGATOR = OPERATOR(eckid.<>),
+	COMMUTATOR = OPERATOR(pg_catalog.=), NEGATOR = OPERATOR(pg_catalog.<>),
 	RESTRICT = eqsel, JOIN = eqjoinsel, MERGES, HASHES
 );
-CREATE OPERATOR eckid.<> (
+CREATE OPERATOR pg_catalog.<> (
 	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_ne,
-	COMMUTATOR = OPERATOR(eckid.<>), NEGATOR = OPERATOR(eckid.=),
+	COMMUTATOR = OPERATOR(pg_catalog.<>), NEGATOR = OPERATOR(pg_catalog.=),
 	RESTRICT = neqsel, JOIN = neqjoinsel
 );
-CREATE OPERATOR eckid.< (
+CREATE OPERATOR pg_catalog.< (
 	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_lt,
-	COMMUTATOR = OPERATOR(eckid.>), NEGATOR = OPERATOR(eckid.>=),
+	COMMUTATOR = OPERATOR(pg_catalog.>), NEGATOR = OPERATOR(pg_catalog.>=),
 	RESTRICT = scalarltsel, JOIN = scalarltjoinsel
 );
-CREATE OPERATOR eckid.<= (
+CREATE OPERATOR pg_catalog.<= (
 	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_le,
-	COMMUTATOR = OPERATOR(eckid.>=), NEGATOR = OPERATOR(eckid.>),
+	COMMUTATOR = OPERATOR(pg_catalog.>=), NEGATOR = OPERATOR(pg_catalog.>),
 	RESTRICT = scalarlesel, JOIN = scalarlejoinsel
 );
-CREATE OPERATOR eckid.> (
+CREATE OPERATOR pg_catalog.> (
 	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_gt,
-	COMMUTATOR = OPERATOR(eckid.<), NEGATOR = OPERATOR(eckid.<=),
+	COMMUTATOR = OPERATOR(pg_catalog.<), NEGATOR = OPERATOR(pg_catalog.<=),
 	RESTRICT = scalargtsel, JOIN = scalargtjoinsel
 );
-CREATE OPERATOR eckid.>= (
+CREATE OPERATOR pg_catalog.>= (
 	LEFTARG = eckid.eckid, RIGHTARG = eckid.eckid, FUNCTION = eckid.eckid_ge,
-	COMMUTATOR = OPERATOR(eckid.<=), NEGATOR = OPERATOR(eckid.<),
+	COMMUTATOR = OPERATOR(pg_catalog.<=), NEGATOR = OPERATOR(pg_catalog.<),
 	RESTRICT = scalargesel, JOIN = scalargejoinsel
 );
 
-COMMENT ON OPERATOR eckid.= (eckid.eckid, eckid.eckid) IS 'equal';
-COMMENT ON OPERATOR eckid.<> (eckid.eckid, eckid.eckid) IS 'not equal';
-COMMENT ON OPERATOR eckid.< (eckid.eckid, eckid.eckid) IS 'less than (digest order, then segment)';
-COMMENT ON OPERATOR eckid.<= (eckid.eckid, eckid.eckid) IS 'less than or equal';
-COMMENT ON OPERATOR eckid.> (eckid.eckid, eckid.eckid) IS 'greater than';
-COMMENT ON OPERATOR eckid.>= (eckid.eckid, eckid.eckid) IS 'greater than or equal';
+COMMENT ON OPERATOR pg_catalog.= (eckid.eckid, eckid.eckid) IS 'equal';
+COMMENT ON OPERATOR pg_catalog.<> (eckid.eckid, eckid.eckid) IS 'not equal';
+COMMENT ON OPERATOR pg_catalog.< (eckid.eckid, eckid.eckid) IS 'less than (digest order, then segment)';
+COMMENT ON OPERATOR pg_catalog.<= (eckid.eckid, eckid.eckid) IS 'less than or equal';
+COMMENT ON OPERATOR pg_catalog.> (eckid.eckid, eckid.eckid) IS 'greater than';
+COMMENT ON OPERATOR pg_catalog.>= (eckid.eckid, eckid.eckid) IS 'greater than or equal';
 
 CREATE OPERATOR CLASS eckid.eckid_ops
 	DEFAULT FOR TYPE eckid.eckid USING btree AS
-		OPERATOR 1 eckid.<,
-		OPERATOR 2 eckid.<=,
-		OPERATOR 3 eckid.=,
-		OPERATOR 4 eckid.>=,
-		OPERATOR 5 eckid.>,
+		OPERATOR 1 pg_catalog.<,
+		OPERATOR 2 pg_catalog.<=,
+		OPERATOR 3 pg_catalog.=,
+		OPERATOR 4 pg_catalog.>=,
+		OPERATOR 5 pg_catalog.>,
 		FUNCTION 1 eckid.eckid_cmp(eckid.eckid, eckid.eckid),
 		FUNCTION 2 eckid.eckid_sortsupport(internal),
 		-- equal values have equal bytes: btree may deduplicate
@@ -130,7 +147,7 @@ CREATE OPERATOR CLASS eckid.eckid_ops
 
 CREATE OPERATOR CLASS eckid.eckid_hash_ops
 	DEFAULT FOR TYPE eckid.eckid USING hash AS
-		OPERATOR 1 eckid.=,
+		OPERATOR 1 pg_catalog.=,
 		FUNCTION 1 eckid.eckid_hash(eckid.eckid),
 		FUNCTION 2 eckid.eckid_hash_extended(eckid.eckid, bigint);
 

@@ -204,18 +204,40 @@ COMMENT ON COLUMN eckid_internal.nv_item.enqueued IS 'when it was first queued';
 COMMENT ON COLUMN eckid_internal.nv_item.done_at IS 'when its answer was last stored';
 COMMENT ON COLUMN eckid_internal.nv_item.failed_at IS 'when it failed';
 
--- Which targets asked for an ECK iD item.
+-- Which targets asked for an ECK iD item, and on whose behalf: requester
+-- is the name of the role that called eckid.nv_request(), or '' for the
+-- table's own eckid.assign() trigger (its owner asked).  A name, not an
+-- OID, so that pg_dump carries it to another cluster; its rights are
+-- checked again, by name, whenever the answer is written.  A write that
+-- failed is recorded here, for this target alone: the item itself (shared
+-- by every table that asked for it) stays done.  retry_at: a failure that
+-- may pass (a conflict, a lock, a lack of resources) is tried again then
+-- (eckid_internal.nv_retry_targets(), from eckid.nv_claim()); failed_at:
+-- it failed for good, until eckid.nv_requeue() or a new request.
 CREATE TABLE eckid_internal.nv_item_target (
 	item_id		bigint NOT NULL,
 	target_id	integer NOT NULL,
-	PRIMARY KEY (item_id, target_id)
+	requester	text NOT NULL DEFAULT '',
+	attempts	integer NOT NULL DEFAULT 0,
+	retry_at	timestamptz,
+	failed_at	timestamptz,
+	error		text,
+	PRIMARY KEY (item_id, target_id, requester)
 );
+-- the writes to try again, soonest first
+CREATE INDEX nv_item_target_retry_idx ON eckid_internal.nv_item_target (retry_at) WHERE retry_at IS NOT NULL;
+CREATE INDEX nv_item_target_failed_idx ON eckid_internal.nv_item_target (failed_at) WHERE failed_at IS NOT NULL;
 REVOKE ALL ON TABLE eckid_internal.nv_item_target FROM PUBLIC;
 COMMENT ON TABLE eckid_internal.nv_item_target IS
 	'the tables an ECK iD item is written into';
 SELECT pg_catalog.pg_extension_config_dump('eckid_internal.nv_item_target', '');
 COMMENT ON COLUMN eckid_internal.nv_item_target.item_id IS 'an eckid item';
 COMMENT ON COLUMN eckid_internal.nv_item_target.target_id IS 'a table that asked for it';
+COMMENT ON COLUMN eckid_internal.nv_item_target.requester IS 'the role that asked (eckid.nv_request()), or empty for the table''s trigger (its owner)';
+COMMENT ON COLUMN eckid_internal.nv_item_target.attempts IS 'writes of the answer into this table that failed in a row';
+COMMENT ON COLUMN eckid_internal.nv_item_target.retry_at IS 'a write that may succeed later is tried again from then on';
+COMMENT ON COLUMN eckid_internal.nv_item_target.failed_at IS 'when writing the answer into this table failed for good';
+COMMENT ON COLUMN eckid_internal.nv_item_target.error IS 'why the last write failed, with its SQLSTATE';
 
 -- A row of eckid_internal.nv_target restored by pg_dump holds the OID and
 -- column numbers of the database it was dumped from: bind it to the
@@ -277,6 +299,38 @@ CREATE EVENT TRIGGER eckid_nv_forget_dropped ON sql_drop
 COMMENT ON EVENT TRIGGER eckid_nv_forget_dropped IS
 	'a dropped table is no longer written with answers from Nummervoorziening';
 
+-- A target is written only while its table and columns have the names
+-- recorded (a reused OID is never written).  So a rename by the table's
+-- owner (ALTER TABLE ... RENAME, ALTER TABLE ... SET SCHEMA, ALTER SCHEMA
+-- ... RENAME) is followed here, by the OID of what was altered.
+CREATE FUNCTION eckid_internal.nv_follow_renames() RETURNS event_trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE eckid_internal.nv_target g
+	   SET table_schema = n.nspname, table_name = c.relname, hpgn_column = ha.attname, eckid_column = ea.attname
+	  FROM pg_catalog.pg_class c
+	  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+	  JOIN pg_catalog.pg_attribute ha ON ha.attrelid = c.oid
+	  JOIN pg_catalog.pg_attribute ea ON ea.attrelid = c.oid
+	 WHERE c.oid = g.table_oid AND ha.attnum = g.hpgn_attnum AND ea.attnum = g.eckid_attnum
+	   AND (g.table_oid IN (SELECT d.objid FROM pg_catalog.pg_event_trigger_ddl_commands() d
+						   WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass)
+			OR c.relnamespace IN (SELECT d.objid FROM pg_catalog.pg_event_trigger_ddl_commands() d
+								   WHERE d.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass))
+	   AND (g.table_schema, g.table_name, g.hpgn_column, g.eckid_column)
+		   IS DISTINCT FROM (n.nspname::text, c.relname::text, ha.attname::text, ea.attname::text);
+END
+$$;
+COMMENT ON FUNCTION eckid_internal.nv_follow_renames() IS
+	'event trigger: keep the names of Nummervoorziening targets current when their tables or columns are renamed';
+CREATE EVENT TRIGGER eckid_nv_follow_renames ON ddl_command_end
+	WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA')
+	EXECUTE FUNCTION eckid_internal.nv_follow_renames();
+COMMENT ON EVENT TRIGGER eckid_nv_follow_renames IS
+	'a renamed table keeps receiving answers from Nummervoorziening';
+
 -- The Stampseudonym of each HPgn: asked once, used for every chain and
 -- sector.  After a replacement the new HPgn has the old one's.
 CREATE TABLE eckid_internal.nv_stampseudonym (
@@ -311,11 +365,12 @@ COMMENT ON FUNCTION eckid_internal.nv_scrub(text) IS
 
 -- Queue a request for the ECK iD of hpgn in chain and sector, to be written
 -- into column eckid_attnum of the rows of table target_oid whose column
--- hpgn_attnum holds hpgn.  Called by the eckid.assign() trigger (by OID,
--- through fmgr) and by eckid.nv_request(), which check the table and its
--- columns first.
+-- hpgn_attnum holds hpgn, on behalf of role requester (0: the table's
+-- trigger, that is its owner).  Called by the eckid.assign() trigger (by
+-- OID, through fmgr) and by eckid.nv_request(), which check the table (not
+-- temporary), its columns and the requester's rights first.
 CREATE FUNCTION eckid_internal.nv_enqueue(target_oid oid, hpgn_attnum smallint, eckid_attnum smallint,
-										  hpgn text, chain text, sector text)
+										  hpgn text, chain text, sector text, requester oid)
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -380,11 +435,16 @@ BEGIN
 					  again = i.again OR i.state = 'claimed'
 		RETURNING i.id
 	)
-	INSERT INTO eckid_internal.nv_item_target (item_id, target_id) SELECT e.id, t FROM e
-	ON CONFLICT DO NOTHING;
+	INSERT INTO eckid_internal.nv_item_target AS it (item_id, target_id, requester)
+	SELECT e.id, t, coalesce((SELECT a.rolname FROM pg_catalog.pg_roles a
+							   WHERE a.oid = nv_enqueue.requester AND nv_enqueue.requester <> 0), '')
+	  FROM e
+	ON CONFLICT (item_id, target_id, requester) DO UPDATE
+	   SET attempts = 0, retry_at = NULL, failed_at = NULL, error = NULL
+	 WHERE it.retry_at IS NOT NULL OR it.failed_at IS NOT NULL;
 END
 $$;
-COMMENT ON FUNCTION eckid_internal.nv_enqueue(oid, smallint, smallint, text, text, text) IS
+COMMENT ON FUNCTION eckid_internal.nv_enqueue(oid, smallint, smallint, text, text, text, oid) IS
 	'queue a request for an ECK iD, to be written into a table''s rows with that HPgn (the trigger and eckid.nv_request())';
 
 -- Queue a replacement report: from effective_date on (NULL: at once)
@@ -578,6 +638,9 @@ BEGIN
 			USING ERRCODE = 'active_sql_transaction';
 	END IF;
 
+	-- Answers that one table could not take yet: that table only, again.
+	PERFORM eckid_internal.nv_retry_targets();
+
 	-- (a) a batch whose worker's lease ran out: take it over as it is.
 	LOOP
 		SELECT * INTO b FROM eckid_internal.nv_batch nb
@@ -723,83 +786,186 @@ $$;
 COMMENT ON FUNCTION eckid.nv_release(bigint, text, interval, text) IS
 	'Nummervoorziening worker: give a batch back; its items are claimable again after retry_after';
 
--- Write the ECK iDs of items (done in this transaction) into the tables
--- that asked, each found by the OID and column numbers recorded, and only
--- while those columns still have the names and types recorded.  The
--- UPDATE fires the table's eckid.assign() trigger, which leaves the row
--- alone: its PGN does not change.  The answers go in as arrays that drive
--- the UPDATE, so that the table is read by its HPgn index when it has one
--- (or hashed once), however stale the statistics of the queue's tables.
-CREATE FUNCTION eckid_internal.nv_write_targets(items bigint[]) RETURNS void
+-- Write the ECK iDs of items into one table that asked, on behalf of one
+-- role (requester: see eckid_internal.nv_item_target), in a
+-- subtransaction of its own: whatever goes wrong there (the table's own
+-- trigger or constraint refusing, a serialization failure, a deadlock, a
+-- role that lost its rights, a renamed table) is that target's failure
+-- only, recorded on its rows of nv_item_target, never the batch's or the
+-- item's, which other tables share.  The table is found by the OID and
+-- column numbers recorded, and written only while it and its columns still
+-- have the names and types recorded (a rename is followed by
+-- eckid_internal.nv_follow_renames()).  The write itself is
+-- eckid_internal.nv_write_target() (C): as the table's owner,
+-- security-restricted.  The answers go in as arrays that drive the UPDATE,
+-- so that the table is read by its HPgn index when it has one.
+CREATE FUNCTION eckid_internal.nv_write_group(target_id integer, requester text, items bigint[])
+	RETURNS void
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
 	SET enable_seqscan = on
 	SET plan_cache_mode = force_generic_plan
 AS $$
+#variable_conflict use_column
 DECLARE
 	t eckid_internal.nv_target;
-	rel text;
-	hcol text;
-	ecol text;
 	hs text[];
 	vs eckid.eckid[];
 	code text;
 	msg text;
+	transient boolean;
 BEGIN
-	FOR t IN SELECT g.* FROM eckid_internal.nv_target g
-			  WHERE g.id IN (SELECT it.target_id FROM eckid_internal.nv_item_target it
-							  WHERE it.item_id = ANY (items))
-			  ORDER BY g.id LOOP
-		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), ha.attname, ea.attname INTO rel, hcol, ecol
-		  FROM pg_catalog.pg_class c
-		  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		  JOIN pg_catalog.pg_attribute ha ON ha.attrelid = c.oid AND ha.attnum = t.hpgn_attnum
-		  JOIN pg_catalog.pg_attribute ea ON ea.attrelid = c.oid AND ea.attnum = t.eckid_attnum
-		 WHERE c.oid = t.table_oid AND c.relkind IN ('r', 'p')
-		   AND NOT ha.attisdropped AND NOT ea.attisdropped
-		   AND ha.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype)
-		   AND ea.atttypid = 'eckid.eckid'::pg_catalog.regtype;
-		CONTINUE WHEN NOT FOUND;
-		-- the names as they are now (renames), for eckid.nv_failure and a restore
-		UPDATE eckid_internal.nv_target g
-		   SET table_schema = n.nspname, table_name = c.relname, hpgn_column = hcol, eckid_column = ecol
-		  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		 WHERE g.id = t.id AND c.oid = t.table_oid
-		   AND (g.table_schema, g.table_name, g.hpgn_column, g.eckid_column)
-			   IS DISTINCT FROM (n.nspname::text, c.relname::text, hcol, ecol);
+	SELECT g.* INTO t FROM eckid_internal.nv_target g WHERE g.id = nv_write_group.target_id;
+	BEGIN
+		IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+						 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+						 JOIN pg_catalog.pg_attribute ha ON ha.attrelid = c.oid AND ha.attnum = t.hpgn_attnum
+						 JOIN pg_catalog.pg_attribute ea ON ea.attrelid = c.oid AND ea.attnum = t.eckid_attnum
+						WHERE c.oid = t.table_oid AND c.relkind IN ('r', 'p') AND c.relpersistence <> 't'
+						  AND n.nspname = t.table_schema AND c.relname = t.table_name
+						  AND ha.attname = t.hpgn_column AND ea.attname = t.eckid_column
+						  AND NOT ha.attisdropped AND NOT ea.attisdropped
+						  AND ha.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype)
+						  AND ea.atttypid = 'eckid.eckid'::pg_catalog.regtype) THEN
+			RAISE EXCEPTION 'table %.% is no longer the table, or no longer has the columns, that asked for ECK iDs',
+				pg_catalog.quote_ident(t.table_schema), pg_catalog.quote_ident(t.table_name)
+				USING ERRCODE = 'undefined_column';
+		END IF;
 		SELECT pg_catalog.array_agg(i.hpgn), pg_catalog.array_agg(i.value::eckid.eckid) INTO hs, vs
 		  FROM eckid_internal.nv_item i
-		 WHERE i.id = ANY (items)
-		   AND EXISTS (SELECT FROM eckid_internal.nv_item_target it WHERE it.item_id = i.id AND it.target_id = t.id);
-		BEGIN
-			EXECUTE pg_catalog.format(
-				'UPDATE %s AS t SET %I = v.e
-				   FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS v(h, e)
-				  WHERE t.%I OPERATOR(pg_catalog.=) v.h
-					AND (t.%I IS NULL OR t.%I OPERATOR(eckid.<>) v.e)',
-				rel, ecol, hcol, ecol, ecol)
-			USING hs, vs;
-		EXCEPTION WHEN OTHERS THEN
-			-- The table refused the answers (a constraint, a trigger of its
-			-- own): the items fail with the reason, the rest of the batch is
-			-- stored, and a DBA requeues them once the table accepts them.
-			-- A conflict with another transaction, or a lack of resources,
-			-- is the whole batch's: the worker tries it again.
-			GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-			IF pg_catalog.left(code, 2) IN ('40', '53', '55', '57', '58', 'XX') THEN
-				RAISE;
-			END IF;
-			UPDATE eckid_internal.nv_item i
-			   SET state = 'failed', again = false, failed_at = now(),
-				   error = pg_catalog.format('the answer could not be written into table %s (SQLSTATE %s): %s', rel, code, msg)
-			 WHERE i.id = ANY (items)
-			   AND EXISTS (SELECT FROM eckid_internal.nv_item_target it WHERE it.item_id = i.id AND it.target_id = t.id);
-		END;
+		 WHERE i.id = ANY (nv_write_group.items) AND i.value IS NOT NULL;
+		IF hs IS NOT NULL THEN
+			PERFORM eckid_internal.nv_write_target(t.table_oid, t.hpgn_attnum, t.eckid_attnum,
+												   nv_write_group.requester, hs, vs);
+		END IF;
+		UPDATE eckid_internal.nv_item_target it
+		   SET attempts = 0, retry_at = NULL, failed_at = NULL, error = NULL
+		 WHERE it.item_id = ANY (nv_write_group.items) AND it.target_id = t.id
+		   AND it.requester = nv_write_group.requester
+		   AND (it.retry_at IS NOT NULL OR it.failed_at IS NOT NULL);
+	EXCEPTION WHEN OTHERS THEN
+		-- Another transaction's conflict, a lock, a lack of resources may
+		-- pass: tried again with back-off, then failed.  Anything else (the
+		-- table's constraint or trigger refusing, lost rights) fails at
+		-- once; a DBA requeues once the table accepts the answers.  The
+		-- message is kept as given; eckid.nv_failure shows it scrubbed.
+		GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+		transient := pg_catalog.left(code, 2) IN ('40', '53', '55', '57', '58', 'XX');
+		UPDATE eckid_internal.nv_item_target it
+		   SET attempts = it.attempts + 1,
+			   retry_at = CASE WHEN transient AND it.attempts < 5
+							   THEN pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => 30 * 2 ^ it.attempts)
+						  END,
+			   failed_at = CASE WHEN transient AND it.attempts < 5 THEN NULL ELSE pg_catalog.now() END,
+			   error = pg_catalog.left(pg_catalog.format('the answer could not be written into table %s.%s (SQLSTATE %s): %s',
+														  pg_catalog.quote_ident(t.table_schema),
+														  pg_catalog.quote_ident(t.table_name), code, msg), 2000)
+		 WHERE it.item_id = ANY (nv_write_group.items) AND it.target_id = t.id
+		   AND it.requester = nv_write_group.requester;
+	END;
+END
+$$;
+COMMENT ON FUNCTION eckid_internal.nv_write_group(integer, text, bigint[]) IS
+	'write the ECK iDs of done items into one table on behalf of one role; a failure is that target''s alone';
+
+CREATE FUNCTION eckid_internal.nv_write_target(relid oid, hpgn_attnum smallint, eckid_attnum smallint,
+											   requester text, hpgns text[], ids eckid.eckid[])
+	RETURNS integer
+	AS 'MODULE_PATHNAME', 'eckid_nv_write_target'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION eckid_internal.nv_write_target(oid, smallint, smallint, text, text[], eckid.eckid[]) IS
+	'write ECK iDs into a table''s rows with the HPgns given, as its owner, security-restricted, if the role that asked still may';
+
+-- Write the ECK iDs of items (done in this transaction) into every table
+-- that asked for them, one target and role at a time.  Targets whose last
+-- write failed for good are left until eckid.nv_requeue() or a new request.
+CREATE FUNCTION eckid_internal.nv_write_targets(items bigint[]) RETURNS void
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+	g record;
+BEGIN
+	FOR g IN SELECT it.target_id, it.requester, pg_catalog.array_agg(it.item_id) AS items
+			   FROM eckid_internal.nv_item_target it
+			  WHERE it.item_id = ANY (nv_write_targets.items) AND it.failed_at IS NULL
+			  GROUP BY it.target_id, it.requester
+			  ORDER BY it.target_id, it.requester LOOP
+		PERFORM eckid_internal.nv_write_group(g.target_id, g.requester, g.items);
 	END LOOP;
 END
 $$;
 COMMENT ON FUNCTION eckid_internal.nv_write_targets(bigint[]) IS
 	'write the ECK iDs of done items into the rows that asked for them';
+
+-- Writes that failed in a way that may pass, due now: tried again (from
+-- eckid.nv_claim(), which workers call all the time).  Rows locked by
+-- another worker's retry are left to it.
+CREATE FUNCTION eckid_internal.nv_retry_targets() RETURNS void
+	LANGUAGE plpgsql VOLATILE
+	SET search_path = pg_catalog, pg_temp
+	SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+	g record;
+BEGIN
+	FOR g IN SELECT q.target_id, q.requester, pg_catalog.array_agg(q.item_id) AS items
+			   FROM (SELECT it.item_id, it.target_id, it.requester
+					   FROM eckid_internal.nv_item_target it
+					   JOIN eckid_internal.nv_item i ON i.id = it.item_id
+					  WHERE it.retry_at <= pg_catalog.clock_timestamp() AND i.value IS NOT NULL
+					  ORDER BY it.retry_at LIMIT 10000
+						FOR NO KEY UPDATE OF it SKIP LOCKED) q
+			  GROUP BY q.target_id, q.requester
+			  ORDER BY q.target_id, q.requester LOOP
+		PERFORM eckid_internal.nv_write_group(g.target_id, g.requester, g.items);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION eckid_internal.nv_retry_targets() IS
+	'write again the answers whose write into a table failed in a way that may pass';
+
+-- Why an answer of the service must not be stored, or NULL.  The format
+-- is not enough: a value of the wrong kind would be written where the
+-- other kind belongs (a Stampseudonym into a LAS table's ECK iD column, an
+-- ECK iD kept as a pupil's Stampseudonym and sent in every later request).
+-- The kinds are told apart by their segment: an ECK iD's is never that of
+-- a Stampseudonym (sppilot, or that of the Stampseudonym sent), a
+-- Stampseudonym's never that of an ECK iD (201703, pilot), and neither is
+-- ever a locally derived value's (eckid.local_*_segment, and their
+-- defaults).  Equal values for different HPgns can be right (a replaced
+-- HPgn and its replacement share a Stampseudonym), so values are not
+-- compared with each other.
+CREATE FUNCTION eckid_internal.nv_answer_problem(operation text, answer text, sent text)
+	RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	seg text;
+BEGIN
+	IF answer IS NULL OR NOT eckid.is_valid(answer) THEN
+		RETURN CASE WHEN operation = 'eckid' THEN 'the service answered a value that is not an ECK iD'
+					ELSE 'the service answered a value that is not a Stampseudonym' END;
+	END IF;
+	seg := eckid.segment(answer::eckid.eckid);
+	IF seg = ANY (ARRAY[pg_catalog.current_setting('eckid.local_stampseudonym_segment', true),
+						pg_catalog.current_setting('eckid.local_eckid_segment', true), 'localsp', 'local']) THEN
+		RETURN pg_catalog.format('the service answered a value with segment "%s", which eckid gives locally derived values', seg);
+	END IF;
+	IF operation = 'eckid' THEN
+		IF seg = 'sppilot' OR (sent IS NOT NULL AND eckid.is_valid(sent) AND seg = eckid.segment(sent::eckid.eckid)) THEN
+			RETURN pg_catalog.format('the service answered a Stampseudonym (segment "%s") where an ECK iD was asked', seg);
+		END IF;
+	ELSIF seg IN ('201703', 'pilot') THEN
+		RETURN pg_catalog.format('the service answered an ECK iD (segment "%s") where a Stampseudonym was asked', seg);
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION eckid_internal.nv_answer_problem(text, text, text) IS
+	'why an answer of Nummervoorziening is not of the kind asked for (NULL: it is)';
 
 -- Every statement below reads the queue by key (an item's id, an HPgn)
 -- from arrays of at most one batch: its cost grows with the batch, never
@@ -829,7 +995,8 @@ DECLARE
 	done_vals text[];
 	n integer := 0;
 	r record;
-	kind text;
+	problem_idx integer[];
+	problems text[];
 BEGIN
 	IF pg_catalog.cardinality(oi) <> pg_catalog.cardinality(ov)
 	   OR pg_catalog.cardinality(fi) <> pg_catalog.cardinality(fm) THEN
@@ -854,19 +1021,25 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 
-	-- An answer that is not an ECK iD (or Stampseudonym) is a failure of
-	-- its item, not of the batch.
-	kind := CASE WHEN b.operation = 'eckid' THEN 'the service answered a value that is not an ECK iD'
-				 ELSE 'the service answered a value that is not a Stampseudonym' END;
-	SELECT pg_catalog.array_agg(ids[u.idx + 1]) FILTER (WHERE u.ok),
-		   pg_catalog.array_agg(u.val) FILTER (WHERE u.ok)
+	-- An answer that is not an ECK iD (or Stampseudonym), or of the wrong
+	-- kind, is a failure of its item, not of the batch.
+	SELECT pg_catalog.array_agg(u.idx ORDER BY u.ord), pg_catalog.array_agg(u.problem ORDER BY u.ord)
+	  INTO problem_idx, problems
+	  FROM (SELECT v.idx, v.ord,
+				   eckid_internal.nv_answer_problem(b.operation, v.val,
+													(SELECT sp.stampseudonym::text
+													   FROM eckid_internal.nv_item i
+													   JOIN eckid_internal.nv_stampseudonym sp ON sp.hpgn = i.hpgn
+													  WHERE i.id = ids[v.idx + 1] AND b.operation = 'eckid')) AS problem
+			  FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) WITH ORDINALITY v(idx, val, ord)) u
+	 WHERE u.problem IS NOT NULL;
+	problem_idx := coalesce(problem_idx, '{}');
+	SELECT pg_catalog.array_agg(ids[v.idx + 1]), pg_catalog.array_agg(v.val)
 	  INTO good_ids, good_vals
-	  FROM (SELECT v.idx, v.val, v.val IS NOT NULL AND eckid.is_valid(v.val) AS ok
-			  FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) v(idx, val)) u;
-	fi := fi || ARRAY(SELECT v.idx FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) v(idx, val)
-					   WHERE v.val IS NULL OR NOT eckid.is_valid(v.val));
-	fm := fm || ARRAY(SELECT kind FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) v(idx, val)
-					   WHERE v.val IS NULL OR NOT eckid.is_valid(v.val));
+	  FROM ROWS FROM (pg_catalog.unnest(oi), pg_catalog.unnest(ov)) v(idx, val)
+	 WHERE v.idx <> ALL (problem_idx);
+	fi := fi || problem_idx;
+	fm := fm || coalesce(problems, '{}');
 
 	-- The answers.  An item asked again while it was claimed goes back to
 	-- pending with its answer (written now, and again later).
@@ -944,16 +1117,25 @@ SELECT o.operation,
 	   pg_catalog.count(i.id) FILTER (WHERE i.state = 'pending' AND i.retry_at <= now()) AS pending,
 	   pg_catalog.count(i.id) FILTER (WHERE i.state = 'pending' AND i.retry_at > now()) AS backing_off,
 	   pg_catalog.count(i.id) FILTER (WHERE i.state = 'claimed') AS in_flight,
-	   pg_catalog.count(i.id) FILTER (WHERE i.state = 'failed') AS failed,
+	   pg_catalog.count(i.id) FILTER (WHERE i.state = 'failed')
+		 + CASE WHEN o.operation = 'eckid'
+				THEN (SELECT pg_catalog.count(*) FROM eckid_internal.nv_item_target it WHERE it.failed_at IS NOT NULL)
+				ELSE 0 END AS failed,
 	   pg_catalog.count(i.id) FILTER (WHERE i.state = 'done') AS done,
 	   now() - pg_catalog.min(i.enqueued) FILTER (WHERE i.state IN ('waiting', 'pending', 'claimed')) AS oldest_pending_age,
 	   pg_catalog.max(i.done_at) AS last_success,
-	   (SELECT eckid_internal.nv_scrub(e.msg) FROM (
+	   -- scrubbed as eckid_internal.nv_scrub() does, written out: a view
+	   -- checks EXECUTE on what it calls as the role that reads it, and a
+	   -- monitoring role is granted the view only
+	   (SELECT pg_catalog.left(pg_catalog.regexp_replace(pg_catalog.regexp_replace(e.msg, '[0-9A-Fa-f]{32,}', '…', 'g'), '[\r\n]+', ' ', 'g'), 500) FROM (
 			(SELECT b.error, b.finished FROM eckid_internal.nv_batch b
 			  WHERE b.operation = o.operation AND b.error IS NOT NULL ORDER BY b.finished DESC LIMIT 1)
 			UNION ALL
 			(SELECT f.error, f.failed_at FROM eckid_internal.nv_item f
 			  WHERE f.operation = o.operation AND f.state = 'failed' ORDER BY f.failed_at DESC LIMIT 1)
+			UNION ALL
+			(SELECT it.error, it.failed_at FROM eckid_internal.nv_item_target it
+			  WHERE o.operation = 'eckid' AND it.failed_at IS NOT NULL ORDER BY it.failed_at DESC LIMIT 1)
 		) e(msg, at) ORDER BY e.at DESC LIMIT 1) AS last_error,
 	   (SELECT pg_catalog.max(e.at) FROM (
 			(SELECT b.finished FROM eckid_internal.nv_batch b
@@ -961,6 +1143,9 @@ SELECT o.operation,
 			UNION ALL
 			(SELECT f.failed_at FROM eckid_internal.nv_item f
 			  WHERE f.operation = o.operation AND f.state = 'failed' ORDER BY f.failed_at DESC LIMIT 1)
+			UNION ALL
+			(SELECT it.failed_at FROM eckid_internal.nv_item_target it
+			  WHERE o.operation = 'eckid' AND it.failed_at IS NOT NULL ORDER BY it.failed_at DESC LIMIT 1)
 		) e(at)) AS last_error_at
   FROM (VALUES (1, 'replace'), (2, 'stampseudonym'), (3, 'eckid')) o(ord, operation)
   LEFT JOIN eckid_internal.nv_item i ON i.operation = o.operation
@@ -981,12 +1166,14 @@ COMMENT ON COLUMN eckid.nv_status.last_success IS 'when an answer was last store
 COMMENT ON COLUMN eckid.nv_status.last_error IS 'the latest failure or worker error, without HPgns or pseudonyms';
 COMMENT ON COLUMN eckid.nv_status.last_error_at IS 'when it happened';
 
+-- Failed items, and failed writes of an item's answer into one table (the
+-- item itself is done: the other tables that asked have it).
 CREATE VIEW eckid.nv_failure WITH (security_barrier) AS
 SELECT i.id AS item,
 	   i.operation,
 	   i.chain,
 	   i.sector,
-	   eckid_internal.nv_scrub(i.error) AS reason,
+	   pg_catalog.left(pg_catalog.regexp_replace(pg_catalog.regexp_replace(i.error, '[0-9A-Fa-f]{32,}', '…', 'g'), '[\r\n]+', ' ', 'g'), 500) AS reason,
 	   i.failed_at,
 	   i.attempts,
 	   ARRAY(SELECT DISTINCT pg_catalog.format('%I.%I', g.table_schema, g.table_name)
@@ -997,7 +1184,17 @@ SELECT i.id AS item,
 				AND (i.operation <> 'eckid' OR e.id = i.id)
 			  ORDER BY 1) AS tables
   FROM eckid_internal.nv_item i
- WHERE i.state = 'failed';
+ WHERE i.state = 'failed'
+UNION ALL
+SELECT i.id, i.operation, i.chain, i.sector,
+	   pg_catalog.left(pg_catalog.regexp_replace(pg_catalog.regexp_replace(it.error, '[0-9A-Fa-f]{32,}', '…', 'g'), '[\r\n]+', ' ', 'g'), 500),
+	   it.failed_at,
+	   it.attempts,
+	   ARRAY[pg_catalog.format('%I.%I', g.table_schema, g.table_name)]
+  FROM eckid_internal.nv_item_target it
+  JOIN eckid_internal.nv_item i ON i.id = it.item_id
+  JOIN eckid_internal.nv_target g ON g.id = it.target_id
+ WHERE it.failed_at IS NOT NULL;
 REVOKE ALL ON TABLE eckid.nv_failure FROM PUBLIC;
 COMMENT ON VIEW eckid.nv_failure IS
 	'Nummervoorziening items that failed, with the service''s reason and the tables waiting for them (no HPgn)';
@@ -1007,7 +1204,7 @@ COMMENT ON COLUMN eckid.nv_failure.chain IS 'chain of an ECK iD request';
 COMMENT ON COLUMN eckid.nv_failure.sector IS 'sector of an ECK iD request';
 COMMENT ON COLUMN eckid.nv_failure.reason IS 'the service''s message, without HPgns or pseudonyms';
 COMMENT ON COLUMN eckid.nv_failure.failed_at IS 'when the item failed';
-COMMENT ON COLUMN eckid.nv_failure.attempts IS 'how many batches it was in';
+COMMENT ON COLUMN eckid.nv_failure.attempts IS 'how many batches it was in (a failed write: how many writes failed)';
 COMMENT ON COLUMN eckid.nv_failure.tables IS 'the tables whose rows wait for the answer';
 
 CREATE FUNCTION eckid.nv_requeue(items bigint[] DEFAULT NULL)
@@ -1018,6 +1215,7 @@ CREATE FUNCTION eckid.nv_requeue(items bigint[] DEFAULT NULL)
 AS $$
 DECLARE
 	n integer;
+	m integer;
 BEGIN
 	UPDATE eckid_internal.nv_item i
 	   SET state = CASE WHEN i.operation = 'eckid'
@@ -1026,7 +1224,12 @@ BEGIN
 		   retry_at = '-infinity', error = NULL, failed_at = NULL
 	 WHERE i.state = 'failed' AND (nv_requeue.items IS NULL OR i.id = ANY (nv_requeue.items));
 	GET DIAGNOSTICS n = ROW_COUNT;
-	RETURN n;
+	-- failed writes of an answer into one table: written again at once
+	UPDATE eckid_internal.nv_item_target it
+	   SET failed_at = NULL, attempts = 0, retry_at = '-infinity'
+	 WHERE it.failed_at IS NOT NULL AND (nv_requeue.items IS NULL OR it.item_id = ANY (nv_requeue.items));
+	GET DIAGNOSTICS m = ROW_COUNT;
+	RETURN n + m;
 END
 $$;
 COMMENT ON FUNCTION eckid.nv_requeue(bigint[]) IS
@@ -1041,12 +1244,17 @@ COMMENT ON FUNCTION eckid.nv_requeue(bigint[]) IS
 REVOKE ALL ON FUNCTION eckid_internal.nv_scrub(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_target_bind() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_forget_dropped() FROM PUBLIC;
-REVOKE ALL ON FUNCTION eckid_internal.nv_enqueue(oid, smallint, smallint, text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.nv_follow_renames() FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.nv_enqueue(oid, smallint, smallint, text, text, text, oid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_enqueue_replacement(text, text, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_check_worker(text, interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_held(bigint, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_batch_items(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.nv_write_targets(bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.nv_write_group(integer, text, bigint[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.nv_write_target(oid, smallint, smallint, text, text[], eckid.eckid[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.nv_retry_targets() FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.nv_answer_problem(text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.nv_report_replacement(text, text, date) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.nv_request(regclass, name, name, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.nv_claim(text, integer, interval) FROM PUBLIC;

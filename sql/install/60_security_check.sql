@@ -293,6 +293,97 @@ BEGIN
 				   THEN format('REVOKE CREATE ON SCHEMA %s FROM PUBLIC;', concat_ws(', ', on_path, off_path)) END;
 	RETURN NEXT;
 
+	-- eckid's operators live in pg_catalog (issue 20), which is searched
+	-- first unless a search_path names it later: a schema named before it
+	-- where a role that is not a superuser may create (or may make the
+	-- schema, for "$user" and a schema that does not exist yet) lets that
+	-- role plant operators and functions, eckid's and PostgreSQL's, that a
+	-- superuser's unqualified SQL runs.  The search paths are the session's
+	-- default and every ALTER ROLE / ALTER DATABASE setting for this
+	-- database.  Operators and casts on eckid.eckid that are not eckid's
+	-- are reported too: they run where eckid has no operator (a comparison
+	-- with text), and a planted one is a sign of such an attempt.
+	check_name := 'pg_catalog on the search_path';
+	DECLARE
+		setting text;
+		entries text[];
+		pos integer;
+		e text;
+		open_late text[] := '{}';
+		closed_late text[] := '{}';
+		foreign_objects text;
+		foreign_count bigint;
+	BEGIN
+		FOR setting IN SELECT reset_val FROM pg_settings WHERE name = 'search_path'
+					   UNION
+					   SELECT substr(c, length('search_path=') + 1)
+						 FROM pg_db_role_setting s, unnest(s.setconfig) AS c
+						WHERE s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+						  AND split_part(c, '=', 1) = 'search_path'
+		LOOP
+			entries := ARRAY(SELECT CASE WHEN btrim(x) LIKE '"%' THEN replace(btrim(btrim(x), '"'), '""', '"')
+										 ELSE lower(btrim(x)) END
+							   FROM unnest(string_to_array(setting, ',')) WITH ORDINALITY AS u(x, i)
+							  ORDER BY i);
+			pos := array_position(entries, 'pg_catalog');
+			CONTINUE WHEN pos IS NULL;
+			FOREACH e IN ARRAY entries[1:pos - 1] LOOP
+				CONTINUE WHEN e IN ('pg_temp', '') OR e = ANY (open_late || closed_late);
+				IF e = '$user' OR NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = e) THEN
+					IF EXISTS (SELECT FROM pg_roles r
+								WHERE NOT r.rolsuper AND r.rolname !~ '^pg_' AND has_database_privilege(r.oid, current_database(), 'CREATE')) THEN
+						open_late := open_late || e;
+					ELSE
+						closed_late := closed_late || e;
+					END IF;
+				ELSIF EXISTS (SELECT FROM pg_namespace n, pg_roles r
+							   WHERE n.nspname = e AND NOT r.rolsuper AND r.rolname !~ '^pg_'
+								 AND has_schema_privilege(r.oid, n.oid, 'CREATE')) THEN
+					open_late := open_late || e;
+				ELSE
+					closed_late := closed_late || e;
+				END IF;
+			END LOOP;
+		END LOOP;
+		SELECT count(*), string_agg(g.x, ', ' ORDER BY g.x) FILTER (WHERE g.rank <= 5)
+		  INTO foreign_count, foreign_objects
+		  FROM (SELECT f.x, row_number() OVER (ORDER BY f.x) AS rank
+				  FROM (SELECT format('operator %s', o.oid::regoperator) AS x
+						  FROM pg_operator o
+						 WHERE 'eckid.eckid'::regtype IN (o.oprleft, o.oprright)
+						   AND NOT EXISTS (SELECT FROM pg_depend d
+											WHERE d.classid = 'pg_operator'::regclass AND d.objid = o.oid AND d.deptype = 'e')
+						UNION ALL
+						SELECT format('cast (%s AS %s)', format_type(c.castsource, NULL), format_type(c.casttarget, NULL))
+						  FROM pg_cast c
+						 WHERE 'eckid.eckid'::regtype IN (c.castsource, c.casttarget)
+						   AND NOT EXISTS (SELECT FROM pg_depend d
+											WHERE d.classid = 'pg_cast'::regclass AND d.objid = c.oid AND d.deptype = 'e')) f) g;
+		IF cardinality(open_late) > 0 THEN
+			status := 'problem';
+			detail := format('A search_path of this database names pg_catalog after %s, where a role that is not a superuser may create: operators and functions there, on eckid''s type and PostgreSQL''s, are found before pg_catalog''s and run in a superuser''s unqualified SQL.',
+							 array_to_string(open_late, ', '));
+			remedy := 'Leave pg_catalog out of the search_path (it is then searched first) or name it first: ALTER DATABASE or ALTER ROLE ... SET search_path.';
+		ELSIF foreign_count > 0 OR cardinality(closed_late) > 0 THEN
+			status := 'warning';
+			detail := concat_ws(' ',
+				CASE WHEN cardinality(closed_late) > 0 THEN
+					format('A search_path of this database names pg_catalog after %s (only superusers may create there now).',
+						   array_to_string(closed_late, ', ')) END,
+				CASE WHEN foreign_count > 0 THEN
+					format('%s operators and casts on eckid.eckid are not eckid''s (%s%s): they run where eckid has no operator, as in a comparison with text.',
+						   foreign_count, foreign_objects, CASE WHEN foreign_count > 5 THEN ', ...' END) END);
+			remedy := concat_ws(' ',
+				CASE WHEN cardinality(closed_late) > 0 THEN 'Leave pg_catalog out of the search_path or name it first.' END,
+				CASE WHEN foreign_count > 0 THEN 'Find out who made the operators and casts, and drop those nobody needs (DROP OPERATOR, DROP CAST).' END);
+		ELSE
+			status := 'ok';
+			detail := 'No search_path of this database names pg_catalog after another schema, and every operator and cast on eckid.eckid is eckid''s.';
+			remedy := NULL;
+		END IF;
+	END;
+	RETURN NEXT;
+
 	check_name := 'schemas eckid and eckid_internal';
 	-- eckid_internal is closed: PUBLIC may not name anything in it and
 	-- executes nothing there but masked_view_pseudonym() (the masked views'

@@ -21,6 +21,18 @@ BEGIN
 END
 $$;
 
+-- The operators move from schema eckid to pg_catalog (issue 20; why:
+-- sql/install/10_type.sql).  ALTER OPERATOR ... SET SCHEMA keeps each
+-- operator's OID, so the operator classes, indexes, constraints and views
+-- that depend on them keep working, as do their comments, commutators and
+-- negators.
+ALTER OPERATOR eckid.= (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
+ALTER OPERATOR eckid.<> (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
+ALTER OPERATOR eckid.< (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
+ALTER OPERATOR eckid.<= (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
+ALTER OPERATOR eckid.> (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
+ALTER OPERATOR eckid.>= (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
+
 -- eckid_internal.backfill_setup() tells the backfill whether the table's
 -- trigger asks Nummervoorziening: a new OUT column, so it is made again
 -- (its grants are the install script's: none beyond the owner).

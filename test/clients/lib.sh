@@ -13,8 +13,9 @@ set -uo pipefail
 
 CLIENTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# client_setup NAME: a database eckid_client_NAME with eckid, its operators on
-# the search path, and two roles, as docs/integration.md describes them:
+# client_setup NAME: a database eckid_client_NAME with eckid (no search_path
+# setting: its operators need none) and two roles, as docs/integration.md
+# describes them:
 #   eckid_client_NAME_app     (LOGIN) the application: owns schema school, may
 #                             compute Stampseudonyms and make masked views;
 #   eckid_client_NAME_report  (LOGIN) a reporting role: USAGE on school and,
@@ -30,7 +31,6 @@ client_setup() {
 	createdb "$CLIENT_DB" || return 1
 	psql -X -q -v ON_ERROR_STOP=1 -d "$CLIENT_DB" >/dev/null <<SQL
 CREATE EXTENSION eckid;
-ALTER DATABASE $CLIENT_DB SET search_path = "\$user", public, eckid;
 CREATE ROLE $CLIENT_APP LOGIN;
 CREATE ROLE $CLIENT_REPORT LOGIN;
 GRANT EXECUTE ON FUNCTION eckid.stampseudonym(text) TO $CLIENT_APP;

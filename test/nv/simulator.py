@@ -106,7 +106,7 @@ class State:
     def reset_counters(self):
         self.counters = {"calls": {op: 0 for op in OPERATIONS}, "faults": {},
                          "batches_submitted": 0, "items_seen": 0, "handshake_failures": 0,
-                         "dropped": 0, "refused_addressing": 0}
+                         "dropped": 0, "refused_addressing": 0, "closed": 0}
 
     def now(self):
         return time.time() + self.clock_offset
@@ -280,12 +280,23 @@ def op_retrieveBatch(state, req):
     if now < batch["ready"]:
         raise Fault("NotFinishedException", "The batch is still being processed.")
     batch["retrieved"] = True
+    success, failed = list(batch["success"]), list(batch["failed"])
+    mangle = state.take("mangle", "retrieveBatch")
+    if mangle:
+        # An answer that does not match the batch one to one.
+        lst = success if success else failed
+        if mangle["mode"] == "missing":
+            lst.pop()
+        elif mangle["mode"] == "repeated":
+            lst.append(lst[0])
+        else:   # unknown: an index the batch does not have, instead of one it has
+            lst[-1] = (max(i for i, _ in success + failed) + 1000, lst[-1][1])
     out = ET.Element("{%s}retrieveBatchResponse" % SID)
-    for index, value in batch["success"]:
+    for index, value in success:
         el = sub(out, "success")
         sub(el, "index", str(index))
         sub(el, "value", value)
-    for index, message in batch["failed"]:
+    for index, message in failed:
         el = sub(out, "failed")
         sub(el, "index", str(index))
         sub(el, "errorMessage", message)
@@ -451,7 +462,30 @@ class SoapHandler(BaseHTTPRequestHandler):
                 self.end_headers()
                 self.wfile.write(page)
                 return
+            with st.lock:
+                close = st.take("close", op)
+            if close:
+                # The request read, then the connection closed without a
+                # byte of answer, as a front end that gives up does.
+                with st.lock:
+                    st.counters["closed"] += 1
+                log("%s: connection closed without an answer" % op)
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            # A fault of WS-Addressing relates to the request too, when it
+            # has a MessageID (Digikoppeling: every answer carries RelatesTo).
+            msgid = env.find("{%s}Header/{%s}MessageID" % (SOAP, WSA))
+            relates = (msgid.text or "").strip() or None if msgid is not None else None
             relates = self.check_addressing(env, op)
+            with st.lock:
+                wrong = st.take("relates_to", op)
+            if wrong:
+                # What a mixed-up proxy or a replay would answer.
+                relates = None if wrong["mode"] == "missing" else "urn:uuid:" + str(uuid.uuid4())
             with st.lock:
                 st.counters["calls"][op] += 1
                 injected = st.take("fault", op)
@@ -575,10 +609,11 @@ class ControlHandler(BaseHTTPRequestHandler):
 
 def apply_control(st, cmd):
     for key in cmd:
-        if key not in ("fault", "latency", "drop", "http_error", "clear", "batch_delay", "result_ttl", "daily_limit",
-                       "reset_daily", "advance_clock", "poison", "reset_counters"):
+        if key not in ("fault", "latency", "drop", "http_error", "close", "relates_to", "mangle", "clear",
+                       "batch_delay", "result_ttl", "daily_limit", "reset_daily", "advance_clock", "poison",
+                       "reset_counters"):
             raise KeyError(key)
-    for kind in ("fault", "latency", "drop", "http_error"):
+    for kind in ("fault", "latency", "drop", "http_error", "close", "relates_to", "mangle"):
         if kind in cmd:
             inj = dict(cmd[kind], kind=kind)
             inj.setdefault("operation", "*")
@@ -587,6 +622,10 @@ def apply_control(st, cmd):
                 raise ValueError("unknown operation %s" % inj["operation"])
             if kind == "fault" and "actor" not in inj:
                 raise KeyError("actor")
+            if kind == "relates_to" and inj.get("mode") not in ("missing", "other"):
+                raise ValueError("relates_to mode must be missing or other")
+            if kind == "mangle" and inj.get("mode") not in ("missing", "repeated", "unknown"):
+                raise ValueError("mangle mode must be missing, repeated or unknown")
             if kind == "latency":
                 inj["seconds"] = float(inj["seconds"])
             st.injected.append(inj)

@@ -59,7 +59,7 @@ snapshot() {
 	q "$1" -c "SET TimeZone = 'UTC'" -c "SELECT new_hpgn, old_hpgn, effective, recorded FROM eckid.hpgn_replacement ORDER BY new_hpgn"
 	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -U eckid_dump_report -c "SELECT * FROM pupil_export ORDER BY id"
 	# a masked view with a row filter (issue 20): its rows, and the filter kept
-	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -U eckid_dump_report -c "SELECT * FROM pupil_some ORDER BY id"
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -U eckid_dump_report -c "SELECT * FROM pupil_filtered ORDER BY id"
 	q "$1" -c "SELECT view_name, row_filter FROM eckid.masked_view ORDER BY view_name"
 	# the grants to other roles, with their grantors (the owner's own
 	# privileges grow with the version: 17 added MAINTAIN)
@@ -67,13 +67,17 @@ snapshot() {
 	# (a fixed search path: the restored databases lack the source's ALTER
 	# DATABASE ... SET search_path, which only pg_dump --create would carry)
 	q "$1" -c "SET search_path = public" -c "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'pupil'::regclass AND NOT tgisinternal"
+	# the view, constraint and indexes on eckid's operators, used
+	q "$1" -c "SELECT 'view', string_agg(id::text, ',') FROM pupil_some"
+	q "$1" -c "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'pupil'::regclass AND contype = 'c'"
+	q "$1" -c "SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'pupil'::regclass ORDER BY indexrelid::regclass::text"
+	q "$1" -c "SET enable_seqscan = off" -c "SET enable_bitmapscan = off" \
+		-c "SELECT 'hash', id FROM pupil WHERE eck_id = ('https://ketenid.nl/201703/' || repeat('c3', 64))::eckid.eckid"
 }
 if [ -z "$from" ]; then
 createdb eckid_dump_src
 q eckid_dump_src >/dev/null <<SQL
 CREATE EXTENSION eckid;
-ALTER DATABASE eckid_dump_src SET search_path = "\$user", public, eckid;
-SET search_path = public, eckid;
 CREATE TABLE pupil (id int PRIMARY KEY, pgn text, hpgn text, eck_id eckid.eckid UNIQUE, note text);
 CREATE TRIGGER pupil_eckid BEFORE INSERT OR UPDATE ON pupil FOR EACH ROW
     EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', '$chain', '$sector', 'wipe_pgn');
@@ -83,8 +87,19 @@ UPDATE pupil SET pgn = '111222333' WHERE id = 2;                  -- a PGN chang
 SELECT eckid.replace_hpgn(repeat('0a', 32), repeat('0b', 32), now() + interval '1 year');  -- a future one
 SELECT eckid.create_masked_view('pupil', 'pupil_export', '{pgn,hpgn}', 'uitgeverij-a');
 GRANT SELECT ON pupil_export TO eckid_dump_report;
-SELECT eckid.create_masked_view('pupil', 'pupil_some', '{pgn,hpgn}', 'uitgeverij-b', 'id <> 3 AND note IS NULL');
-GRANT SELECT ON pupil_some TO eckid_dump_report;
+-- what uses eckid's operators (in pg_catalog since 1.2, issue 20): a view,
+-- a CHECK constraint (checked as the dump's data is loaded), a partial and
+-- a hash index
+CREATE VIEW pupil_some AS SELECT id FROM pupil
+ WHERE eck_id = ('https://ketenid.nl/201703/' || repeat('c3', 64))::eckid.eckid
+    OR eck_id < ('https://ketenid.nl/201703/8' || repeat('0', 127))::eckid.eckid
+ ORDER BY eck_id;
+ALTER TABLE pupil ADD CONSTRAINT pupil_not_zero
+	CHECK (eck_id <> ('https://ketenid.nl/0/' || repeat('0', 128))::eckid.eckid);
+CREATE INDEX pupil_low ON pupil (id) WHERE eck_id < ('https://ketenid.nl/201703/8' || repeat('0', 127))::eckid.eckid;
+CREATE INDEX pupil_eck_id_hash ON pupil USING hash (eck_id);
+SELECT eckid.create_masked_view('pupil', 'pupil_filtered', '{pgn,hpgn}', 'uitgeverij-b', 'id <> 3 AND note IS NULL');
+GRANT SELECT ON pupil_filtered TO eckid_dump_report;
 SQL
 snapshot eckid_dump_src > "$work/src.txt"
 [ "$(grep -c '' "$work/src.txt")" -ge 10 ] || fail "the source snapshot is too small"
@@ -96,6 +111,10 @@ as_pg cat "$ECKID_KEY_FILE" > "$work/eckid.key"
 q postgres -c "SHOW server_version" > "$work/version"
 
 pg_dump -d eckid_dump_src -f "$work/plain.sql"
+# pg_dump runs with an empty search_path: eckid's operators, in pg_catalog,
+# are written without a schema
+grep -q 'eck_id = ' "$work/plain.sql" && ! grep -q 'OPERATOR(' "$work/plain.sql" \
+	|| fail "the plain dump does not name eckid's operators without a schema"
 pg_dump -Fc -d eckid_dump_src -f "$work/custom.dump"
 if [ -n "${ECKID_CROSS_DUMP:-}" ]; then
 	cp "$work"/{plain.sql,custom.dump,src.txt,after_insert.txt,eckid.key,version} "$ECKID_CROSS_DUMP/"
@@ -130,14 +149,15 @@ for db in eckid_dump_plain eckid_dump_custom; do
 		|| fail "$db: the trigger gives a new pupil other values than the source database did"
 	[ "$(psql -X -At -d "$db" -U eckid_dump_report -c "SELECT count(*) FROM pupil_export")" = 5 ] \
 		|| fail "$db: the masked view does not follow the new row"
-	[ "$(psql -X -At -d "$db" -U eckid_dump_report -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM pupil_some")" = 1,2,4,5 ] \
+	[ "$(psql -X -At -d "$db" -U eckid_dump_report -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM pupil_filtered")" = 1,2,4,5 ] \
 		|| fail "$db: the masked view with a row filter does not show the rows it lets through"
 	q "$db" -c "ALTER TABLE pupil ADD COLUMN later integer" -c "ALTER TABLE pupil DROP COLUMN later" \
 		|| fail "$db: the upkeep of the restored masked views fails"
-	[ "$(q "$db" -c "SELECT count(*) FROM pupil_some") $(q "$db" -c "SELECT row_filter FROM eckid.masked_view WHERE view_name = 'pupil_some'")" \
-		= "4 ((id <> 3) AND (note IS NULL))" ] || fail "$db: the upkeep does not keep the restored row filter: $(q "$db" -c "SELECT count(*) FROM pupil_some") $(q "$db" -c "SELECT row_filter FROM eckid.masked_view WHERE view_name = 'pupil_some'")"
+	[ "$(q "$db" -c "SELECT count(*) FROM pupil_filtered") $(q "$db" -c "SELECT row_filter FROM eckid.masked_view WHERE view_name = 'pupil_filtered'")" \
+		= "4 ((id <> 3) AND (note IS NULL))" ] || fail "$db: the upkeep does not keep the restored row filter: $(q "$db" -c "SELECT count(*) FROM pupil_filtered") $(q "$db" -c "SELECT row_filter FROM eckid.masked_view WHERE view_name = 'pupil_filtered'")"
 done
 echo "ok: plain and custom dumps of a database with the trigger, 2 replacement records, masked views (one with a row filter) and their grants"
 echo "    restore without salt or key (nothing recomputed); rows, digests, replacement records (with their dates),"
 echo "    the reporting role's view, the grant and the trigger are identical, and the trigger gives a new pupil"
-echo "    the values the source gave it${from:+ (source: PostgreSQL $(cat "$work/version"))}"
+echo "    the values the source gave it${from:+ (source: PostgreSQL $(cat "$work/version"))}; a view, a CHECK constraint"
+echo "    and indexes on eckid's operators, named without a schema in the dump, restore and work"

@@ -113,8 +113,8 @@ SELECT eckid.segment(v), eckid.digest(v), eckid.mask(v), eckid.eckid_send(v), ec
 	   eckid.eckid_cmp(v, v), eckid.eckid_hash(v), eckid.eckid_hash_extended(v, 0::pg_catalog.int8),
 	   eckid.eckid_eq(v, v), eckid.eckid_ne(v, v), eckid.eckid_lt(v, v), eckid.eckid_le(v, v),
 	   eckid.eckid_gt(v, v), eckid.eckid_ge(v, v),
-	   v OPERATOR(eckid.=) v, v OPERATOR(eckid.<>) v, v OPERATOR(eckid.<) v, v OPERATOR(eckid.<=) v,
-	   v OPERATOR(eckid.>) v, v OPERATOR(eckid.>=) v
+	   v OPERATOR(pg_catalog.=) v, v OPERATOR(pg_catalog.<>) v, v OPERATOR(pg_catalog.<) v, v OPERATOR(pg_catalog.<=) v,
+	   v OPERATOR(pg_catalog.>) v, v OPERATOR(pg_catalog.>=) v
   FROM (SELECT 'https://ketenid.nl/pilot/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'::eckid.eckid AS v) s;
 CREATE TEMPORARY TABLE ids (v eckid.eckid);
 INSERT INTO ids SELECT eckid.local_stampseudonym(pg_catalog.repeat(x, 64)) FROM pg_catalog.unnest('{a,b,c,d}'::pg_catalog.text[]) x;

@@ -137,7 +137,18 @@ GRANT EXECUTE ON FUNCTION eckid.hpgn(text) TO eckid_upg_reader;
 CREATE TABLE before AS SELECT id, eck_id::text AS t, encode(eckid.digest(eck_id), 'hex') AS d FROM ids;
 CREATE TABLE before_pupils AS SELECT id, hpgn, eck_id::text AS e FROM pupils;
 CREATE TABLE replacements_before AS SELECT new_hpgn, old_hpgn, effective FROM eckid.hpgn_replacement;
+-- objects that depend on the operators, which the update moves to pg_catalog
+-- (issue 20): a view comparing and sorting, a CHECK constraint, a partial index
+CREATE VIEW ids_low AS SELECT id FROM ids
+ WHERE eck_id < ('https://ketenid.nl/201703/8' || repeat('0', 127))::eckid.eckid
+   AND eck_id <> (SELECT eck_id FROM ids WHERE id = 1)
+ ORDER BY eck_id;
+ALTER TABLE ids ADD CONSTRAINT ids_not_zero
+	CHECK (eck_id <> ('https://ketenid.nl/0/' || repeat('0', 128))::eckid.eckid);
+CREATE INDEX ids_high ON ids (id) WHERE eck_id >= ('https://ketenid.nl/201703/8' || repeat('0', 127))::eckid.eckid;
+CREATE TABLE ids_low_before AS SELECT * FROM ids_low;
 SQL
+	ops_before=$(psql_q -d "$db" -c "SELECT string_agg(oid::text, ',' ORDER BY oid) FROM pg_operator WHERE oprleft = 'eckid.eckid'::regtype")
 	views_sql="SET ROLE eckid_upg_reader; SELECT string_agg(concat_ws(' ', m.id, m.eck_id, m.name, x.eck_id), ';' ORDER BY m.id)
 	             FROM public.pupils_masked m JOIN public.pupils_for_x x USING (id)"
 	views_before=$(psql_q -d "$db" -c "$views_sql")
@@ -169,8 +180,34 @@ SQL
 	[ "$changed" = 0 ] || fail "from $ver: replacement records differ after the update"
 	idx=$(psql_q -d "$db" -c "
 		SET enable_seqscan = off;
-		SELECT count(*) FROM ids p JOIN before b ON p.eck_id OPERATOR(eckid.=) b.t::eckid.eckid")
+		SELECT count(*) FROM ids p JOIN before b ON p.eck_id = b.t::eckid.eckid")
 	[ "$idx" = 500 ] || fail "from $ver: index lookups after the update found $idx of 500 rows"
+	# The operators were moved, not made again: the same OIDs, now in
+	# pg_catalog, so that the unqualified = above needed no search_path; the
+	# view, the constraint and the partial index made under $ver use them.
+	ops_after=$(psql_q -d "$db" -c "SELECT string_agg(oid::text, ',' ORDER BY oid) FROM pg_operator WHERE oprleft = 'eckid.eckid'::regtype")
+	[ "$ops_after" = "$ops_before" ] || fail "from $ver: the operators have other OIDs after the update ($ops_before, then $ops_after)"
+	nsp=$(psql_q -d "$db" -c "SELECT string_agg(DISTINCT oprnamespace::regnamespace::text, ',') FROM pg_operator WHERE oprleft = 'eckid.eckid'::regtype")
+	[ "$nsp" = pg_catalog ] || fail "from $ver: the operators are in $nsp after the update, not in pg_catalog"
+	low=$(psql_q -d "$db" -c "SELECT count(*) FROM ids_low")
+	[ "$low" -gt 0 ] && [ "$(psql_q -d "$db" -c "SELECT count(*) FROM (SELECT * FROM ids_low EXCEPT ALL SELECT * FROM ids_low_before) x")" = 0 ] \
+		&& [ "$(psql_q -d "$db" -c "SELECT count(*) FROM ids_low_before")" = "$low" ] \
+		|| fail "from $ver: the view made before the update shows other rows after it"
+	viewdef=$(psql_q -d "$db" -c "SELECT pg_get_viewdef('ids_low'::regclass)")
+	case $viewdef in *OPERATOR*) fail "from $ver: the view's definition names the operators' schema after the update: $viewdef" ;; esac
+	refused=$(psql_q -d "$db" -c "
+		DO \$\$ BEGIN
+			INSERT INTO ids VALUES (0, NULL, ('https://ketenid.nl/0/' || repeat('0', 128))::eckid.eckid);
+			RAISE NOTICE 'accepted';
+		EXCEPTION WHEN check_violation THEN RAISE NOTICE 'refused';
+		END \$\$" 2>&1)
+	[ "$refused" = "NOTICE:  refused" ] || fail "from $ver: the CHECK constraint made before the update no longer holds: $refused"
+	# amcheck with heapallindexed evaluates the partial index's predicate on
+	# every row, and the definitions name no schema for the operators
+	psql_q -d "$db" -c "CREATE EXTENSION IF NOT EXISTS amcheck; REINDEX INDEX ids_high; SELECT bt_index_check('ids_high'::regclass, true)" >/dev/null \
+		|| fail "from $ver: the partial index made before the update fails REINDEX or amcheck after it"
+	defs=$(psql_q -d "$db" -c "SELECT pg_get_indexdef('ids_high'::regclass) || pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'ids_not_zero'")
+	case $defs in *OPERATOR*|'') fail "from $ver: the index or constraint made before the update names the operators' schema: $defs" ;; esac
 	psql_q -d "$db" -c "CREATE EXTENSION IF NOT EXISTS amcheck; SELECT bt_index_check('ids_eck_id_btree'::regclass, true)" >/dev/null \
 		|| fail "from $ver: the btree index fails amcheck after the update"
 	views_after=$(psql_q -d "$db" -c "$views_sql")
@@ -192,7 +229,14 @@ SQL
 		|| fail "from $ver: the upkeep of the masked views fails after the update"
 	echo "ok: $rel ($commit) -> $newest: objects, ACLs, comments and function definitions equal a fresh install;"
 	echo "    500 values with hash and btree indexes (amcheck), a replacement record, the trigger and two masked views"
-	echo "    with their grants work as before (and follow an ALTER TABLE)"
+	echo "    with their grants work as before (and follow an ALTER TABLE); the operators moved to pg_catalog with their OIDs, and a view, a CHECK"
+	echo "    constraint and a partial index made with them under $ver work unqualified without a search_path"
+
+	# DROP EXTENSION takes the operators in pg_catalog with it.
+	psql_q -d "$db" -c "DROP EXTENSION eckid CASCADE" 2>/dev/null
+	left=$(psql_q -d "$db" -c "SELECT count(*) FROM pg_operator WHERE oid = ANY ('{$ops_after}'::oid[])")
+	[ "$left" = 0 ] || fail "from $ver: DROP EXTENSION left $left of eckid's operators in pg_catalog"
+	echo "ok: from $ver, updated: DROP EXTENSION removes the operators from pg_catalog"
 
 	# Self-check: the comparison must see an update that is one statement off.
 	first=$(cd "$extdir" && ls "eckid--$ver--"*.sql | head -n 1)

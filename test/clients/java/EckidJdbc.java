@@ -160,7 +160,7 @@ public class EckidJdbc {
 		}
 		check("text bind parameter (PGobject \"eckid.eckid\"): stored and read back canonical",
 			() -> one(app, "SELECT eck_id FROM school.pupils WHERE id = 1").equals(eckId(1)));
-		check("setString with ?::eckid.eckid in WHERE (eckid's = found on the search path)",
+		check("setString with ?::eckid.eckid in WHERE (eckid's =, in pg_catalog, without a search_path)",
 			() -> one(app, "SELECT id FROM school.pupils WHERE eck_id = ?::eckid.eckid", eckId(1)).equals("1"));
 		check("setString without a cast is a varchar parameter: 42804 in INSERT (docs/troubleshooting.md)",
 			() -> "42804".equals(sqlstate(app, "INSERT INTO school.pupils (id, eck_id) VALUES (99, ?)", eckId(99))));

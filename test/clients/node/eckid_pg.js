@@ -87,7 +87,7 @@ async function main() {
 	await app.query('INSERT INTO school.pupils VALUES ($1, $2, $3, $4)', [1, 'pupil 1', '123456782', messy]);
 	await check('text bind parameter: a non-canonical value is stored and read back canonical', async () =>
 		(await app.query('SELECT eck_id FROM school.pupils WHERE id = 1')).rows[0].eck_id === eckId(1));
-	await check("text bind parameter in WHERE eck_id = $1 (eckid's = found on the search path)", async () =>
+	await check("text bind parameter in WHERE eck_id = $1 (eckid's =, in pg_catalog, without a search_path)", async () =>
 		(await app.query('SELECT id FROM school.pupils WHERE eck_id = $1', [eckId(1)])).rows[0].id === 1);
 
 	// Binary: pg sends a Buffer parameter in binary format (eckid_recv).

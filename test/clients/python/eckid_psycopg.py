@@ -120,7 +120,7 @@ def main():
     cur.execute("INSERT INTO school.pupils VALUES (%t, %t, %t, %t)", (1, "pupil 1", "123456782", messy))
     check("text bind parameter: a non-canonical value is stored and read back canonical",
           lambda: cur.execute("SELECT eck_id::text FROM school.pupils WHERE id = 1").fetchone()[0] == eck_id(1))
-    check("text bind parameter in WHERE eck_id = %t (eckid's = found on the search path)",
+    check("text bind parameter in WHERE eck_id = %t (eckid's =, in pg_catalog, without a search_path)",
           lambda: cur.execute("SELECT id FROM school.pupils WHERE eck_id = %t", (eck_id(1),)).fetchone() == (1,))
 
     # Binary format both ways: eckid_recv and eckid_send.

@@ -73,7 +73,7 @@ SELECT am.amname, o.amopstrategy, o.amopopr::regoperator
   JOIN pg_am am ON am.oid = f.opfmethod
  WHERE f.opfname IN ('eckid_ops', 'eckid_hash_ops')
  ORDER BY am.amname, o.amopstrategy;
-SELECT oprname, oprcom::regoperator AS commutator, oprnegate::regoperator AS negator,
+SELECT oprname, oprnamespace::regnamespace AS schema, oprcom::regoperator AS commutator, oprnegate::regoperator AS negator,
        oprrest, oprjoin, oprcanmerge, oprcanhash
   FROM pg_operator
  WHERE oprleft = 'eckid'::regtype AND oprright = 'eckid'::regtype
