@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(82);
+SELECT plan(92);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -23,6 +23,7 @@ SELECT is(ARRAY(SELECT check_name FROM eckid.security_check()),
 		  'log_min_duration_statement', 'log_parameter_max_length', 'log_parameter_max_length_on_error',
 		  'log_min_error_statement', 'debug_print settings', 'auto_explain', 'plan_cache_mode',
 		  'schemas where PUBLIC may create', 'pg_catalog on the search_path', 'schemas eckid and eckid_internal', 'roles that may compute pseudonyms', 'grants on masked views',
+		  'masked views as eckid made them', 'row-level security under recipient views',
 		  'grants on PGN, HPgn and ECK iD columns', 'roles that see others'' queries', 'pg_stat_statements', 'server file access'],
 	'security_check() reports these checks, in this order');
 SELECT is((SELECT count(*) FROM eckid.security_check()
@@ -225,6 +226,28 @@ SELECT is(pg_temp.status('grants on masked views'), 'warning', 'PUBLIC may read 
 REVOKE SELECT ON public.sc_pupils_masked FROM PUBLIC;
 SELECT is(pg_temp.status('grants on masked views'), 'ok', 'revoked: ok');
 SELECT is(pg_temp.status('grants on PGN, HPgn and ECK iD columns'), 'ok', 'revoked: ok for the columns too');
+
+-- Masked views their owners changed, and FORCE ROW LEVEL SECURITY under a
+-- recipient view (issue 20)
+SELECT is(pg_temp.status('masked views as eckid made them'), 'ok', 'the masked view is as eckid made it: ok');
+CREATE OR REPLACE VIEW public.sc_pupils_masked AS SELECT t.id, t.eck_id::text AS eck_id FROM public.sc_pupils AS t;
+SELECT is(pg_temp.status('masked views as eckid made them'), 'problem', 'replaced by one that shows the ECK iDs: problem');
+SELECT alike(pg_temp.detail('masked views as eckid made them'), '%sc_pupils_masked (its column "eck_id")%', 'naming the view and what differs');
+CREATE OR REPLACE VIEW public.sc_pupils_masked AS SELECT t.id, eckid.mask(t.eck_id) AS eck_id FROM public.sc_pupils AS t WHERE t.id < 10;
+SELECT is(pg_temp.status('masked views as eckid made them'), 'problem', 'narrowed by a WHERE eckid does not know: problem');
+CREATE OR REPLACE VIEW public.sc_pupils_masked AS SELECT t.id, eckid.mask(t.eck_id) AS eck_id FROM public.sc_pupils AS t;
+SELECT is(pg_temp.status('masked views as eckid made them'), 'problem', 'its query as eckid made it, but no longer a security barrier: problem');
+CREATE OR REPLACE VIEW public.sc_pupils_masked WITH (security_barrier = true) AS SELECT t.id, eckid.mask(t.eck_id) AS eck_id FROM public.sc_pupils AS t;
+SELECT is(pg_temp.status('masked views as eckid made them'), 'ok', 'back as eckid made it: ok');
+GRANT EXECUTE ON FUNCTION eckid.pseudonymize(eckid.eckid, text) TO CURRENT_USER;
+SELECT eckid.create_masked_view('public.sc_pupils', 'public.sc_pupils_for_a', '{pgn,hpgn}', 'uitgever-a');
+ALTER TABLE public.sc_pupils ENABLE ROW LEVEL SECURITY;
+SELECT is(pg_temp.status('row-level security under recipient views'), 'ok', 'row-level security that does not bind the owner: ok');
+ALTER TABLE public.sc_pupils FORCE ROW LEVEL SECURITY;
+SELECT is(pg_temp.status('row-level security under recipient views'), 'warning', 'FORCE ROW LEVEL SECURITY under a recipient view: warning');
+SELECT alike(pg_temp.detail('row-level security under recipient views'), '%sc_pupils_for_a (of public.sc_pupils)%', 'naming the view');
+ALTER TABLE public.sc_pupils NO FORCE ROW LEVEL SECURITY;
+SELECT is(pg_temp.status('row-level security under recipient views'), 'ok', 'without FORCE: ok');
 
 -- Who sees other sessions' queries
 GRANT pg_monitor TO eckid_plain;
