@@ -28,6 +28,7 @@ OBJS = \
 	src/backfill_write.o \
 	src/citus.o \
 	src/mask.o \
+	src/mask_filter.o \
 	src/redact.o \
 	src/log_hook.o \
 	src/assign_nv.o \

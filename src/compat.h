@@ -106,4 +106,14 @@
 							  PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false))
 #endif
 
+/*
+ * The query of a view kept its placeholder range table entries *OLD* and
+ * *NEW* (1 and 2) until PostgreSQL 16 removed them.
+ */
+#if PG_VERSION_NUM >= 160000
+#define ECKID_VIEW_PLACEHOLDER_RTES	0
+#else
+#define ECKID_VIEW_PLACEHOLDER_RTES	2
+#endif
+
 #endif							/* ECKID_COMPAT_H */

@@ -75,6 +75,7 @@
 #include "ecktext.h"
 #include "eckid_type.h"
 #include "kdf.h"
+#include "mask_filter.h"
 
 PG_FUNCTION_INFO_V1(eckid_mask);
 PG_FUNCTION_INFO_V1(eckid_pseudonymize);
@@ -85,7 +86,7 @@ PG_FUNCTION_INFO_V1(eckid_masked_view_before_ddl);
 PG_FUNCTION_INFO_V1(eckid_masked_view_grant);
 
 /* The most arguments of a function CallWithCaller() calls, caller included. */
-#define CALL_MAX_ARGS	5
+#define CALL_MAX_ARGS	6
 
 /*
  * eckid.mask(eckid) returns text: "https://ketenid.nl/<segment>/…<last 6>".
@@ -229,6 +230,8 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(PseudonymText(pseudonym));
 }
 
+static Oid	RelationOwner(Oid relid);
+
 /*
  * The OID of the function eckid_internal.<name>(<argtypes>).  Looked up in
  * the catalog rather than by name as SQL does: a lookup by name checks USAGE
@@ -290,14 +293,33 @@ CallWithCaller(FunctionCallInfo outer, const char *name, const Oid *outer_argtyp
 
 /*
  * eckid.create_masked_view(source regclass, view_name text, hide text[],
- * recipient text) returns regclass: see eckid_internal.masked_view_create().
+ * recipient text, row_filter text) returns regclass: see
+ * eckid_internal.masked_view_create().  The row filter is checked and made
+ * the text eckid keeps here, as the calling role and with its search_path
+ * (mask_filter.c), before anything else looks at it.
  */
 Datum
 eckid_create_masked_view(PG_FUNCTION_ARGS)
 {
-	static const Oid argtypes[] = {REGCLASSOID, TEXTOID, TEXTARRAYOID, TEXTOID};
+	static const Oid argtypes[] = {REGCLASSOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID};
 
 	Assert(PG_NARGS() == lengthof(argtypes));
+	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(4))
+	{
+		Oid			source = PG_GETARG_OID(0);
+
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(source)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("relation with OID %u does not exist", source)));
+		/* before the filter's errors could name the columns of another's table */
+		if (!has_privs_of_role(GetUserId(), RelationOwner(source)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("must be owner of table %s", get_rel_name(source))));
+		fcinfo->args[4].value =
+			CStringGetTextDatum(eckid_row_filter_canonical(source, text_to_cstring(PG_GETARG_TEXT_PP(4))));
+	}
 	return CallWithCaller(fcinfo, "masked_view_create", argtypes);
 }
 
@@ -390,6 +412,13 @@ typedef struct PseudonymSite
 
 	/* the hash of the key and the view's recipient, the same for every row */
 	KeptPrefix	kept;
+
+	/*
+	 * The view's row filter (NULL if none) and, for each table, the filter
+	 * made ready for its rows (NULL until its first row)
+	 */
+	char	   *row_filter;
+	RowFilterState **filters;
 } PseudonymSite;
 
 /*
@@ -500,6 +529,13 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 	d = RecordColumn(rel, tuple, "recipient", &isnull);
 	if (!isnull)
 		site->recipient = DatumGetTextPCopy(d);
+	/* (the record of a 1.1 database, not updated yet, has no row filter) */
+	if (get_attnum(cfg, "row_filter") != InvalidAttrNumber)
+	{
+		d = RecordColumn(rel, tuple, "row_filter", &isnull);
+		if (!isnull)
+			site->row_filter = TextDatumGetCString(d);
+	}
 	d = RecordColumn(rel, tuple, "masked", &isnull);
 	if (site->recipient != NULL && !isnull && get_rel_relkind(site->view_oid) == RELKIND_VIEW)
 	{
@@ -551,7 +587,12 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 	site->locked_subxid = palloc0(sizeof(SubTransactionId));
 	site->recent_buffer = palloc0(sizeof(Buffer));
 	site->recent_block = palloc0(sizeof(BlockNumber));
+	site->filters = palloc0(sizeof(RowFilterState *));
 	site->last_table = -1;
+
+	/* a row is checked against the filter one by one, never in a page batch */
+	if (site->row_filter != NULL)
+		site->batch.off = true;
 
 	MemoryContextSwitchTo(oldcxt);
 	return site;
@@ -588,6 +629,7 @@ SiteTable(FunctionCallInfo fcinfo, PseudonymSite *site, Oid tableoid)
 	site->locked_subxid = palloc0(sizeof(SubTransactionId) * site->ntables);
 	site->recent_buffer = palloc0(sizeof(Buffer) * site->ntables);
 	site->recent_block = palloc0(sizeof(BlockNumber) * site->ntables);
+	site->filters = palloc0(sizeof(RowFilterState *) * site->ntables);
 	site->batch.valid = false;
 	site->last_table = -1;
 	i = 0;
@@ -929,6 +971,28 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no row of masked view %d is at that ctid", view_id)));
+
+	/*
+	 * A row the view's filter leaves out gets no pseudonym, whatever ctid
+	 * the caller names: the same error as for no row at all.
+	 */
+	if (site->row_filter != NULL)
+	{
+		if (site->filters[i] == NULL)
+		{
+			MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+			site->filters[i] = eckid_row_filter_prepare(rel, site->row_filter, RelationOwner(site->view_oid));
+			MemoryContextSwitchTo(oldcxt);
+		}
+		if (!eckid_row_filter_passes(site->filters[i], &tuple))
+		{
+			ReleaseBuffer(buf);
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("no row of masked view %d is at that ctid", view_id)));
+		}
+	}
 
 	value = heap_getattr(&tuple, attnum, RelationGetDescr(rel), &isnull);
 	if (!isnull)

@@ -41,7 +41,7 @@ GRANT USAGE ON SCHEMA eckid_internal TO eckid_report;
 RESET client_min_messages;
 
 BEGIN;
-SELECT plan(146);
+SELECT plan(188);
 
 -- The SQLSTATE and message of the error a statement raises when run as
 -- another role (NULL if none).
@@ -373,7 +373,7 @@ SELECT throws_ok(format('SELECT eckid_test.remote(%L, %L)', 'eckid_report', q), 
 	('eckid.replace_hpgn', $$SELECT eckid.replace_hpgn(repeat('a', 64), repeat('b', 64))::text$$),
 	('eckid.create_masked_view', $$SELECT eckid.create_masked_view('mask_fixture.pupils', 'mine')::text$$),
 	('eckid.drop_masked_view', $$SELECT eckid.drop_masked_view('mask_fixture.pupils_masked')::text$$),
-	('eckid_internal.masked_view_create', $$SELECT eckid_internal.masked_view_create(0, 'mask_fixture.pupils', 'mine', '{}', NULL)::text$$),
+	('eckid_internal.masked_view_create', $$SELECT eckid_internal.masked_view_create(0, 'mask_fixture.pupils', 'mine', '{}', NULL, NULL)::text$$),
 	('eckid_internal.masked_view_grant', $$SELECT eckid_internal.masked_view_grant('mask_fixture.pupils_masked', 10, 0, 'SELECT', false)::text$$)
   ) AS t(f, q);
 SELECT throws_ok($$SELECT eckid_test.remote('eckid_report', 'SELECT count(*)::text FROM eckid.masked_view')$$,
@@ -393,7 +393,7 @@ SELECT is(eckid_test.remote('eckid_report',
 
 CREATE ROLE mask_owner;
 CREATE ROLE mask_middle;
-GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text),
+GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text, text),
 						  eckid.drop_masked_view(regclass) TO mask_owner;
 CREATE SCHEMA mask_test AUTHORIZATION mask_owner;
 GRANT USAGE ON SCHEMA mask_test TO eckid_report, mask_middle;
@@ -562,7 +562,7 @@ SELECT id AS dropped_id FROM eckid.masked_view WHERE view_name = 'to_drop' \gset
 GRANT USAGE ON SCHEMA mask_renamed TO eckid_plain;
 SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.drop_masked_view('mask_renamed.to_drop')$$),
 	'42501: permission denied for function drop_masked_view', 'drop_masked_view() is not for PUBLIC');
-GRANT EXECUTE ON FUNCTION eckid.drop_masked_view(regclass), eckid.create_masked_view(regclass, text, text[], text) TO eckid_plain;
+GRANT EXECUTE ON FUNCTION eckid.drop_masked_view(regclass), eckid.create_masked_view(regclass, text, text[], text, text) TO eckid_plain;
 SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.drop_masked_view('mask_renamed.to_drop')$$),
 	'42501: must be owner of view mask_renamed.to_drop', 'drop_masked_view() refuses a role that does not own the view');
 SELECT is(pg_temp.sqlstate_as('mask_owner', $$SELECT eckid.drop_masked_view('mask_renamed.to_drop')$$), NULL,
@@ -582,6 +582,8 @@ SELECT throws_ok($$SELECT eckid.drop_masked_view('mask_renamed.t2')$$, '42809', 
 
 SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.create_masked_view('mask_renamed.t2', 'mine')$$),
 	'42501: must be owner of table t2', 'create_masked_view() refuses a role that does not own the table');
+SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.create_masked_view('mask_renamed.t2', 'mine', '{}', NULL, 'nosuch > 0')$$),
+	'42501: must be owner of table t2', 'before it looks at a row filter (whose errors would name the table''s columns)');
 GRANT mask_owner TO eckid_plain;
 SELECT is(pg_temp.sqlstate_as('eckid_plain', $$SELECT eckid.create_masked_view('mask_renamed.t2', 'by_member')$$), NULL,
 	'and accepts a member of the owning role');
@@ -638,6 +640,112 @@ SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.t4', 'mine')$$,
 SELECT lives_ok($$SELECT eckid.create_masked_view('mask_renamed.t4', 'mine', '{p}')$$,
 	'hidden, it is fine');
 SELECT col_type_is('mask_renamed', 'mine', 'd', 'text', 'a domain over eckid is masked like eckid');
+
+------------------------------------------------------------------------------
+-- Row filters, and views their owners changed (issue 20)
+------------------------------------------------------------------------------
+
+CREATE TABLE mask_renamed.rf (id integer, consent boolean, ecid eckid.eckid, note text);
+ALTER TABLE mask_renamed.rf OWNER TO mask_owner;
+INSERT INTO mask_renamed.rf
+SELECT i, i % 2 = 0, ('https://ketenid.nl/201703/' || encode(sha512(convert_to('rf ' || i, 'UTF8')), 'hex'))::eckid.eckid, 'n'
+  FROM generate_series(1, 20) i;
+SELECT is(pg_temp.sqlstate_as('mask_owner',
+		$$SELECT eckid.create_masked_view('mask_renamed.rf', 'rf_consent', '{}', 'uitgever-a', 'consent AND id <= 10')$$),
+	NULL, 'create_masked_view() takes a row filter');
+SELECT is((SELECT count(*) FROM mask_renamed.rf_consent), 5::bigint,
+	'the view shows only the rows the filter lets through');
+SELECT is((SELECT row_filter FROM eckid.masked_view WHERE view_name = 'rf_consent'), '(consent AND (id <= 10))',
+	'eckid.masked_view keeps the filter');
+SELECT is(eckid.create_masked_view('mask_renamed.rf', 'rf_all', '{note}')::text, 'mask_renamed.rf_all',
+	'(a view of the same table without a filter)');
+SELECT is((SELECT count(*) FROM mask_renamed.rf_all), 20::bigint, '(shows every row)');
+
+-- what a filter may not be
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'id IN (SELECT 1 FROM mask_fixture.other)')$$,
+	'0A000', 'cannot use subquery in a row filter', 'a filter with a subquery is refused');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'EXISTS (SELECT FROM mask_fixture.other)')$$,
+	'0A000', 'cannot use subquery in a row filter', 'so is EXISTS');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'random() < 0.5')$$,
+	'42P17', 'functions in a row filter must be marked IMMUTABLE', 'a volatile function is refused');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'note = current_user')$$,
+	'42P17', 'functions in a row filter must be marked IMMUTABLE', 'so is what depends on the reading role');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'ctid = ''(0,1)''')$$,
+	'42P10', 'a row filter may use only the columns of the table', 'a system column is refused');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 't IS NOT NULL')$$,
+	'42P10', 'a row filter may use only the columns of the table', 'so is the whole row');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'true ORDER BY id')$$,
+	'42601', 'a row filter must be one boolean expression over the columns of the table', 'a filter is one expression, no more');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'true; DROP TABLE mask_renamed.rf')$$,
+	'42601', 'a row filter must be one boolean expression over the columns of the table', 'not two statements');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'true UNION SELECT FROM mask_fixture.other WHERE true')$$,
+	'42601', 'a row filter must be one boolean expression over the columns of the table', 'not a UNION');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'other.secret IS NULL')$$,
+	'42P01', NULL, 'another table cannot be named');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'count(*) > 0')$$,
+	'42803', NULL, 'an aggregate is refused');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'id')$$,
+	'42804', 'argument of WHERE must be type boolean, not type integer', 'a filter is boolean');
+SELECT throws_ok($$SELECT eckid.create_masked_view('mask_renamed.rf', 'bad', '{}', NULL, 'nosuch')$$,
+	'42703', 'column "nosuch" does not exist', 'a column that does not exist is refused');
+SELECT ok(to_regclass('mask_renamed.bad') IS NULL AND NOT EXISTS (SELECT FROM eckid.masked_view WHERE view_name = 'bad'),
+	'a refused filter leaves no view or record');
+
+-- masked_view_pseudonym() honours the filter
+SELECT id AS rf_id FROM eckid.masked_view WHERE view_name = 'rf_consent' \gset
+SELECT ctid AS rf_in FROM mask_renamed.rf WHERE id = 2 \gset
+SELECT ctid AS rf_out FROM mask_renamed.rf WHERE id = 3 \gset
+SELECT ctid AS rf_out_id FROM mask_renamed.rf WHERE id = 12 \gset
+GRANT USAGE ON SCHEMA mask_renamed TO eckid_report;
+GRANT SELECT ON mask_renamed.rf_consent TO eckid_report;
+SELECT is(pg_temp.sqlstate_as('eckid_report', format($$SELECT eckid_internal.masked_view_pseudonym(%s, 3::int2, 'mask_renamed.rf'::regclass, '%s')$$, :rf_id, :'rf_in')),
+	NULL, 'a role that may read the view gets the pseudonym of a row the filter lets through');
+SELECT is(eckid_internal.masked_view_pseudonym(:rf_id, 3::int2, 'mask_renamed.rf'::regclass, :'rf_in'),
+	(SELECT ecid FROM mask_renamed.rf_consent WHERE id = 2), '(the one the view shows)');
+SELECT is(pg_temp.sqlstate_as('eckid_report', format($$SELECT eckid_internal.masked_view_pseudonym(%s, 3::int2, 'mask_renamed.rf'::regclass, '%s')$$, :rf_id, :'rf_out')),
+	format('22023: no row of masked view %s is at that ctid', :rf_id), 'but none for a row the filter leaves out');
+SELECT is(pg_temp.sqlstate_as('eckid_report', format($$SELECT eckid_internal.masked_view_pseudonym(%s, 3::int2, 'mask_renamed.rf'::regclass, '%s')$$, :rf_id, :'rf_out_id')),
+	format('22023: no row of masked view %s is at that ctid', :rf_id), 'by either of its conditions');
+UPDATE mask_renamed.rf SET consent = false WHERE id = 2;
+SELECT is(pg_temp.sqlstate_as('eckid_report', format($$SELECT eckid_internal.masked_view_pseudonym(%s, 3::int2, 'mask_renamed.rf'::regclass, '%s')$$,
+		:rf_id, (SELECT ctid FROM mask_renamed.rf WHERE id = 2))),
+	format('22023: no row of masked view %s is at that ctid', :rf_id), 'nor for a row updated out of it');
+SELECT is((SELECT count(*) FROM mask_renamed.rf_consent), 4::bigint, '(which the view no longer shows either)');
+
+-- the upkeep keeps the filter
+ALTER TABLE mask_renamed.rf ADD COLUMN added integer;
+SELECT is((SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'mask_renamed.rf_consent'::regclass AND attnum > 0),
+	'id,consent,ecid,note,added', 'ALTER TABLE ... ADD COLUMN: the filtered view gains the column');
+SELECT is((SELECT count(*) FROM mask_renamed.rf_consent), 4::bigint, 'and keeps its filter');
+ALTER TABLE mask_renamed.rf RENAME COLUMN consent TO agreed;
+SELECT is((SELECT row_filter FROM eckid.masked_view WHERE view_name = 'rf_consent'), '(agreed AND (id <= 10))',
+	'a column of the filter renamed: the record follows');
+ALTER TABLE mask_renamed.rf DROP COLUMN note;
+SELECT is((SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'mask_renamed.rf_consent'::regclass AND attnum > 0),
+	'id,agreed,ecid,added', 'ALTER TABLE ... DROP COLUMN: the view is made anew');
+SELECT is((SELECT count(*) FROM mask_renamed.rf_consent), 4::bigint, 'with its filter');
+SELECT throws_ok($$ALTER TABLE mask_renamed.rf DROP COLUMN agreed$$, '2BP01', NULL,
+	'a column the filter uses cannot be dropped');
+SELECT is((SELECT count(*) FROM mask_renamed.rf_consent), 4::bigint, '(and the view is as it was)');
+
+-- a view its owner narrowed is never widened
+CREATE OR REPLACE VIEW mask_renamed.rf_all AS SELECT t.id, t.agreed, eckid.mask(t.ecid) AS ecid, t.added FROM mask_renamed.rf AS t WHERE t.id <= 10;
+SELECT is((SELECT count(*) FROM mask_renamed.rf_all), 10::bigint, '(the owner narrows a masked view with CREATE OR REPLACE VIEW)');
+SELECT throws_ok($$ALTER TABLE mask_renamed.rf ADD COLUMN more integer$$, '55000',
+	'masked view mask_renamed.rf_all is not the view eckid made',
+	'the next ALTER TABLE ... ADD COLUMN is refused rather than widening it');
+SELECT is((SELECT count(*) FROM mask_renamed.rf_all), 10::bigint, 'the view still shows 10 rows');
+SELECT throws_ok($$ALTER TABLE mask_renamed.rf DROP COLUMN added$$, '55000',
+	'masked view mask_renamed.rf_all is not the view eckid made', 'so is ALTER TABLE ... DROP COLUMN');
+SELECT is((SELECT differs FROM eckid_internal.masked_view_verify((SELECT id FROM eckid.masked_view WHERE view_name = 'rf_all'), false)),
+	'row filter', 'masked_view_verify() says what differs');
+CREATE OR REPLACE VIEW mask_renamed.rf_all AS SELECT t.id, t.agreed, t.ecid::text AS ecid, t.added FROM mask_renamed.rf AS t;
+SELECT is((SELECT differs FROM eckid_internal.masked_view_verify((SELECT id FROM eckid.masked_view WHERE view_name = 'rf_all'), false)),
+	'column "ecid"', 'a view that shows the ECK iDs differs in that column');
+SELECT is((SELECT differs FROM eckid_internal.masked_view_verify((SELECT id FROM eckid.masked_view WHERE view_name = 'rf_consent'), false)),
+	NULL, 'control: the view eckid made does not differ');
+SELECT lives_ok($$SELECT eckid.drop_masked_view('mask_renamed.rf_all')$$, 'a changed view can be dropped');
+SELECT lives_ok($$ALTER TABLE mask_renamed.rf ADD COLUMN more integer$$, 'and the table altered again');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -4,8 +4,10 @@
 -- function changes, so it runs again on an existing database: CREATE OR
 -- REPLACE, COMMENT, REVOKE.
 
+-- row_filter has been checked and made the text eckid keeps by
+-- eckid.create_masked_view() (src/mask_filter.c), as the calling role.
 CREATE OR REPLACE FUNCTION eckid_internal.masked_view_create(caller oid, source regclass, view_name text,
-										 hide text[], recipient text)
+										 hide text[], recipient text, row_filter text)
 	RETURNS regclass
 	LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -23,6 +25,7 @@ DECLARE
 	p record;
 	new_id integer;
 	v oid;
+	check_result record;
 BEGIN
 	IF source IS NULL OR view_name IS NULL OR hide IS NULL THEN
 		RAISE EXCEPTION 'source, view_name and hide must not be null'
@@ -142,16 +145,33 @@ BEGIN
 			USING ERRCODE = 'invalid_table_definition';
 	END IF;
 
-	v := eckid_internal.masked_view_define(v_schema, v_name, source, p.names, p.items, false, '{security_barrier=true}');
+	v := eckid_internal.masked_view_define(v_schema, v_name, source, p.names, p.items, row_filter, false,
+										   '{security_barrier=true}');
 	EXECUTE pg_catalog.format('ALTER VIEW %I.%I OWNER TO %I', v_schema, v_name, pg_catalog.pg_get_userbyid(src.relowner));
 	INSERT INTO eckid.masked_view (id, view_oid, source_oid, view_schema, view_name, source_schema, source_name,
-								   hide, hide_names, recipient, masked)
+								   hide, hide_names, recipient, masked, row_filter)
 		VALUES (new_id, v, source, v_schema, v_name, src_schema, src.relname, p.new_hide, p.new_hide_names,
-				recipient, p.new_masked);
+				recipient, p.new_masked, row_filter);
+	IF row_filter IS NOT NULL THEN
+		-- the filter as the view has it: what the upkeep compares the view with
+		check_result := eckid_internal.masked_view_verify(new_id, true);
+		UPDATE eckid.masked_view SET row_filter = check_result.row_filter, row_filter_node = check_result.row_filter_node
+		 WHERE id = new_id;
+	END IF;
 	RETURN v;
 END
 $$;
-COMMENT ON FUNCTION eckid_internal.masked_view_create(oid, regclass, text, text[], text) IS
+COMMENT ON FUNCTION eckid_internal.masked_view_create(oid, regclass, text, text[], text, text) IS
 	'the work of eckid.create_masked_view(), for the calling role given as the first argument';
 
-REVOKE ALL ON FUNCTION eckid_internal.masked_view_create(oid, regclass, text, text[], text) FROM PUBLIC;
+CREATE OR REPLACE FUNCTION eckid.create_masked_view(source regclass, view_name text,
+										 hide text[] DEFAULT '{}', recipient text DEFAULT NULL,
+										 row_filter text DEFAULT NULL)
+	RETURNS regclass
+	AS 'MODULE_PATHNAME', 'eckid_create_masked_view'
+	LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION eckid.create_masked_view(regclass, text, text[], text, text) IS
+	'make a view of a table with eckid columns masked (or pseudonymized for recipient), the hide columns left out and only the rows row_filter lets through';
+
+REVOKE ALL ON FUNCTION eckid_internal.masked_view_create(oid, regclass, text, text[], text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid.create_masked_view(regclass, text, text[], text, text) FROM PUBLIC;

@@ -633,6 +633,61 @@ BEGIN
 	END IF;
 	RETURN NEXT;
 
+	-- Masked views (issue 20): one whose query is no longer the one eckid
+	-- would make (its owner replaced it: it may show ECK iDs or rows eckid
+	-- would not), and a recipient view over a table whose row-level
+	-- security binds the table's owner too (docs/security.md).
+	DECLARE
+		m eckid.masked_view;
+		differs text;
+		changed text[] := '{}';
+		forced text;
+	BEGIN
+		check_name := 'masked views as eckid made them';
+		FOR m IN SELECT * FROM eckid.masked_view ORDER BY id LOOP
+			CONTINUE WHEN NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = m.view_oid AND c.relkind = 'v');
+			BEGIN
+				differs := (eckid_internal.masked_view_verify(m.id, false)).differs;
+			EXCEPTION WHEN OTHERS THEN
+				differs := 'definition, which cannot be compared';
+			END;
+			IF differs IS NULL AND NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = m.view_oid
+												AND c.reloptions @> '{security_barrier=true}') THEN
+				differs := 'security_barrier option';
+			END IF;
+			IF differs IS NOT NULL THEN
+				changed := changed || format('%s (its %s)', m.view_oid::regclass, differs);
+			END IF;
+		END LOOP;
+		IF cardinality(changed) > 0 THEN
+			status := 'problem';
+			detail := format('Masked views whose definition is not the one eckid made: %s.  They may show ECK iDs or rows eckid would not, and eckid refuses to replace them when their table changes.',
+							 array_to_string(changed, ', '));
+			remedy := 'Drop each with eckid.drop_masked_view() and make it again with eckid.create_masked_view(), giving the rows it is to show as row_filter (docs/hiding.md).';
+		ELSE
+			status := 'ok';
+			detail := 'Every masked view is as eckid made it.';
+			remedy := NULL;
+		END IF;
+		RETURN NEXT;
+
+		check_name := 'row-level security under recipient views';
+		SELECT string_agg(format('%s (of %s)', m2.view_oid::regclass, m2.source_oid::regclass), ', ' ORDER BY m2.id) INTO forced
+		  FROM eckid.masked_view m2 JOIN pg_class s ON s.oid = m2.source_oid
+		 WHERE m2.recipient IS NOT NULL AND s.relrowsecurity AND s.relforcerowsecurity
+		   AND EXISTS (SELECT FROM pg_class c WHERE c.oid = m2.view_oid AND c.relkind = 'v');
+		IF forced IS NOT NULL THEN
+			status := 'warning';
+			detail := format('The tables of the recipient views %s have FORCE ROW LEVEL SECURITY: the views show only the rows the policies let the owner see, but eckid_internal.masked_view_pseudonym() reads the row a caller names by its ctid and applies no policy, so a role that may read such a view can have the pseudonym of a row the policies keep from it.', forced);
+			remedy := 'Give the view the condition of the policies as its row filter (eckid.drop_masked_view(), then eckid.create_masked_view(..., row_filter => ...)): masked_view_pseudonym() applies that too.';
+		ELSE
+			status := 'ok';
+			detail := 'No recipient view shows a table with FORCE ROW LEVEL SECURITY.';
+			remedy := NULL;
+		END IF;
+		RETURN NEXT;
+	END;
+
 	-- The eckid.assign() triggers: the table and its PGN, HPgn and ECK iD
 	-- columns, each NULL where the table has no such column ('' for no
 	-- HPgn column, or dropped since).  tgargs holds the arguments, each

@@ -49,8 +49,34 @@ ALTER OPERATOR eckid.>= (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
 -- nodes.
 -- @include sql/install/41_backfill.sql
 
--- eckid.create_masked_view() refuses a Citus table.
+-- Masked views (issue 20): a row filter, kept in eckid.masked_view; the
+-- upkeep moved into 52_masked_view_upkeep.sql, which never replaces a view
+-- its owner has changed and drops what roles without rights built on a
+-- view.  eckid.create_masked_view() takes the row filter: made again, with
+-- the EXECUTE grants the DBA gave on the old one.
+ALTER TABLE eckid.masked_view ADD COLUMN row_filter text, ADD COLUMN row_filter_node text;
+COMMENT ON COLUMN eckid.masked_view.row_filter IS 'the condition a row must meet to be shown (NULL: every row), with every name outside pg_catalog qualified';
+COMMENT ON COLUMN eckid.masked_view.row_filter_node IS 'the row filter as eckid compares it with the view (a parse tree of this PostgreSQL version)';
+DROP FUNCTION eckid_internal.masked_view_drop_temporary(oid);
+DROP FUNCTION eckid_internal.masked_view_define(text, text, oid, text[], text[], boolean, text[]);
+DROP FUNCTION eckid_internal.masked_view_create(oid, regclass, text, text[], text);
 -- @include sql/install/51_masked_view_create.sql
+-- @include sql/install/52_masked_view_upkeep.sql
+DO $$
+DECLARE
+	g record;
+BEGIN
+	FOR g IN SELECT a.grantee, a.is_grantable
+			   FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) AS a
+			  WHERE p.oid = 'eckid.create_masked_view(regclass, text, text[], text)'::pg_catalog.regprocedure
+				AND a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner LOOP
+		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text, text) TO %s%s',
+					   CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
+					   CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+	END LOOP;
+END
+$$;
+DROP FUNCTION eckid.create_masked_view(regclass, text, text[], text);
 
 -- eckid.security_check(): the worker's functions hand out HPgns.
 -- @include sql/install/60_security_check.sql

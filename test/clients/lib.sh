@@ -34,7 +34,7 @@ CREATE EXTENSION eckid;
 CREATE ROLE $CLIENT_APP LOGIN;
 CREATE ROLE $CLIENT_REPORT LOGIN;
 GRANT EXECUTE ON FUNCTION eckid.stampseudonym(text) TO $CLIENT_APP;
-GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text) TO $CLIENT_APP;
+GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text, text) TO $CLIENT_APP;
 CREATE SCHEMA school AUTHORIZATION $CLIENT_APP;
 GRANT USAGE ON SCHEMA school TO $CLIENT_REPORT;
 SQL

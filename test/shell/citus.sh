@@ -350,7 +350,7 @@ out=$(any coordinator "SELECT eckid.create_masked_view('eckid.hpgn_replacement',
 check "masked_views: and one of a reference table" has "$out" "cannot make a masked view of Citus table"
 out=$(psql -X -q -At -p "${port[coordinator]}" -U nobody -c "SELECT eckid.create_masked_view('pupils', 'mine', '{}')" 2>&1 || true)
 check "masked_views: a role with no grants cannot call create_masked_view" has "$out" "permission denied for function create_masked_view"
-cq "GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text) TO reporter"
+cq "GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text, text) TO reporter"
 out=$(psql -X -q -At -p "${port[coordinator]}" -U reporter -c "SELECT eckid.create_masked_view('pupils', 'mine', '{}')" 2>&1 || true)
 check "masked_views: a role granted it but not owning the table is refused as on one server, before anything of Citus" has "$out" "must be owner of table pupils"
 out=$(psql -X -q -At -p "${port[coordinator]}" -U nobody -c "CALL eckid.backfill('enrol')" 2>&1 || true)

@@ -58,6 +58,9 @@ snapshot() {
 	q "$1" -c "SELECT id, coalesce(pgn, '-'), hpgn, eck_id::text, encode(eckid.digest(eck_id), 'hex'), eckid.segment(eck_id) FROM pupil ORDER BY id"
 	q "$1" -c "SET TimeZone = 'UTC'" -c "SELECT new_hpgn, old_hpgn, effective, recorded FROM eckid.hpgn_replacement ORDER BY new_hpgn"
 	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -U eckid_dump_report -c "SELECT * FROM pupil_export ORDER BY id"
+	# a masked view with a row filter (issue 20): its rows, and the filter kept
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -U eckid_dump_report -c "SELECT * FROM pupil_filtered ORDER BY id"
+	q "$1" -c "SELECT view_name, row_filter FROM eckid.masked_view ORDER BY view_name"
 	# the grants to other roles, with their grantors (the owner's own
 	# privileges grow with the version: 17 added MAINTAIN)
 	q "$1" -c "SELECT a.grantee::regrole, a.privilege_type, a.grantor::regrole FROM pg_class c, aclexplode(c.relacl) a WHERE c.relname = 'pupil_export' AND a.grantee <> c.relowner ORDER BY 1, 2"
@@ -95,6 +98,8 @@ ALTER TABLE pupil ADD CONSTRAINT pupil_not_zero
 	CHECK (eck_id <> ('https://ketenid.nl/0/' || repeat('0', 128))::eckid.eckid);
 CREATE INDEX pupil_low ON pupil (id) WHERE eck_id < ('https://ketenid.nl/201703/8' || repeat('0', 127))::eckid.eckid;
 CREATE INDEX pupil_eck_id_hash ON pupil USING hash (eck_id);
+SELECT eckid.create_masked_view('pupil', 'pupil_filtered', '{pgn,hpgn}', 'uitgeverij-b', 'id <> 3 AND note IS NULL');
+GRANT SELECT ON pupil_filtered TO eckid_dump_report;
 SQL
 snapshot eckid_dump_src > "$work/src.txt"
 [ "$(grep -c '' "$work/src.txt")" -ge 10 ] || fail "the source snapshot is too small"
@@ -144,8 +149,14 @@ for db in eckid_dump_plain eckid_dump_custom; do
 		|| fail "$db: the trigger gives a new pupil other values than the source database did"
 	[ "$(psql -X -At -d "$db" -U eckid_dump_report -c "SELECT count(*) FROM pupil_export")" = 5 ] \
 		|| fail "$db: the masked view does not follow the new row"
+	[ "$(psql -X -At -d "$db" -U eckid_dump_report -c "SELECT string_agg(id::text, ',' ORDER BY id) FROM pupil_filtered")" = 1,2,4,5 ] \
+		|| fail "$db: the masked view with a row filter does not show the rows it lets through"
+	q "$db" -c "ALTER TABLE pupil ADD COLUMN later integer" -c "ALTER TABLE pupil DROP COLUMN later" \
+		|| fail "$db: the upkeep of the restored masked views fails"
+	[ "$(q "$db" -c "SELECT count(*) FROM pupil_filtered") $(q "$db" -c "SELECT row_filter FROM eckid.masked_view WHERE view_name = 'pupil_filtered'")" \
+		= "4 ((id <> 3) AND (note IS NULL))" ] || fail "$db: the upkeep does not keep the restored row filter: $(q "$db" -c "SELECT count(*) FROM pupil_filtered") $(q "$db" -c "SELECT row_filter FROM eckid.masked_view WHERE view_name = 'pupil_filtered'")"
 done
-echo "ok: plain and custom dumps of a database with the trigger, 2 replacement records, a masked view and its grant"
+echo "ok: plain and custom dumps of a database with the trigger, 2 replacement records, masked views (one with a row filter) and their grants"
 echo "    restore without salt or key (nothing recomputed); rows, digests, replacement records (with their dates),"
 echo "    the reporting role's view, the grant and the trigger are identical, and the trigger gives a new pupil"
 echo "    the values the source gave it${from:+ (source: PostgreSQL $(cat "$work/version"))}; a view, a CHECK constraint"

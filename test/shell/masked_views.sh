@@ -55,7 +55,7 @@ CREATE EXTENSION eckid;
 CREATE ROLE $OWNER;
 CREATE ROLE $MIDDLE;
 CREATE ROLE $REPORT LOGIN;
-GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text) TO $OWNER;
+GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text, text) TO $OWNER;
 GRANT EXECUTE ON FUNCTION eckid.pseudonymize(eckid.eckid, text) TO $OWNER;
 CREATE SCHEMA school AUTHORIZATION $OWNER;
 GRANT USAGE ON SCHEMA school TO $MIDDLE, $REPORT;

@@ -9,8 +9,9 @@
 # Each tries every route the threat model names: reading the table, calling
 # what the views call with values, rows and tables of its choice, temporary
 # views and tables of its own depending on eckid's objects (with their
-# columns renamed: the reproduction of issue 11), blocking the owner's DDL,
-# leaky functions in WHERE, errors, statistics and plans.  Every attempt
+# columns renamed: the reproduction of issue 11), blocking the owner's DDL
+# (temporary and permanent objects over a view's row type or query: issue
+# 20), leaky functions in WHERE, errors, statistics and plans.  Every attempt
 # must be refused or give only what the role may see.  Every probe is also
 # run where it must find something (as the owner, on the table, or on an
 # unmasked column), so that a probe that cannot see a leak does not pass.
@@ -103,7 +104,7 @@ CREATE ROLE $REPORT LOGIN;
 CREATE ROLE $EXPORT LOGIN;
 GRANT TEMP ON DATABASE $DB TO $TEMPR, $SCHEMER, $REPORT, $EXPORT, $OWNER;
 CREATE SCHEMA schemer_space AUTHORIZATION $SCHEMER;
-GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text),
+GRANT EXECUTE ON FUNCTION eckid.create_masked_view(regclass, text, text[], text, text),
 						  eckid.drop_masked_view(regclass),
 						  eckid.pseudonymize(eckid.eckid, text) TO $OWNER;
 CREATE SCHEMA school AUTHORIZATION $OWNER;
@@ -133,6 +134,71 @@ RESET ROLE;
 SQL
 SECRETS=$(secrets)
 VIEW_A=$(q "SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_a'")
+
+echo "# objects of roles without rights on a masked view cannot block its owner (issue 20)"
+# PostgreSQL checks no privilege on a view for much of what can depend on
+# it.  temp (TEMP only) keeps, in an open session, a temporary table with a
+# column of the view's row type, a domain over it and a function taking it;
+# schemer (no privilege on the view, USAGE on its schema) makes a view over
+# it, a table with such a column, a domain and a function in its own schema.
+q "SET ROLE $OWNER; SELECT eckid.create_masked_view('school.pupils', 'pupils_target', '{pgn,hpgn}')" >/dev/null
+psql -X -q -U "$TEMPR" -d "$DB" \
+	-c "CREATE TEMP TABLE keep_rows (r school.pupils_target)" \
+	-c "CREATE DOMAIN pg_temp.target_dom AS school.pupils_target" \
+	-c "CREATE FUNCTION pg_temp.target_fn(school.pupils_target) RETURNS integer LANGUAGE sql AS 'SELECT 1'" \
+	-c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+bg_pid=$!
+out=$(as "$SCHEMER" "CREATE VIEW schemer_space.on_target AS SELECT * FROM school.pupils_target" \
+	"CREATE TABLE schemer_space.keep_target (r school.pupils_target)" \
+	"CREATE DOMAIN schemer_space.target_dom AS school.pupils_target" \
+	"CREATE FUNCTION schemer_space.target_fn(school.pupils_target) RETURNS integer LANGUAGE sql AS 'SELECT 1'" \
+	"SELECT 'made'")
+check "schemer, with no privilege on the masked view, makes a view, a table column, a domain and a function over it" has "$out" "made"
+check "(schemer may not read the view)" has "$(as "$SCHEMER" "SELECT * FROM schemer_space.on_target")" "permission denied for view pupils_target"
+for _ in $(seq 50); do
+	[ "$(q "SELECT count(*) FROM pg_class WHERE relname = 'keep_rows' AND relpersistence = 't'")$(q "SELECT count(*) FROM pg_type WHERE typname = 'target_dom'")" = "12" ] && break
+	sleep 0.2
+done
+check "(temp's temporary table, domain and function exist)" \
+	same "$(q "SELECT count(*) FROM pg_class WHERE relname = 'keep_rows' AND relpersistence = 't'") $(q "SELECT count(*) FROM pg_type WHERE typname = 'target_dom'") $(q "SELECT count(*) FROM pg_proc WHERE proname = 'target_fn'")" "1 2 2"
+out=$(as_any "$OWNER" "BEGIN" "DROP VIEW school.pupils_target" "ROLLBACK")
+check "control: they block a plain DROP VIEW of the owner" has "$out" "cannot drop view school.pupils_target because other objects depend on it"
+out=$(as "$OWNER" "ALTER TABLE school.pupils ADD COLUMN target_added integer, ADD COLUMN target_dropped integer" "SELECT 'altered'")
+check "the owner's ALTER TABLE ... ADD COLUMN succeeds (PostgreSQL adds columns to a row type in use)" has "$out" "altered"
+out=$(as "$OWNER" "ALTER TABLE school.pupils DROP COLUMN target_dropped" "SELECT 'altered'")
+check "and ALTER TABLE ... DROP COLUMN, which makes the view anew" has "$out" "altered"
+check "saying what it dropped: temp's table" has "$out" "dropping table pg_temp_"
+check "schemer's table column" has "$out" "dropping column r of table schemer_space.keep_target"
+check "schemer's view" has "$out" "dropping view schemer_space.on_target"
+check "temp's function" has "$out" "dropping function pg_temp_"
+check "and why" has "$out" "Role $SCHEMER may not read the masked view"
+check "the view follows the table" \
+	same "$(q "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'school.pupils_target'::regclass AND attnum > 0")" \
+	"id,name,ecid,school,target_added"
+check "none of the objects on the view is left" \
+	same "$(q "SELECT count(*) FROM pg_class WHERE relname IN ('on_target', 'keep_rows')") $(q "SELECT count(*) FROM pg_type WHERE typname = 'target_dom'") $(q "SELECT count(*) FROM pg_proc WHERE proname = 'target_fn'")" "0 0 0"
+as "$SCHEMER" "CREATE VIEW schemer_space.on_target AS SELECT * FROM school.pupils_target" >/dev/null
+out=$(as "$OWNER" "SELECT eckid.drop_masked_view('school.pupils_target')" "SELECT 'dropped'")
+check "the owner's drop_masked_view() succeeds over schemer's new view" has "$out" "dropped"
+check "saying it dropped it" has "$out" "dropping view schemer_space.on_target"
+check "the view and the one on it are gone" same "$(q "SELECT count(*) FROM pg_class WHERE relname IN ('on_target', 'pupils_target')")" "0"
+check "schemer's table stays, without the column" \
+	same "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'schemer_space.keep_target'::regclass AND attnum > 0 AND NOT attisdropped")" "0"
+psql -X -q -d "$DB" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '$TEMPR'" >/dev/null
+wait "$bg_pid" 2>/dev/null
+bg_pid=
+# What a role that may read the view built on it is not eckid's to drop:
+# the owner's command fails as PostgreSQL's rules say.
+q "SET ROLE $OWNER; SELECT eckid.create_masked_view('school.pupils', 'pupils_kept', '{pgn,hpgn}'); GRANT SELECT ON school.pupils_kept TO $REPORT" >/dev/null
+q "CREATE VIEW schemer_space.report_on_kept AS SELECT id FROM school.pupils_kept; ALTER VIEW schemer_space.report_on_kept OWNER TO $REPORT" >/dev/null
+out=$(as_any "$OWNER" "SELECT eckid.drop_masked_view('school.pupils_kept')")
+check "a view of report, which may read the masked view, still stops drop_masked_view()" \
+	has "$out" "cannot drop view school.pupils_kept because other objects depend on it"
+check "and is not dropped" same "$(q "SELECT to_regclass('schemer_space.report_on_kept') IS NOT NULL")" "t"
+q "DROP VIEW schemer_space.report_on_kept" >/dev/null
+check "without it, drop_masked_view() succeeds" \
+	has "$(as "$OWNER" "SELECT eckid.drop_masked_view('school.pupils_kept')" "SELECT 'dropped'")" "dropped"
+as "$OWNER" "ALTER TABLE school.pupils DROP COLUMN target_added" >/dev/null
 VIEW_B=$(q "SELECT id FROM eckid.masked_view WHERE view_name = 'pupils_b'")
 TABLE=$(q "SELECT 'school.pupils'::regclass::oid")
 FIRST_CTID=$(q "SELECT ctid FROM school.pupils WHERE id = 1")

@@ -79,7 +79,7 @@ check "traps for bigint / double precision and for make_interval(secs => ...) ar
 # Every function of eckid (schemas eckid and eckid_internal) that is not written in C runs SQL with some
 # search_path: each must be exercised below.  A new one fails this check
 # until it is added to the entry points and to this list.
-# (masked_view_drop_temporary runs with every drop and remake of a view;
+# (masked_view_clear_dependents and masked_view_verify run with every drop and remake of a view;
 # masked_view_bind is the trigger of eckid.masked_view: every
 # create_masked_view fires it; masked_view_release runs before the ALTER
 # TABLE ... TYPE of a column a masked view shows; backfill_distributed runs
@@ -87,12 +87,12 @@ check "traps for bigint / double precision and for make_interval(secs => ...) ar
 # finding no Citus here; the other Citus helpers are called on their own.)
 # The Nummervoorziening queue's functions (schema eckid_internal included)
 # run in the block "Nummervoorziening" below.
-covered="backfill backfill_distributed backfill_shards_command citus_acl_inventory citus_acl_sync citus_partmethod citus_sync_privileges masked_view_bind masked_view_create masked_view_define masked_view_drop masked_view_drop_temporary
+covered="backfill backfill_distributed backfill_shards_command citus_acl_inventory citus_acl_sync citus_partmethod citus_sync_privileges masked_view_bind masked_view_create masked_view_define masked_view_drop masked_view_clear_dependents masked_view_verify
 masked_view_follow_ddl masked_view_forget_dropped masked_view_plan masked_view_refresh masked_view_release
 masked_view_type_kind replace_hpgn resolve_hpgn security_check stampseudonym
 nv_claim nv_extend nv_release nv_report_replacement nv_requeue nv_resubmit nv_store nv_submitted
 nv_batch_items nv_check_worker nv_enqueue nv_enqueue_replacement nv_forget_dropped nv_held nv_scrub
-nv_target_bind nv_write_targets"
+nv_target_bind nv_write_targets nv_write_group nv_retry_targets nv_answer_problem nv_follow_renames"
 uncovered=$(q "SELECT string_agg(proname, ' ' ORDER BY proname) FROM pg_proc
 				WHERE pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
 				  AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
@@ -194,6 +194,28 @@ SELECT pg_catalog.count(*) FROM eckid.nv_status;
 SELECT pg_catalog.count(*) FROM eckid.nv_failure;
 SELECT eckid.nv_requeue(NULL);
 UPDATE school_${n}r.nv_pupils SET pgn = '101222331' WHERE id OPERATOR(pg_catalog.=) 1;
+-- a table that refuses every answer with a serialization failure: its
+-- write is retried (nv_claim runs the retries) and fails on its own
+CREATE TABLE school_${n}r.nv_stuck (hpgn pg_catalog.text, eck_id eckid.eckid);
+CREATE FUNCTION school_${n}r.stuck() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$BEGIN RAISE EXCEPTION 'stuck' USING ERRCODE = 'serialization_failure'; END\$\$;
+CREATE TRIGGER stuck BEFORE UPDATE ON school_${n}r.nv_stuck FOR EACH ROW EXECUTE FUNCTION school_${n}r.stuck();
+INSERT INTO school_${n}r.nv_stuck SELECT p.hpgn, NULL FROM school_${n}r.nv_pupils p WHERE p.id OPERATOR(pg_catalog.=) 2;
+SELECT eckid.nv_request('school_${n}r.nv_stuck', 'hpgn', 'eck_id', p.hpgn, 'chain', 'PO')
+  FROM school_${n}r.nv_pupils p WHERE p.id OPERATOR(pg_catalog.=) 2;
+ALTER TABLE school_${n}r.nv_stuck RENAME COLUMN eck_id TO ecid;
+ALTER TABLE school_${n}r.nv_stuck RENAME COLUMN ecid TO eck_id;
+$(for k in 6 7 8 9; do cat <<ROUND
+CREATE TEMPORARY TABLE c$k AS SELECT * FROM eckid.nv_claim('w', 100, '1 min');
+SELECT eckid.nv_store(pg_catalog.min(c$k.batch_id), 'w', pg_catalog.array_agg(c$k.item_index),
+		pg_catalog.array_agg(CASE WHEN c$k.operation OPERATOR(pg_catalog.=) 'eckid'
+								  THEN pg_catalog.concat('https://ketenid.nl/pilot/', pg_catalog.repeat('ef', 64))
+								  ELSE pg_catalog.concat('https://ketenid.nl/sppilot/', pg_catalog.repeat('ab', 64)) END),
+		NULL, NULL)
+  FROM c$k HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0;
+UPDATE eckid_internal.nv_item_target SET retry_at = '-infinity' WHERE retry_at IS NOT NULL;
+ROUND
+done)
 CREATE TABLE school_${n}r.nv_gone (hpgn pg_catalog.text, eck_id eckid.eckid);
 SELECT eckid.nv_request('school_${n}r.nv_gone', 'hpgn', 'eck_id', pg_catalog.repeat('$old', 64), 'chain', 'VO');
 DROP TABLE school_${n}r.nv_gone;
@@ -219,6 +241,9 @@ for path in 'public, pg_catalog' '"$user", public'; do
 	check "the backfill filled every valid row in school_$run and skipped the invalid one" \
 		[ "$(q "SELECT string_agg(id::text, ',') FROM school_${run}r.pupils WHERE hpgn IS NULL OR eck_id IS NULL")" = 5 ]
 	check "with a WARNING for it" grep -q 'eckid.backfill: row .* skipped' "$work/run_$run.out"
+	check "the table that refuses every answer has its write retried, then failed on its own" \
+		[ "$(q "SELECT count(*) FROM eckid_internal.nv_item_target it JOIN eckid_internal.nv_target g ON g.id = it.target_id
+				 WHERE g.table_schema = 'school_${run}r' AND g.table_name = 'nv_stuck' AND it.attempts >= 2")" = 1 ]
 	check "the worker's answers reached both rows of school_$run's Nummervoorziening table" \
 		[ "$(q "SELECT count(*) FROM school_${run}r.nv_pupils WHERE eck_id::text LIKE 'https://ketenid.nl/pilot/efef%'")" = 2 ]
 done
