@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(92);
+SELECT plan(133);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -22,9 +22,13 @@ SELECT is(ARRAY(SELECT check_name FROM eckid.security_check()),
 	ARRAY['library preloaded', 'salt', 'key file', 'log redaction', 'log_statement',
 		  'log_min_duration_statement', 'log_parameter_max_length', 'log_parameter_max_length_on_error',
 		  'log_min_error_statement', 'debug_print settings', 'auto_explain', 'plan_cache_mode',
-		  'schemas where PUBLIC may create', 'pg_catalog on the search_path', 'schemas eckid and eckid_internal', 'roles that may compute pseudonyms', 'grants on masked views',
+		  'settings of roles and databases',
+		  'schemas where PUBLIC may create', 'pg_catalog on the search_path', 'schemas on a superuser''s search_path',
+		  'schemas eckid and eckid_internal', 'roles that may compute pseudonyms', 'grants on masked views',
 		  'masked views as eckid made them', 'row-level security under recipient views',
-		  'grants on PGN, HPgn and ECK iD columns', 'roles that see others'' queries', 'pg_stat_statements', 'server file access'],
+		  'grants on PGN, HPgn and ECK iD columns', 'hash oracle: write a PGN, read its HPgn',
+		  'pseudonym oracle: write a value, read its pseudonym', 'mask oracle: write a PGN, read its mask',
+		  'roles that see others'' queries', 'pg_stat_statements', 'server file access'],
 	'security_check() reports these checks, in this order');
 SELECT is((SELECT count(*) FROM eckid.security_check()
 			WHERE status NOT IN ('ok', 'warning', 'problem') OR detail IS NULL
@@ -134,6 +138,29 @@ SET LOCAL auto_explain.log_min_duration = -1;
 SELECT is(pg_temp.status('auto_explain'), 'ok', 'auto_explain.log_min_duration = -1: ok');
 SELECT is(pg_temp.status('plan_cache_mode'), 'ok', 'and plan_cache_mode = auto without plans logged: ok');
 
+
+-- Settings of roles and databases: this session does not have them, the
+-- sessions of that role or in that database do.
+SET LOCAL eckid.log_redaction = 'all';
+SELECT is(pg_temp.status('settings of roles and databases'), 'ok', 'no role or database setting: ok');
+ALTER ROLE eckid_plain SET log_statement = 'all';
+SELECT is(pg_temp.status('log_statement'), 'ok', '(this session''s log_statement is still ok)');
+SELECT is(pg_temp.status('settings of roles and databases'), 'warning', 'ALTER ROLE eckid_plain SET log_statement = all (with redaction): warning');
+SELECT matches(pg_temp.detail('settings of roles and databases'), 'role eckid_plain: log_statement = all', 'naming the role and the setting');
+SELECT is((SELECT remedy FROM eckid.security_check() WHERE check_name = 'settings of roles and databases'),
+	'ALTER ROLE eckid_plain RESET log_statement;', 'with the RESET as remedy');
+ALTER ROLE eckid_plain RESET log_statement;
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET eckid.log_redaction = off', current_database()); END $$;
+SELECT is(pg_temp.status('settings of roles and databases'), 'problem', 'ALTER DATABASE ... SET eckid.log_redaction = off: problem');
+SELECT matches(pg_temp.detail('settings of roles and databases'), format('database %s: eckid.log_redaction = off', current_database()), 'naming the database');
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET eckid.log_redaction', current_database()); END $$;
+DO $$ BEGIN EXECUTE format('ALTER ROLE eckid_las_app IN DATABASE %I SET log_min_duration_statement = 0', current_database()); END $$;
+SELECT matches(pg_temp.detail('settings of roles and databases'), format('role eckid_las_app in database %s: log_min_duration_statement = 0', current_database()),
+	'ALTER ROLE ... IN DATABASE ... SET log_min_duration_statement = 0 is found');
+DO $$ BEGIN EXECUTE format('ALTER ROLE eckid_las_app IN DATABASE %I RESET log_min_duration_statement', current_database()); END $$;
+DO $$ BEGIN EXECUTE format('ALTER ROLE eckid_las_app IN DATABASE %I SET log_min_duration_statement = -1', current_database()); END $$;
+SELECT is(pg_temp.status('settings of roles and databases'), 'ok', 'a setting that logs nothing (-1): ok');
+
 -- Schemas
 SELECT is(pg_temp.status('schemas where PUBLIC may create'), 'ok', 'no schema where PUBLIC may create: ok');
 GRANT CREATE ON SCHEMA public TO PUBLIC;
@@ -173,6 +200,39 @@ SELECT is(pg_temp.status('pg_catalog on the search_path'), 'warning', 'and a war
 DROP OPERATOR public.= (eckid.eckid, text);
 DROP FUNCTION public.planted_eq(eckid.eckid, text);
 SELECT is(pg_temp.status('pg_catalog on the search_path'), 'ok', 'all undone: ok');
+
+-- Schemas on a superuser's search_path (here "$user", public, eckid for
+-- this database): who but superusers may create there
+SELECT is(pg_temp.status('schemas on a superuser''s search_path'), 'ok', 'only superusers may create on a superuser''s path: ok');
+DO $$ BEGIN EXECUTE format('CREATE SCHEMA %I AUTHORIZATION eckid_plain', session_user); END $$;
+SELECT is(pg_temp.status('schemas on a superuser''s search_path'), 'problem', 'a schema named like a superuser ("$user") owned by another role: problem');
+SELECT matches(pg_temp.detail('schemas on a superuser''s search_path'),
+	format('eckid_plain may create in schema %s, on the search_path of superuser %s', session_user, session_user), 'naming the role, the schema and the superuser');
+SELECT matches((SELECT remedy FROM eckid.security_check() WHERE check_name = 'schemas on a superuser''s search_path'),
+	'Call eckid''s functions schema-qualified', 'the remedy says to call eckid''s functions qualified');
+DO $$ BEGIN EXECUTE format('DROP SCHEMA %I', session_user); END $$;
+SELECT is(pg_temp.status('schemas on a superuser''s search_path'), 'ok', 'dropped: ok');
+DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO eckid_plain', current_database()); END $$;
+SELECT matches(pg_temp.detail('schemas on a superuser''s search_path'),
+	format('eckid_plain may create schema %s, which would be on the search_path of superuser %s', session_user, session_user),
+	'a role that may create the "$user" schema: problem');
+DO $$ BEGIN EXECUTE format('REVOKE CREATE ON DATABASE %I FROM eckid_plain', current_database()); END $$;
+-- public belongs to pg_database_owner: to a database owner who is no superuser
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I OWNER TO eckid_plain', current_database()); END $$;
+SELECT is(pg_temp.status('schemas where PUBLIC may create'), 'ok', '(PUBLIC still may not create in public)');
+SELECT matches(pg_temp.detail('schemas on a superuser''s search_path'), 'eckid_plain may create in schema public, on the search_path of superuser',
+	'a database owner who is no superuser may create in public (pg_database_owner''s): problem');
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I OWNER TO %I', current_database(), session_user); END $$;
+SELECT is(pg_temp.status('schemas on a superuser''s search_path'), 'ok', 'owner back: ok');
+-- a superuser's own search_path, per role and per role in this database
+CREATE ROLE eckid_sc_super SUPERUSER LOGIN;
+CREATE SCHEMA sc_trap AUTHORIZATION eckid_plain;
+ALTER ROLE eckid_sc_super SET search_path = sc_trap, eckid;
+SELECT matches(pg_temp.detail('schemas on a superuser''s search_path'), 'eckid_plain may create in schema sc_trap, on the search_path of superuser eckid_sc_super',
+	'ALTER ROLE superuser SET search_path = sc_trap, ... with sc_trap another role''s: problem');
+DO $$ BEGIN EXECUTE format('ALTER ROLE eckid_sc_super IN DATABASE %I SET search_path = eckid', current_database()); END $$;
+SELECT is(pg_temp.status('schemas on a superuser''s search_path'), 'ok', 'the role''s setting in this database takes precedence: ok');
+DROP SCHEMA sc_trap;
 
 -- eckid's own schemas: eckid_internal closed, nothing planted
 SELECT is(pg_temp.status('schemas eckid and eckid_internal'), 'ok', 'eckid_internal closed, nothing planted: ok');
@@ -249,6 +309,41 @@ SELECT alike(pg_temp.detail('row-level security under recipient views'), '%sc_pu
 ALTER TABLE public.sc_pupils NO FORCE ROW LEVEL SECURITY;
 SELECT is(pg_temp.status('row-level security under recipient views'), 'ok', 'without FORCE: ok');
 
+-- Write and read: the oracles
+SELECT is(pg_temp.status('hash oracle: write a PGN, read its HPgn'), 'ok', 'no role but the owner writes PGNs and reads HPgns: ok');
+SELECT is(pg_temp.status('pseudonym oracle: write a value, read its pseudonym'), 'ok', 'no role reads a pseudonymizing view: ok');
+SELECT is(pg_temp.status('mask oracle: write a PGN, read its mask'), 'ok', 'the reporting role reads the masked view only: ok');
+GRANT INSERT ON public.sc_pupils TO eckid_plain;
+SELECT is(pg_temp.status('hash oracle: write a PGN, read its HPgn'), 'ok', 'a role that may only insert: ok');
+GRANT SELECT (id, hpgn) ON public.sc_pupils TO eckid_plain;
+SELECT is(pg_temp.status('hash oracle: write a PGN, read its HPgn'), 'problem', 'and may read the HPgn column: problem');
+SELECT is(pg_temp.detail('hash oracle: write a PGN, read its HPgn'),
+	'Roles that may write the PGN column of a table with the eckid.assign() trigger and read the HPgn or ECK iD it computes: eckid_plain (writes public.sc_pupils.pgn, reads hpgn). Each can hash a PGN of its choosing, as with eckid.hpgn(text), and roll back without a trace.',
+	'naming the role, the table and the columns');
+REVOKE INSERT ON public.sc_pupils FROM eckid_plain;
+GRANT UPDATE (pgn) ON public.sc_pupils TO eckid_plain;
+SELECT is(pg_temp.status('hash oracle: write a PGN, read its HPgn'), 'problem', 'UPDATE of the PGN column does the same: problem');
+REVOKE ALL ON public.sc_pupils FROM eckid_plain;
+SELECT is(pg_temp.status('hash oracle: write a PGN, read its HPgn'), 'ok', 'revoked: ok');
+
+SELECT eckid.create_masked_view('public.sc_pupils', 'public.sc_pupils_x', '{pgn,hpgn}', 'uitgever-x');
+GRANT SELECT ON public.sc_pupils_x TO eckid_report;
+SELECT is(pg_temp.status('pseudonym oracle: write a value, read its pseudonym'), 'ok', 'the reporting role reads the pseudonymizing view only: ok');
+GRANT UPDATE (eck_id) ON public.sc_pupils TO eckid_report;
+SELECT is(pg_temp.status('pseudonym oracle: write a value, read its pseudonym'), 'problem', 'and may update the ECK iD column: problem');
+SELECT matches(pg_temp.detail('pseudonym oracle: write a value, read its pseudonym'), 'eckid_report \(writes public\.sc_pupils\.eck_id, reads public\.sc_pupils_x\)',
+	'naming the role, the column and the view');
+SELECT is(pg_temp.status('mask oracle: write a PGN, read its mask'), 'ok', '(writing the ECK iD and reading its mask tells nothing new: ok)');
+REVOKE UPDATE (eck_id) ON public.sc_pupils FROM eckid_report;
+SELECT is(pg_temp.status('pseudonym oracle: write a value, read its pseudonym'), 'ok', 'revoked: ok');
+REVOKE SELECT ON public.sc_pupils_x FROM eckid_report;
+GRANT INSERT (id, pgn) ON public.sc_pupils TO eckid_report;
+SELECT is(pg_temp.status('mask oracle: write a PGN, read its mask'), 'problem', 'a role that inserts PGNs and reads the mask view: problem');
+SELECT matches(pg_temp.detail('mask oracle: write a PGN, read its mask'), 'eckid_report \(writes public\.sc_pupils\.pgn, reads public\.sc_pupils_masked\)',
+	'naming the role, the column and the view');
+REVOKE INSERT (id, pgn) ON public.sc_pupils FROM eckid_report;
+SELECT is(pg_temp.status('mask oracle: write a PGN, read its mask'), 'ok', 'revoked: ok');
+
 -- Who sees other sessions' queries
 GRANT pg_monitor TO eckid_plain;
 SELECT is(pg_temp.status('roles that see others'' queries'), 'warning', 'a role in pg_monitor sees others'' queries: warning');
@@ -268,6 +363,63 @@ GRANT pg_read_server_files TO eckid_plain;
 SELECT is(pg_temp.status('server file access'), 'warning', 'a role in pg_read_server_files: warning');
 REVOKE pg_read_server_files FROM eckid_plain;
 SELECT is(pg_temp.status('server file access'), 'ok', 'revoked: ok');
+
+
+-- A database whose owner is no superuser: the owner may set, for every
+-- session in it (the superuser's too), what a user may SET.  None of it
+-- may break or fool the check.  A database of its own (committed through
+-- dblink: a fresh session sees only committed settings), dropped at the end.
+CREATE FUNCTION pg_temp.in_owned(role text, query text) RETURNS text LANGUAGE sql AS $$
+	SELECT v FROM dblink(format('host=%s port=%s dbname=eckid_sc_owned user=%s',
+								current_setting('unix_socket_directories'), current_setting('port'), role),
+						 query) AS t(v text)
+$$;
+CREATE FUNCTION pg_temp.setup_owned() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	c text := eckid_test.connstr('postgres');
+BEGIN
+	PERFORM dblink_exec(c, 'DROP DATABASE IF EXISTS eckid_sc_owned');
+	PERFORM dblink_exec(c, 'DROP ROLE IF EXISTS eckid_sc_owner');
+	PERFORM dblink_exec(c, 'CREATE ROLE eckid_sc_owner LOGIN');
+	PERFORM dblink_exec(c, 'CREATE DATABASE eckid_sc_owned OWNER eckid_sc_owner');
+	PERFORM pg_temp.in_owned('postgres', $q$
+		CREATE EXTENSION eckid;
+		-- a trigger whose PGN column has a name that the escaped tgargs
+		-- shows escaped (a byte above 127, a backslash)
+		CREATE TABLE public.pupils ("pgn_é\x" text, hpgn text, eck_id eckid.eckid);
+		CREATE TRIGGER pupils_eckid BEFORE INSERT OR UPDATE ON public.pupils FOR EACH ROW
+			EXECUTE FUNCTION eckid.assign('pgn_é\x', 'hpgn', 'eck_id', 'chain', 'sector');
+		GRANT INSERT, SELECT ON public.pupils TO eckid_sc_owner;
+		SELECT 'done'$q$);
+	-- the owner's settings, as the owner
+	PERFORM pg_temp.in_owned('eckid_sc_owner', $q$
+		CREATE SCHEMA owner_s;
+		DO 'BEGIN END';	-- loads PL/pgSQL, whose settings a user may then set
+		ALTER DATABASE eckid_sc_owned SET standard_conforming_strings = off;
+		ALTER DATABASE eckid_sc_owned SET plpgsql.extra_errors = 'all';
+		ALTER DATABASE eckid_sc_owned SET search_path = owner_s, public, eckid;
+		ALTER DATABASE eckid_sc_owned SET bytea_output = 'escape';
+		ALTER DATABASE eckid_sc_owned SET DateStyle = 'SQL, DMY';
+		SELECT 'done'$q$);
+END
+$$;
+SELECT pg_temp.setup_owned();
+SELECT is(pg_temp.in_owned('postgres', $q$SELECT concat_ws(' ', current_setting('standard_conforming_strings'), length('\101'),
+		current_setting('plpgsql.extra_errors'), current_setting('search_path'), current_setting('bytea_output'))$q$),
+	'off 1 all owner_s, public, eckid escape',
+	'the database owner''s settings reach a superuser''s session (''\101'' is one character there)');
+SELECT is(pg_temp.in_owned('postgres', $q$SELECT count(*)::text FROM eckid.security_check()$q$), '28',
+	'and the check runs there, all 28 checks');
+SELECT is(pg_temp.in_owned('postgres', $q$SELECT status FROM eckid.security_check() WHERE check_name = 'schemas on a superuser''s search_path'$q$),
+	'problem', 'finding that the owner may create in schemas on the superuser''s search_path');
+SELECT matches(pg_temp.in_owned('postgres', $q$SELECT detail FROM eckid.security_check() WHERE check_name = 'schemas on a superuser''s search_path'$q$),
+	'eckid_sc_owner may create in schema owner_s, on the search_path of superuser .*eckid_sc_owner may create in schema public, on the search_path of superuser',
+	'both: owner_s (its own) and public (pg_database_owner''s)');
+SELECT is(pg_temp.in_owned('postgres', $q$SELECT detail FROM eckid.security_check() WHERE check_name = 'hash oracle: write a PGN, read its HPgn'$q$),
+	'Roles that may write the PGN column of a table with the eckid.assign() trigger and read the HPgn or ECK iD it computes: eckid_sc_owner (writes public.pupils."pgn_é\x", reads hpgn and eck_id). Each can hash a PGN of its choosing, as with eckid.hpgn(text), and roll back without a trace.',
+	'and the trigger''s column named with a byte above 127 and a backslash');
+SELECT dblink_exec(eckid_test.connstr('postgres'), 'DROP DATABASE eckid_sc_owned');
+SELECT dblink_exec(eckid_test.connstr('postgres'), 'DROP ROLE eckid_sc_owner');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -23,11 +23,14 @@ COMMENT ON FUNCTION eckid.assign() IS
 
 -- The helpers of eckid.backfill(), in C so that the backfill applies the
 -- trigger's own code.  backfill_row() hashes any PGN it is given: not for
--- PUBLIC.
+-- PUBLIC.  backfill_setup()'s result is that of 1.1.0 and stays so: a
+-- role granted it (docs/privileges.md) may have made a view over it, which
+-- would block the DROP FUNCTION that a new OUT column needs in an upgrade
+-- (docs/development.md, upgrade scripts).  The backfill's other helpers
+-- read the trigger's flag nummervoorziening themselves.
 CREATE FUNCTION eckid_internal.backfill_setup(tbl regclass,
 									 OUT pgn_column text, OUT hpgn_column text,
-									 OUT eckid_column text, OUT wipe_pgn boolean,
-									 OUT nummervoorziening boolean)
+									 OUT eckid_column text, OUT wipe_pgn boolean)
 	AS 'MODULE_PATHNAME', 'eckid_backfill_setup'
 	LANGUAGE C VOLATILE STRICT;
 COMMENT ON FUNCTION eckid_internal.backfill_setup(regclass) IS

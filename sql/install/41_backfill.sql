@@ -81,8 +81,12 @@ BEGIN
 
 	PERFORM eckid_internal.backfill_setup(tbl);
 	-- A Citus distributed table: each node backfills its own shards.
-	IF eckid_internal.backfill_distributed(tbl, batch_size) THEN
-		RETURN;
+	-- Without Citus, backfill_distributed() is not called, so that its
+	-- EXECUTE is not needed there (it is checked when a call is planned).
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		IF eckid_internal.backfill_distributed(tbl, batch_size) THEN
+			RETURN;
+		END IF;
 	END IF;
 
 	-- No PGN, HPgn or ECK iD ever passes through a PL/pgSQL variable or a

@@ -23,11 +23,21 @@ COMMENT ON FUNCTION eckid_internal.secret_settings_status() IS
 -- settings, catalogs and privileges only: no secret, PGN, HPgn or ECK iD
 -- can be in its result.  For superusers (it looks at every role's
 -- privileges and at settings only they may see); not SECURITY DEFINER.
+-- A database's owner need not be a superuser and may set, for the
+-- superuser's session too, anything a user may SET (ALTER DATABASE ...
+-- SET): nothing here depends on such a setting.  The search_path and
+-- PL/pgSQL's extra checks are fixed below, #variable_conflict in the body,
+-- and no literal has a backslash unless written E'' (standard_conforming_
+-- strings = off would read it as an escape).  No output depends on
+-- DateStyle, bytea_output or the like (encode() is not bytea_output).
 CREATE OR REPLACE FUNCTION eckid.security_check(OUT check_name text, OUT status text, OUT detail text, OUT remedy text)
 	RETURNS SETOF record
 	LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
+	SET plpgsql.extra_errors = 'none'
+	SET plpgsql.extra_warnings = 'none'
 AS $$
+#variable_conflict error
 DECLARE
 	secrets record;
 	v text;
@@ -48,6 +58,13 @@ DECLARE
 	col_rels oid[];
 	col_names name[];
 	pseudonym_functions regprocedure[];
+	this_db oid := (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+	view_recipient boolean[];
+	trig_rels oid[];
+	trig_pgn name[];
+	trig_hpgn name[];
+	trig_eckid name[];
+	node record;
 BEGIN
 	IF current_setting('is_superuser') <> 'on' THEN
 		RAISE EXCEPTION 'must be superuser to run eckid.security_check()'
@@ -269,6 +286,68 @@ BEGIN
 	END IF;
 	RETURN NEXT;
 
+	check_name := 'settings of roles and databases';
+	-- ALTER ROLE ... SET and ALTER DATABASE ... SET of the settings above,
+	-- for this database or every one: a session of that role or database
+	-- gets them, while this session shows only its own.  Judged as above;
+	-- values compared as text ([[:space:]], not a backslash escape).
+	SELECT string_agg(x.finding, '; ' ORDER BY x.finding),
+		   CASE WHEN bool_or(x.severity = 'problem') THEN 'problem' ELSE 'warning' END,
+		   string_agg(x.reset, ' ' ORDER BY x.finding)
+	  INTO listed, worse, off_path
+	  FROM (SELECT format('%s: %s = %s',
+						  CASE WHEN s.setrole = 0 THEN format('database %I', db.datname)
+							   WHEN s.setdatabase = 0 THEN format('role %I', coalesce(ro.rolname, s.setrole::text))
+							   ELSE format('role %I in database %I', coalesce(ro.rolname, s.setrole::text), db.datname) END,
+						  s.name, s.value) AS finding,
+				   s.severity,
+				   CASE WHEN s.setrole = 0 THEN format('ALTER DATABASE %I RESET %s;', db.datname, s.name)
+						WHEN s.setdatabase = 0 THEN format('ALTER ROLE %I RESET %s;', coalesce(ro.rolname, s.setrole::text), s.name)
+						ELSE format('ALTER ROLE %I IN DATABASE %I RESET %s;', coalesce(ro.rolname, s.setrole::text), db.datname, s.name) END AS reset
+			  FROM (SELECT e.*,
+						   CASE
+							   WHEN e.name = 'eckid.log_redaction' AND lower(e.value) <> 'all'
+								   THEN CASE WHEN lower(e.value) = 'pseudonyms' THEN 'warning' ELSE 'problem' END
+							   WHEN e.name = 'log_statement' AND lower(e.value) IN ('mod', 'all')
+								   THEN literal_status
+							   WHEN e.name IN ('log_min_duration_statement', 'log_min_duration_sample', 'auto_explain.log_min_duration')
+									AND e.value !~ '^[[:space:]]*[-]'
+								   THEN literal_status
+							   WHEN e.name = 'log_transaction_sample_rate' AND e.value !~ '^[[:space:]]*[0.]+[[:space:]]*$'
+								   THEN literal_status
+							   WHEN e.name = 'log_parameter_max_length_on_error' AND e.value !~ '^[[:space:]]*0+[[:space:]]*[a-zA-Z]*$'
+									AND current_setting('log_min_error_statement') <> 'panic'
+								   THEN 'problem'
+							   WHEN e.name IN ('log_parameter_max_length', 'auto_explain.log_parameter_max_length')
+									AND e.value !~ '^[[:space:]]*0+[[:space:]]*[a-zA-Z]*$' AND logs_statements
+								   THEN 'problem'
+							   WHEN e.name = 'log_min_error_statement' AND lower(e.value) <> 'panic'
+								   THEN 'warning'
+							   WHEN e.name IN ('debug_print_parse', 'debug_print_rewritten', 'debug_print_plan')
+									AND lower(btrim(e.value)) IN ('on', 'true', 'yes', '1', 't', 'y', 'tr', 'tru', 'ye')
+								   THEN 'problem'
+							   WHEN e.name = 'plan_cache_mode' AND lower(e.value) <> 'force_generic_plan' AND plans_logged
+								   THEN 'problem'
+						   END AS severity
+					  FROM (SELECT d.setrole, d.setdatabase,
+								   lower(split_part(c.item, '=', 1)) AS name,
+								   substr(c.item, strpos(c.item, '=') + 1) AS value
+							  FROM pg_db_role_setting d, unnest(d.setconfig) AS c(item)
+							 WHERE d.setdatabase IN (0, this_db)) e) s
+			  LEFT JOIN pg_roles ro ON ro.oid = s.setrole
+			  LEFT JOIN pg_database db ON db.oid = s.setdatabase
+			 WHERE s.severity IS NOT NULL) x;
+	IF listed IS NOT NULL THEN
+		status := worse;
+		detail := format('Set for a role or a database, not seen in this session: %s. Sessions of that role or in that database log what the checks above warn of.', listed);
+		remedy := off_path;
+	ELSE
+		status := 'ok';
+		detail := 'No role or database setting (ALTER ROLE/DATABASE ... SET) weakens the settings checked above.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
 	check_name := 'schemas where PUBLIC may create';
 	default_path := ARRAY(SELECT CASE WHEN p = '"$user"' OR p = '$user' THEN session_user::text ELSE btrim(p, '"') END
 							FROM unnest(string_to_array((SELECT reset_val FROM pg_settings WHERE name = 'search_path'), ',')) AS u(x),
@@ -384,6 +463,66 @@ BEGIN
 	END;
 	RETURN NEXT;
 
+	check_name := 'schemas on a superuser''s search_path';
+	-- Every superuser who may log in, with the search_path a session of
+	-- theirs in this database gets (role in database, role, database, then
+	-- the server's), each schema on it where a role that is not a superuser
+	-- may create (the schema's owner too: public is owned by
+	-- pg_database_owner, so by the database's owner), and "$user" that does
+	-- not exist yet where such a role may create schemas.  A function it
+	-- plants there, public.mask(eckid.eckid), runs with the superuser's
+	-- rights when the superuser calls the function unqualified.  PUBLIC's
+	-- CREATE is the check above's.
+	SELECT string_agg(DISTINCT f.finding, '; '),
+		   string_agg(DISTINCT f.fix, ' ')
+	  INTO listed, off_path
+	  FROM (SELECT CASE WHEN nsp.oid IS NOT NULL
+						THEN format('%I may create in schema %I, on the search_path of superuser %I', ro.rolname, p.schema_name, p.rolname)
+						ELSE format('%I may create schema %I, which would be on the search_path of superuser %I ("$user")', ro.rolname, p.schema_name, p.rolname) END AS finding,
+				   CASE WHEN nsp.oid IS NULL THEN format('REVOKE CREATE ON DATABASE %I FROM %I;', current_database(), ro.rolname)
+						WHEN pg_has_role(ro.oid, nsp.nspowner, 'USAGE') THEN format('ALTER SCHEMA %I OWNER TO a superuser;', p.schema_name)
+						ELSE format('REVOKE CREATE ON SCHEMA %I FROM %I;', p.schema_name, ro.rolname) END AS fix
+			  FROM (SELECT su.rolname, su.is_user,
+						   CASE WHEN su.is_user THEN su.rolname ELSE su.element END AS schema_name
+					  FROM (SELECT r.rolname, btrim(btrim(u.x), '"') AS element,
+								   btrim(btrim(u.x), '"') = '$user' AS is_user
+							  FROM pg_roles r,
+								   unnest(string_to_array(coalesce(
+									   (SELECT substr(c.item, strpos(c.item, '=') + 1)
+										  FROM pg_db_role_setting d, unnest(d.setconfig) AS c(item)
+										 WHERE d.setrole = r.oid AND d.setdatabase = this_db
+										   AND lower(split_part(c.item, '=', 1)) = 'search_path'),
+									   (SELECT substr(c.item, strpos(c.item, '=') + 1)
+										  FROM pg_db_role_setting d, unnest(d.setconfig) AS c(item)
+										 WHERE d.setrole = r.oid AND d.setdatabase = 0
+										   AND lower(split_part(c.item, '=', 1)) = 'search_path'),
+									   (SELECT substr(c.item, strpos(c.item, '=') + 1)
+										  FROM pg_db_role_setting d, unnest(d.setconfig) AS c(item)
+										 WHERE d.setrole = 0 AND d.setdatabase = this_db
+										   AND lower(split_part(c.item, '=', 1)) = 'search_path'),
+									   (SELECT fs.setting FROM pg_file_settings fs
+										 WHERE lower(fs.name) = 'search_path' AND fs.applied
+										 ORDER BY fs.seqno DESC LIMIT 1),
+									   (SELECT st.boot_val FROM pg_settings st WHERE st.name = 'search_path')), ',')) AS u(x)
+							 WHERE r.rolsuper AND r.rolcanlogin) su) p
+			  LEFT JOIN pg_namespace nsp ON nsp.nspname = p.schema_name
+			  JOIN pg_roles ro ON NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+			 WHERE p.schema_name !~ '^pg_(catalog|temp)$'
+			   AND CASE WHEN nsp.oid IS NOT NULL
+						THEN has_schema_privilege(ro.oid, nsp.oid, 'CREATE')
+							 AND NOT has_schema_privilege('public', nsp.oid, 'CREATE')
+						ELSE p.is_user AND has_database_privilege(ro.oid, this_db, 'CREATE') END) f;
+	IF listed IS NOT NULL THEN
+		status := 'problem';
+		detail := format('%s: a function planted there (say public.mask(eckid.eckid)) runs with a superuser''s rights when the superuser calls it unqualified; eckid''s operators are in pg_catalog, its functions are not.', listed);
+		remedy := format('%s Call eckid''s functions schema-qualified (eckid.mask(), not mask()), and put no schema where others may create before eckid on a superuser''s search_path.', off_path);
+	ELSE
+		status := 'ok';
+		detail := 'No role but superusers may create in a schema on a superuser''s search_path.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
 	check_name := 'schemas eckid and eckid_internal';
 	-- eckid_internal is closed: PUBLIC may not name anything in it and
 	-- executes nothing there but masked_view_pseudonym() (the masked views'
@@ -456,11 +595,12 @@ BEGIN
 
 	check_name := 'grants on masked views';
 	SELECT coalesce(array_agg(w.v ORDER BY w.label), '{}'), coalesce(array_agg(w.src ORDER BY w.label), '{}'),
-		   coalesce(array_agg(w.label ORDER BY w.label), '{}')
-	  INTO view_oids, source_oids, view_labels
+		   coalesce(array_agg(w.label ORDER BY w.label), '{}'), coalesce(array_agg(w.pseudonymizes ORDER BY w.label), '{}')
+	  INTO view_oids, source_oids, view_labels, view_recipient
 	  FROM (SELECT to_regclass(format('%I.%I', m.view_schema, m.view_name))::oid AS v,
 				   to_regclass(format('%I.%I', m.source_schema, m.source_name))::oid AS src,
-				   format('%I.%I', m.view_schema, m.view_name) AS label
+				   format('%I.%I', m.view_schema, m.view_name) AS label,
+				   m.recipient IS NOT NULL AS pseudonymizes
 			  FROM eckid.masked_view m) w
 	 WHERE w.v IS NOT NULL;
 	n := cardinality(view_oids);
@@ -548,13 +688,28 @@ BEGIN
 		RETURN NEXT;
 	END;
 
+	-- The eckid.assign() triggers: the table and its PGN, HPgn and ECK iD
+	-- columns, each NULL where the table has no such column ('' for no
+	-- HPgn column, or dropped since).  tgargs holds the arguments, each
+	-- ended by a zero byte: its escaped text is split at \000 and each
+	-- piece decoded back (a backslash or a byte above 127 in a name is
+	-- escaped too).
+	SELECT coalesce(array_agg(t.tgrelid ORDER BY t.oid), '{}'),
+		   coalesce(array_agg((SELECT att.attname FROM pg_attribute att WHERE att.attrelid = t.tgrelid AND att.attname = a.args[1] AND att.attnum > 0 AND NOT att.attisdropped) ORDER BY t.oid), '{}'),
+		   coalesce(array_agg((SELECT att.attname FROM pg_attribute att WHERE att.attrelid = t.tgrelid AND att.attname = a.args[2] AND att.attnum > 0 AND NOT att.attisdropped) ORDER BY t.oid), '{}'),
+		   coalesce(array_agg((SELECT att.attname FROM pg_attribute att WHERE att.attrelid = t.tgrelid AND att.attname = a.args[3] AND att.attnum > 0 AND NOT att.attisdropped) ORDER BY t.oid), '{}')
+	  INTO trig_rels, trig_pgn, trig_hpgn, trig_eckid
+	  FROM pg_trigger t,
+		   LATERAL (SELECT array_agg(convert_from(decode(x.piece, 'escape'), current_setting('server_encoding')) ORDER BY x.i) AS args
+					  FROM unnest(string_to_array(encode(t.tgargs, 'escape'), E'\\000')) WITH ORDINALITY AS x(piece, i)) a
+	 WHERE t.tgfoid = 'eckid.assign()'::regprocedure;
+
 	check_name := 'grants on PGN, HPgn and ECK iD columns';
 	-- the columns named by eckid.assign() triggers, and every eckid column
 	SELECT coalesce(array_agg(c.rel), '{}'), coalesce(array_agg(c.col), '{}') INTO col_rels, col_names
-	  FROM (SELECT t.tgrelid AS rel, a.col::name AS col
-			  FROM pg_trigger t,
-				   unnest((string_to_array(encode(t.tgargs, 'escape'), '\000'))[1:3]) AS a(col)
-			 WHERE t.tgfoid = 'eckid.assign()'::regprocedure AND a.col <> ''
+	  FROM (SELECT k.rel, k.col
+			  FROM unnest(trig_rels || trig_rels || trig_rels, trig_pgn || trig_hpgn || trig_eckid) AS k(rel, col)
+			 WHERE k.col IS NOT NULL
 			UNION
 			SELECT att.attrelid, att.attname
 			  FROM pg_attribute att JOIN pg_class cl ON cl.oid = att.attrelid
@@ -582,6 +737,77 @@ BEGIN
 		status := 'ok';
 		SELECT count(DISTINCT rel) INTO n FROM unnest(col_rels) AS k(rel);
 		detail := format('%s tables with PGN, HPgn or ECK iD columns; none is readable by PUBLIC or by a role that reads masked views.', n);
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	-- Write and read: a role that may write a value into a table and read
+	-- what eckid makes of it gets eckid's answer for a value of its
+	-- choosing, and can roll back so that nothing stays.  Owners (and
+	-- members of the owner's role) are left out, as above.
+	check_name := 'hash oracle: write a PGN, read its HPgn';
+	SELECT string_agg(DISTINCT format('%I (writes %s.%I, reads %s)', ro.rolname, k.rel::regclass, k.pgn,
+									  concat_ws(' and ',
+												CASE WHEN has_column_privilege(ro.oid, k.rel, k.hpgn, 'SELECT') THEN quote_ident(k.hpgn) END,
+												CASE WHEN has_column_privilege(ro.oid, k.rel, k.eckid, 'SELECT') THEN quote_ident(k.eckid) END)),
+					  '; ')
+	  INTO listed
+	  FROM unnest(trig_rels, trig_pgn, trig_hpgn, trig_eckid) AS k(rel, pgn, hpgn, eckid), pg_roles ro
+	 WHERE NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+	   AND NOT pg_has_role(ro.oid, (SELECT relowner FROM pg_class WHERE oid = k.rel), 'USAGE')
+	   AND (has_column_privilege(ro.oid, k.rel, k.pgn, 'INSERT') OR has_column_privilege(ro.oid, k.rel, k.pgn, 'UPDATE'))
+	   AND (has_column_privilege(ro.oid, k.rel, k.hpgn, 'SELECT') OR has_column_privilege(ro.oid, k.rel, k.eckid, 'SELECT'));
+	IF listed IS NOT NULL THEN
+		status := 'problem';
+		detail := format('Roles that may write the PGN column of a table with the eckid.assign() trigger and read the HPgn or ECK iD it computes: %s. Each can hash a PGN of its choosing, as with eckid.hpgn(text), and roll back without a trace.', listed);
+		remedy := 'Let one role write PGNs and another read HPgns and ECK iDs (REVOKE SELECT on those columns, or INSERT and UPDATE of the PGN column); a role that must do both, the LAS application, is as trusted as one granted eckid.hpgn(text): audit its writes (docs/privileges.md).';
+	ELSE
+		status := 'ok';
+		detail := 'No role but the tables'' owners may both write the PGN column of a table with the eckid.assign() trigger and read its HPgn or ECK iD column.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'pseudonym oracle: write a value, read its pseudonym';
+	SELECT string_agg(DISTINCT format('%I (writes %s.%I, reads %s)', ro.rolname, k.rel::regclass, k.col, w.label), '; ')
+	  INTO listed
+	  FROM unnest(col_rels, col_names) AS k(rel, col),
+		   unnest(view_oids, source_oids, view_labels, view_recipient) AS w(view_oid, source_oid, label, recipient),
+		   pg_roles ro
+	 WHERE w.recipient AND w.source_oid = k.rel
+	   AND NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+	   AND NOT pg_has_role(ro.oid, (SELECT relowner FROM pg_class WHERE oid = k.rel), 'USAGE')
+	   AND (has_column_privilege(ro.oid, k.rel, k.col, 'UPDATE') OR has_column_privilege(ro.oid, k.rel, k.col, 'INSERT'))
+	   AND has_table_privilege(ro.oid, w.view_oid, 'SELECT');
+	IF listed IS NOT NULL THEN
+		status := 'problem';
+		detail := format('Roles that may write a PGN, HPgn or ECK iD column of a table and read a pseudonymizing masked view of it: %s. Each can write a value of its choice, read its pseudonym through the view and roll back: the pseudonym of any value, so the pupil behind a pseudonym of that recipient''s export.', listed);
+		remedy := 'REVOKE INSERT and UPDATE on those columns, or SELECT on the view, so that no role holds both (docs/privileges.md, grants to keep apart).';
+	ELSE
+		status := 'ok';
+		detail := 'No role but the tables'' owners may both write a PGN, HPgn or ECK iD column and read a pseudonymizing masked view of the same table.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+
+	check_name := 'mask oracle: write a PGN, read its mask';
+	SELECT string_agg(DISTINCT format('%I (writes %s.%I, reads %s)', ro.rolname, k.rel::regclass, k.pgn, w.label), '; ')
+	  INTO listed
+	  FROM unnest(trig_rels, trig_pgn) AS k(rel, pgn),
+		   unnest(view_oids, source_oids, view_labels, view_recipient) AS w(view_oid, source_oid, label, recipient),
+		   pg_roles ro
+	 WHERE NOT w.recipient AND w.source_oid = k.rel
+	   AND NOT ro.rolsuper AND ro.rolname !~ '^pg_'
+	   AND NOT pg_has_role(ro.oid, (SELECT relowner FROM pg_class WHERE oid = k.rel), 'USAGE')
+	   AND (has_column_privilege(ro.oid, k.rel, k.pgn, 'INSERT') OR has_column_privilege(ro.oid, k.rel, k.pgn, 'UPDATE'))
+	   AND has_table_privilege(ro.oid, w.view_oid, 'SELECT');
+	IF listed IS NOT NULL THEN
+		status := 'problem';
+		detail := format('Roles that may write the PGN column of a table with the eckid.assign() trigger and read a masked view of it: %s. The 24 bits of the ECK iD that eckid.mask() shows confirm a guessed PGN: write it, compare the mask with that of a row, roll back.', listed);
+		remedy := 'REVOKE INSERT and UPDATE of the PGN column, or SELECT on the masked view, so that no role holds both (docs/privileges.md, grants to keep apart).';
+	ELSE
+		status := 'ok';
+		detail := 'No role but the tables'' owners may both write the PGN column of a table with the eckid.assign() trigger and read a masked view of it.';
 		remedy := NULL;
 	END IF;
 	RETURN NEXT;
@@ -639,6 +865,37 @@ BEGIN
 		remedy := NULL;
 	END IF;
 	RETURN NEXT;
+
+	-- Citus only: a GRANT or REVOKE on eckid's objects on the coordinator
+	-- does not reach the workers, where run_command_on_workers() and the
+	-- shards' triggers run eckid's functions.  Each worker compares its
+	-- privileges with the coordinator's (citus_acl_sync() without apply).
+	IF to_regclass('pg_catalog.pg_dist_node') IS NOT NULL THEN
+		check_name := 'Citus: privileges on every node';
+		listed := NULL;
+		n := 0;
+		FOR node IN EXECUTE 'SELECT nodename, nodeport, success, result FROM pg_catalog.run_command_on_workers($1)'
+				 USING format('SELECT eckid_internal.citus_acl_sync(%L::jsonb, false)', eckid_internal.citus_acl_inventory()::text)
+		LOOP
+			n := n + 1;
+			IF NOT node.success OR node.result <> '' THEN
+				listed := concat_ws('; ', listed,
+									format('%s:%s: %s', node.nodename, node.nodeport,
+										   CASE WHEN node.success THEN replace(node.result, chr(10), ' ')
+												ELSE 'could not compare: ' || node.result END));
+			END IF;
+		END LOOP;
+		IF listed IS NOT NULL THEN
+			status := 'problem';
+			detail := format('The privileges on eckid''s objects on these workers are not the coordinator''s (what would make them so): %s.', listed);
+			remedy := 'SELECT * FROM eckid.citus_sync_privileges(); on the coordinator, after every GRANT or REVOKE on eckid''s objects (docs/scaling.md).';
+		ELSE
+			status := 'ok';
+			detail := format('%s workers have the coordinator''s privileges on eckid''s schemas, functions and tables.', n);
+			remedy := NULL;
+		END IF;
+		RETURN NEXT;
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION eckid.security_check() IS

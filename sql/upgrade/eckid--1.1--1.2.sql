@@ -33,19 +33,10 @@ ALTER OPERATOR eckid.<= (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
 ALTER OPERATOR eckid.> (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
 ALTER OPERATOR eckid.>= (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
 
--- eckid_internal.backfill_setup() tells the backfill whether the table's
--- trigger asks Nummervoorziening: a new OUT column, so it is made again
--- (its grants are the install script's: none beyond the owner).
-DROP FUNCTION eckid_internal.backfill_setup(regclass);
-CREATE FUNCTION eckid_internal.backfill_setup(tbl regclass,
-									 OUT pgn_column text, OUT hpgn_column text,
-									 OUT eckid_column text, OUT wipe_pgn boolean,
-									 OUT nummervoorziening boolean)
-	AS 'MODULE_PATHNAME', 'eckid_backfill_setup'
-	LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION eckid_internal.backfill_setup(regclass) IS
-	'helper of eckid.backfill(): refuses a transaction block; the settings of the table''s eckid.assign() trigger';
-REVOKE ALL ON FUNCTION eckid_internal.backfill_setup(regclass) FROM PUBLIC;
+-- Nothing here is dropped or changes its arguments or result: a role
+-- granted a function (the backfill's helpers, docs/privileges.md) may have
+-- made a view or function over it, which would block the update
+-- (docs/development.md, upgrade scripts; test/shell/upgrade.sh).
 
 -- The Nummervoorziening queue (issue 14): new objects.
 -- @include sql/install/45_nummervoorziening.sql

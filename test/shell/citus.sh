@@ -382,4 +382,55 @@ done
 out=$(psql -X -q -At -p "${port[coordinator]}" -U nobody -c "SELECT count(*) FROM pupils_masked" 2>&1 || true)
 check "masked_views: nobody cannot read the masked copy" has "$out" "permission denied for table pupils_masked"
 
+
+######################################################################
+# privileges: a GRANT or REVOKE on eckid's objects on the coordinator
+# reaches the workers only through eckid.citus_sync_privileges(); the
+# coordinator's self-check compares every worker with it.
+selfcheck() { c "SELECT status || ' ' || detail FROM eckid.security_check() WHERE check_name = 'Citus: privileges on every node'"; }
+may() { on "$1" "SELECT has_function_privilege('$2', '$3', 'EXECUTE')" || true; }
+# the GRANT of create_masked_view to reporter above was made on the coordinator only
+cmv='eckid.create_masked_view(regclass,text,text[],text)'
+check "privileges: a GRANT on the coordinator does not reach a worker by itself" same "$(may coordinator reporter "$cmv"),$(may worker1 reporter "$cmv")" "t,f"
+out=$(selfcheck)
+check "privileges: the coordinator's self-check finds the difference" has "$out" "problem"
+check "privileges: naming the worker and the statement that would fix it" has "$out" "127.0.0.1:${port[worker1]}: GRANT EXECUTE ON FUNCTION $cmv TO reporter;"
+out=$(c "SELECT string_agg(node || ' ' || statements, '; ' ORDER BY node) FROM eckid.citus_sync_privileges()")
+check "privileges: eckid.citus_sync_privileges() runs the GRANT on both workers" same "$(count "$out" "GRANT EXECUTE ON FUNCTION $cmv TO reporter;")" 2
+check "privileges: the grant is on both workers now" same "$(may worker1 reporter "$cmv"),$(may worker2 reporter "$cmv")" "t,t"
+check "privileges: and the self-check finds none" has "$(selfcheck)" "ok 2 workers"
+# a REVOKE: a role that still computes HPgns on the workers until the sync
+pgn=$(bsns 600000000 1 | sed "s/.*'\(.*\)'.*/\1/")
+cq "CREATE ROLE hasher LOGIN" "GRANT EXECUTE ON FUNCTION eckid.hpgn(text) TO hasher" "SELECT count(*) FROM eckid.citus_sync_privileges()"
+as_hasher() { psql -X -q -At -p "${port[$1]}" -U hasher -c "SELECT length(eckid.hpgn('$pgn'))" 2>&1 || true; }
+check "privileges: hasher, granted eckid.hpgn and synced, computes HPgns on a worker" same "$(as_hasher worker1)" 64
+cq "REVOKE EXECUTE ON FUNCTION eckid.hpgn(text) FROM hasher"
+check "privileges: revoked on the coordinator, hasher cannot there" has "$(as_hasher coordinator)" "permission denied for function hpgn"
+check "privileges: but still can on the worker before the sync (why it exists)" same "$(as_hasher worker1)" 64
+check "privileges: the self-check names the REVOKE the worker lacks" has "$(selfcheck)" "REVOKE EXECUTE ON FUNCTION eckid.hpgn(text) FROM hasher CASCADE;"
+cq "SELECT count(*) FROM eckid.citus_sync_privileges()"
+check "privileges: after the sync hasher cannot on worker1" has "$(as_hasher worker1)" "permission denied for function hpgn"
+check "privileges: nor on worker2" has "$(as_hasher worker2)" "permission denied for function hpgn"
+# the backfill grants of docs/privileges.md, for a distributed table
+grants=$(sed -n '/^## The trigger and the backfill/,/^## [^T]/p' "$(dirname "$0")/../../docs/privileges.md" \
+	| grep -E '^GRANT .* TO las_owner;$' || true)
+check "privileges: docs/privileges.md gives the backfill's grants to las_owner" test "$(grep -c . <<<"$grants")" -ge 7
+cq "CREATE ROLE las_owner LOGIN" \
+	"CREATE TABLE owned (id integer PRIMARY KEY, pgn text, hpgn text, eck_id eckid.eckid)" \
+	"SELECT create_distributed_table('owned', 'id', shard_count => 2)" \
+	"INSERT INTO owned (id, pgn) VALUES $(bsns 700000000 2)" \
+	"SET citus.enable_unsafe_triggers = on" \
+	"CREATE TRIGGER owned_eckid BEFORE INSERT OR UPDATE ON owned FOR EACH ROW
+	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')" \
+	"ALTER TABLE owned OWNER TO las_owner" \
+	"$grants"
+backfill_as_owner() { psql -X -q -At -p "${port[coordinator]}" -U las_owner -c "CALL eckid.backfill('owned', 2)" 2>&1 || true; }
+out=$(backfill_as_owner)
+check "privileges: with the documented grants on the coordinator only, the backfill fails on the workers" has "$out" "failed on a node"
+check "privileges: (nothing filled)" same "$(c "SELECT count(*) FROM owned WHERE eck_id IS NOT NULL")" 0
+cq "SELECT count(*) FROM eckid.citus_sync_privileges()"
+out=$(backfill_as_owner)
+check "privileges: after eckid.citus_sync_privileges() las_owner backfills the distributed table" same "$(c "SELECT count(*) FROM owned WHERE eck_id IS NOT NULL")" 2
+check "privileges: the self-check finds every worker as the coordinator" has "$(selfcheck)" "ok 2 workers"
+
 checks_done

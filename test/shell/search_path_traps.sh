@@ -84,10 +84,10 @@ check "traps for bigint / double precision and for make_interval(secs => ...) ar
 # create_masked_view fires it; masked_view_release runs before the ALTER
 # TABLE ... TYPE of a column a masked view shows; backfill_distributed runs
 # in every backfill and citus_partmethod in every create_masked_view,
-# finding no Citus here.)
+# finding no Citus here; the other Citus helpers are called on their own.)
 # The Nummervoorziening queue's functions (schema eckid_internal included)
 # run in the block "Nummervoorziening" below.
-covered="backfill backfill_distributed citus_partmethod masked_view_bind masked_view_create masked_view_define masked_view_drop masked_view_clear_dependents masked_view_verify
+covered="backfill backfill_distributed backfill_shards_command citus_acl_inventory citus_acl_sync citus_partmethod citus_sync_privileges masked_view_bind masked_view_create masked_view_define masked_view_drop masked_view_clear_dependents masked_view_verify
 masked_view_follow_ddl masked_view_forget_dropped masked_view_plan masked_view_refresh masked_view_release
 masked_view_type_kind replace_hpgn resolve_hpgn security_check stampseudonym
 nv_claim nv_extend nv_release nv_report_replacement nv_requeue nv_resubmit nv_store nv_submitted
@@ -221,6 +221,10 @@ SELECT eckid.nv_request('school_${n}r.nv_gone', 'hpgn', 'eck_id', pg_catalog.rep
 DROP TABLE school_${n}r.nv_gone;
 -- the DBA's self-check
 SELECT pg_catalog.count(*) FROM eckid.security_check();
+-- Citus's helpers, without Citus (citus_sync_privileges() stops at its check)
+SELECT pg_catalog.length(eckid_internal.backfill_shards_command(ARRAY['school_${n}r.pupils'], 2));
+SELECT eckid_internal.citus_acl_sync(eckid_internal.citus_acl_inventory(), false);
+DO \$\$ BEGIN PERFORM eckid.citus_sync_privileges(); EXCEPTION WHEN object_not_in_prerequisite_state THEN NULL; END \$\$;
 SQL
 }
 
