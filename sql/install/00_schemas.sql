@@ -1,6 +1,10 @@
 -- sql/install/00_schemas.sql: the schemas eckid and eckid_internal
 -- (one part of the install script; the Makefile joins sql/install/*.sql in
 -- the order of their names into sql/eckid--<default_version>.sql)
+-- An upgrade script never includes this file: its CREATE statements do not
+-- run again on an existing database.  A later change to an object here is
+-- written by hand in the upgrade script, or the object moves to a file
+-- that runs again (docs/development.md, "The SQL and its releases").
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION eckid" to load this file. \quit

@@ -1,6 +1,10 @@
 -- sql/install/30_derivation.sql: HPgn, Stampseudonym and ECK iD derivation; PGN changes (replacement records)
 -- (one part of the install script; the Makefile joins sql/install/*.sql in
 -- the order of their names into sql/eckid--<default_version>.sql)
+-- An upgrade script never includes this file: its CREATE statements do not
+-- run again on an existing database.  A later change to an object here is
+-- written by hand in the upgrade script, or the object moves to a file
+-- that runs again (docs/development.md, "The SQL and its releases").
 
 ------------------------------------------------------------------------------
 -- Derivation (reads eckid.salt or the key file: STABLE, not for PUBLIC)

@@ -38,8 +38,12 @@ ALTER OPERATOR eckid.>= (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
 -- made a view or function over it, which would block the update
 -- (docs/development.md, upgrade scripts; test/shell/upgrade.sh).
 
--- The Nummervoorziening queue (issue 14): new objects.
--- @include sql/install/45_nummervoorziening.sql
+-- The Nummervoorziening queue (issue 14): new objects, its tables first.
+-- @include sql/install/45_nv_tables.sql
+-- @include sql/install/46_nv_queueing.sql
+-- @include sql/install/47_nv_worker.sql
+-- @include sql/install/48_nv_store.sql
+-- @include sql/install/49_nv_dba.sql
 
 -- Citus (docs/scaling.md): a distributed table's backfill runs on its nodes.
 -- @include sql/install/42_citus.sql
