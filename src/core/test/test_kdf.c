@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_kdf.c
- *	  Known-answer tests of src/kdf.c, linked without PostgreSQL.
+ *	  Known-answer tests of src/core/kdf.c, linked without PostgreSQL.
  *
  * - scrypt: the RFC 7914 section 12 vectors that fit in memory (the fourth
  *	 needs 1 GiB), copied from the RFC text;
@@ -15,7 +15,7 @@
  *	 independent Python implementation of docs/derivation.md;
  * - pgn_number_form(), which decides how eckid.assign() treats a PGN.
  *
- * Run with: make test/c/test_kdf && test/c/test_kdf
+ * Run with: make -C src/core test/test_kdf && src/core/test/test_kdf
  *
  *-------------------------------------------------------------------------
  */

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_scrypt_simd.c
- *	  The AVX-512 scrypt (src/scrypt_simd.c, the kernel; scrypt_threads.c,
+ *	  The AVX-512 scrypt (src/core/scrypt_simd.c, the kernel; scrypt_threads.c,
  *	  the threads that run it) against libsodium, linked without PostgreSQL.
  *
  * - RFC 7914 section 12 vectors (the three that fit in memory);
