@@ -86,32 +86,24 @@ dist: $(DATA_built)
 		-o $(abspath $(DIST_ZIP)) HEAD
 	@echo "$(DIST_ZIP)"
 
-
 # The plain-C core (src/core/: parsing, PGN rules, scrypt, BLAKE2b,
 # redaction) is built by its own Makefile, with the server's compiler and
 # without the server's headers.  It is asked every time, so that a changed
 # core file is rebuilt; eckid.so is relinked only when the library changed.
-.PHONY: FORCE core check-c clean-core
+.PHONY: FORCE core clean-core
 $(CORE_LIB): FORCE
 	$(MAKE) -C src/core libeckidcore.a CC="$(CC)"
 $(shlib): $(CORE_LIB)
 core: $(CORE_LIB)
 
-# The C tests of the core, no server needed (src/core/test/).
-check-c:
-	$(MAKE) -C src/core check CC="$(CC)"
-
 clean: clean-core
 clean-core:
 	$(MAKE) -C src/core clean
 
-# The fuzzers (make fuzz) and the benchmarks (make bench, bench-log, bench-nv).
-include mk/fuzz.mk mk/bench.mk
-
-# Sanitizer run of the SQL test suites (scripts/memcheck).
-.PHONY: memcheck
-memcheck:
-	scripts/memcheck
+# The tests (make check-c, installcheck-tap, installcheck-shell, memcheck),
+# the fuzzers (make fuzz) and the benchmarks (make bench, bench-log,
+# bench-nv).
+include mk/tests.mk mk/fuzz.mk mk/bench.mk
 
 # eckid-nv-worker (docs/nummervoorziening.md): a separate program with its
 # own Makefile (worker/Makefile), plain C with libcurl, libxml2 and libpq and
@@ -128,28 +120,3 @@ worker/%: FORCE
 clean: clean-worker
 clean-worker:
 	$(MAKE) -C worker clean
-
-# One layer of the tests at a time, against the running cluster that
-# scripts/cluster starts (PGHOST, PGPORT, PGUSER, ECKID_KEY_FILE set); see
-# docs/development.md.  make installcheck runs pg_regress.  scripts/test and
-# scripts/memcheck run these same recipes.
-#   installcheck-tap    pgTAP (TAP_TESTS, default test/*.sql) in a fresh
-#                       database eckid_tap, with the Python reference
-#                       values unless TAP_VECTORS=no
-#   installcheck-shell  the shell tests of test/shell/tests.list marked
-#                       quick, or SHELL_TESTS='a b'
-TAP_TESTS ?= test/*.sql
-TAP_VECTORS ?= yes
-SHELL_TESTS ?= $(shell test/shell/lib/list.sh quick)
-
-.PHONY: installcheck-tap installcheck-shell
-installcheck-tap:
-	dropdb --if-exists eckid_tap
-	createdb eckid_tap
-	psql -X -q -v ON_ERROR_STOP=1 -d eckid_tap -f test/fixtures/setup.sql
-	$(if $(filter yes,$(TAP_VECTORS)),python3 test/fixtures/python_vectors.py --key-file "$$ECKID_KEY_FILE" | psql -X -q -v ON_ERROR_STOP=1 -d eckid_tap)
-	pg_prove -d eckid_tap --ext .sql --failures $(TAP_TESTS); rc=$$?; dropdb --if-exists eckid_tap; exit $$rc
-
-installcheck-shell:
-	@test/shell/lib/list.sh > /dev/null
-	@set -e; for t in $(SHELL_TESTS); do echo "== test/shell/$$t.sh"; bash test/shell/$$t.sh; done
