@@ -3,7 +3,7 @@
 
 # The C tests of the core, no server needed (src/core/test/).
 .PHONY: check-c
-check-c:
+check-c: $(CORE_LIB)
 	$(MAKE) -C src/core check CC="$(CC)"
 
 # Sanitizer run of the SQL test suites (scripts/memcheck).
