@@ -1,6 +1,6 @@
 /*
  * The keyed pseudonym of a masked view with a recipient on its own: CPU
- * time per value of kdf_pseudonym_of() (src/kdf.c with src/blake2b.c, the
+ * time per value of kdf_pseudonym_of() (src/core/kdf.c with src/core/blake2b.c, the
  * prefix of key and recipient computed once, as masked_view_pseudonym()
  * keeps it per call site) against the same pseudonym with libsodium's
  * crypto_generichash continuing a copied prefix state, which is what eckid

@@ -1,5 +1,5 @@
 /*
- * The scanner behind eckid.log_redaction (src/redact.c) on its own: the
+ * The scanner behind eckid.log_redaction (src/core/redact.c) on its own: the
  * time redact_text() takes per message, for messages as a logging-heavy
  * server writes them, with nothing to redact and with an ECK iD, an HPgn
  * and a PGN in each.  Part of make bench (row 9c, bench/run.sh); prints

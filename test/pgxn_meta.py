@@ -314,8 +314,13 @@ def check_zip(c, meta, root, zip_path):
             f"zip holds the install script made from sql/install/ for default_version")
     for o in make_var(root, "OBJS"):
         c.check(o[:-2] + ".c" in files, f"zip holds {o[:-2]}.c (Makefile OBJS)")
+    core = os.path.join(root, "src", "core")
+    for f in ["Makefile"] + make_var(core, "SRCS") + make_var(core, "HDRS"):
+        c.check("src/core/" + f in files, f"zip holds src/core/{f} (the core's library, src/core/Makefile)")
+    for f in sorted(os.listdir(os.path.join(root, "mk"))):
+        c.check("mk/" + f in files, f"zip holds mk/{f} (included by the Makefile)")
     bad = sorted(f for f in files if re.search(
-        r"(^|/)(\.ci|debian|results|tmp_check|log)/|(^|/)\.git|\.(o|so|bc|zip|deb)$|(^|/)regression\.(diffs|out)$"
+        r"(^|/)(\.ci|debian|results|tmp_check|log)/|(^|/)\.git|\.(o|a|so|bc|zip|deb)$|(^|/)regression\.(diffs|out)$"
         r"|__pycache__", f))
     c.check(not bad, "zip holds no .ci/, debian/, .git*, build or test products" + (f": {bad}" if bad else ""))
 

@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for the binary (send/recv) form of eckid
- * (src/ecktext.c).  Invariants, checked on every input:
+ * (src/core/ecktext.c).  Invariants, checked on every input:
  *
  * - eckid_decode_binary() never reads past the buffer (AddressSanitizer
  *   sees to that: the input is exactly size bytes) and consumes at most

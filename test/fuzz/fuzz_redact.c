@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the log redaction scanner (src/redact.c).  The
+ * libFuzzer harness for the log redaction scanner (src/core/redact.c).  The
  * first byte of an input chooses the options (bit 0: PGNs, bit 1: "..."
  * as the mark, bit 2: no salt); the rest is the message.  Invariants,
  * checked on every input:

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the text form of eckid (src/ecktext.c): parsing,
+ * libFuzzer harness for the text form of eckid (src/core/ecktext.c): parsing,
  * formatting and redaction.  Invariants, checked on every input:
  *
  * - a value eckid_parse() accepts is well formed, formats to at most
@@ -7,7 +7,7 @@
  *   80 bytes (and is already canonical: formatting it again gives the same
  *   text); its binary form decodes back to the same value;
  * - a rejected input comes with a status and a position inside the input;
- * - eckid_parse_reference() (test/c/ecktext_reference.c), the rules written
+ * - eckid_parse_reference() (src/core/test/ecktext_reference.c), the rules written
  *   out plainly, gives the same verdict, status, position, count and value;
  * - eckid_redact() stays within its buffer, NUL-terminates, and leaves no run
  *   of more than 7 hex digits (none that could be a PGN), for every buffer

@@ -1,7 +1,7 @@
 --
 -- Argument errors of eckid.local_stampseudonym() and eckid.derive() that do
 -- not depend on the key, and the checks of the segment settings.  Values are
--- tested elsewhere (pgTAP, test/c/test_kdf.c).
+-- tested elsewhere (pgTAP, src/core/test/test_kdf.c).
 --
 \set VERBOSITY default
 

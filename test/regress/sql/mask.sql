@@ -1,7 +1,7 @@
 --
 -- eckid.mask() for several segments, and the argument errors of
 -- eckid.pseudonymize() that do not depend on the key.  Pseudonym values are
--- tested with the key in test/masking.sql and test/c/test_kdf.c.
+-- tested with the key in test/masking.sql and src/core/test/test_kdf.c.
 --
 \set VERBOSITY default
 

@@ -171,6 +171,6 @@ main(void)
 		CHECK(memcmp(&st, &zero, sizeof(st)) == 0, "a forgotten state is all zeros");
 	}
 
-	printf("test_blake2b: %d checks, %d failed\n", ntests, nfailed);
-	return nfailed == 0 ? 0 : 1;
+	printf("test_blake2b: %d checks, %d failed\n", checks, failures);
+	return failures == 0 ? 0 : 1;
 }

@@ -314,6 +314,6 @@ main(void)
 			  "NUL and high bytes: changed %d, length %zu", changed, n);
 	}
 
-	printf("test_redact: %d checks, %d failed\n", ntests, nfailed);
-	return nfailed == 0 ? 0 : 1;
+	printf("test_redact: %d checks, %d failed\n", checks, failures);
+	return failures == 0 ? 0 : 1;
 }

@@ -607,6 +607,6 @@ main(void)
 	TestMasked();
 	TestAgainstReference();
 
-	printf("test_ecktext: %d of %d checks passed\n", ntests - nfailed, ntests);
-	return nfailed == 0 ? 0 : 1;
+	printf("test_ecktext: %d of %d checks passed\n", checks - failures, checks);
+	return failures == 0 ? 0 : 1;
 }

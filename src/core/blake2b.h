@@ -11,7 +11,7 @@
  * for compressing the key block again: two compressions where one does.
  * This state compresses a full buffer as soon as more input arrives (as RFC
  * 7693's reference code does), so a copy taken after the recipient has the
- * key block behind it.  test/c/test_blake2b.c checks every result against
+ * key block behind it.  src/core/test/test_blake2b.c checks every result against
  * libsodium.
  *
  *-------------------------------------------------------------------------

@@ -11,7 +11,7 @@
  * may appear.
  *
  * Nothing here includes a PostgreSQL header, and nothing here allocates:
- * the same code runs in the backend, in test/c/test_ecktext.c and under a
+ * the same code runs in the backend, in src/core/test/test_ecktext.c and under a
  * fuzzer.  Every function accepts arbitrary bytes, including NULs and
  * invalid multibyte sequences, without reading outside the given length.
  *

@@ -6,7 +6,7 @@
  *
  * The scanner behind eckid.log_redaction (log_hook.c).  Nothing here
  * includes a PostgreSQL header or allocates: it runs inside PostgreSQL's
- * error reporting, and the same code runs in test/c/test_redact.c and under
+ * error reporting, and the same code runs in src/core/test/test_redact.c and under
  * a fuzzer.  Every function accepts arbitrary bytes without reading outside
  * the given length.
  *

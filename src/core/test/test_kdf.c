@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_kdf.c
- *	  Known-answer tests of src/kdf.c, linked without PostgreSQL.
+ *	  Known-answer tests of src/core/kdf.c, linked without PostgreSQL.
  *
  * - scrypt: the RFC 7914 section 12 vectors that fit in memory (the fourth
  *	 needs 1 GiB), copied from the RFC text;
@@ -15,7 +15,7 @@
  *	 independent Python implementation of docs/derivation.md;
  * - pgn_number_form(), which decides how eckid.assign() treats a PGN.
  *
- * Run with: make test/c/test_kdf && test/c/test_kdf
+ * Run with: make -C src/core test/test_kdf && src/core/test/test_kdf
  *
  *-------------------------------------------------------------------------
  */
@@ -29,21 +29,7 @@
 #include "kdf.h"
 #include "pgn.h"
 
-static int	failures = 0;
-static int	checks = 0;
-
-static void
-Check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-	{
-		failures++;
-		printf("not ok %d - %s\n", checks, what);
-	}
-	else
-		printf("ok %d - %s\n", checks, what);
-}
+#include "check.h"
 
 /* Lowercase hex of len bytes into a static buffer (enough for 64 bytes). */
 static const char *
@@ -101,7 +87,7 @@ TestRfc7914(void)
 		snprintf(what, sizeof(what), "RFC 7914 scrypt(\"%s\", \"%s\", %u, %u, %u, 64)",
 				 rfc7914[i].password, rfc7914[i].salt, (unsigned) rfc7914[i].N,
 				 (unsigned) rfc7914[i].r, (unsigned) rfc7914[i].p);
-		Check(rc == 0 && strcmp(Hex(dk, sizeof(dk)), rfc7914[i].dk) == 0, what);
+		CheckTap(rc == 0 && strcmp(Hex(dk, sizeof(dk)), rfc7914[i].dk) == 0, what);
 	}
 }
 
@@ -116,20 +102,20 @@ TestKennisnet(void)
 
 	rc = sodium_base642bin(salt, sizeof(salt), salt_b64, strlen(salt_b64), NULL,
 						   &salt_len, NULL, sodium_base64_VARIANT_ORIGINAL);
-	Check(rc == 0 && salt_len == 16, "Kennisnet test salt decodes to 16 bytes");
+	CheckTap(rc == 0 && salt_len == 16, "Kennisnet test salt decodes to 16 bytes");
 
 	memset(hex, 'x', sizeof(hex));
 	rc = kdf_hpgn((const uint8_t *) "063138219", 9, salt, salt_len, hex, NULL);
-	Check(rc == 0 &&
+	CheckTap(rc == 0 &&
 		  strcmp(hex, "9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa") == 0,
 		  "Kennisnet vector: HPgn of 063138219");
 
 	errno = 0;
 	rc = kdf_hpgn((const uint8_t *) "063138219", 9, salt, 0, hex, NULL);
-	Check(rc == -1 && errno == EINVAL, "kdf_hpgn refuses an empty salt");
+	CheckTap(rc == -1 && errno == EINVAL, "kdf_hpgn refuses an empty salt");
 	errno = 0;
 	rc = kdf_hpgn((const uint8_t *) "063138219", PGN_MAX_BYTES + 1, salt, salt_len, hex, NULL);
-	Check(rc == -1 && errno == EINVAL, "kdf_hpgn refuses a PGN over PGN_MAX_BYTES");
+	CheckTap(rc == -1 && errno == EINVAL, "kdf_hpgn refuses a PGN over PGN_MAX_BYTES");
 }
 
 /* kdf_scrypt must refuse before libsodium could abort() or allocate. */
@@ -143,7 +129,7 @@ ExpectEinval(uint64_t N, uint32_t r, uint32_t p, size_t out_len, int null_out,
 	errno = 0;
 	rc = kdf_scrypt((const uint8_t *) "pw", 2, (const uint8_t *) "salt", 4,
 					N, r, p, null_out ? NULL : out, out_len, NULL);
-	Check(rc == -1 && errno == EINVAL, what);
+	CheckTap(rc == -1 && errno == EINVAL, what);
 }
 
 static void
@@ -170,10 +156,10 @@ TestBadParameters(void)
 
 		errno = 0;
 		rc = kdf_scrypt(NULL, 1, (const uint8_t *) "salt", 4, 16, 1, 1, out, sizeof(out), NULL);
-		Check(rc == -1 && errno == EINVAL, "scrypt password=NULL with length 1 gives EINVAL");
+		CheckTap(rc == -1 && errno == EINVAL, "scrypt password=NULL with length 1 gives EINVAL");
 		errno = 0;
 		rc = kdf_scrypt((const uint8_t *) "pw", 2, NULL, 4, 16, 1, 1, out, sizeof(out), NULL);
-		Check(rc == -1 && errno == EINVAL, "scrypt salt=NULL with length 4 gives EINVAL");
+		CheckTap(rc == -1 && errno == EINVAL, "scrypt salt=NULL with length 4 gives EINVAL");
 	}
 }
 
@@ -228,70 +214,70 @@ TestLocalDerivation(void)
 		key[i] = (uint8_t) i;
 
 	rc = kdf_local_stampseudonym(key, KAT_HPGN, HPGN_HEX_LEN, stamp_digest);
-	Check(rc == 0 && strcmp(Hex(stamp_digest, ECKID_DIGEST_LEN), KAT_STAMP) == 0,
+	CheckTap(rc == 0 && strcmp(Hex(stamp_digest, ECKID_DIGEST_LEN), KAT_STAMP) == 0,
 		  "local Stampseudonym matches local_derivation.py");
 
 	MakeStamp(&stamp, stamp_digest, "localsp");
 	rc = DeriveEckId(key, &stamp, KAT_CHAIN, KAT_SECTOR_PO, out);
-	Check(rc == 0 && strcmp(Hex(out, ECKID_DIGEST_LEN), KAT_ECKID_LOCALSP_PO) == 0,
+	CheckTap(rc == 0 && strcmp(Hex(out, ECKID_DIGEST_LEN), KAT_ECKID_LOCALSP_PO) == 0,
 		  "local ECK iD (localsp, PO) matches local_derivation.py");
 	rc = DeriveEckId(key, &stamp, KAT_CHAIN, KAT_SECTOR_VO, out);
-	Check(rc == 0 && strcmp(Hex(out, ECKID_DIGEST_LEN), KAT_ECKID_LOCALSP_VO) == 0,
+	CheckTap(rc == 0 && strcmp(Hex(out, ECKID_DIGEST_LEN), KAT_ECKID_LOCALSP_VO) == 0,
 		  "local ECK iD (localsp, VO) matches local_derivation.py");
 
 	/* the Stampseudonym's segment is part of the message */
 	MakeStamp(&stamp, stamp_digest, "sppilot");
 	rc = DeriveEckId(key, &stamp, KAT_CHAIN, KAT_SECTOR_PO, out);
-	Check(rc == 0 && strcmp(Hex(out, ECKID_DIGEST_LEN), KAT_ECKID_SPPILOT_PO) == 0,
+	CheckTap(rc == 0 && strcmp(Hex(out, ECKID_DIGEST_LEN), KAT_ECKID_SPPILOT_PO) == 0,
 		  "local ECK iD (sppilot, PO) matches local_derivation.py");
 
 	/* another key gives another value */
 	key[0] ^= 1;
 	rc = kdf_local_stampseudonym(key, KAT_HPGN, HPGN_HEX_LEN, out);
-	Check(rc == 0 && strcmp(Hex(out, ECKID_DIGEST_LEN), KAT_STAMP) != 0,
+	CheckTap(rc == 0 && strcmp(Hex(out, ECKID_DIGEST_LEN), KAT_STAMP) != 0,
 		  "a different key gives a different Stampseudonym");
 	key[0] ^= 1;
 
 	/* argument checks */
 	errno = 0;
 	rc = kdf_local_stampseudonym(key, KAT_HPGN, HPGN_HEX_LEN - 1, out);
-	Check(rc == -1 && errno == EINVAL, "Stampseudonym of 63 hex digits gives EINVAL");
+	CheckTap(rc == -1 && errno == EINVAL, "Stampseudonym of 63 hex digits gives EINVAL");
 	errno = 0;
 	rc = kdf_local_stampseudonym(key,
 								 "9735DFD2235EAEB5F0300886BCC99C82FFC1D6420C4E0BDE8DE7218DEF2135FA",
 								 HPGN_HEX_LEN, out);
-	Check(rc == -1 && errno == EINVAL, "Stampseudonym of uppercase hex gives EINVAL");
+	CheckTap(rc == -1 && errno == EINVAL, "Stampseudonym of uppercase hex gives EINVAL");
 
 	MakeStamp(&stamp, stamp_digest, "localsp");
 	errno = 0;
 	rc = kdf_local_eckid(key, &stamp, KAT_CHAIN, 0, KAT_SECTOR_PO, strlen(KAT_SECTOR_PO), out);
-	Check(rc == -1 && errno == EINVAL, "ECK iD with an empty chain gives EINVAL");
+	CheckTap(rc == -1 && errno == EINVAL, "ECK iD with an empty chain gives EINVAL");
 	{
 		static char long_id[LOCAL_ID_MAX_BYTES + 1];
 
 		memset(long_id, 'x', sizeof(long_id));
 		rc = kdf_local_eckid(key, &stamp, KAT_CHAIN, strlen(KAT_CHAIN),
 							 long_id, LOCAL_ID_MAX_BYTES, out);
-		Check(rc == 0, "ECK iD with a sector of 65535 bytes is accepted");
+		CheckTap(rc == 0, "ECK iD with a sector of 65535 bytes is accepted");
 		errno = 0;
 		rc = kdf_local_eckid(key, &stamp, KAT_CHAIN, strlen(KAT_CHAIN),
 							 long_id, sizeof(long_id), out);
-		Check(rc == -1 && errno == EINVAL, "ECK iD with a sector over 65535 bytes gives EINVAL");
+		CheckTap(rc == -1 && errno == EINVAL, "ECK iD with a sector over 65535 bytes gives EINVAL");
 	}
 
 	MakeStamp(&stamp, stamp_digest, "");
 	errno = 0;
 	rc = DeriveEckId(key, &stamp, KAT_CHAIN, KAT_SECTOR_PO, out);
-	Check(rc == -1 && errno == EINVAL, "ECK iD of a Stampseudonym without segment gives EINVAL");
+	CheckTap(rc == -1 && errno == EINVAL, "ECK iD of a Stampseudonym without segment gives EINVAL");
 	MakeStamp(&stamp, stamp_digest, "SPpilot");
 	errno = 0;
 	rc = DeriveEckId(key, &stamp, KAT_CHAIN, KAT_SECTOR_PO, out);
-	Check(rc == -1 && errno == EINVAL, "ECK iD of a Stampseudonym with an uppercase segment gives EINVAL");
+	CheckTap(rc == -1 && errno == EINVAL, "ECK iD of a Stampseudonym with an uppercase segment gives EINVAL");
 	MakeStamp(&stamp, stamp_digest, "sp");
 	stamp.segment[5] = 'x';		/* garbage after the NUL padding starts */
 	errno = 0;
 	rc = DeriveEckId(key, &stamp, KAT_CHAIN, KAT_SECTOR_PO, out);
-	Check(rc == -1 && errno == EINVAL, "ECK iD of a Stampseudonym with bad padding gives EINVAL");
+	CheckTap(rc == -1 && errno == EINVAL, "ECK iD of a Stampseudonym with bad padding gives EINVAL");
 }
 
 /*
@@ -324,19 +310,19 @@ TestPseudonymize(void)
 
 	for (int i = 0; i < LOCAL_KEY_BYTES; i++)
 		key[i] = (uint8_t) i;
-	Check(sodium_hex2bin(digest, sizeof(digest), KAT_DIGEST, strlen(KAT_DIGEST),
+	CheckTap(sodium_hex2bin(digest, sizeof(digest), KAT_DIGEST, strlen(KAT_DIGEST),
 						 NULL, NULL, NULL) == 0, "pseudonym test digest decodes");
 
 	MakeStamp(&value, digest, "201703");
 	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
-	Check(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_201703_A) == 0,
+	CheckTap(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_201703_A) == 0,
 		  "pseudonym (201703, uitgever-a) matches local_derivation.py");
 	rc = kdf_pseudonymize(key, &value, "uitgever-b", 10, out);
-	Check(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_201703_B) == 0,
+	CheckTap(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_201703_B) == 0,
 		  "pseudonym (201703, uitgever-b) matches local_derivation.py");
 	MakeStamp(&value, digest, "pilot");
 	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
-	Check(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_PILOT_A) == 0,
+	CheckTap(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_PILOT_A) == 0,
 		  "pseudonym (pilot, uitgever-a) matches local_derivation.py: the segment counts");
 	{
 		char		recipient[200];
@@ -345,32 +331,32 @@ TestPseudonymize(void)
 		memset(recipient + 9, 'x', sizeof(recipient) - 9);
 		MakeStamp(&value, digest, "201703");
 		rc = kdf_pseudonymize(key, &value, recipient, sizeof(recipient), out);
-		Check(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_201703_LONG) == 0,
+		CheckTap(rc == 0 && strcmp(Hex(out, PSEUDONYM_BYTES), KAT_PSEUDONYM_201703_LONG) == 0,
 			  "pseudonym (201703, a 200-byte recipient) matches local_derivation.py");
 	}
 
 	/* argument checks */
 	errno = 0;
 	rc = kdf_pseudonymize(key, &value, "", 0, out);
-	Check(rc == -1 && errno == EINVAL, "pseudonym for an empty recipient gives EINVAL");
+	CheckTap(rc == -1 && errno == EINVAL, "pseudonym for an empty recipient gives EINVAL");
 	{
 		static char long_recipient[RECIPIENT_MAX_BYTES + 1];
 
 		memset(long_recipient, 'r', sizeof(long_recipient));
 		rc = kdf_pseudonymize(key, &value, long_recipient, RECIPIENT_MAX_BYTES, out);
-		Check(rc == 0, "pseudonym for a recipient of 65535 bytes is accepted");
+		CheckTap(rc == 0, "pseudonym for a recipient of 65535 bytes is accepted");
 		errno = 0;
 		rc = kdf_pseudonymize(key, &value, long_recipient, sizeof(long_recipient), out);
-		Check(rc == -1 && errno == EINVAL, "pseudonym for a recipient over 65535 bytes gives EINVAL");
+		CheckTap(rc == -1 && errno == EINVAL, "pseudonym for a recipient over 65535 bytes gives EINVAL");
 	}
 	MakeStamp(&value, digest, "");
 	errno = 0;
 	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
-	Check(rc == -1 && errno == EINVAL, "pseudonym of a value without segment gives EINVAL");
+	CheckTap(rc == -1 && errno == EINVAL, "pseudonym of a value without segment gives EINVAL");
 	MakeStamp(&value, digest, "Pilot");
 	errno = 0;
 	rc = kdf_pseudonymize(key, &value, "uitgever-a", 10, out);
-	Check(rc == -1 && errno == EINVAL, "pseudonym of a value with an uppercase segment gives EINVAL");
+	CheckTap(rc == -1 && errno == EINVAL, "pseudonym of a value with an uppercase segment gives EINVAL");
 }
 
 /* pgn_number_form(): the classification eckid.assign() hashes by. */
@@ -380,7 +366,7 @@ CheckNumberForm(const char *pgn, PgnNumberForm want, const char *want_digits, co
 	char		digits[PGN_DIGITS];
 	PgnNumberForm got = pgn_number_form(pgn, strlen(pgn), digits);
 
-	Check(got == want && (want != PGN_NUMBER || memcmp(digits, want_digits, PGN_DIGITS) == 0), what);
+	CheckTap(got == want && (want != PGN_NUMBER || memcmp(digits, want_digits, PGN_DIGITS) == 0), what);
 }
 
 static void

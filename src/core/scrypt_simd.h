@@ -3,7 +3,7 @@
  * scrypt_simd.h
  *	  scrypt (RFC 7914) with AVX-512F, several lanes and hashes at once.
  *
- * Plain C, no PostgreSQL headers (test/c/test_scrypt_simd.c checks it
+ * Plain C, no PostgreSQL headers (src/core/test/test_scrypt_simd.c checks it
  * against libsodium).  The PBKDF2-HMAC-SHA256 steps use libsodium's HMAC;
  * only ROMix is vectorised.  Each zmm register holds one row of the
  * salsa20/8 state of four scrypt lanes (the SSE layout, one lane per

@@ -3,7 +3,7 @@
  * kdf.h
  *	  The key derivations eckid computes, on top of libsodium, in plain C.
  *
- * No PostgreSQL dependency: test/c/test_kdf.c links this file alone and
+ * No PostgreSQL dependency: src/core/test/test_kdf.c links this file alone and
  * checks it against RFC 7914 and the Kennisnet vector.
  *
  *-------------------------------------------------------------------------

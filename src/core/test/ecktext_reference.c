@@ -4,7 +4,7 @@
  *	  The rules of eckid_parse() written out for clarity, not speed.
  *
  * Each rule is one step, in the order of the comment above eckid_parse()
- * in src/ecktext.c, and character classes are looked up in strings of
+ * in src/core/ecktext.c, and character classes are looked up in strings of
  * their members.  Nothing here is used by the extension.
  *
  *-------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * test_scrypt_simd.c
- *	  The AVX-512 scrypt (src/scrypt_simd.c, the kernel; scrypt_threads.c,
+ *	  The AVX-512 scrypt (src/core/scrypt_simd.c, the kernel; scrypt_threads.c,
  *	  the threads that run it) against libsodium, linked without PostgreSQL.
  *
  * - RFC 7914 section 12 vectors (the three that fit in memory);
@@ -31,21 +31,7 @@
 #include "scrypt_kernel.h"
 #include "scrypt_simd.h"
 
-static int	failures = 0;
-static int	checks = 0;
-
-static void
-Check(int ok, const char *what)
-{
-	checks++;
-	if (!ok)
-	{
-		failures++;
-		printf("not ok %d - %s\n", checks, what);
-	}
-	else
-		printf("ok %d - %s\n", checks, what);
-}
+#include "check.h"
 
 static const struct
 {
@@ -91,7 +77,7 @@ main(void)
 		uint8_t		out[32];
 
 		errno = 0;
-		Check(scrypt_simd((const uint8_t *) "pw", 2, (const uint8_t *) "s", 1, 16, 1, 1,
+		CheckTap(scrypt_simd((const uint8_t *) "pw", 2, (const uint8_t *) "s", 1, 16, 1, 1,
 						  out, 32, NULL) == -1 && errno == ENOTSUP,
 			  "no AVX-512F: scrypt_simd says ENOTSUP (eckid falls back to libsodium)");
 		printf("1..%d\n", checks);
@@ -109,7 +95,7 @@ main(void)
 		sodium_bin2hex(hex, sizeof(hex), dk, 64);
 		snprintf(what, sizeof(what), "RFC 7914 vector %zu (N=%u r=%u p=%u)", i + 1,
 				 (unsigned) rfc7914[i].N, (unsigned) rfc7914[i].r, (unsigned) rfc7914[i].p);
-		Check(rc == 0 && strcmp(hex, rfc7914[i].dk) == 0, what);
+		CheckTap(rc == 0 && strcmp(hex, rfc7914[i].dk) == 0, what);
 	}
 
 	{
@@ -127,7 +113,7 @@ main(void)
 						 131072, 8, 4, dk, 32, NULL);
 
 		sodium_bin2hex(hex, sizeof(hex), dk, 32);
-		Check(rc == 0 && strcmp(hex, "9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa") == 0,
+		CheckTap(rc == 0 && strcmp(hex, "9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa") == 0,
 			  "Kennisnet vector: HPgn of 063138219");
 	}
 
@@ -155,7 +141,7 @@ main(void)
 					   (unsigned) N, (unsigned) r, (unsigned) p, pwl, sl, ol);
 			}
 		}
-		Check(bad == 0, "1000 random pairs, N 2..1024, r 1..9, p 1..6: equal to libsodium");
+		CheckTap(bad == 0, "1000 random pairs, N 2..1024, r 1..9, p 1..6: equal to libsodium");
 	}
 
 	/* Kennisnet's parameters, random PGN-like passwords and salts */
@@ -174,7 +160,7 @@ main(void)
 				memcmp(a, b, 32) != 0)
 				bad++;
 		}
-		Check(bad == 0, "4 random pairs at N=2^17 r=8 p=4: equal to libsodium");
+		CheckTap(bad == 0, "4 random pairs at N=2^17 r=8 p=4: equal to libsodium");
 	}
 
 	/* the kernel: a wave of count lanes against each lane alone */
@@ -201,15 +187,15 @@ main(void)
 			/* lanes past count are not touched */
 			ok = ok && memcmp(alone + count * blk, b + count * blk, sizeof(b) - count * blk) == 0;
 		}
-		Check(ok, "kernel: a wave of 1 to 8 lanes gives each lane its value computed alone");
+		CheckTap(ok, "kernel: a wave of 1 to 8 lanes gives each lane its value computed alone");
 		if (arena != NULL)
 		{
 			scrypt_kernel_wipe(arena, KN, KR, SCRYPT_LANES_PER_WAVE, &use);
-			Check(use.lanes == SCRYPT_LANES_PER_WAVE && use.entries == KN && sodium_is_zero(arena, bytes),
+			CheckTap(use.lanes == SCRYPT_LANES_PER_WAVE && use.entries == KN && sodium_is_zero(arena, bytes),
 				  "kernel: its wipe leaves the whole arena zero");
 			free(arena);
 		}
-		Check(scrypt_kernel_arena_bytes(UINT64_C(1) << 62, 8, 8) == 0 &&
+		CheckTap(scrypt_kernel_arena_bytes(UINT64_C(1) << 62, 8, 8) == 0 &&
 			  scrypt_kernel_arena_bytes(16, 1, 0) == 0 &&
 			  scrypt_kernel_arena_bytes(16, 1, SCRYPT_LANES_PER_WAVE + 1) == 0,
 			  "kernel: an arena too large for size_t, or of 0 or 9 lanes, has no size");
@@ -241,20 +227,20 @@ main(void)
 		for (int i = 0; i < NH && ok; i++)
 			ok = crypto_pwhash_scryptsalsa208sha256_ll(pw[i], pwl[i], sa[i], sl[i], 4096, 8, 3, ref, 48) == 0 &&
 				memcmp(ref, outb[i], 48) == 0;
-		Check(ok, "bulk: 7 hashes (p=3, lanes not a multiple of 4) on 2 threads equal libsodium");
+		CheckTap(ok, "bulk: 7 hashes (p=3, lanes not a multiple of 4) on 2 threads equal libsodium");
 
 		/* the same with memory kept between calls */
 		scrypt_simd_keep_memory(1);
 		ok = scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, &two_threads) == 0 &&
 			scrypt_simd_multi(NH, pw, pwl, sa, sl, 4096, 8, 3, out, 48, &two_threads) == 0 &&
 			scrypt_simd_kept_bytes() > 0;
-		Check(ok && scrypt_simd_kept_memory_is_zero(),
+		CheckTap(ok && scrypt_simd_kept_memory_is_zero(),
 			  "the memory kept between calls (V of every lane, working state) is wiped");
 		for (int i = 0; i < NH && ok; i++)
 			ok = crypto_pwhash_scryptsalsa208sha256_ll(pw[i], pwl[i], sa[i], sl[i], 4096, 8, 3, ref, 48) == 0 &&
 				memcmp(ref, outb[i], 48) == 0;
 		scrypt_simd_keep_memory(0);
-		Check(ok && scrypt_simd_kept_bytes() == 0, "bulk with memory kept between calls, then released");
+		CheckTap(ok && scrypt_simd_kept_bytes() == 0, "bulk with memory kept between calls, then released");
 	}
 
 	/* stop */
@@ -268,7 +254,7 @@ main(void)
 		errno = 0;
 		rc = scrypt_simd((const uint8_t *) "063138219", 9, (const uint8_t *) "salt", 4,
 						 131072, 8, 4, out, 32, &stop);
-		Check(rc == -1 && errno == ECANCELED && calls == 3 && sodium_is_zero(out, 32),
+		CheckTap(rc == -1 && errno == ECANCELED && calls == 3 && sodium_is_zero(out, 32),
 			  "a stop callback ends the hash with ECANCELED and a zeroed output");
 	}
 
@@ -295,7 +281,7 @@ main(void)
 		errno = 0;
 		ok &= scrypt_simd(NULL, 1, (const uint8_t *) "s", 1, 16, 1, 1, out, 32, NULL) == -1 &&
 			errno == EINVAL;
-		Check(ok, "bad parameters give EINVAL");
+		CheckTap(ok, "bad parameters give EINVAL");
 	}
 
 	printf("1..%d\n", checks);

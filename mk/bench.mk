@@ -1,0 +1,30 @@
+# The benchmarks (bench/, docs/performance.md), linked with the core as the
+# extension is.
+#   make bench      every row side by side (bench/run.sh): results in
+#                   bench/results/, or UPDATE_DOCS=1 into the docs
+#   make bench-log  the cost of eckid.log_redaction: the scanner alone, then
+#                   rows 9a-9d in a throwaway cluster
+#   make bench-nv   the database's side of the Nummervoorziening queue (row
+#                   10) in a throwaway cluster; BENCH_NV_ITEMS pupils,
+#                   BENCH_ROUNDS rounds
+BENCH_CFLAGS = -O2 -Wall -Wextra -Werror -Isrc/core $(SODIUM_CFLAGS)
+BENCHES = bench/scrypt_bench bench/redact_bench bench/pseudonym_bench
+EXTRA_CLEAN += $(BENCHES)
+
+# scrypt_bench at -O3, as it was always measured (the kernel itself is -O3
+# in the library).
+bench/scrypt_bench: BENCH_CFLAGS += -O3
+$(BENCHES): bench/%: bench/%.c bench/bench_time.h $(CORE_LIB)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_LIB) $(SODIUM_LIBS) -lpthread
+
+.PHONY: bench bench-log bench-nv
+bench: bench/scrypt_bench
+	PG_CONFIG="$(PG_CONFIG)" UPDATE_DOCS="$(UPDATE_DOCS)" bench/run.sh
+
+bench-log: bench/redact_bench
+	@set -- $$(bench/redact_bench); \
+		echo "| 9e | the scanner alone (bench/redact_bench.c), a message of $$3 bytes on average: nothing to redact / an ECK iD, HPgn and PGN in it | $$1 ns / $$2 ns | | |"
+	scripts/cluster bash bench/log_redaction.sh | grep '^|'
+
+bench-nv:
+	scripts/cluster bash bench/nv_queue_bench.sh | grep '^|'
