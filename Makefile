@@ -187,62 +187,18 @@ bench/scrypt_bench: bench/scrypt_bench.c bench/bench_time.h $(SCRYPT_DEPS)
 bench: bench/scrypt_bench
 	PG_CONFIG="$(PG_CONFIG)" UPDATE_DOCS="$(UPDATE_DOCS)" bench/run.sh
 
-# eckid-nv-worker (issue 14: docs/nummervoorziening.md): a separate program,
-# plain C with libcurl, libxml2 and libpq, and nothing of the server, so
-# nothing here touches the extension's build.  The pkg-config calls are
-# deferred (=, not :=) so that building the extension never needs them.
-WORKER_CC ?= $(CC)
-WORKER_PKGS = libcurl libxml-2.0
-WORKER_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror $(shell pkg-config --cflags $(WORKER_PKGS))
-WORKER_LIBS = $(shell pkg-config --libs $(WORKER_PKGS))
-# debian/rules passes dpkg-buildflags' hardening flags in these two.
-WORKER_EXTRA_CFLAGS ?=
-WORKER_LDFLAGS ?=
-# libpq for the queue: only eckid-nv-worker itself talks to the database.
-WORKER_PQ_CFLAGS = -I$(shell $(PG_CONFIG) --includedir)
-WORKER_PQ_LIBS = -L$(shell $(PG_CONFIG) --libdir) -lpq
-WORKER_LIB_SRC = worker/nv_error.c worker/nv_soap.c worker/nv_http.c worker/nv_client.c worker/nv_config.c
-WORKER_HDR = worker/nv_error.h worker/nv_soap.h worker/nv_http.h worker/nv_client.h worker/nv_config.h worker/nv_log.h
-WORKER_LOOP_SRC = worker/nv_log.c worker/nv_backoff.c worker/nv_queue.c worker/nv_loop.c
-WORKER_LOOP_HDR = worker/nv_backoff.h worker/nv_queue.h worker/nv_loop.h
-WORKER_PROGRAMS = worker/eckid-nv-worker worker/nv-call worker/test_nv_soap worker/test_nv_config worker/test_nv_backoff
-EXTRA_CLEAN += $(WORKER_PROGRAMS) test/fuzz/fuzz_nv_response
-
-.PHONY: worker check-worker fuzz-worker
-worker: worker/eckid-nv-worker
-
-worker/eckid-nv-worker: worker/main.c $(WORKER_LIB_SRC) $(WORKER_HDR) $(WORKER_LOOP_SRC) $(WORKER_LOOP_HDR)
-	@pkg-config --exists $(WORKER_PKGS) || { echo "libcurl or libxml2 not found by pkg-config: install libcurl4-openssl-dev libxml2-dev" >&2; exit 1; }
-	@test -f "$(shell $(PG_CONFIG) --includedir)/libpq-fe.h" || { echo "libpq-fe.h not found: install libpq-dev" >&2; exit 1; }
-	$(WORKER_CC) $(WORKER_CFLAGS) $(WORKER_EXTRA_CFLAGS) $(WORKER_PQ_CFLAGS) $(WORKER_LDFLAGS) -o $@ worker/main.c $(WORKER_LIB_SRC) $(WORKER_LOOP_SRC) \
-		$(WORKER_LIBS) $(WORKER_PQ_LIBS)
-
-# nv-call: every operation from the command line, for test/shell/nv_transport.sh.
-worker/nv-call: worker/nv_call.c $(WORKER_LIB_SRC) $(WORKER_HDR)
-	$(WORKER_CC) $(WORKER_CFLAGS) -o $@ worker/nv_call.c $(WORKER_LIB_SRC) $(WORKER_LIBS)
-
-worker/test_nv_soap: worker/test_nv_soap.c worker/test_check.h worker/nv_soap.c worker/nv_soap.h worker/nv_error.c
-	$(WORKER_CC) $(WORKER_CFLAGS) -o $@ worker/test_nv_soap.c worker/nv_soap.c worker/nv_error.c $(WORKER_LIBS)
-
-worker/test_nv_config: worker/test_nv_config.c worker/test_check.h worker/nv_config.c worker/nv_config.h worker/nv_log.h
-	$(WORKER_CC) $(WORKER_CFLAGS) -o $@ worker/test_nv_config.c worker/nv_config.c
-
-worker/test_nv_backoff: worker/test_nv_backoff.c worker/test_check.h worker/nv_backoff.c worker/nv_backoff.h
-	$(WORKER_CC) $(WORKER_CFLAGS) -o $@ worker/test_nv_backoff.c worker/nv_backoff.c
-
-check-worker: worker/test_nv_soap worker/test_nv_config worker/test_nv_backoff worker/eckid-nv-worker worker/nv-call
-	worker/test_nv_soap
-	worker/test_nv_config
-	worker/test_nv_backoff
-
-# The response parser under libFuzzer (make fuzz-worker FUZZ_SECONDS=N);
-# separate from make fuzz, which needs no libxml2.
-test/fuzz/fuzz_nv_response: test/fuzz/fuzz_nv_response.c worker/nv_soap.c worker/nv_soap.h worker/nv_error.c
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE \
-		-Iworker $(shell pkg-config --cflags libxml-2.0) -o $@ $< worker/nv_soap.c worker/nv_error.c $(shell pkg-config --libs libxml-2.0)
-
-fuzz-worker: test/fuzz/fuzz_nv_response
-	test/fuzz/run.sh $(FUZZ_SECONDS) test/fuzz/fuzz_nv_response
+# eckid-nv-worker (docs/nummervoorziening.md): a program of its own with its
+# own Makefile, worker/Makefile; these targets hand over to it.
+.PHONY: worker check-worker fuzz-worker clean-worker
+worker:
+	$(MAKE) -C worker all
+check-worker:
+	$(MAKE) -C worker check
+fuzz-worker:
+	$(MAKE) -C worker fuzz
+clean-worker:
+	$(MAKE) -C worker clean
+clean: clean-worker
 
 # The cost of eckid.log_redaction (docs/performance.md, "Log redaction"): the
 # scanner alone, then rows 9a-9d in a throwaway cluster.

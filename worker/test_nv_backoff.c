@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "nv_backoff.h"
-#include "test_check.h"
+#include "check.h"
 
 int
 main(void)
@@ -22,6 +22,6 @@ main(void)
 		  nv_until_next_utc_day_ms(1796108400));
 	CHECK(nv_until_next_utc_day_ms(1796083200) == 86400L * 1000, "at midnight: a whole day");
 	CHECK(nv_until_next_utc_day_ms(1796169599) == 1000, "a second before midnight");
-	printf("test_nv_backoff: %d checks, %d failed\n", checks, failures);
-	return failures == 0 ? 0 : 1;
+	printf("test_nv_backoff: %d checks, %d failed\n", ntests, nfailed);
+	return nfailed == 0 ? 0 : 1;
 }

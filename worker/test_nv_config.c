@@ -12,7 +12,7 @@
 
 #include "nv_config.h"
 #include "nv_log.h"
-#include "test_check.h"
+#include "check.h"
 
 static char dir[] = "/tmp/eckid-nv-config.XXXXXX";
 static char conf[300];
@@ -300,6 +300,6 @@ main(void)
 		if (system(cmd) != 0)
 			printf("could not remove %s\n", dir);
 	}
-	printf("test_nv_config: %d checks, %d failed\n", checks, failures);
-	return failures == 0 ? 0 : 1;
+	printf("test_nv_config: %d checks, %d failed\n", ntests, nfailed);
+	return nfailed == 0 ? 0 : 1;
 }

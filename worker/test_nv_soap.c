@@ -14,7 +14,7 @@
 #include <libxml/xpathInternals.h>
 
 #include "nv_soap.h"
-#include "test_check.h"
+#include "check.h"
 
 
 #define HPGN_A "9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa"
@@ -550,6 +550,6 @@ main(void)
 	test_refused();
 	test_mask();
 	xmlCleanupParser();
-	printf("test_nv_soap: %d checks, %d failed\n", checks, failures);
-	return failures == 0 ? 0 : 1;
+	printf("test_nv_soap: %d checks, %d failed\n", ntests, nfailed);
+	return nfailed == 0 ? 0 : 1;
 }
