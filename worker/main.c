@@ -21,7 +21,7 @@
 #include "nv_config.h"
 #include "nv_log.h"
 #include "nv_loop.h"
-#include "nv_queue.h"
+#include "nv_db.h"
 
 static const char *progname = "eckid-nv-worker";
 
@@ -91,19 +91,19 @@ static bool
 check_database(const NvConfig *config)
 {
 	char		err[4096] = "";
-	NvQueue    *q = nv_queue_new(config->conninfo, "check", err, sizeof(err));
+	NvDb	   *q = nv_db_new(config->conninfo, "check", err, sizeof(err));
 	bool		ok;
 
 	if (q != NULL)
-		nv_queue_set_plaintext_ok(q, config->database_plaintext);
-	ok = q != NULL && nv_queue_connect(q, err, sizeof(err)) == NV_Q_OK &&
-		nv_queue_check(q, err, sizeof(err)) == NV_Q_OK;
+		nv_db_set_plaintext_ok(q, config->database_plaintext);
+	ok = q != NULL && nv_db_connect(q, err, sizeof(err)) == NV_DB_OK &&
+		nv_db_check(q, err, sizeof(err)) == NV_DB_OK;
 
 	if (ok)
 		printf("the database role may execute the queue's functions\n");
 	else
 		print_error(err);
-	nv_queue_free(q);
+	nv_db_free(q);
 	return ok;
 }
 

@@ -1,6 +1,6 @@
 /*
  * nv_backoff.c
- *	  See nv_backoff.h.
+ *	  The worker's back-off arithmetic after a failure (see nv_backoff.h).
  */
 #include "nv_backoff.h"
 

@@ -1,6 +1,6 @@
 /*
  * nv_error.c
- *	  See nv_error.h.
+ *	  The worker's error texts written into a caller's buffer (see nv_error.h).
  */
 #include "nv_error.h"
 

@@ -1,6 +1,6 @@
 /*
  * nv_log.c
- *	  See nv_log.h.
+ *	  The worker's log lines on stderr, scrubbed once more (see nv_log.h).
  *
  * Lines carry a UTC timestamp and the level: under systemd the journal adds
  * its own time, but from cron the log is a file and the time is needed.

@@ -35,7 +35,7 @@
 #include "nv_loop.h"
 #include "nv_backoff.h"
 #include "nv_log.h"
-#include "nv_queue.h"
+#include "nv_db.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -56,7 +56,7 @@ typedef struct Worker
 {
 	const NvConfig *cfg;
 	NvClient   *client;
-	NvQueue    *queue;
+	NvDb	   *queue;
 	bool		once;
 	int			failures;		/* service failures in a row, for back-off */
 	bool		backed_off;		/* --once: the service refused; claim nothing more */
@@ -131,7 +131,7 @@ reconnect(Worker *w, const char *why)
 	nv_log(NV_LOG_WARNING, "%s", why);
 	for (int attempt = 1;; attempt++)
 	{
-		if (nv_queue_connect(w->queue, err, sizeof(err)) == NV_Q_OK)
+		if (nv_db_connect(w->queue, err, sizeof(err)) == NV_DB_OK)
 		{
 			nv_log(NV_LOG_INFO, "connected to the database again");
 			return true;
@@ -149,7 +149,7 @@ reconnect(Worker *w, const char *why)
 
 /* Call a queue function again after each reconnection: each may be called twice. */
 #define QUEUE(w, status, call) \
-	do { (status) = (call); } while ((status) == NV_Q_CONNECTION && reconnect((w), (w)->err))
+	do { (status) = (call); } while ((status) == NV_DB_CONNECTION && reconnect((w), (w)->err))
 
 /* "…" and the last six characters of a batch identifier, for the log. */
 static const char *
@@ -171,15 +171,15 @@ kind_name(NvBatchKind kind)
 static void
 release(Worker *w, const NvBatch *b, long retry_ms, const char *reason)
 {
-	NvQueueStatus s;
+	NvDbStatus	s;
 
-	QUEUE(w, s, nv_queue_release(w->queue, b->id, retry_ms, reason, w->err, sizeof(w->err)));
-	if (s == NV_Q_OK)
+	QUEUE(w, s, nv_db_release(w->queue, b->id, retry_ms, reason, w->err, sizeof(w->err)));
+	if (s == NV_DB_OK)
 	{
 		w->released++;
 		nv_log(NV_LOG_INFO, "batch %lld given back, claimable again in %ld ms: %s", b->id, retry_ms, reason);
 	}
-	else if (s == NV_Q_LOST)
+	else if (s == NV_DB_LOST)
 		nv_log(NV_LOG_WARNING, "batch %lld was no longer held by this worker when giving it back", b->id);
 	else
 	{
@@ -253,22 +253,22 @@ static void
 store(Worker *w, const NvBatch *b, const int *ok_index, const char *const *ok_value, size_t n_ok,
 	  const int *failed_index, const char *const *failed_message, size_t n_failed)
 {
-	NvQueueStatus s;
+	NvDbStatus	s;
 	int			stored = 0;
 
 	test_hook(w, b, "before_store");
-	QUEUE(w, s, nv_queue_store(w->queue, b->id, ok_index, ok_value, n_ok, failed_index, failed_message,
-							   n_failed, &stored, w->err, sizeof(w->err)));
-	if (s == NV_Q_OK)
+	QUEUE(w, s, nv_db_store(w->queue, b->id, ok_index, ok_value, n_ok, failed_index, failed_message,
+							n_failed, &stored, w->err, sizeof(w->err)));
+	if (s == NV_DB_OK)
 	{
 		w->stored += stored;
 		w->failed += (long) n_failed;
 		nv_log(NV_LOG_INFO, "batch %lld (%s, %zu items): %d stored, %zu failed", b->id, kind_name(b->kind),
 			   b->n_items, stored, n_failed);
 	}
-	else if (s == NV_Q_LOST)
+	else if (s == NV_DB_LOST)
 		nv_log(NV_LOG_WARNING, "batch %lld was no longer held by this worker: its answers were not stored", b->id);
-	else if (s == NV_Q_ERROR)
+	else if (s == NV_DB_ERROR)
 	{
 		/*
 		 * The database refused the answers: give the batch back, so that a
@@ -394,14 +394,14 @@ store_result(Worker *w, const NvBatch *b, const NvResponse *r)
 static bool
 extend(Worker *w, const NvBatch *b)
 {
-	NvQueueStatus s;
+	NvDbStatus	s;
 
-	QUEUE(w, s, nv_queue_extend(w->queue, b->id, w->cfg->lease_ms, w->err, sizeof(w->err)));
-	if (s == NV_Q_OK)
+	QUEUE(w, s, nv_db_extend(w->queue, b->id, w->cfg->lease_ms, w->err, sizeof(w->err)));
+	if (s == NV_DB_OK)
 		return true;
-	if (s == NV_Q_ERROR)
+	if (s == NV_DB_ERROR)
 		w->db_error = true;
-	nv_log(s == NV_Q_LOST ? NV_LOG_WARNING : NV_LOG_ERROR, "batch %lld is left to its lease: %s",
+	nv_log(s == NV_DB_LOST ? NV_LOG_WARNING : NV_LOG_ERROR, "batch %lld is left to its lease: %s",
 		   b->id, w->err);
 	return false;
 }
@@ -461,7 +461,7 @@ submit(Worker *w, NvBatch *b)
 	NvResponse	r;
 	char		why[1200],
 				shortid[16];
-	NvQueueStatus s;
+	NvDbStatus	s;
 	State		next = ST_DONE;
 
 	if (items == NULL)
@@ -495,8 +495,8 @@ submit(Worker *w, NvBatch *b)
 	{
 		w->failures = 0;
 		test_hook(w, b, "before_submitted");
-		QUEUE(w, s, nv_queue_submitted(w->queue, b->id, r.value, w->err, sizeof(w->err)));
-		if (s == NV_Q_OK)
+		QUEUE(w, s, nv_db_submitted(w->queue, b->id, r.value, w->err, sizeof(w->err)));
+		if (s == NV_DB_OK)
 		{
 			nv_log(NV_LOG_INFO, "batch %lld (%s, %zu items) submitted as %s", b->id, kind_name(b->kind),
 				   b->n_items, short_id(r.value, shortid, sizeof(shortid)));
@@ -506,9 +506,9 @@ submit(Worker *w, NvBatch *b)
 		}
 		else
 		{
-			if (s == NV_Q_ERROR)
+			if (s == NV_DB_ERROR)
 				w->db_error = true;
-			nv_log(s == NV_Q_LOST ? NV_LOG_WARNING : NV_LOG_ERROR,
+			nv_log(s == NV_DB_LOST ? NV_LOG_WARNING : NV_LOG_ERROR,
 				   "batch %lld: the service's batch is left unpolled: %s", b->id, w->err);
 		}
 	}
@@ -540,7 +540,7 @@ poll_once(Worker *w, NvBatch *b, time_t since, int *resubmits, int *errors)
 	NvRequest	req = {.op = NV_OP_RETRIEVE_BATCH, .batch_id = b->batch_identifier};
 	NvResponse	r;
 	char		why[1200];
-	NvQueueStatus s;
+	NvDbStatus	s;
 	State		next = ST_DONE;
 
 	if (!extend(w, b))
@@ -601,8 +601,8 @@ poll_once(Worker *w, NvBatch *b, time_t since, int *resubmits, int *errors)
 				break;
 			}
 			nv_log(NV_LOG_WARNING, "batch %lld: submitting its items again: %s", b->id, why);
-			QUEUE(w, s, nv_queue_resubmit(w->queue, b->id, w->err, sizeof(w->err)));
-			if (s == NV_Q_OK)
+			QUEUE(w, s, nv_db_resubmit(w->queue, b->id, w->err, sizeof(w->err)));
+			if (s == NV_DB_OK)
 			{
 				free(b->batch_identifier);
 				b->batch_identifier = NULL;
@@ -610,9 +610,9 @@ poll_once(Worker *w, NvBatch *b, time_t since, int *resubmits, int *errors)
 			}
 			else
 			{
-				if (s == NV_Q_ERROR)
+				if (s == NV_DB_ERROR)
 					w->db_error = true;
-				nv_log(s == NV_Q_LOST ? NV_LOG_WARNING : NV_LOG_ERROR, "batch %lld: %s", b->id, w->err);
+				nv_log(s == NV_DB_LOST ? NV_LOG_WARNING : NV_LOG_ERROR, "batch %lld: %s", b->id, w->err);
 			}
 			break;
 	}
@@ -687,31 +687,31 @@ int
 nv_loop_run(const NvConfig *cfg, NvClient *client, const char *worker, bool once)
 {
 	Worker		w = {.cfg = cfg, .client = client, .once = once};
-	NvQueueStatus s;
+	NvDbStatus	s;
 	int			status = NV_EXIT_OK;
 	int			db_errors = 0;
 
 	w.stop_at = getenv("ECKID_NV_WORKER_TEST_STOP_AT");
 	if (w.stop_at && w.stop_at[0] == '\0')
 		w.stop_at = NULL;
-	w.queue = nv_queue_new(cfg->conninfo, worker, w.err, sizeof(w.err));
+	w.queue = nv_db_new(cfg->conninfo, worker, w.err, sizeof(w.err));
 	if (w.queue == NULL)
 	{
 		nv_log(NV_LOG_ERROR, "%s", w.err);
 		return NV_EXIT_ERROR;
 	}
-	nv_queue_set_plaintext_ok(w.queue, cfg->database_plaintext);
-	if (nv_queue_connect(w.queue, w.err, sizeof(w.err)) != NV_Q_OK)
+	nv_db_set_plaintext_ok(w.queue, cfg->database_plaintext);
+	if (nv_db_connect(w.queue, w.err, sizeof(w.err)) != NV_DB_OK)
 	{
 		nv_log(NV_LOG_ERROR, "%s", w.err);
 		if (once)
 		{
-			nv_queue_free(w.queue);
+			nv_db_free(w.queue);
 			return NV_EXIT_ERROR;
 		}
 		if (!reconnect(&w, "the database is not reachable yet"))
 		{
-			nv_queue_free(w.queue);
+			nv_db_free(w.queue);
 			return NV_EXIT_OK;
 		}
 	}
@@ -722,8 +722,8 @@ nv_loop_run(const NvConfig *cfg, NvClient *client, const char *worker, bool once
 	{
 		NvBatch		b;
 
-		QUEUE(&w, s, nv_queue_claim(w.queue, (int) cfg->batch_size, cfg->lease_ms, &b, w.err, sizeof(w.err)));
-		if (s != NV_Q_OK)
+		QUEUE(&w, s, nv_db_claim(w.queue, (int) cfg->batch_size, cfg->lease_ms, &b, w.err, sizeof(w.err)));
+		if (s != NV_DB_OK)
 		{
 			if (w.db_gone || nv_stop_requested)
 			{
@@ -738,7 +738,7 @@ nv_loop_run(const NvConfig *cfg, NvClient *client, const char *worker, bool once
 			 * allows, with the reason for a DBA to see, rather than held
 			 * until its lease ends and claimed again at once.
 			 */
-			if (s == NV_Q_ERROR && b.id != 0)
+			if (s == NV_DB_ERROR && b.id != 0)
 				release(&w, &b, cfg->retry_max_ms, w.err);
 			nv_batch_free(&b);
 			if (once)
@@ -771,6 +771,6 @@ nv_loop_run(const NvConfig *cfg, NvClient *client, const char *worker, bool once
 		   status == NV_EXIT_TEMPFAIL ? ": the service refused work, the rest is left for later" :
 		   status == NV_EXIT_ERROR ? ": the database could not be used" : "",
 		   w.batches, w.stored, w.failed, w.released);
-	nv_queue_free(w.queue);
+	nv_db_free(w.queue);
 	return status;
 }

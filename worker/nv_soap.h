@@ -2,8 +2,9 @@
  * nv_soap.h
  *	  SOAP 1.1 messages of Nummervoorziening (eckid.wsdl): request envelopes
  *	  with the WS-Addressing headers Edukoppeling demands, and a strict parser
- *	  of responses and faults.  No transport, no PostgreSQL: the worker's
- *	  loop (issue 14, later) and the tests use this alone.
+ *	  of responses and faults.  No transport, no PostgreSQL: nv_client.c
+ *	  puts it over nv_http.c for the worker's loop (nv_loop.c) and nv-call,
+ *	  and its C test and fuzzer use it alone.
  *
  * Error messages written into err never contain an HPgn, a Stampseudonym or
  * an ECK iD: the service's own texts (faultstring, errorMessage) pass

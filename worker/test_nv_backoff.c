@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "nv_backoff.h"
-#include "test_check.h"
+#include "check.h"
 
 int
 main(void)

@@ -12,7 +12,7 @@
 
 #include "nv_config.h"
 #include "nv_log.h"
-#include "test_check.h"
+#include "check.h"
 
 static char dir[] = "/tmp/eckid-nv-config.XXXXXX";
 static char conf[300];

@@ -14,7 +14,7 @@
 #include <libxml/xpathInternals.h>
 
 #include "nv_soap.h"
-#include "test_check.h"
+#include "check.h"
 
 
 #define HPGN_A "9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa"

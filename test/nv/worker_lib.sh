@@ -12,7 +12,7 @@ nv_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$nv_root/scripts/lib.sh"
 [ -n "${PGHOST:-}" ] || { echo "FAIL: needs the cluster of scripts/test (or scripts/cluster): PGHOST is not set"; exit 1; }
 install_missing_packages "${ECKID_WORKER_PACKAGES[@]}" curl
-make -s -C "$nv_root" PG_CONFIG="$PG_CONFIG" worker/eckid-nv-worker worker/nv-call >/dev/null
+make -s -C "$nv_root/worker" PG_CONFIG="$PG_CONFIG" all >/dev/null
 
 nv_test=${nv_test:?set nv_test to the name of the test before sourcing worker_lib.sh}
 worker=$nv_root/worker/eckid-nv-worker

@@ -14,7 +14,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../../scripts/lib.sh
 source "$root/scripts/lib.sh"
 install_missing_packages "${ECKID_WORKER_PACKAGES[@]}"
-make -s -C "$root" PG_CONFIG="$PG_CONFIG" worker/eckid-nv-worker worker/nv-call >/dev/null
+make -s -C "$root/worker" PG_CONFIG="$PG_CONFIG" all >/dev/null
 
 worker=$root/worker/eckid-nv-worker
 call=$root/worker/nv-call

@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for the worker's SOAP response parser
- * (worker/nv_soap.c, make fuzz-worker).  The first byte picks the operation,
+ * (nv_soap.c; make -C worker fuzz).  The first byte picks the operation,
  * the rest is the response.  Invariants, checked on every input:
  *
  * - nv_parse_response() returns, and never reads past the input (the input

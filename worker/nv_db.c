@@ -1,6 +1,7 @@
 /*
- * nv_queue.c
- *	  The queue's SQL functions through libpq (see nv_queue.h).
+ * nv_db.c
+ *	  The worker's side of the database queue: eckid's queue functions called
+ *	  through libpq (see nv_db.h).
  *
  * Every call is one statement in autocommit with its arguments as
  * parameters, never spliced into the SQL text.  An error is sorted by its
@@ -9,7 +10,7 @@
  * shutdown codes mean the connection is gone (reconnect and call again: every
  * function of the queue may be called twice with the same effect).
  */
-#include "nv_queue.h"
+#include "nv_db.h"
 #include "nv_error.h"
 #include "nv_soap.h"
 
@@ -21,7 +22,7 @@
 
 #include <libpq-fe.h>
 
-struct NvQueue
+struct NvDb
 {
 	PGconn	   *conn;
 	char	   *conninfo;
@@ -29,23 +30,23 @@ struct NvQueue
 	bool		plaintext_ok;	/* database_plaintext = allow */
 };
 
-NvQueue *
-nv_queue_new(const char *conninfo, const char *worker, char *err, size_t errlen)
+NvDb *
+nv_db_new(const char *conninfo, const char *worker, char *err, size_t errlen)
 {
-	NvQueue    *q = calloc(1, sizeof(NvQueue));
+	NvDb	   *q = calloc(1, sizeof(NvDb));
 
 	if (q == NULL || (q->conninfo = strdup(conninfo ? conninfo : "")) == NULL ||
 		(q->worker = strdup(worker)) == NULL)
 	{
 		nv_set_error(err, errlen, "out of memory setting up the database connection.");
-		nv_queue_free(q);
+		nv_db_free(q);
 		return NULL;
 	}
 	return q;
 }
 
 void
-nv_queue_free(NvQueue *q)
+nv_db_free(NvDb *q)
 {
 	if (q == NULL)
 		return;
@@ -57,13 +58,13 @@ nv_queue_free(NvQueue *q)
 }
 
 const char *
-nv_queue_worker(const NvQueue *q)
+nv_db_worker(const NvDb *q)
 {
 	return q->worker;
 }
 
 void
-nv_queue_set_plaintext_ok(NvQueue *q, bool plaintext_ok)
+nv_db_set_plaintext_ok(NvDb *q, bool plaintext_ok)
 {
 	q->plaintext_ok = plaintext_ok;
 }
@@ -253,8 +254,8 @@ set_pq_error(char *err, size_t errlen, const char *what, const PGresult *res, co
 	free(clean);
 }
 
-NvQueueStatus
-nv_queue_connect(NvQueue *q, char *err, size_t errlen)
+NvDbStatus
+nv_db_connect(NvDb *q, char *err, size_t errlen)
 {
 	/*
 	 * application_name names the worker in pg_stat_activity unless the
@@ -269,14 +270,14 @@ nv_queue_connect(NvQueue *q, char *err, size_t errlen)
 	if (q->conn == NULL)
 	{
 		nv_set_error(err, errlen, "could not connect to the database: out of memory.");
-		return NV_Q_CONNECTION;
+		return NV_DB_CONNECTION;
 	}
 	if (PQstatus(q->conn) != CONNECTION_OK)
 	{
 		set_pq_error(err, errlen, "connecting to the database", NULL, PQerrorMessage(q->conn));
 		PQfinish(q->conn);
 		q->conn = NULL;
-		return NV_Q_CONNECTION;
+		return NV_DB_CONNECTION;
 	}
 
 	/*
@@ -295,18 +296,18 @@ nv_queue_connect(NvQueue *q, char *err, size_t errlen)
 						 "if the network to the database is trusted.", host);
 			PQfinish(q->conn);
 			q->conn = NULL;
-			return NV_Q_CONNECTION;
+			return NV_DB_CONNECTION;
 		}
 	}
-	return NV_Q_OK;
+	return NV_DB_OK;
 }
 
 /*
  * Run sql with text parameters; on success *out holds the result (the
  * caller PQclear()s it).
  */
-static NvQueueStatus
-exec(NvQueue *q, const char *what, const char *sql, int nparams, const char *const *params,
+static NvDbStatus
+exec(NvDb *q, const char *what, const char *sql, int nparams, const char *const *params,
 	 PGresult **out, char *err, size_t errlen)
 {
 	PGresult   *res;
@@ -317,43 +318,43 @@ exec(NvQueue *q, const char *what, const char *sql, int nparams, const char *con
 	if (q->conn == NULL || PQstatus(q->conn) != CONNECTION_OK)
 	{
 		nv_set_error(err, errlen, "%s failed: not connected to the database.", what);
-		return NV_Q_CONNECTION;
+		return NV_DB_CONNECTION;
 	}
 	res = PQexecParams(q->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 	{
 		*out = res;
-		return NV_Q_OK;
+		return NV_DB_OK;
 	}
 	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	set_pq_error(err, errlen, what, res, PQerrorMessage(q->conn));
 	PQclear(res);
 	if (state && strcmp(state, "55000") == 0)
-		return NV_Q_LOST;
+		return NV_DB_LOST;
 	/* 08: connection exception; 57P01-57P03: the server shutting down or starting */
 	if (PQstatus(q->conn) != CONNECTION_OK || state == NULL || strncmp(state, "08", 2) == 0 ||
 		strncmp(state, "57P0", 4) == 0)
-		return NV_Q_CONNECTION;
-	return NV_Q_ERROR;
+		return NV_DB_CONNECTION;
+	return NV_DB_ERROR;
 }
 
-static NvQueueStatus
-exec_void(NvQueue *q, const char *what, const char *sql, int nparams, const char *const *params,
+static NvDbStatus
+exec_void(NvDb *q, const char *what, const char *sql, int nparams, const char *const *params,
 		  char *err, size_t errlen)
 {
 	PGresult   *res;
-	NvQueueStatus s = exec(q, what, sql, nparams, params, &res, err, errlen);
+	NvDbStatus	s = exec(q, what, sql, nparams, params, &res, err, errlen);
 
 	PQclear(res);
 	return s;
 }
 
-NvQueueStatus
-nv_queue_check(NvQueue *q, char *err, size_t errlen)
+NvDbStatus
+nv_db_check(NvDb *q, char *err, size_t errlen)
 {
 	PGresult   *res;
-	NvQueueStatus s;
+	NvDbStatus	s;
 
 	s = exec(q, "checking the queue's functions",
 			 "SELECT pg_catalog.string_agg(f, ', ' ORDER BY f) FROM pg_catalog.unnest(ARRAY["
@@ -364,13 +365,13 @@ nv_queue_check(NvQueue *q, char *err, size_t errlen)
 			 "WHERE pg_catalog.to_regprocedure(f) IS NULL "
 			 "OR NOT pg_catalog.has_function_privilege(pg_catalog.to_regprocedure(f), 'EXECUTE')",
 			 0, NULL, &res, err, errlen);
-	if (s != NV_Q_OK)
+	if (s != NV_DB_OK)
 		return s;
 	if (!PQgetisnull(res, 0, 0))
 	{
 		nv_set_error(err, errlen, "the database role of the worker may not execute (or the database has no) %s; "
 					 "docs/las-guide.md lists the grants the worker needs.", PQgetvalue(res, 0, 0));
-		s = NV_Q_ERROR;
+		s = NV_DB_ERROR;
 	}
 	PQclear(res);
 	return s;
@@ -389,14 +390,14 @@ dup_or_null(PGresult *res, int row, int col, bool *oom)
 	return s;
 }
 
-NvQueueStatus
-nv_queue_claim(NvQueue *q, int max_items, long lease_ms, NvBatch *b, char *err, size_t errlen)
+NvDbStatus
+nv_db_claim(NvDb *q, int max_items, long lease_ms, NvBatch *b, char *err, size_t errlen)
 {
 	char		n[16],
 				lease[48];
 	const char *params[] = {q->worker, n, lease};
 	PGresult   *res;
-	NvQueueStatus s;
+	NvDbStatus	s;
 	int			rows;
 	bool		oom = false;
 	const char *op;
@@ -409,20 +410,20 @@ nv_queue_claim(NvQueue *q, int max_items, long lease_ms, NvBatch *b, char *err, 
 			 "SELECT batch_id, operation, batch_identifier, chain, sector, item_index, hpgn, stampseudonym, "
 			 "new_hpgn, pg_catalog.to_char(effective_date, 'YYYY-MM-DD') FROM eckid.nv_claim($1, $2::integer, $3::interval) ORDER BY item_index",
 			 3, params, &res, err, errlen);
-	if (s != NV_Q_OK)
+	if (s != NV_DB_OK)
 		return s;
 	rows = PQntuples(res);
 	if (rows == 0)
 	{
 		PQclear(res);
-		return NV_Q_OK;
+		return NV_DB_OK;
 	}
 	b->items = calloc((size_t) rows, sizeof(NvQueueItem));
 	if (b->items == NULL)
 	{
 		PQclear(res);
 		nv_set_error(err, errlen, "out of memory reading a batch of %d items.", rows);
-		return NV_Q_ERROR;
+		return NV_DB_ERROR;
 	}
 	b->n_items = (size_t) rows;
 	b->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -437,7 +438,7 @@ nv_queue_claim(NvQueue *q, int max_items, long lease_ms, NvBatch *b, char *err, 
 	{
 		PQclear(res);
 		nv_set_error(err, errlen, "eckid.nv_claim returned batch %lld with an unknown operation.", b->id);
-		return NV_Q_ERROR;
+		return NV_DB_ERROR;
 	}
 	b->batch_identifier = dup_or_null(res, 0, 2, &oom);
 	b->chain = dup_or_null(res, 0, 3, &oom);
@@ -456,7 +457,7 @@ nv_queue_claim(NvQueue *q, int max_items, long lease_ms, NvBatch *b, char *err, 
 	if (oom)
 	{
 		nv_set_error(err, errlen, "out of memory reading batch %lld.", b->id);
-		return NV_Q_ERROR;
+		return NV_DB_ERROR;
 	}
 
 	/*
@@ -475,14 +476,14 @@ nv_queue_claim(NvQueue *q, int max_items, long lease_ms, NvBatch *b, char *err, 
 		{
 			nv_set_error(err, errlen, "eckid.nv_claim returned batch %lld with an incomplete item (index %d).",
 						 b->id, it->index);
-			return NV_Q_ERROR;
+			return NV_DB_ERROR;
 		}
 	}
-	return NV_Q_OK;
+	return NV_DB_OK;
 }
 
-NvQueueStatus
-nv_queue_submitted(NvQueue *q, long long batch_id, const char *batch_identifier, char *err, size_t errlen)
+NvDbStatus
+nv_db_submitted(NvDb *q, long long batch_id, const char *batch_identifier, char *err, size_t errlen)
 {
 	char		id[24];
 	const char *params[] = {id, q->worker, batch_identifier};
@@ -492,8 +493,8 @@ nv_queue_submitted(NvQueue *q, long long batch_id, const char *batch_identifier,
 					 err, errlen);
 }
 
-NvQueueStatus
-nv_queue_extend(NvQueue *q, long long batch_id, long lease_ms, char *err, size_t errlen)
+NvDbStatus
+nv_db_extend(NvDb *q, long long batch_id, long lease_ms, char *err, size_t errlen)
 {
 	char		id[24],
 				lease[48];
@@ -505,8 +506,8 @@ nv_queue_extend(NvQueue *q, long long batch_id, long lease_ms, char *err, size_t
 					 err, errlen);
 }
 
-NvQueueStatus
-nv_queue_resubmit(NvQueue *q, long long batch_id, char *err, size_t errlen)
+NvDbStatus
+nv_db_resubmit(NvDb *q, long long batch_id, char *err, size_t errlen)
 {
 	char		id[24];
 	const char *params[] = {id, q->worker};
@@ -515,8 +516,8 @@ nv_queue_resubmit(NvQueue *q, long long batch_id, char *err, size_t errlen)
 	return exec_void(q, "eckid.nv_resubmit", "SELECT eckid.nv_resubmit($1::bigint, $2)", 2, params, err, errlen);
 }
 
-NvQueueStatus
-nv_queue_release(NvQueue *q, long long batch_id, long retry_after_ms, const char *error, char *err, size_t errlen)
+NvDbStatus
+nv_db_release(NvDb *q, long long batch_id, long retry_after_ms, const char *error, char *err, size_t errlen)
 {
 	char		id[24],
 				retry[48];
@@ -568,11 +569,11 @@ array_literal(const int *ints, const char *const *texts, size_t n)
 	return out;
 }
 
-NvQueueStatus
-nv_queue_store(NvQueue *q, long long batch_id,
-			   const int *ok_index, const char *const *ok_value, size_t n_ok,
-			   const int *failed_index, const char *const *failed_message, size_t n_failed,
-			   int *stored, char *err, size_t errlen)
+NvDbStatus
+nv_db_store(NvDb *q, long long batch_id,
+			const int *ok_index, const char *const *ok_value, size_t n_ok,
+			const int *failed_index, const char *const *failed_message, size_t n_failed,
+			int *stored, char *err, size_t errlen)
 {
 	char		id[24];
 	char	   *arrays[4] = {
@@ -583,21 +584,21 @@ nv_queue_store(NvQueue *q, long long batch_id,
 	};
 	const char *params[] = {id, q->worker, arrays[0], arrays[1], arrays[2], arrays[3]};
 	PGresult   *res = NULL;
-	NvQueueStatus s;
+	NvDbStatus	s;
 
 	snprintf(id, sizeof(id), "%lld", batch_id);
 	*stored = 0;
 	if (!arrays[0] || !arrays[1] || !arrays[2] || !arrays[3])
 	{
 		nv_set_error(err, errlen, "out of memory storing batch %lld.", batch_id);
-		s = NV_Q_ERROR;
+		s = NV_DB_ERROR;
 	}
 	else
 	{
 		s = exec(q, "eckid.nv_store",
 				 "SELECT eckid.nv_store($1::bigint, $2, $3::integer[], $4::text[], $5::integer[], $6::text[])",
 				 6, params, &res, err, errlen);
-		if (s == NV_Q_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		if (s == NV_DB_OK && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
 			*stored = atoi(PQgetvalue(res, 0, 0));
 	}
 	PQclear(res);

@@ -1,18 +1,19 @@
 /*
- * nv_queue.h
+ * nv_db.h
  *	  The worker's side of the database queue: the SQL functions
  *	  eckid.nv_claim, nv_submitted, nv_extend, nv_store, nv_resubmit and
  *	  nv_release (docs/reference.md) called through libpq, in autocommit,
  *	  each one transaction of its own.  Knows nothing of SOAP; nv_loop.c puts
- *	  the queue and the service together.
+ *	  the queue and the service together.  (The extension's side of the same
+ *	  queue, the tables and eckid.nv_request(), lives in src/ and sql/.)
  *
  * Values read from the queue (HPgns, Stampseudonyms) and written to it
  * (Stampseudonyms, ECK iDs) are full values: they are never put into an
  * error message here, and the server's own messages pass through nv_scrub()
  * before they reach the caller.
  */
-#ifndef NV_QUEUE_H
-#define NV_QUEUE_H
+#ifndef NV_DB_H
+#define NV_DB_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,19 +46,19 @@ typedef struct NvBatch
 	size_t		n_items;
 } NvBatch;
 
-typedef enum NvQueueStatus
+typedef enum NvDbStatus
 {
-	NV_Q_OK,
-	NV_Q_LOST,					/* SQLSTATE 55000: the batch is no longer ours */
-	NV_Q_CONNECTION,			/* the connection is gone: reconnect, try again */
-	NV_Q_ERROR					/* anything else (err says what) */
-} NvQueueStatus;
+	NV_DB_OK,
+	NV_DB_LOST,					/* SQLSTATE 55000: the batch is no longer ours */
+	NV_DB_CONNECTION,			/* the connection is gone: reconnect, try again */
+	NV_DB_ERROR					/* anything else (err says what) */
+} NvDbStatus;
 
-typedef struct NvQueue NvQueue;
+typedef struct NvDb NvDb;
 
-extern NvQueue *nv_queue_new(const char *conninfo, const char *worker, char *err, size_t errlen);
-extern void nv_queue_free(NvQueue *q);
-extern const char *nv_queue_worker(const NvQueue *q);
+extern NvDb *nv_db_new(const char *conninfo, const char *worker, char *err, size_t errlen);
+extern void nv_db_free(NvDb *q);
+extern const char *nv_db_worker(const NvDb *q);
 
 /*
  * Whether conninfo itself holds a password (key=value or URI), which makes
@@ -79,32 +80,32 @@ extern bool nv_conninfo_check_encryption(const char *conninfo, const char *confi
  * The same once connected, for what only libpq sees (a service file): a
  * connection to another host without encryption is closed again.
  */
-extern void nv_queue_set_plaintext_ok(NvQueue *q, bool plaintext_ok);
+extern void nv_db_set_plaintext_ok(NvDb *q, bool plaintext_ok);
 
-/* (Re)connect; NV_Q_OK or NV_Q_CONNECTION with err. */
-extern NvQueueStatus nv_queue_connect(NvQueue *q, char *err, size_t errlen);
+/* (Re)connect; NV_DB_OK or NV_DB_CONNECTION with err. */
+extern NvDbStatus nv_db_connect(NvDb *q, char *err, size_t errlen);
 
 /*
  * --check: the queue's functions exist and this role may execute each;
- * NV_Q_ERROR with err naming those it may not.
+ * NV_DB_ERROR with err naming those it may not.
  */
-extern NvQueueStatus nv_queue_check(NvQueue *q, char *err, size_t errlen);
+extern NvDbStatus nv_db_check(NvDb *q, char *err, size_t errlen);
 
-extern NvQueueStatus nv_queue_claim(NvQueue *q, int max_items, long lease_ms, NvBatch *batch,
-									char *err, size_t errlen);
-extern NvQueueStatus nv_queue_submitted(NvQueue *q, long long batch_id, const char *batch_identifier,
-										char *err, size_t errlen);
-extern NvQueueStatus nv_queue_extend(NvQueue *q, long long batch_id, long lease_ms, char *err, size_t errlen);
+extern NvDbStatus nv_db_claim(NvDb *q, int max_items, long lease_ms, NvBatch *batch,
+							  char *err, size_t errlen);
+extern NvDbStatus nv_db_submitted(NvDb *q, long long batch_id, const char *batch_identifier,
+								  char *err, size_t errlen);
+extern NvDbStatus nv_db_extend(NvDb *q, long long batch_id, long lease_ms, char *err, size_t errlen);
 
 /* *stored gets nv_store's answer, the number of items stored. */
-extern NvQueueStatus nv_queue_store(NvQueue *q, long long batch_id,
-									const int *ok_index, const char *const *ok_value, size_t n_ok,
-									const int *failed_index, const char *const *failed_message, size_t n_failed,
-									int *stored, char *err, size_t errlen);
-extern NvQueueStatus nv_queue_resubmit(NvQueue *q, long long batch_id, char *err, size_t errlen);
-extern NvQueueStatus nv_queue_release(NvQueue *q, long long batch_id, long retry_after_ms, const char *error,
-									  char *err, size_t errlen);
+extern NvDbStatus nv_db_store(NvDb *q, long long batch_id,
+							  const int *ok_index, const char *const *ok_value, size_t n_ok,
+							  const int *failed_index, const char *const *failed_message, size_t n_failed,
+							  int *stored, char *err, size_t errlen);
+extern NvDbStatus nv_db_resubmit(NvDb *q, long long batch_id, char *err, size_t errlen);
+extern NvDbStatus nv_db_release(NvDb *q, long long batch_id, long retry_after_ms, const char *error,
+								char *err, size_t errlen);
 
 extern void nv_batch_free(NvBatch *batch);
 
-#endif							/* NV_QUEUE_H */
+#endif							/* NV_DB_H */
