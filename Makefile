@@ -32,7 +32,8 @@ OBJS = \
 	src/redact.o \
 	src/log_hook.o \
 	src/assign_nv.o \
-	src/nv_queue.o
+	src/nv_request.o \
+	src/eckid_objects.o
 
 PGFILEDESC = "eckid - ECK iD pseudonyms for school administration databases"
 

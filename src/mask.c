@@ -73,6 +73,7 @@
 
 #include "config.h"
 #include "ecktext.h"
+#include "eckid_objects.h"
 #include "eckid_type.h"
 #include "kdf.h"
 #include "mask_filter.h"
@@ -233,62 +234,34 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 static Oid	RelationOwner(Oid relid);
 
 /*
- * The OID of the function eckid_internal.<name>(<argtypes>).  Looked up in
- * the catalog rather than by name as SQL does: a lookup by name checks USAGE
- * on the schema, which the roles that call eckid's API (and that run ALTER
- * TABLE) have not and need not have.
- */
-static Oid
-InternalFunctionOid(const char *name, int nargs, const Oid *argtypes)
-{
-	Oid			nsp = get_namespace_oid("eckid_internal", false);
-	Oid			funcid;
-
-	funcid = GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid,
-							 CStringGetDatum(name),
-							 PointerGetDatum(buildoidvector(argtypes, nargs)),
-							 ObjectIdGetDatum(nsp));
-	if (!OidIsValid(funcid))
-		elog(ERROR, "function eckid_internal.%s does not exist", name);
-	return funcid;
-}
-
-/*
- * Call the function eckid_internal.<name>(oid, <argtypes>) with the calling role's
- * OID in front of the current call's arguments (of those types), and return
- * its result.  Going through fmgr checks no EXECUTE
- * privilege: the callee may be revoked from PUBLIC and still be reached
- * here, and only here, with a caller it can trust.
+ * Call the function eckid_internal.<name>(oid, <argtypes>) with the calling
+ * role's OID in front of the current call's arguments (of those types), and
+ * return its result.  By OID through fmgr (eckid_objects.h), which checks no
+ * EXECUTE privilege: the callee may be revoked from PUBLIC and still be
+ * reached here, and only here, with a caller it can trust.
  */
 static Datum
 CallWithCaller(FunctionCallInfo outer, const char *name, const Oid *outer_argtypes)
 {
 	int			nargs = outer->nargs + 1;
 	Oid			argtypes[CALL_MAX_ARGS];
+	NullableDatum args[CALL_MAX_ARGS];
 	Oid			funcid;
-	FmgrInfo	flinfo;
-	Datum		result;
-
-	LOCAL_FCINFO(call, CALL_MAX_ARGS);
 
 	if (nargs > CALL_MAX_ARGS)
 		elog(ERROR, "too many arguments for eckid_internal.%s", name);
 
 	argtypes[0] = OIDOID;
+	args[0].value = ObjectIdGetDatum(GetUserId());
+	args[0].isnull = false;
 	for (int i = 0; i < outer->nargs; i++)
+	{
 		argtypes[i + 1] = outer_argtypes[i];
-	funcid = InternalFunctionOid(name, nargs, argtypes);
+		args[i + 1] = outer->args[i];
+	}
+	funcid = eckid_function_oid(ECKID_SCHEMA_INTERNAL, name, nargs, argtypes);
 
-	fmgr_info(funcid, &flinfo);
-	InitFunctionCallInfoData(*call, &flinfo, nargs, outer->fncollation, NULL, NULL);
-	call->args[0].value = ObjectIdGetDatum(GetUserId());
-	call->args[0].isnull = false;
-	for (int i = 0; i < outer->nargs; i++)
-		call->args[i + 1] = outer->args[i];
-
-	result = FunctionCallInvoke(call);
-	outer->isnull = call->isnull;
-	return result;
+	return eckid_call(funcid, outer->fncollation, nargs, args, &outer->isnull);
 }
 
 /*
@@ -422,23 +395,11 @@ typedef struct PseudonymSite
 } PseudonymSite;
 
 /*
- * The OIDs of type eckid.eckid and of eckid.pseudonymize(eckid, text),
- * looked up once per backend (a point query on a masked view would feel a
- * lookup by name each time) and looked up again should the extension have
- * been dropped and made anew since.
+ * The OID of eckid.pseudonymize(eckid, text), looked up once per backend (a
+ * point query on a masked view would feel a lookup each time) and looked
+ * up again should the extension have been dropped and made anew since.
  */
-static Oid	eckid_type_oid = InvalidOid;
 static Oid	pseudonymize_oid = InvalidOid;
-
-static Oid
-EckIdTypeOid(void)
-{
-	if (!OidIsValid(eckid_type_oid) ||
-		!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(eckid_type_oid)))
-		eckid_type_oid = typenameTypeId(NULL, makeTypeNameFromNameList(list_make2(makeString("eckid"),
-																				  makeString("eckid"))));
-	return eckid_type_oid;
-}
 
 static Oid
 PseudonymizeOid(void)
@@ -446,10 +407,9 @@ PseudonymizeOid(void)
 	if (!OidIsValid(pseudonymize_oid) ||
 		!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(pseudonymize_oid)))
 	{
-		Oid			argtypes[2] = {EckIdTypeOid(), TEXTOID};
+		Oid			argtypes[2] = {eckid_type_oid(), TEXTOID};
 
-		pseudonymize_oid = LookupFuncName(list_make2(makeString("eckid"), makeString("pseudonymize")),
-										  2, argtypes, false);
+		pseudonymize_oid = eckid_function_oid(ECKID_SCHEMA_PUBLIC, "pseudonymize", 2, argtypes);
 	}
 	return pseudonymize_oid;
 }
@@ -497,8 +457,7 @@ LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
 {
 	MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	PseudonymSite *site = palloc0(sizeof(PseudonymSite));
-	Oid			nsp = get_namespace_oid("eckid", false);
-	Oid			cfg = get_relname_relid("masked_view", nsp);
+	Oid			cfg = eckid_relation_oid(ECKID_SCHEMA_PUBLIC, "masked_view");
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
@@ -656,7 +615,7 @@ SiteColumn(PseudonymSite *site, int i, Relation rel)
 	if (site->attnums[i] == 0)
 	{
 		AttrNumber	attnum = get_attnum(site->tables[i], site->column_name);
-		Oid			eckid_type = EckIdTypeOid();
+		Oid			eckid_type = eckid_type_oid();
 
 		if (attnum <= 0 || getBaseType(get_atttype(site->tables[i], attnum)) != eckid_type ||
 			rel->rd_rel->relam != HEAP_TABLE_AM_OID)
@@ -1031,6 +990,8 @@ eckid_masked_view_before_ddl(PG_FUNCTION_ARGS)
 	Oid			relid;
 	Oid			argtypes[1] = {OIDOID};
 	Oid			release;
+	NullableDatum arg;
+	bool		isnull;
 
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -1054,8 +1015,13 @@ eckid_masked_view_before_ddl(PG_FUNCTION_ARGS)
 	if (!OidIsValid(relid) || !eckid_rel_ownercheck(relid, GetUserId()))
 		PG_RETURN_VOID();		/* the command itself will say why not */
 
-	release = InternalFunctionOid("masked_view_release", 1, argtypes);
-	OidFunctionCall1(release, ObjectIdGetDatum(relid));
+	release = eckid_function_oid(ECKID_SCHEMA_INTERNAL, "masked_view_release", 1, argtypes);
+	arg.value = ObjectIdGetDatum(relid);
+	arg.isnull = false;
+	(void) eckid_call(release, InvalidOid, 1, &arg, &isnull);
+	/* as OidFunctionCall1() would */
+	if (isnull)
+		elog(ERROR, "function %u returned NULL", release);
 	PG_RETURN_VOID();
 }
 
