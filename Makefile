@@ -6,7 +6,8 @@ MODULE_big = eckid
 OBJS = \
 	src/module.o \
 	src/owner_context.o \
-	src/config.o \
+	src/secrets.o \
+	src/local_segments.o \
 	src/scrypt_settings.o \
 	src/ecktext.o \
 	src/eckid_type.o \

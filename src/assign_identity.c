@@ -30,7 +30,8 @@
 
 #include "assign.h"
 #include "citus.h"
-#include "config.h"
+#include "local_segments.h"
+#include "secrets.h"
 #include "eckid_objects.h"
 #include "hpgn.h"
 #include "pgn.h"

@@ -48,7 +48,7 @@
 
 #include "assign.h"
 #include "citus.h"
-#include "config.h"
+#include "xact_end.h"
 #include "kdf.h"
 #include "eckid_objects.h"
 #include "nv_request.h"

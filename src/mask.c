@@ -71,12 +71,12 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-#include "config.h"
 #include "ecktext.h"
 #include "eckid_objects.h"
 #include "eckid_type.h"
 #include "kdf.h"
 #include "mask_filter.h"
+#include "secrets.h"
 
 PG_FUNCTION_INFO_V1(eckid_mask);
 PG_FUNCTION_INFO_V1(eckid_pseudonymize);
@@ -123,14 +123,14 @@ PseudonymText(const uint8_t pseudonym[PSEUDONYM_BYTES])
 /*
  * The hash of the key and a recipient that a call site keeps for its rows
  * (eckid.pseudonymize() in an export, a column of a masked view), and the
- * key it was computed with: the key file may be replaced between
- * transactions.  As secret as the key: wiped when the memory context it
- * lives in goes.
+ * generation of the key it was computed with (secrets.h; no copy of the
+ * key): the key file may be replaced between transactions.  As secret as
+ * the key: wiped when the memory context it lives in goes.
  */
 typedef struct KeptPrefix
 {
 	bool		valid;
-	uint8_t		key[LOCAL_KEY_BYTES];
+	uint64		key_generation;
 	KdfPseudonymPrefix prefix;
 	MemoryContextCallback wipe;
 } KeptPrefix;
@@ -141,7 +141,7 @@ WipeKeptPrefix(void *arg)
 	KeptPrefix *kept = (KeptPrefix *) arg;
 
 	kdf_pseudonym_forget(&kept->prefix);
-	sodium_memzero(kept->key, sizeof(kept->key));
+	kept->key_generation = 0;
 	kept->valid = false;
 }
 
@@ -156,22 +156,33 @@ KeepPrefixIn(KeptPrefix *kept, MemoryContext cxt)
 }
 
 /*
- * Make kept the prefix of key and recipient, computing it again unless it
- * is one for key already and same_recipient says the recipient is the one
- * it was computed for.  Returns whether it was computed again.
+ * Make kept the prefix of key (of generation key_generation) and
+ * recipient, computing it again unless it is one for that key already and
+ * same_recipient says the recipient is the one it was computed for.
+ * Returns whether it was computed again.
  */
 static bool
-KeepPrefixFor(KeptPrefix *kept, const uint8_t *key, const char *recipient, size_t recipient_len,
-			  bool same_recipient)
+KeepPrefixFor(KeptPrefix *kept, const uint8_t *key, uint64 key_generation,
+			  const char *recipient, size_t recipient_len, bool same_recipient)
 {
-	if (kept->valid && same_recipient && memcmp(kept->key, key, LOCAL_KEY_BYTES) == 0)
+	if (kept->valid && same_recipient && kept->key_generation == key_generation)
 		return false;
 	kept->valid = false;
 	if (kdf_pseudonym_prefix(key, recipient, recipient_len, &kept->prefix) != 0)
 		elog(ERROR, "pseudonym derivation failed for valid arguments");
-	memcpy(kept->key, key, LOCAL_KEY_BYTES);
+	kept->key_generation = key_generation;
 	kept->valid = true;
 	return true;
+}
+
+/* Was kept computed with the key as it is now? */
+static bool
+KeptPrefixIsCurrent(const KeptPrefix *kept)
+{
+	uint64		key_generation;
+
+	(void) eckid_local_key(&key_generation);
+	return kept->valid && kept->key_generation == key_generation;
 }
 
 /* What one call site of eckid.pseudonymize() keeps between rows. */
@@ -195,6 +206,7 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 	PseudonymizeCache *cache = (PseudonymizeCache *) fcinfo->flinfo->fn_extra;
 	uint8_t		pseudonym[PSEUDONYM_BYTES];
 	const uint8_t *key;
+	uint64		key_generation;
 
 	if (recipient_len == 0)
 		ereport(ERROR,
@@ -207,14 +219,14 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 				 errdetail("A recipient may be at most %d bytes.", RECIPIENT_MAX_BYTES)));
 	eckid_check_stored_value(value);
 
-	key = eckid_local_key();
+	key = eckid_local_key(&key_generation);
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PseudonymizeCache));
 		KeepPrefixIn(&cache->kept, fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	if (KeepPrefixFor(&cache->kept, key, VARDATA_ANY(recipient_t), recipient_len,
+	if (KeepPrefixFor(&cache->kept, key, key_generation, VARDATA_ANY(recipient_t), recipient_len,
 					  cache->recipient != NULL &&
 					  VARSIZE_ANY_EXHDR(cache->recipient) == recipient_len &&
 					  memcmp(VARDATA_ANY(cache->recipient), VARDATA_ANY(recipient_t), recipient_len) == 0))
@@ -709,7 +721,10 @@ FetchRow(PseudonymSite *site, int i, Relation rel, ItemPointer tid,
 static void
 EnsurePrefix(PseudonymSite *site)
 {
-	if (KeepPrefixFor(&site->kept, eckid_local_key(), VARDATA_ANY(site->recipient),
+	uint64		key_generation;
+	const uint8_t *key = eckid_local_key(&key_generation);
+
+	if (KeepPrefixFor(&site->kept, key, key_generation, VARDATA_ANY(site->recipient),
 					  VARSIZE_ANY_EXHDR(site->recipient), true))
 		site->batch.valid = false;
 }
@@ -728,7 +743,7 @@ BatchServes(PseudonymSite *site, int i, ItemPointer tid, Snapshot snapshot)
 		b->snapshot == snapshot && b->curcid == snapshot->curcid &&
 		b->completion_count == snapshot->snapXactCompletionCount &&
 		b->lxid == MyLocalTransactionId() && b->subxid == GetCurrentSubTransactionId() &&
-		memcmp(site->kept.key, eckid_local_key(), LOCAL_KEY_BYTES) == 0;
+		KeptPrefixIsCurrent(&site->kept);
 }
 
 /* The answer for the row at tid from the page batch (BatchServes() said so). */
