@@ -29,6 +29,9 @@ OBJS = \
 	src/backfill_write.o \
 	src/citus.o \
 	src/mask.o \
+	src/masked_view.o \
+	src/masked_view_pseudonym.o \
+	src/heap_page.o \
 	src/mask_filter.o \
 	src/redact.o \
 	src/log_hook.o \
