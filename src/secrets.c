@@ -54,6 +54,15 @@
 #define KEY_FILE_HEX_LEN	(2 * LOCAL_KEY_BYTES)
 #define KEY_FILE_MAX_LEN	(KEY_FILE_HEX_LEN + 1)
 
+/* What DecodeSaltInto() found. */
+typedef enum SaltStatus
+{
+	SALT_OK,
+	SALT_EMPTY,
+	SALT_TOO_LONG,
+	SALT_NOT_BASE64
+} SaltStatus;
+
 /* Setting variables (owned by guc.c). */
 static char *salt_setting = NULL;
 static char *key_file_setting = NULL;
@@ -82,7 +91,7 @@ static LocalTransactionId key_checked_lxid = InvalidLocalTransactionId;
 static uint8_t *salt_bytes = NULL;
 static size_t salt_bytes_len = 0;
 static bool salt_known = false;
-static int	salt_state = 0;		/* a SaltStatus */
+static SaltStatus salt_state = SALT_EMPTY;
 
 /*
  * Generations (secrets.h): one counter, so that no two loads of either
@@ -92,19 +101,9 @@ static uint64 generation_counter = 0;
 static uint64 salt_gen = 0;
 static uint64 key_gen = 0;
 
-/* What DecodeSalt() found. */
-typedef enum SaltStatus
-{
-	SALT_OK,
-	SALT_EMPTY,
-	SALT_TOO_LONG,
-	SALT_NOT_BASE64
-} SaltStatus;
-
 static const char *ShowSalt(void);
 static void AssignSalt(const char *newval, void *extra);
 static void AssignKeyFile(const char *newval, void *extra);
-
 
 /* See secrets.h. */
 void
@@ -312,7 +311,7 @@ eckid_salt(size_t *len, uint64 *generation)
 				 errmsg("out of memory"),
 				 errdetail("Could not allocate locked memory for the salt.")));
 
-	switch ((SaltStatus) salt_state)
+	switch (salt_state)
 	{
 		case SALT_OK:
 			break;
