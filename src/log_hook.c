@@ -49,15 +49,12 @@
 
 #include <string.h>
 
-#include <sodium.h>
-
 #include "mb/pg_wchar.h"
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "kdf.h"
 #include "log_hook.h"
 #include "redact.h"
 #include "secrets.h"
