@@ -27,7 +27,7 @@
 #include "utils/rel.h"
 
 #include "assign.h"
-#include "config.h"
+#include "secrets.h"
 
 PG_FUNCTION_INFO_V1(eckid_assign);
 

@@ -6,10 +6,10 @@
  *	  through a change of the PGN.
  *
  * eckid.stampseudonym(), eckid.derive() and eckid.replace_hpgn() are
- * called through fmgr, by OID: there is no ACL check that way, so the
- * trigger works for every role that may write the table without that role
- * being granted the pseudonym functions themselves, and no SQL text ever
- * carries an HPgn.  Who may attach the trigger is controlled by EXECUTE on
+ * called through fmgr, by OID (eckid_call(), eckid_objects.h): there is no
+ * ACL check that way, so the trigger works for every role that may write
+ * the table without that role being granted the pseudonym functions
+ * themselves, and no SQL text ever carries an HPgn.  Who may attach the trigger is controlled by EXECUTE on
  * eckid.assign(), which CREATE TRIGGER checks.
  *
  *-------------------------------------------------------------------------
@@ -30,33 +30,24 @@
 
 #include "assign.h"
 #include "citus.h"
-#include "config.h"
+#include "local_segments.h"
+#include "secrets.h"
+#include "eckid_objects.h"
 #include "hpgn.h"
 #include "pgn.h"
 
 /*
- * Call one of eckid's SQL functions through fmgr.  The default collation
- * is passed because eckid.replace_hpgn() compares text.
+ * Call one of eckid's SQL functions by OID (eckid_objects.h), with non-null
+ * arguments.  The default collation is passed because eckid.replace_hpgn()
+ * compares text.
  */
 static Datum
 CallEckid(Oid fn, int nargs, Datum arg0, Datum arg1, Datum arg2, bool *isnull)
 {
-	FmgrInfo	flinfo;
-	LOCAL_FCINFO(fcinfo, 3);
-	Datum		result;
+	NullableDatum args[3] = {{arg0, false}, {arg1, false}, {arg2, false}};
 
 	Assert(nargs >= 1 && nargs <= 3);
-	fmgr_info(fn, &flinfo);
-	InitFunctionCallInfoData(*fcinfo, &flinfo, nargs, DEFAULT_COLLATION_OID, NULL, NULL);
-	fcinfo->args[0].value = arg0;
-	fcinfo->args[0].isnull = false;
-	fcinfo->args[1].value = arg1;
-	fcinfo->args[1].isnull = false;
-	fcinfo->args[2].value = arg2;
-	fcinfo->args[2].isnull = false;
-	result = FunctionCallInvoke(fcinfo);
-	*isnull = fcinfo->isnull;
-	return result;
+	return eckid_call(fn, DEFAULT_COLLATION_OID, nargs, args, isnull);
 }
 
 /* eckid.stampseudonym(hpgn): follows recorded replacements. */

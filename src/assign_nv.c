@@ -30,7 +30,7 @@
 #include "utils/date.h"
 
 #include "assign.h"
-#include "nv_queue.h"
+#include "nv_request.h"
 
 /* See assign.h. */
 void

@@ -48,9 +48,10 @@
 
 #include "assign.h"
 #include "citus.h"
-#include "config.h"
+#include "xact_end.h"
 #include "kdf.h"
-#include "nv_queue.h"
+#include "eckid_objects.h"
+#include "nv_request.h"
 
 /* PGN column, HPgn column, ECK iD column, chain, sector; then flags */
 #define ASSIGN_FIXED_ARGS	5
@@ -181,41 +182,33 @@ FindPlanEntry(Oid relid, Oid tgoid)
 }
 
 /*
- * Look up the functions the trigger calls.  By schema-qualified name, so
- * that no search_path can substitute another function; kept with the plan,
- * which a dropped or changed function makes stale, so that a re-created
- * extension is never called by a stale OID.
+ * Look up the functions the trigger calls, in the catalog by schema, name
+ * and argument types (eckid_objects.h), so that no search_path can
+ * substitute another function; kept with the plan, which a dropped or
+ * changed function makes stale, so that a re-created extension is never
+ * called by a stale OID.
  */
 static void
 LookupEckidObjects(EckidObjects *objs)
 {
-	Oid			nsp = get_namespace_oid("eckid", false);
 	Oid			argtypes[3];
 
-	objs->eckid_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-									   CStringGetDatum("eckid"),
-									   ObjectIdGetDatum(nsp));
-	if (!OidIsValid(objs->eckid_type))
-		elog(ERROR, "type eckid.eckid does not exist");
+	objs->eckid_type = eckid_type_oid();
 
-	objs->assign = LookupFuncName(list_make2(makeString("eckid"), makeString("assign")),
-								  0, NULL, false);
+	objs->assign = eckid_function_oid(ECKID_SCHEMA_PUBLIC, "assign", 0, NULL);
 
 	argtypes[0] = TEXTOID;
-	objs->stampseudonym = LookupFuncName(list_make2(makeString("eckid"), makeString("stampseudonym")),
-										 1, argtypes, false);
+	objs->stampseudonym = eckid_function_oid(ECKID_SCHEMA_PUBLIC, "stampseudonym", 1, argtypes);
 
 	argtypes[0] = objs->eckid_type;
 	argtypes[1] = TEXTOID;
 	argtypes[2] = TEXTOID;
-	objs->derive = LookupFuncName(list_make2(makeString("eckid"), makeString("derive")),
-								  3, argtypes, false);
+	objs->derive = eckid_function_oid(ECKID_SCHEMA_PUBLIC, "derive", 3, argtypes);
 
 	argtypes[0] = TEXTOID;
 	argtypes[1] = TEXTOID;
 	argtypes[2] = TIMESTAMPTZOID;
-	objs->replace_hpgn = LookupFuncName(list_make2(makeString("eckid"), makeString("replace_hpgn")),
-										3, argtypes, false);
+	objs->replace_hpgn = eckid_function_oid(ECKID_SCHEMA_PUBLIC, "replace_hpgn", 3, argtypes);
 }
 
 static void
@@ -538,8 +531,8 @@ ParseAssignArgs(Relation rel, const Trigger *trigger, AssignPlan *plan)
 }
 
 /*
- * The queue functions of the flag nummervoorziening (nv_queue.c finds them
- * without the search_path).  They are internal (not executable by
+ * The queue functions of the flag nummervoorziening (found without the
+ * search_path, eckid_objects.h).  They are internal (not executable by
  * PUBLIC): fmgr checks no EXECUTE privilege, so every role that may write
  * the table queues through them, and only through the trigger.
  */
@@ -549,11 +542,10 @@ LookupNvObjects(EckidObjects *objs)
 	static const Oid enqueue_args[] = {OIDOID, INT2OID, INT2OID, TEXTOID, TEXTOID, TEXTOID, OIDOID};
 	static const Oid replacement_args[] = {TEXTOID, TEXTOID, DATEOID};
 
-	objs->nv_enqueue = eckid_nv_internal_function("nv_enqueue", lengthof(enqueue_args),
-												  enqueue_args);
-	objs->nv_enqueue_replacement = eckid_nv_internal_function("nv_enqueue_replacement",
-															  lengthof(replacement_args),
-															  replacement_args);
+	objs->nv_enqueue = eckid_function_oid(ECKID_SCHEMA_INTERNAL, "nv_enqueue",
+										  lengthof(enqueue_args), enqueue_args);
+	objs->nv_enqueue_replacement = eckid_function_oid(ECKID_SCHEMA_INTERNAL, "nv_enqueue_replacement",
+													  lengthof(replacement_args), replacement_args);
 }
 
 /* See assign.h. */

@@ -36,7 +36,6 @@
 
 #include "assign.h"
 #include "backfill.h"
-#include "config.h"
 #include "hpgn.h"
 #include "pgn.h"
 

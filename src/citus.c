@@ -36,6 +36,7 @@
 #include "utils/lsyscache.h"
 
 #include "citus.h"
+#include "eckid_objects.h"
 
 /*
  * Run a query of one argument that returns at most one row of an oid and,
@@ -115,7 +116,7 @@ eckid_citus_check_replacements(Oid relid)
 
 	if (!OidIsValid(parent))
 		return InvalidOid;
-	replacements = get_relname_relid("hpgn_replacement", get_namespace_oid("eckid", false));
+	replacements = eckid_relation_oid(ECKID_SCHEMA_PUBLIC, "hpgn_replacement");
 	if (!OidIsValid(LookupOid("SELECT p.logicalrelid::pg_catalog.oid FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1 AND p.partmethod OPERATOR(pg_catalog.=) 'n' AND p.repmodel OPERATOR(pg_catalog.=) 't'",
 							  OIDOID, ObjectIdGetDatum(replacements), NULL)))
 		ereport(ERROR,

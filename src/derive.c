@@ -21,7 +21,8 @@
 
 #include "fmgr.h"
 
-#include "config.h"
+#include "local_segments.h"
+#include "secrets.h"
 #include "ecktext.h"
 #include "kdf.h"
 #include "pgn.h"
@@ -86,7 +87,7 @@ eckid_local_stampseudonym(PG_FUNCTION_ARGS)
 				 errdetail("An HPgn is exactly 64 lowercase hexadecimal digits.")));
 
 	result = NewValue(eckid_local_stampseudonym_segment());
-	key = eckid_local_key();
+	key = eckid_local_key(NULL);
 	if (kdf_local_stampseudonym(key, hpgn, hpgn_len, result->digest) != 0)
 		elog(ERROR, "local Stampseudonym derivation failed for a valid HPgn");
 
@@ -117,7 +118,7 @@ eckid_derive(PG_FUNCTION_ARGS)
 						   ECKID_SEGMENT_MAX)));
 
 	result = NewValue(eckid_local_eckid_segment());
-	key = eckid_local_key();
+	key = eckid_local_key(NULL);
 	if (kdf_local_eckid(key, stamp,
 						VARDATA_ANY(chain_t), VARSIZE_ANY_EXHDR(chain_t),
 						VARDATA_ANY(sector_t), VARSIZE_ANY_EXHDR(sector_t),

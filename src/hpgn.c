@@ -32,7 +32,8 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-#include "config.h"
+#include "secrets.h"
+#include "xact_end.h"
 #include "hpgn.h"
 #include "kdf.h"
 #include "scrypt_settings.h"
@@ -168,10 +169,12 @@ ReportScryptFailure(int save_errno, size_t nhashes)
 
 /*
  * Hash the checked PGN with the given salt and return it as text; wipes and
- * frees the salt.  Raises an error only after everything secret is wiped.
+ * frees the salt if it is a copy of the caller's (own_salt), never the
+ * configured salt, which secrets.c keeps.  Raises an error only after
+ * everything secret is wiped.
  */
 static text *
-ComputeHpgn(const char *pgn, size_t pgn_len, uint8_t *salt, size_t salt_len)
+ComputeHpgn(const char *pgn, size_t pgn_len, const uint8_t *salt, size_t salt_len, bool own_salt)
 {
 	uint8_t		pgn_lower[PGN_MAX_BYTES];
 	char		hex[HPGN_HEX_LEN + 1];
@@ -186,7 +189,8 @@ ComputeHpgn(const char *pgn, size_t pgn_len, uint8_t *salt, size_t salt_len)
 	if (rc != 0)
 		save_errno = errno;
 	sodium_memzero(pgn_lower, sizeof(pgn_lower));
-	eckid_free_secret(salt, salt_len);
+	if (own_salt)
+		eckid_free_secret(unconstify(uint8_t *, salt), salt_len);
 
 	if (rc != 0)
 	{
@@ -202,9 +206,10 @@ ComputeHpgn(const char *pgn, size_t pgn_len, uint8_t *salt, size_t salt_len)
 /*
  * HPgns computed ahead by eckid_hpgn_compute_ahead() for the rest of the
  * transaction: the PGN as given and its HPgn, with the salt they were
- * computed with.  A configuration reload between two commands of a
- * transaction can change eckid.salt; a kept HPgn is served only while the
- * configured salt is still the kept one.  Everything lives in a memory
+ * computed with (its generation, secrets.h: no copy of the salt).  A
+ * configuration reload between two commands of a transaction can change
+ * eckid.salt; a kept HPgn is served only while the configured salt is still
+ * of the kept generation.  Everything lives in a memory
  * context of its own under TopMemoryContext, wiped and reset at the end of
  * the transaction, whichever way it ends, and when an error interrupts the
  * filling of it: nothing is left behind.
@@ -219,8 +224,7 @@ typedef struct AheadEntry
 static MemoryContext ahead_cxt = NULL;
 static AheadEntry *ahead = NULL;
 static int	ahead_count = 0;
-static uint8_t *ahead_salt = NULL;
-static size_t ahead_salt_len = 0;
+static uint64 ahead_salt_generation = 0;
 
 static void
 ForgetComputedAhead(void)
@@ -230,12 +234,9 @@ ForgetComputedAhead(void)
 		sodium_memzero(ahead[i].pgn, ahead[i].len);
 		sodium_memzero(ahead[i].hex, sizeof(ahead[i].hex));
 	}
-	if (ahead_salt != NULL)
-		sodium_memzero(ahead_salt, ahead_salt_len);
 	ahead = NULL;
 	ahead_count = 0;
-	ahead_salt = NULL;
-	ahead_salt_len = 0;
+	ahead_salt_generation = 0;
 	if (ahead_cxt != NULL)
 		MemoryContextReset(ahead_cxt);
 }
@@ -248,14 +249,13 @@ ForgetComputedAheadAtEnd(XactEvent event, void *arg pg_attribute_unused())
 }
 
 /*
- * The HPgn computed ahead for this PGN with this salt, as palloc'd text, or
- * NULL.
+ * The HPgn computed ahead for this PGN with the salt of this generation, as
+ * palloc'd text, or NULL.
  */
 static text *
-ComputedAhead(const char *pgn, size_t len, const uint8_t *salt, size_t salt_len)
+ComputedAhead(const char *pgn, size_t len, uint64 salt_generation)
 {
-	if (ahead_count == 0 || salt_len != ahead_salt_len ||
-		sodium_memcmp(salt, ahead_salt, salt_len) != 0)
+	if (ahead_count == 0 || salt_generation != ahead_salt_generation)
 		return NULL;
 	for (int i = 0; i < ahead_count; i++)
 		if (ahead[i].len == len && memcmp(ahead[i].pgn, pgn, len) == 0)
@@ -271,8 +271,9 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len, bool 
 	size_t	   *lower_len;
 	int		   *from;			/* index into pgn[] of each distinct PGN */
 	char		(*hex)[HPGN_HEX_LEN + 1];
-	uint8_t    *salt;
+	const uint8_t *salt;
 	size_t		salt_len;
+	uint64		salt_generation;
 	int			count = 0;
 	int			rc;
 	int			save_errno = 0;
@@ -289,17 +290,16 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len, bool 
 	{
 		bool		all_kept = true;
 
-		salt = eckid_configured_salt(&salt_len);
+		(void) eckid_salt(&salt_len, &salt_generation);
 		for (int i = 0; i < n && all_kept; i++)
 		{
-			text	   *kept = ComputedAhead(pgn[i], len[i], salt, salt_len);
+			text	   *kept = ComputedAhead(pgn[i], len[i], salt_generation);
 
 			if (kept == NULL)
 				all_kept = false;
 			else
 				eckid_free_secret(kept, VARSIZE(kept));
 		}
-		eckid_free_secret(salt, salt_len);
 		if (all_kept)
 			return 0;
 	}
@@ -332,14 +332,13 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len, bool 
 	 * published (ahead, ahead_count) only once filled.
 	 */
 	CHECK_FOR_INTERRUPTS();
-	salt = eckid_configured_salt(&salt_len);
+	salt = eckid_salt(&salt_len, &salt_generation);
 	lower = palloc(count * sizeof(*lower));
 	lower_len = palloc(count * sizeof(*lower_len));
 	hex = palloc(count * sizeof(*hex));
 	entries = MemoryContextAllocZero(ahead_cxt, count * sizeof(*entries));
 	for (int j = 0; j < count; j++)
 		entries[j].pgn = MemoryContextAlloc(ahead_cxt, len[from[j]]);
-	ahead_salt = MemoryContextAlloc(ahead_cxt, salt_len);
 	for (int j = 0; j < count; j++)
 		lower[j] = palloc(len[from[j]]);
 
@@ -365,17 +364,12 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len, bool 
 			entries[j].len = len[from[j]];
 			memcpy(entries[j].hex, hex[j], sizeof(entries[j].hex));
 		}
-		memcpy(ahead_salt, salt, salt_len);
-		ahead_salt_len = salt_len;
+		ahead_salt_generation = salt_generation;
 		ahead = entries;
 		ahead_count = count;
 	}
 	else
-	{
-		ahead_salt = NULL;
 		MemoryContextReset(ahead_cxt);
-	}
-	eckid_free_secret(salt, salt_len);
 	eckid_free_secret(hex, count * sizeof(*hex));
 	pfree(lower);
 	pfree(lower_len);
@@ -396,8 +390,9 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len, bool 
 static text *
 HpgnOfChecked(const char *pgn, size_t pgn_len, const text *salt_arg)
 {
-	uint8_t    *salt;
+	const uint8_t *salt;
 	size_t		salt_len;
+	uint64		salt_generation;
 
 	/* libsodium's scrypt cannot be interrupted: check before it */
 	CHECK_FOR_INTERRUPTS();
@@ -406,18 +401,14 @@ HpgnOfChecked(const char *pgn, size_t pgn_len, const text *salt_arg)
 	{
 		text	   *kept;
 
-		salt = eckid_configured_salt(&salt_len);
-		kept = ComputedAhead(pgn, pgn_len, salt, salt_len);
+		salt = eckid_salt(&salt_len, &salt_generation);
+		kept = ComputedAhead(pgn, pgn_len, salt_generation);
 		if (kept != NULL)
-		{
-			eckid_free_secret(salt, salt_len);
 			return kept;
-		}
+		return ComputeHpgn(pgn, pgn_len, salt, salt_len, false);
 	}
-	else
-		salt = eckid_decode_salt(VARDATA_ANY(salt_arg), VARSIZE_ANY_EXHDR(salt_arg),
-								 &salt_len);
-	return ComputeHpgn(pgn, pgn_len, salt, salt_len);
+	salt = eckid_decode_salt(VARDATA_ANY(salt_arg), VARSIZE_ANY_EXHDR(salt_arg), &salt_len);
+	return ComputeHpgn(pgn, pgn_len, salt, salt_len, true);
 }
 
 /* The HPgn of a PGN as given to eckid.hpgn(): the rules first. */

@@ -49,17 +49,15 @@
 
 #include <string.h>
 
-#include <sodium.h>
-
 #include "mb/pg_wchar.h"
 #include "tcop/tcopprot.h"
 #include "utils/elog.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "config.h"
-#include "kdf.h"
+#include "log_hook.h"
 #include "redact.h"
+#include "secrets.h"
 
 typedef enum LogRedaction
 {
@@ -91,62 +89,31 @@ static emit_log_hook_type prev_emit_log_hook = NULL;
 #define STATEMENT_LABEL		"Statement, redacted by eckid: "
 
 /*
- * The salt last seen in eckid.salt and its decoded bytes, so that it is
- * decoded once per change rather than once per message.  Process memory like
- * the setting itself; decoded_len is 0 when the text is not valid base64.
+ * Fill in the salt of *opt from eckid.salt, if it is set; its text and
+ * decoded bytes are secrets.c's, decoded there once per change.  Returns
+ * the salt's generation, or 0 when the salt is longer than any valid one,
+ * so matched as text only (and the statement cache cannot be keyed on it).
  */
-static char salt_seen[SALT_B64_MAX_LEN + 1];
-static uint8_t salt_decoded[SALT_MAX_BYTES];
-static size_t salt_decoded_len = 0;
-
-/* Counts changes of eckid.salt seen, so that the statement cache can tell. */
-static uint32 salt_generation = 0;
-
-/*
- * Fill in the salt of *opt from eckid.salt, if it is set.  Returns false
- * when the salt is longer than any valid one, so not remembered (and the
- * statement cache cannot be keyed on it).
- */
-static bool
+static uint64
 SetSalt(RedactOptions *opt)
 {
-	const char *text = eckid_salt_setting();
+	const char *text;
 	size_t		len;
+	const uint8_t *salt;
+	size_t		salt_len;
+	uint64		generation;
 
-	if (text == NULL)
-		text = "";
-	len = strlen(text);
-	if (len > SALT_B64_MAX_LEN)
-	{
-		/* unusable as a salt; matched as text only */
-		opt->salt_text = text;
-		opt->salt_text_len = len;
-		return false;
-	}
-
-	if (strcmp(text, salt_seen) != 0)
-	{
-		size_t		bin_len = 0;
-
-		if (len == 0 ||
-			sodium_base642bin(salt_decoded, sizeof(salt_decoded), text, len,
-							  NULL, &bin_len, NULL,
-							  sodium_base64_VARIANT_ORIGINAL) != 0)
-			bin_len = 0;
-		salt_decoded_len = bin_len;
-		memcpy(salt_seen, text, len + 1);
-		salt_generation++;
-	}
+	generation = eckid_salt_for_redaction(&text, &len, &salt, &salt_len);
 	if (len == 0)
-		return true;
+		return generation;
 	opt->salt_text = text;
 	opt->salt_text_len = len;
-	if (salt_decoded_len > 0)
+	if (salt != NULL)
 	{
-		opt->salt = salt_decoded;
-		opt->salt_len = salt_decoded_len;
+		opt->salt = salt;
+		opt->salt_len = salt_len;
 	}
-	return true;
+	return generation;
 }
 
 /*
@@ -280,14 +247,16 @@ RedactLogMessage(ErrorData *edata)
 		RedactOptions opt;
 		int			encoding = GetDatabaseEncoding();
 		uint64		cache_key;
+		uint64		salt_generation;
 
 		memset(&opt, 0, sizeof(opt));
 		opt.pgn = log_redaction == LOG_REDACTION_ALL;
 		/* the same mark as eckid.mask() in this database */
 		opt.ascii_only = encoding != PG_UTF8 && encoding != PG_SQL_ASCII;
 		/* what the statement cache must match; 0: do not use it */
-		cache_key = SetSalt(&opt) ?
-			((uint64) salt_generation << 8 | (uint64) opt.ascii_only << 4 | (uint64) log_redaction) : 0;
+		salt_generation = SetSalt(&opt);
+		cache_key = salt_generation != 0 ?
+			(salt_generation << 8 | (uint64) opt.ascii_only << 4 | (uint64) log_redaction) : 0;
 
 		RedactField(edata->message, &opt);
 		RedactField(edata->detail, &opt);
@@ -302,6 +271,7 @@ RedactLogMessage(ErrorData *edata)
 		prev_emit_log_hook(edata);
 }
 
+/* See log_hook.h. */
 void
 LogRedactionInit(void)
 {

@@ -1,32 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * mask.c
- *	  Hiding ECK iDs: eckid.mask(), eckid.pseudonymize() and the C parts of
- *	  masked views.
+ *	  Hiding ECK iDs: eckid.mask() and eckid.pseudonymize(), and the
+ *	  pseudonym prefix a call site keeps (mask.h).
  *
  * eckid.mask() shows only the segment and the last six hex digits of a
  * value (the formatting is eckid_format_masked() in ecktext.c);
  * eckid.pseudonymize() replaces a value by a keyed pseudonym per recipient
- * (kdf_pseudonymize() in kdf.c, docs/derivation.md).
- *
- * Masked views (docs/hiding.md) are made and kept up to date in PL/pgSQL
- * (sql/install/50_hiding.sql).  What needs C is here:
- *
- * - eckid.create_masked_view() and eckid.drop_masked_view() check nothing
- *	 themselves: they call the SECURITY DEFINER functions that do the work,
- *	 passing them the role that called (GetUserId()), which a SECURITY
- *	 DEFINER function cannot see.  They call through fmgr, which checks no
- *	 EXECUTE privilege, so those functions can stay revoked from everybody.
- * - eckid_internal.masked_view_pseudonym() is what a masked view with a recipient
- *	 shows in place of an eckid column: it takes a reference to the row,
- *	 never the value, so that calling it directly gives nothing the view
- *	 does not show (no hash oracle).
- * - eckid_internal.masked_view_before_ddl() is the event trigger that sees which
- *	 table an ALTER TABLE drops or retypes columns of, before it does.
- * - eckid_internal.masked_view_grant() re-grants a privilege as the role that
- *	 granted it, which a SECURITY DEFINER function cannot do in SQL
- *	 (SET ROLE is refused there, and GRANT ... GRANTED BY must name the
- *	 current user in PostgreSQL 15).
+ * (kdf_pseudonymize() in kdf.c, docs/derivation.md).  Masked views
+ * (docs/hiding.md) are made in masked_view.c; what a view with a recipient
+ * shows is computed in masked_view_pseudonym.c, with the prefix kept here.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,58 +18,19 @@
 
 #include <string.h>
 
-#include <sodium.h>
-
-#include "access/genam.h"
-#include "access/heapam.h"
-#include "access/htup_details.h"
-#include "access/stratnum.h"
-#include "access/table.h"
-#include "access/xact.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_am.h"
-#include "catalog/pg_class.h"
-#include "catalog/pg_inherits.h"
-#include "catalog/pg_proc.h"
-#include "catalog/pg_type.h"
-#include "commands/event_trigger.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
-#include "miscadmin.h"
-#include "nodes/makefuncs.h"
-#include "nodes/parsenodes.h"
-#include "nodes/value.h"
-#include "parser/parse_func.h"
-#include "parser/parse_type.h"
-#include "storage/bufmgr.h"
-#include "storage/itemptr.h"
-#include "storage/predicate.h"
-#include "utils/acl.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/fmgroids.h"
-#include "utils/lsyscache.h"
-#include "utils/rel.h"
-#include "utils/snapmgr.h"
-#include "utils/syscache.h"
+#include "utils/memutils.h"
 
-#include "config.h"
 #include "ecktext.h"
 #include "eckid_type.h"
 #include "kdf.h"
-#include "mask_filter.h"
+#include "mask.h"
+#include "secrets.h"
 
 PG_FUNCTION_INFO_V1(eckid_mask);
 PG_FUNCTION_INFO_V1(eckid_pseudonymize);
-PG_FUNCTION_INFO_V1(eckid_create_masked_view);
-PG_FUNCTION_INFO_V1(eckid_drop_masked_view);
-PG_FUNCTION_INFO_V1(eckid_masked_view_pseudonym);
-PG_FUNCTION_INFO_V1(eckid_masked_view_before_ddl);
-PG_FUNCTION_INFO_V1(eckid_masked_view_grant);
-
-/* The most arguments of a function CallWithCaller() calls, caller included. */
-#define CALL_MAX_ARGS	6
 
 /*
  * eckid.mask(eckid) returns text: "https://ketenid.nl/<segment>/…<last 6>".
@@ -108,9 +52,9 @@ eckid_mask(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf, (int) len));
 }
 
-/* A pseudonym as the text both functions return: 64 lowercase hex digits. */
-static text *
-PseudonymText(const uint8_t pseudonym[PSEUDONYM_BYTES])
+/* See mask.h. */
+text *
+eckid_pseudonym_text(const uint8_t pseudonym[PSEUDONYM_BYTES])
 {
 	text	   *result = (text *) palloc(VARHDRSZ + PSEUDONYM_HEX_LEN);
 
@@ -119,34 +63,19 @@ PseudonymText(const uint8_t pseudonym[PSEUDONYM_BYTES])
 	return result;
 }
 
-/*
- * The hash of the key and a recipient that a call site keeps for its rows
- * (eckid.pseudonymize() in an export, a column of a masked view), and the
- * key it was computed with: the key file may be replaced between
- * transactions.  As secret as the key: wiped when the memory context it
- * lives in goes.
- */
-typedef struct KeptPrefix
-{
-	bool		valid;
-	uint8_t		key[LOCAL_KEY_BYTES];
-	KdfPseudonymPrefix prefix;
-	MemoryContextCallback wipe;
-} KeptPrefix;
-
 static void
 WipeKeptPrefix(void *arg)
 {
 	KeptPrefix *kept = (KeptPrefix *) arg;
 
 	kdf_pseudonym_forget(&kept->prefix);
-	sodium_memzero(kept->key, sizeof(kept->key));
+	kept->key_generation = 0;
 	kept->valid = false;
 }
 
-/* Start keeping a prefix in kept, which lives in context cxt. */
-static void
-KeepPrefixIn(KeptPrefix *kept, MemoryContext cxt)
+/* See mask.h. */
+void
+eckid_keep_prefix_in(KeptPrefix *kept, MemoryContext cxt)
 {
 	kept->valid = false;
 	kept->wipe.func = WipeKeptPrefix;
@@ -154,23 +83,29 @@ KeepPrefixIn(KeptPrefix *kept, MemoryContext cxt)
 	MemoryContextRegisterResetCallback(cxt, &kept->wipe);
 }
 
-/*
- * Make kept the prefix of key and recipient, computing it again unless it
- * is one for key already and same_recipient says the recipient is the one
- * it was computed for.  Returns whether it was computed again.
- */
-static bool
-KeepPrefixFor(KeptPrefix *kept, const uint8_t *key, const char *recipient, size_t recipient_len,
-			  bool same_recipient)
+/* See mask.h. */
+bool
+eckid_keep_prefix_for(KeptPrefix *kept, const uint8_t *key, uint64 key_generation,
+					  const char *recipient, size_t recipient_len, bool same_recipient)
 {
-	if (kept->valid && same_recipient && memcmp(kept->key, key, LOCAL_KEY_BYTES) == 0)
+	if (kept->valid && same_recipient && kept->key_generation == key_generation)
 		return false;
 	kept->valid = false;
 	if (kdf_pseudonym_prefix(key, recipient, recipient_len, &kept->prefix) != 0)
 		elog(ERROR, "pseudonym derivation failed for valid arguments");
-	memcpy(kept->key, key, LOCAL_KEY_BYTES);
+	kept->key_generation = key_generation;
 	kept->valid = true;
 	return true;
+}
+
+/* See mask.h. */
+bool
+eckid_kept_prefix_is_current(const KeptPrefix *kept)
+{
+	uint64		key_generation;
+
+	(void) eckid_local_key(&key_generation);
+	return kept->valid && kept->key_generation == key_generation;
 }
 
 /* What one call site of eckid.pseudonymize() keeps between rows. */
@@ -194,6 +129,7 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 	PseudonymizeCache *cache = (PseudonymizeCache *) fcinfo->flinfo->fn_extra;
 	uint8_t		pseudonym[PSEUDONYM_BYTES];
 	const uint8_t *key;
+	uint64		key_generation;
 
 	if (recipient_len == 0)
 		ereport(ERROR,
@@ -206,17 +142,17 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 				 errdetail("A recipient may be at most %d bytes.", RECIPIENT_MAX_BYTES)));
 	eckid_check_stored_value(value);
 
-	key = eckid_local_key();
+	key = eckid_local_key(&key_generation);
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PseudonymizeCache));
-		KeepPrefixIn(&cache->kept, fcinfo->flinfo->fn_mcxt);
+		eckid_keep_prefix_in(&cache->kept, fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	if (KeepPrefixFor(&cache->kept, key, VARDATA_ANY(recipient_t), recipient_len,
-					  cache->recipient != NULL &&
-					  VARSIZE_ANY_EXHDR(cache->recipient) == recipient_len &&
-					  memcmp(VARDATA_ANY(cache->recipient), VARDATA_ANY(recipient_t), recipient_len) == 0))
+	if (eckid_keep_prefix_for(&cache->kept, key, key_generation, VARDATA_ANY(recipient_t), recipient_len,
+							  cache->recipient != NULL &&
+							  VARSIZE_ANY_EXHDR(cache->recipient) == recipient_len &&
+							  memcmp(VARDATA_ANY(cache->recipient), VARDATA_ANY(recipient_t), recipient_len) == 0))
 	{
 		if (cache->recipient != NULL)
 			pfree(cache->recipient);
@@ -227,906 +163,5 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 	if (kdf_pseudonym_of(&cache->kept.prefix, value, pseudonym) != 0)
 		elog(ERROR, "pseudonym derivation failed for valid arguments");
 
-	PG_RETURN_TEXT_P(PseudonymText(pseudonym));
-}
-
-static Oid	RelationOwner(Oid relid);
-
-/*
- * The OID of the function eckid_internal.<name>(<argtypes>).  Looked up in
- * the catalog rather than by name as SQL does: a lookup by name checks USAGE
- * on the schema, which the roles that call eckid's API (and that run ALTER
- * TABLE) have not and need not have.
- */
-static Oid
-InternalFunctionOid(const char *name, int nargs, const Oid *argtypes)
-{
-	Oid			nsp = get_namespace_oid("eckid_internal", false);
-	Oid			funcid;
-
-	funcid = GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid,
-							 CStringGetDatum(name),
-							 PointerGetDatum(buildoidvector(argtypes, nargs)),
-							 ObjectIdGetDatum(nsp));
-	if (!OidIsValid(funcid))
-		elog(ERROR, "function eckid_internal.%s does not exist", name);
-	return funcid;
-}
-
-/*
- * Call the function eckid_internal.<name>(oid, <argtypes>) with the calling role's
- * OID in front of the current call's arguments (of those types), and return
- * its result.  Going through fmgr checks no EXECUTE
- * privilege: the callee may be revoked from PUBLIC and still be reached
- * here, and only here, with a caller it can trust.
- */
-static Datum
-CallWithCaller(FunctionCallInfo outer, const char *name, const Oid *outer_argtypes)
-{
-	int			nargs = outer->nargs + 1;
-	Oid			argtypes[CALL_MAX_ARGS];
-	Oid			funcid;
-	FmgrInfo	flinfo;
-	Datum		result;
-
-	LOCAL_FCINFO(call, CALL_MAX_ARGS);
-
-	if (nargs > CALL_MAX_ARGS)
-		elog(ERROR, "too many arguments for eckid_internal.%s", name);
-
-	argtypes[0] = OIDOID;
-	for (int i = 0; i < outer->nargs; i++)
-		argtypes[i + 1] = outer_argtypes[i];
-	funcid = InternalFunctionOid(name, nargs, argtypes);
-
-	fmgr_info(funcid, &flinfo);
-	InitFunctionCallInfoData(*call, &flinfo, nargs, outer->fncollation, NULL, NULL);
-	call->args[0].value = ObjectIdGetDatum(GetUserId());
-	call->args[0].isnull = false;
-	for (int i = 0; i < outer->nargs; i++)
-		call->args[i + 1] = outer->args[i];
-
-	result = FunctionCallInvoke(call);
-	outer->isnull = call->isnull;
-	return result;
-}
-
-/*
- * eckid.create_masked_view(source regclass, view_name text, hide text[],
- * recipient text, row_filter text) returns regclass: see
- * eckid_internal.masked_view_create().  The row filter is checked and made
- * the text eckid keeps here, as the calling role and with its search_path
- * (mask_filter.c), before anything else looks at it.
- */
-Datum
-eckid_create_masked_view(PG_FUNCTION_ARGS)
-{
-	static const Oid argtypes[] = {REGCLASSOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID};
-
-	Assert(PG_NARGS() == lengthof(argtypes));
-	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(4))
-	{
-		Oid			source = PG_GETARG_OID(0);
-
-		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(source)))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_TABLE),
-					 errmsg("relation with OID %u does not exist", source)));
-		/* before the filter's errors could name the columns of another's table */
-		if (!has_privs_of_role(GetUserId(), RelationOwner(source)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("must be owner of table %s", get_rel_name(source))));
-		fcinfo->args[4].value =
-			CStringGetTextDatum(eckid_row_filter_canonical(source, text_to_cstring(PG_GETARG_TEXT_PP(4))));
-	}
-	return CallWithCaller(fcinfo, "masked_view_create", argtypes);
-}
-
-/* eckid.drop_masked_view(view regclass): see eckid_internal.masked_view_drop(). */
-Datum
-eckid_drop_masked_view(PG_FUNCTION_ARGS)
-{
-	static const Oid argtypes[] = {REGCLASSOID};
-
-	Assert(PG_NARGS() == lengthof(argtypes));
-	return CallWithCaller(fcinfo, "masked_view_drop", argtypes);
-}
-
-/*
- * The pseudonyms of the rows of one page, computed at once.
- *
- * A scan of the view calls masked_view_pseudonym() for row after row of the
- * same page; each call would open the table, find the page and lock it to
- * read one row.  Once two rows in a row come from the same page, the rest
- * of that page (from the row asked for on) is read in one visit, under the
- * same snapshot, the way a heap scan checks a page's visibility at once,
- * and the pseudonyms of the rows it sees are kept for the calls that follow.
- * A row is served from here only for the same table, page, snapshot,
- * command and (sub)transaction.  When a page's pseudonyms mostly go unasked
- * (a filter or a join that takes a few rows of each page), batching stops
- * for the call site.  Not under SERIALIZABLE, where reading a row takes a
- * predicate lock and may raise a serialization failure: rows the query never
- * asked for must not.
- */
-#define BATCH_NONE		0		/* no pseudonym kept for this offset */
-#define BATCH_VALUE		1
-#define BATCH_NULL		2		/* the row's column is NULL */
-
-typedef struct PageBatch
-{
-	bool		valid;
-	bool		off;			/* batching did not pay off: stopped */
-	int			table;			/* index into the call site's tables */
-	BlockNumber block;
-	OffsetNumber maxoff;
-	Snapshot	snapshot;		/* and what identifies what it saw: */
-	CommandId	curcid;
-	uint64		completion_count;
-	LocalTransactionId lxid;
-	SubTransactionId subxid;
-	int			computed;		/* pseudonyms computed for this page */
-	int			served;			/* of those, asked for */
-	uint8	   *state;			/* BATCH_*, by offset number */
-	uint8_t		(*pseudonym)[PSEUDONYM_BYTES];	/* by offset number */
-} PageBatch;
-
-/*
- * The record of one masked view a call site of masked_view_pseudonym()
- * names, and what that call site has checked so far.  Kept in fn_extra, so
- * it lives as long as the query; filled on the first call.
- */
-typedef struct PseudonymSite
-{
-	int32		view_id;
-	int16		view_column;
-	Oid			view_oid;
-	Oid			source_oid;
-	char	   *column_name;	/* of the view column = of the table column */
-	text	   *recipient;
-	Oid			checked_user;	/* the role found to may SELECT the column */
-	int			ntables;		/* the table and its partitions or children */
-	Oid		   *tables;
-	AttrNumber *attnums;		/* the column in each, 0 until checked */
-	BlockNumber *nblocks;		/* each one's length when last looked at */
-
-	/*
-	 * The (sub)transaction in which this call site last locked each table:
-	 * the lock is held until that subtransaction ends, so the rows after the
-	 * first need not go through the lock manager again.
-	 */
-	LocalTransactionId *locked_lxid;
-	SubTransactionId *locked_subxid;
-
-	/* the buffer each table's last row was in (not pinned between calls) */
-	Buffer	   *recent_buffer;
-	BlockNumber *recent_block;
-
-	/*
-	 * The page of the previous row, and the pseudonyms of one page computed
-	 * at once (see PageBatch below).
-	 */
-	int			last_table;
-	BlockNumber last_block;
-	PageBatch	batch;
-
-	/* the hash of the key and the view's recipient, the same for every row */
-	KeptPrefix	kept;
-
-	/*
-	 * The view's row filter (NULL if none) and, for each table, the filter
-	 * made ready for its rows (NULL until its first row)
-	 */
-	char	   *row_filter;
-	RowFilterState **filters;
-} PseudonymSite;
-
-/*
- * The OIDs of type eckid.eckid and of eckid.pseudonymize(eckid, text),
- * looked up once per backend (a point query on a masked view would feel a
- * lookup by name each time) and looked up again should the extension have
- * been dropped and made anew since.
- */
-static Oid	eckid_type_oid = InvalidOid;
-static Oid	pseudonymize_oid = InvalidOid;
-
-static Oid
-EckIdTypeOid(void)
-{
-	if (!OidIsValid(eckid_type_oid) ||
-		!SearchSysCacheExists1(TYPEOID, ObjectIdGetDatum(eckid_type_oid)))
-		eckid_type_oid = typenameTypeId(NULL, makeTypeNameFromNameList(list_make2(makeString("eckid"),
-																				  makeString("eckid"))));
-	return eckid_type_oid;
-}
-
-static Oid
-PseudonymizeOid(void)
-{
-	if (!OidIsValid(pseudonymize_oid) ||
-		!SearchSysCacheExists1(PROCOID, ObjectIdGetDatum(pseudonymize_oid)))
-	{
-		Oid			argtypes[2] = {EckIdTypeOid(), TEXTOID};
-
-		pseudonymize_oid = LookupFuncName(list_make2(makeString("eckid"), makeString("pseudonymize")),
-										  2, argtypes, false);
-	}
-	return pseudonymize_oid;
-}
-
-/* The owner of a relation. */
-static Oid
-RelationOwner(Oid relid)
-{
-	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tp))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
-	ReleaseSysCache(tp);
-	return owner;
-}
-
-/* The column of the tuple of eckid.masked_view named name. */
-static Datum
-RecordColumn(Relation rel, HeapTuple tuple, const char *name, bool *isnull)
-{
-	AttrNumber	attnum = get_attnum(RelationGetRelid(rel), name);
-
-	if (attnum == InvalidAttrNumber)
-		elog(ERROR, "column \"%s\" of eckid.masked_view does not exist", name);
-	return heap_getattr(tuple, attnum, RelationGetDescr(rel), isnull);
-}
-
-static void
-RefuseView(int32 view_id)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("masked view %d does not exist", view_id)));
-}
-
-/*
- * Read the record of masked view view_id and check what is the same for
- * every row: the view shows a pseudonymized column view_column, and its
- * owner may compute pseudonyms.
- */
-static PseudonymSite *
-LoadPseudonymSite(FunctionCallInfo fcinfo, int32 view_id, int16 view_column)
-{
-	MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	PseudonymSite *site = palloc0(sizeof(PseudonymSite));
-	Oid			nsp = get_namespace_oid("eckid", false);
-	Oid			cfg = get_relname_relid("masked_view", nsp);
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	bool		isnull;
-	Datum		d;
-	bool		masked = false;
-	AttrNumber	source_attnum;
-	int			i;
-
-	/* the hash of key and recipient this site will keep, wiped with it */
-	KeepPrefixIn(&site->kept, fcinfo->flinfo->fn_mcxt);
-
-	if (!OidIsValid(cfg))
-		elog(ERROR, "table eckid.masked_view does not exist");
-	site->view_id = view_id;
-	site->view_column = view_column;
-
-	rel = table_open(cfg, AccessShareLock);
-	ScanKeyInit(&key, get_attnum(cfg, "id"), BTEqualStrategyNumber, F_INT4EQ,
-				Int32GetDatum(view_id));
-	scan = systable_beginscan(rel, InvalidOid, false, GetActiveSnapshot(), 1, &key);
-	tuple = systable_getnext(scan);
-	if (!HeapTupleIsValid(tuple))
-		RefuseView(view_id);
-	site->view_oid = DatumGetObjectId(RecordColumn(rel, tuple, "view_oid", &isnull));
-	site->source_oid = DatumGetObjectId(RecordColumn(rel, tuple, "source_oid", &isnull));
-	d = RecordColumn(rel, tuple, "recipient", &isnull);
-	if (!isnull)
-		site->recipient = DatumGetTextPCopy(d);
-	/* (the record of a 1.1 database, not updated yet, has no row filter) */
-	if (get_attnum(cfg, "row_filter") != InvalidAttrNumber)
-	{
-		d = RecordColumn(rel, tuple, "row_filter", &isnull);
-		if (!isnull)
-			site->row_filter = TextDatumGetCString(d);
-	}
-	d = RecordColumn(rel, tuple, "masked", &isnull);
-	if (site->recipient != NULL && !isnull && get_rel_relkind(site->view_oid) == RELKIND_VIEW)
-	{
-		ArrayType  *arr = DatumGetArrayTypeP(d);
-		Datum	   *elems;
-		bool	   *nulls;
-		int			n;
-
-		site->column_name = get_attname(site->view_oid, view_column, true);
-		source_attnum = site->column_name ? get_attnum(site->source_oid, site->column_name) : InvalidAttrNumber;
-		deconstruct_array(arr, INT2OID, 2, true, TYPALIGN_SHORT, &elems, &nulls, &n);
-		for (i = 0; i < n; i++)
-		{
-			if (!nulls[i] && DatumGetInt16(elems[i]) == source_attnum && source_attnum > 0)
-				masked = true;
-		}
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-
-	/*
-	 * The view's column must show a column of the table that the record
-	 * says is pseudonymized: never a hidden one.  A view or column renamed
-	 * and not followed yet fails here too, closed.
-	 */
-	if (!masked)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column %d of masked view %d is not a pseudonymized column", view_column, view_id)));
-
-	/* The pseudonyms are computed with the rights of the view's owner. */
-	if (eckid_proc_aclcheck(PseudonymizeOid(), RelationOwner(site->view_oid), ACL_EXECUTE) != ACLCHECK_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("permission denied for function %s", "pseudonymize"),
-				 errdetail("The owner of masked view %d may not execute eckid.pseudonymize().", view_id)));
-
-	/*
-	 * The rows of the view are those of the table and, should it have any,
-	 * its partitions or children: those are looked up on the first row of
-	 * another table (not for every query, which a point query would feel).
-	 */
-	site->ntables = 1;
-	site->tables = palloc(sizeof(Oid));
-	site->tables[0] = site->source_oid;
-	site->attnums = palloc0(sizeof(AttrNumber));
-	site->nblocks = palloc0(sizeof(BlockNumber));
-	site->locked_lxid = palloc0(sizeof(LocalTransactionId));
-	site->locked_subxid = palloc0(sizeof(SubTransactionId));
-	site->recent_buffer = palloc0(sizeof(Buffer));
-	site->recent_block = palloc0(sizeof(BlockNumber));
-	site->filters = palloc0(sizeof(RowFilterState *));
-	site->last_table = -1;
-
-	/* a row is checked against the filter one by one, never in a page batch */
-	if (site->row_filter != NULL)
-		site->batch.off = true;
-
-	MemoryContextSwitchTo(oldcxt);
-	return site;
-}
-
-/*
- * The index of table tableoid in the call site's tables, looking up the
- * partitions and children of the view's table the first time another
- * table's row comes; -1 if the row is of no table of the view.
- */
-static int
-SiteTable(FunctionCallInfo fcinfo, PseudonymSite *site, Oid tableoid)
-{
-	MemoryContext oldcxt;
-	List	   *tables;
-	ListCell   *lc;
-	int			i;
-
-	for (i = 0; i < site->ntables; i++)
-	{
-		if (site->tables[i] == tableoid)
-			return i;
-	}
-	if (site->ntables > 1 || !has_subclass(site->source_oid))
-		return -1;
-
-	oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	tables = find_all_inheritors(site->source_oid, NoLock, NULL);
-	site->ntables = list_length(tables);
-	site->tables = palloc(sizeof(Oid) * site->ntables);
-	site->attnums = palloc0(sizeof(AttrNumber) * site->ntables);
-	site->nblocks = palloc0(sizeof(BlockNumber) * site->ntables);
-	site->locked_lxid = palloc0(sizeof(LocalTransactionId) * site->ntables);
-	site->locked_subxid = palloc0(sizeof(SubTransactionId) * site->ntables);
-	site->recent_buffer = palloc0(sizeof(Buffer) * site->ntables);
-	site->recent_block = palloc0(sizeof(BlockNumber) * site->ntables);
-	site->filters = palloc0(sizeof(RowFilterState *) * site->ntables);
-	site->batch.valid = false;
-	site->last_table = -1;
-	i = 0;
-	foreach(lc, tables)
-		site->tables[i++] = lfirst_oid(lc);
-	MemoryContextSwitchTo(oldcxt);
-
-	for (i = 0; i < site->ntables; i++)
-	{
-		if (site->tables[i] == tableoid)
-			return i;
-	}
-	return -1;
-}
-
-/*
- * The number of the column in table number i of the call site (the table
- * or one of its partitions or children, where numbers may differ), checked
- * to be of type eckid (or a domain over it) and stored in heap tables.
- */
-static AttrNumber
-SiteColumn(PseudonymSite *site, int i, Relation rel)
-{
-	if (site->attnums[i] == 0)
-	{
-		AttrNumber	attnum = get_attnum(site->tables[i], site->column_name);
-		Oid			eckid_type = EckIdTypeOid();
-
-		if (attnum <= 0 || getBaseType(get_atttype(site->tables[i], attnum)) != eckid_type ||
-			rel->rd_rel->relam != HEAP_TABLE_AM_OID)
-			ereport(ERROR,
-					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-					 errmsg("column %d of masked view %d is not a pseudonymized column",
-							site->view_column, site->view_id),
-					 errdetail("The column of the table is not of type eckid.eckid.")));
-		site->attnums[i] = attnum;
-	}
-	return site->attnums[i];
-}
-
-/*
- * Block blkno of table number i of the call site, pinned: from the buffer
- * the previous row of that table was in if it still holds the page (the
- * view's own scan has almost always pinned it), which ReadRecentBuffer()
- * checks and pins without the lookup in the buffer mapping table that
- * ReadBuffer() makes.
- */
-static Buffer
-PinPage(PseudonymSite *site, int i, Relation rel, BlockNumber blkno)
-{
-	Buffer		buffer;
-
-	if (BufferIsValid(site->recent_buffer[i]) && site->recent_block[i] == blkno &&
-		ReadRecentBuffer(eckid_rel_file(rel), MAIN_FORKNUM, blkno, site->recent_buffer[i]))
-		return site->recent_buffer[i];
-	buffer = ReadBuffer(rel, blkno);
-	site->recent_buffer[i] = buffer;
-	site->recent_block[i] = blkno;
-	return buffer;
-}
-
-/*
- * The row at tid of table number i of the call site, if snapshot sees it,
- * pinned in *buf; false if there is none.
- *
- * What heap_fetch() does, but heap_fetch() would look the page up in the
- * buffer mapping table for every row, the largest part of what a row cost
- * here besides the hash; PinPage() mostly does without.  Nothing stays
- * pinned between calls.  (heap_hot_search_buffer() takes a pinned buffer
- * too, but it refuses the heap-only tuple a HOT update leaves, whose ctid a
- * scan gives.)
- */
-static bool
-FetchRow(PseudonymSite *site, int i, Relation rel, ItemPointer tid,
-		 Snapshot snapshot, HeapTuple tuple, Buffer *buf)
-{
-	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
-	OffsetNumber offnum = ItemPointerGetOffsetNumber(tid);
-	Buffer		buffer;
-	Page		page;
-	bool		valid = false;
-
-	buffer = PinPage(site, i, rel, blkno);
-	LockBuffer(buffer, BUFFER_LOCK_SHARE);
-	page = BufferGetPage(buffer);
-	eckid_test_for_old_snapshot(snapshot, rel, page);
-	if (offnum >= FirstOffsetNumber && offnum <= PageGetMaxOffsetNumber(page))
-	{
-		ItemId		lp = PageGetItemId(page, offnum);
-
-		if (ItemIdIsNormal(lp))
-		{
-			tuple->t_data = (HeapTupleHeader) PageGetItem(page, lp);
-			tuple->t_len = ItemIdGetLength(lp);
-			tuple->t_tableOid = RelationGetRelid(rel);
-			tuple->t_self = *tid;
-			valid = HeapTupleSatisfiesVisibility(tuple, snapshot, buffer);
-			if (valid)
-				PredicateLockTID(rel, tid, snapshot, HeapTupleHeaderGetXmin(tuple->t_data));
-			HeapCheckForSerializableConflictOut(valid, rel, tuple, buffer, snapshot);
-		}
-	}
-	LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
-	if (!valid)
-	{
-		ReleaseBuffer(buffer);
-		return false;
-	}
-	*buf = buffer;
-	return true;
-}
-
-/*
- * The hash of the key and the view's recipient, computed again only when
- * the key file has changed.  Before any buffer is locked: reading the key
- * may raise an error.
- */
-static void
-EnsurePrefix(PseudonymSite *site)
-{
-	if (KeepPrefixFor(&site->kept, eckid_local_key(), VARDATA_ANY(site->recipient),
-					  VARSIZE_ANY_EXHDR(site->recipient), true))
-		site->batch.valid = false;
-}
-
-/* Whether the call site's page batch holds what this call asks for. */
-static bool
-BatchServes(PseudonymSite *site, int i, ItemPointer tid, Snapshot snapshot)
-{
-	PageBatch  *b = &site->batch;
-	OffsetNumber offnum = ItemPointerGetOffsetNumberNoCheck(tid);
-
-	return b->valid && b->table == i &&
-		b->block == ItemPointerGetBlockNumberNoCheck(tid) &&
-		offnum >= FirstOffsetNumber && offnum <= b->maxoff &&
-		b->state[offnum] != BATCH_NONE &&
-		b->snapshot == snapshot && b->curcid == snapshot->curcid &&
-		b->completion_count == snapshot->snapXactCompletionCount &&
-		b->lxid == MyLocalTransactionId() && b->subxid == GetCurrentSubTransactionId() &&
-		memcmp(site->kept.key, eckid_local_key(), LOCAL_KEY_BYTES) == 0;
-}
-
-/* The answer for the row at tid from the page batch (BatchServes() said so). */
-static Datum
-BatchAnswer(FunctionCallInfo fcinfo, PseudonymSite *site, int i, ItemPointer tid)
-{
-	OffsetNumber offnum = ItemPointerGetOffsetNumber(tid);
-
-	site->batch.served++;
-	site->last_table = i;
-	site->last_block = ItemPointerGetBlockNumber(tid);
-	if (site->batch.state[offnum] == BATCH_NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(PseudonymText(site->batch.pseudonym[offnum]));
-}
-
-/*
- * Compute the pseudonyms of the rows of the page of tid that snapshot sees,
- * from tid's offset on, into the call site's page batch (PageBatch says
- * when).  Rows whose stored value is not valid are left out: the call that
- * asks for one reads it alone and says what is wrong.
- */
-static void
-BuildBatch(FunctionCallInfo fcinfo, PseudonymSite *site, int i, Relation rel,
-		   AttrNumber attnum, ItemPointer tid, Snapshot snapshot)
-{
-	PageBatch  *b = &site->batch;
-	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
-	Buffer		buffer;
-	Page		page;
-
-	/* the previous page's pseudonyms mostly went unasked: stop */
-	if (b->valid && b->served * 2 < b->computed)
-	{
-		b->valid = false;
-		b->off = true;
-		return;
-	}
-	if (b->state == NULL)
-	{
-		b->state = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, MaxHeapTuplesPerPage + 1);
-		b->pseudonym = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
-										  (MaxHeapTuplesPerPage + 1) * sizeof(*b->pseudonym));
-	}
-	EnsurePrefix(site);
-
-	b->valid = false;
-	memset(b->state, BATCH_NONE, MaxHeapTuplesPerPage + 1);
-	b->computed = b->served = 0;
-
-	buffer = PinPage(site, i, rel, blkno);
-	LockBuffer(buffer, BUFFER_LOCK_SHARE);
-	page = BufferGetPage(buffer);
-	eckid_test_for_old_snapshot(snapshot, rel, page);
-	/* a heap page holds at most that many; more would be a damaged page */
-	b->maxoff = Min(PageGetMaxOffsetNumber(page), MaxHeapTuplesPerPage);
-	for (OffsetNumber off = ItemPointerGetOffsetNumber(tid); off <= b->maxoff; off++)
-	{
-		ItemId		lp = PageGetItemId(page, off);
-		HeapTupleData tuple;
-		Datum		value;
-		bool		isnull;
-
-		if (!ItemIdIsNormal(lp))
-			continue;
-		tuple.t_data = (HeapTupleHeader) PageGetItem(page, lp);
-		tuple.t_len = ItemIdGetLength(lp);
-		tuple.t_tableOid = RelationGetRelid(rel);
-		ItemPointerSet(&tuple.t_self, blkno, off);
-		if (!HeapTupleSatisfiesVisibility(&tuple, snapshot, buffer))
-			continue;
-		value = heap_getattr(&tuple, attnum, RelationGetDescr(rel), &isnull);
-		if (isnull)
-			b->state[off] = BATCH_NULL;
-		else if (kdf_pseudonym_of(&site->kept.prefix, (const EckIdValue *) DatumGetPointer(value),
-								  b->pseudonym[off]) == 0)
-			b->state[off] = BATCH_VALUE;
-		else
-			continue;
-		b->computed++;
-	}
-	LockBuffer(buffer, BUFFER_LOCK_UNLOCK);
-	ReleaseBuffer(buffer);
-
-	b->table = i;
-	b->block = blkno;
-	b->snapshot = snapshot;
-	b->curcid = snapshot->curcid;
-	b->completion_count = snapshot->snapXactCompletionCount;
-	b->lxid = MyLocalTransactionId();
-	b->subxid = GetCurrentSubTransactionId();
-	b->valid = true;
-}
-
-/*
- * eckid_internal.masked_view_pseudonym(view_id integer, view_column smallint,
- * tableoid oid, ctid tid) returns text: the pseudonym that column
- * view_column of masked view view_id shows for the row at ctid of table
- * tableoid, or NULL if the row's value is NULL.
- *
- * A masked view with a recipient calls this with a reference to the row
- * (t.tableoid, t.ctid), never with the value: whatever a view calls, the
- * role that queries the view may call with arguments of its own choice, so
- * a function that took the value would pseudonymize any value that role
- * chose (a hash oracle).  Called directly, this gives only what the view
- * shows: the caller must may SELECT the column of the view, the row must be
- * one of the view's table (or of a partition or child of it) visible to the
- * caller's snapshot, the value is read here, and the recipient is the one
- * recorded for the view.  None of its errors names a value.
- */
-Datum
-eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
-{
-	int32		view_id = PG_GETARG_INT32(0);
-	int16		view_column = PG_GETARG_INT16(1);
-	Oid			tableoid = PG_GETARG_OID(2);
-	ItemPointer tid = (ItemPointer) PG_GETARG_POINTER(3);
-	PseudonymSite *site = (PseudonymSite *) fcinfo->flinfo->fn_extra;
-	Oid			user = GetUserId();
-	int			i;
-	Relation	rel;
-	AttrNumber	attnum;
-	HeapTupleData tuple;
-	Buffer		buf;
-	Datum		value;
-	bool		isnull;
-	uint8_t		pseudonym[PSEUDONYM_BYTES];
-	Snapshot	snapshot;
-
-	if (site == NULL || site->view_id != view_id || site->view_column != view_column)
-	{
-		site = LoadPseudonymSite(fcinfo, view_id, view_column);
-		fcinfo->flinfo->fn_extra = site;
-	}
-
-	if (site->checked_user != user)
-	{
-		if (pg_class_aclcheck(site->view_oid, user, ACL_SELECT) != ACLCHECK_OK &&
-			pg_attribute_aclcheck(site->view_oid, view_column, user, ACL_SELECT) != ACLCHECK_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied for view %s", get_rel_name(site->view_oid)),
-					 errdetail("The pseudonyms of a masked view are only for roles that may SELECT them from the view.")));
-		site->checked_user = user;
-	}
-
-	i = SiteTable(fcinfo, site, tableoid);
-	if (i < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("relation with OID %u is not the table of masked view %d", tableoid, view_id)));
-
-	/* the rest of a page already read at once */
-	snapshot = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
-	if (snapshot != NULL && BatchServes(site, i, tid, snapshot))
-		return BatchAnswer(fcinfo, site, i, tid);
-
-	if (site->locked_lxid[i] == MyLocalTransactionId() &&
-		site->locked_subxid[i] == GetCurrentSubTransactionId())
-		rel = table_open(tableoid, NoLock);
-	else
-	{
-		rel = table_open(tableoid, AccessShareLock);
-		site->locked_lxid[i] = MyLocalTransactionId();
-		site->locked_subxid[i] = GetCurrentSubTransactionId();
-	}
-	attnum = SiteColumn(site, i, rel);
-	if (ItemPointerGetBlockNumberNoCheck(tid) >= site->nblocks[i])
-		site->nblocks[i] = RelationGetNumberOfBlocks(rel);
-	if (!ItemPointerIsValid(tid) || ItemPointerGetBlockNumberNoCheck(tid) >= site->nblocks[i])
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no row of masked view %d is at that ctid", view_id)));
-
-	/* the second row in a row from one page: read the rest of the page */
-	if (snapshot != NULL && !site->batch.off && IsMVCCSnapshot(snapshot) && !IsolationIsSerializable() &&
-		site->last_table == i && site->last_block == ItemPointerGetBlockNumber(tid) &&
-		!(site->batch.valid && site->batch.table == i && site->batch.block == site->last_block &&
-		  site->batch.snapshot == snapshot))
-	{
-		BuildBatch(fcinfo, site, i, rel, attnum, tid, snapshot);
-		if (BatchServes(site, i, tid, snapshot))
-		{
-			table_close(rel, NoLock);
-			return BatchAnswer(fcinfo, site, i, tid);
-		}
-	}
-	site->last_table = i;
-	site->last_block = ItemPointerGetBlockNumber(tid);
-
-	/*
-	 * The row alone, as the query sees it; failing that, as this
-	 * transaction sees it now (the row an UPDATE ... RETURNING on the view
-	 * has just written).
-	 */
-	EnsurePrefix(site);
-	if (!(snapshot != NULL && FetchRow(site, i, rel, tid, snapshot, &tuple, &buf)) &&
-		!FetchRow(site, i, rel, tid, SnapshotSelf, &tuple, &buf))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("no row of masked view %d is at that ctid", view_id)));
-
-	/*
-	 * A row the view's filter leaves out gets no pseudonym, whatever ctid
-	 * the caller names: the same error as for no row at all.
-	 */
-	if (site->row_filter != NULL)
-	{
-		if (site->filters[i] == NULL)
-		{
-			MemoryContext oldcxt = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-			site->filters[i] = eckid_row_filter_prepare(rel, site->row_filter, RelationOwner(site->view_oid));
-			MemoryContextSwitchTo(oldcxt);
-		}
-		if (!eckid_row_filter_passes(site->filters[i], &tuple))
-		{
-			ReleaseBuffer(buf);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("no row of masked view %d is at that ctid", view_id)));
-		}
-	}
-
-	value = heap_getattr(&tuple, attnum, RelationGetDescr(rel), &isnull);
-	if (!isnull)
-	{
-		const EckIdValue *id = (const EckIdValue *) DatumGetPointer(value);
-
-		/* it checks the stored value, which is checked again only to say why */
-		if (kdf_pseudonym_of(&site->kept.prefix, id, pseudonym) != 0)
-		{
-			eckid_check_stored_value(id);
-			elog(ERROR, "pseudonym derivation failed for valid arguments");
-		}
-	}
-	ReleaseBuffer(buf);
-	table_close(rel, NoLock);
-
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(PseudonymText(pseudonym));
-}
-
-/*
- * eckid_internal.masked_view_before_ddl(), an event trigger on ddl_command_start of
- * ALTER TABLE: if the command drops or retypes a column of a table the
- * calling role owns, let eckid_internal.masked_view_release() take the table's
- * masked views off its columns first (a view that uses a column stops
- * PostgreSQL from dropping or retyping it).  Only C sees the command.
- */
-Datum
-eckid_masked_view_before_ddl(PG_FUNCTION_ARGS)
-{
-	EventTriggerData *trigdata;
-	AlterTableStmt *stmt;
-	bool		needed = false;
-	ListCell   *lc;
-	Oid			relid;
-	Oid			argtypes[1] = {OIDOID};
-	Oid			release;
-
-	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by event trigger manager",
-						"masked_view_before_ddl")));
-	trigdata = (EventTriggerData *) fcinfo->context;
-	if (trigdata->parsetree == NULL || !IsA(trigdata->parsetree, AlterTableStmt))
-		PG_RETURN_VOID();
-	stmt = (AlterTableStmt *) trigdata->parsetree;
-	foreach(lc, stmt->cmds)
-	{
-		AlterTableCmd *cmd = lfirst_node(AlterTableCmd, lc);
-
-		if (cmd->subtype == AT_DropColumn || cmd->subtype == AT_AlterColumnType)
-			needed = true;
-	}
-	if (!needed || stmt->relation == NULL)
-		PG_RETURN_VOID();
-	relid = RangeVarGetRelid(stmt->relation, NoLock, true);
-	if (!OidIsValid(relid) || !eckid_rel_ownercheck(relid, GetUserId()))
-		PG_RETURN_VOID();		/* the command itself will say why not */
-
-	release = InternalFunctionOid("masked_view_release", 1, argtypes);
-	OidFunctionCall1(release, ObjectIdGetDatum(relid));
-	PG_RETURN_VOID();
-}
-
-/* The privileges aclexplode() names for a relation, as GRANT spells them. */
-static bool
-IsRelationPrivilege(const char *privilege)
-{
-	static const char *const known[] = {
-		"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"
-	};
-
-	for (size_t i = 0; i < lengthof(known); i++)
-	{
-		if (strcmp(privilege, known[i]) == 0)
-			return true;
-	}
-	return false;
-}
-
-/*
- * eckid_internal.masked_view_grant(view regclass, grantor oid, grantee oid,
- * privilege text, grantable boolean) returns void: GRANT privilege ON view
- * TO grantee (PUBLIC for OID 0) as the role grantor, so that the grant is
- * recorded with its original grantor.  Used when a masked view is made
- * anew, to give back the grants of the old one (aclexplode of its relacl).
- * Not executable by PUBLIC: it acts as any role.
- */
-Datum
-eckid_masked_view_grant(PG_FUNCTION_ARGS)
-{
-	Oid			view = PG_GETARG_OID(0);
-	Oid			grantor = PG_GETARG_OID(1);
-	Oid			grantee = PG_GETARG_OID(2);
-	char	   *privilege = text_to_cstring(PG_GETARG_TEXT_PP(3));
-	bool		grantable = PG_GETARG_BOOL(4);
-	char	   *viewname;
-	StringInfoData sql;
-	Oid			save_userid;
-	int			save_sec_context;
-
-	if (!IsRelationPrivilege(privilege))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unrecognized privilege type \"%s\"", privilege)));
-	if (get_rel_relkind(view) != RELKIND_VIEW)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("relation with OID %u is not a view", view)));
-
-	viewname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(view)),
-										  get_rel_name(view));
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "GRANT %s ON TABLE %s TO %s%s", privilege, viewname,
-					 OidIsValid(grantee) ? quote_identifier(GetUserNameFromId(grantee, false)) : "PUBLIC",
-					 grantable ? " WITH GRANT OPTION" : "");
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(grantor, save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
-	PG_TRY();
-	{
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute(sql.data, false, 0) != SPI_OK_UTILITY)
-			elog(ERROR, "SPI_execute failed: %s", sql.data);
-		SPI_finish();
-	}
-	PG_FINALLY();
-	{
-		SetUserIdAndSecContext(save_userid, save_sec_context);
-	}
-	PG_END_TRY();
-
-	PG_RETURN_VOID();
+	PG_RETURN_TEXT_P(eckid_pseudonym_text(pseudonym));
 }

@@ -42,6 +42,20 @@
 
 /* See owner_context.h. */
 Oid
+eckid_relation_owner(Oid relid)
+{
+	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+	return owner;
+}
+
+/* See owner_context.h. */
+Oid
 eckid_acting_role(Oid relid, Oid requester)
 {
 	HeapTuple	tuple;

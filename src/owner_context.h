@@ -18,6 +18,9 @@ typedef struct EckidActingRole
 	int			save_nestlevel;
 } EckidActingRole;
 
+/* The owner of relation relid (an error if there is none). */
+extern Oid	eckid_relation_owner(Oid relid);
+
 /*
  * Which role eckid acts as in a table on behalf of requester: the table's
  * owner, unless row-level security applies to requester there (then

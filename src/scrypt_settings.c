@@ -19,7 +19,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "config.h"
+#include "xact_end.h"
 #include "scrypt_settings.h"
 #include "scrypt_simd.h"
 
@@ -121,7 +121,7 @@ eckid_scrypt_options(void)
 
 /* See scrypt_settings.h. */
 void
-eckid_scrypt_init(void)
+ScryptSettingsInit(void)
 {
 	char	   *threads_desc;
 

@@ -15,8 +15,8 @@
 
 #include "kdf.h"
 
-/* Called once from _PG_init(), before eckid_define_settings(). */
-extern void eckid_scrypt_init(void);
+/* Called once from _PG_init(): defines eckid.scrypt_*. */
+extern void ScryptSettingsInit(void);
 
 /*
  * The options of the current settings: eckid.scrypt_implementation,

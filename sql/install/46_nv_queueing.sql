@@ -166,7 +166,7 @@ $$;
 COMMENT ON FUNCTION eckid.nv_report_replacement(text, text, date) IS
 	'queue the report of a PGN change to Nummervoorziening (effective_date NULL: at once)';
 
--- eckid.nv_request() is C (src/nv_queue.c): it checks that the calling
+-- eckid.nv_request() is C (src/nv_request.c): it checks that the calling
 -- role may read the HPgn column and update the ECK iD column of the table,
 -- which a SECURITY DEFINER function cannot see, then calls
 -- eckid_internal.nv_enqueue() through fmgr.

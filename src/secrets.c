@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
- * config.c
- *	  Server settings of eckid and the secrets they point to.
+ * secrets.c
+ *	  The one keeper of eckid's secrets: the settings eckid.salt and
+ *	  eckid.key_file, and the salt and key they lead to (secrets.h).
  *
  * Two settings hold or lead to secrets:
  *
@@ -10,7 +11,9 @@
  *	 "invalid value for parameter" error, which would write the salt into the
  *	 server log; it is decoded and checked when used instead.  Its show hook
  *	 hides it from SHOW and current_setting() even for superusers, and
- *	 GUC_NO_SHOW_ALL keeps it out of pg_settings and SHOW ALL.
+ *	 GUC_NO_SHOW_ALL keeps it out of pg_settings and SHOW ALL.  Its assign
+ *	 hook (which cannot fail) only notices a change: the decoded salt is
+ *	 wiped, and decoded again, into locked memory, on its next use.
  * - eckid.key_file, the path of the local derivation key.  The key is read
  *	 on first use, checked the way core checks ssl_key_file, and cached in
  *	 locked memory until the setting is reloaded or the file changes.
@@ -21,6 +24,9 @@
  * defines them, a value from postgresql.conf is a placeholder that every
  * role can read with current_setting().  Every function that uses a secret
  * therefore refuses to work unless eckid was preloaded.
+ *
+ * Nobody else keeps a copy of the salt or the key: callers ask here each
+ * time, and keep the generation of what they computed from one (secrets.h).
  *
  *-------------------------------------------------------------------------
  */
@@ -42,17 +48,24 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#include "config.h"
+#include "secrets.h"
 
 /* The key file holds 64 hex digits and at most one newline. */
 #define KEY_FILE_HEX_LEN	(2 * LOCAL_KEY_BYTES)
 #define KEY_FILE_MAX_LEN	(KEY_FILE_HEX_LEN + 1)
 
+/* What DecodeSaltInto() found. */
+typedef enum SaltStatus
+{
+	SALT_OK,
+	SALT_EMPTY,
+	SALT_TOO_LONG,
+	SALT_NOT_BASE64
+} SaltStatus;
+
 /* Setting variables (owned by guc.c). */
-static char *eckid_salt = NULL;
-static char *eckid_key_file = NULL;
-static char *eckid_stampseudonym_segment = NULL;
-static char *eckid_eckid_segment = NULL;
+static char *salt_setting = NULL;
+static char *key_file_setting = NULL;
 
 /* Were we loaded from shared_preload_libraries?  Inherited by fork. */
 static bool eckid_preloaded = false;
@@ -69,25 +82,32 @@ static bool key_valid = false;
 static struct stat key_stat;
 static LocalTransactionId key_checked_lxid = InvalidLocalTransactionId;
 
-/* Segments Nummervoorziening uses; local values must never carry them. */
-static const char *const reserved_segments[] = {"201703", "pilot", "sppilot"};
+/*
+ * The decoded salt: salt_bytes, from sodium_malloc() like the key, holds
+ * salt_bytes_len bytes when salt_state is SALT_OK; salt_known says whether
+ * salt_state describes the current eckid.salt (false after a change until
+ * the next use).
+ */
+static uint8_t *salt_bytes = NULL;
+static size_t salt_bytes_len = 0;
+static bool salt_known = false;
+static SaltStatus salt_state = SALT_EMPTY;
 
-/* What DecodeSalt() found. */
-typedef enum SaltStatus
-{
-	SALT_OK,
-	SALT_EMPTY,
-	SALT_TOO_LONG,
-	SALT_NOT_BASE64
-} SaltStatus;
+/*
+ * Generations (secrets.h): one counter, so that no two loads of either
+ * secret ever share a number; 0 means "never loaded".
+ */
+static uint64 generation_counter = 0;
+static uint64 salt_gen = 0;
+static uint64 key_gen = 0;
 
 static const char *ShowSalt(void);
+static void AssignSalt(const char *newval, void *extra);
 static void AssignKeyFile(const char *newval, void *extra);
-static bool CheckSegment(char **newval, void **extra, GucSource source);
 
-
+/* See secrets.h. */
 void
-eckid_define_settings(void)
+SecretsInit(void)
 {
 	eckid_preloaded = process_shared_preload_libraries_in_progress;
 
@@ -98,57 +118,57 @@ eckid_define_settings(void)
 	DefineCustomStringVariable("eckid.salt",
 							   "Environment salt for HPgns (base64), as issued by Kennisnet.",
 							   "Never shown: SHOW and current_setting() report ******** when it is set.",
-							   &eckid_salt,
+							   &salt_setting,
 							   "",
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL | GUC_DISALLOW_IN_AUTO_FILE,
 							   NULL,
-							   NULL,
+							   AssignSalt,
 							   ShowSalt);
 
 	DefineCustomStringVariable("eckid.key_file",
 							   "File holding the local derivation key (64 hexadecimal digits).",
 							   "Must be a regular file owned by the database user with permissions u=rw (0600) or less. "
 							   "A relative path is taken from the data directory.",
-							   &eckid_key_file,
+							   &key_file_setting,
 							   "",
 							   PGC_SIGHUP,
 							   GUC_SUPERUSER_ONLY,
 							   NULL,
 							   AssignKeyFile,
 							   NULL);
-
-	DefineCustomStringVariable("eckid.local_stampseudonym_segment",
-							   "Segment of locally derived Stampseudonyms (https://ketenid.nl/<segment>/...).",
-							   NULL,
-							   &eckid_stampseudonym_segment,
-							   "localsp",
-							   PGC_SIGHUP,
-							   0,
-							   CheckSegment,
-							   NULL,
-							   NULL);
-
-	DefineCustomStringVariable("eckid.local_eckid_segment",
-							   "Segment of locally derived ECK iDs (https://ketenid.nl/<segment>/...).",
-							   NULL,
-							   &eckid_eckid_segment,
-							   "local",
-							   PGC_SIGHUP,
-							   0,
-							   CheckSegment,
-							   NULL,
-							   NULL);
-
-	/* after every subsystem's Init() (module.c): no eckid.* placeholders */
-	MarkGUCPrefixReserved("eckid");
 }
 
 /* SHOW eckid.salt: whether it is set, never what it is. */
 static const char *
 ShowSalt(void)
 {
-	return (eckid_salt != NULL && eckid_salt[0] != '\0') ? "********" : "";
+	return (salt_setting != NULL && salt_setting[0] != '\0') ? "********" : "";
+}
+
+/* Forget the decoded salt: eckid.salt changed. */
+static void
+ForgetSalt(void)
+{
+	if (salt_bytes != NULL)
+		sodium_memzero(salt_bytes, SALT_MAX_BYTES);
+	salt_bytes_len = 0;
+	salt_known = false;
+	salt_gen = ++generation_counter;
+}
+
+/*
+ * eckid.salt is being assigned: on start, on every configuration reload
+ * and when a parallel worker takes over its leader's settings.  Assign
+ * hooks must not fail, so only notice a change here (the old value is still
+ * in salt_setting); the next use decodes the new one.
+ */
+static void
+AssignSalt(const char *newval, void *extra pg_attribute_unused())
+{
+	if (salt_setting == NULL || newval == NULL || strcmp(newval, salt_setting) != 0 ||
+		salt_gen == 0)
+		ForgetSalt();
 }
 
 /* Forget the cached key: it may belong to another file or be outdated. */
@@ -173,44 +193,6 @@ AssignKeyFile(const char *newval pg_attribute_unused(), void *extra pg_attribute
 }
 
 /*
- * eckid.local_*_segment: 1 to 16 of [a-z0-9] (what the eckid type accepts),
- * and none of the segments Nummervoorziening gives out, so that a locally
- * derived value can never pass for one of Nummervoorziening's.  The value is
- * not secret, so core may quote it in its error.
- */
-static bool
-CheckSegment(char **newval, void **extra pg_attribute_unused(), GucSource source pg_attribute_unused())
-{
-	const char *s = *newval;
-	size_t		len;
-
-	if (s == NULL)
-		return false;
-
-	len = strlen(s);
-	if (len == 0 || len > ECKID_SEGMENT_MAX)
-	{
-		GUC_check_errdetail("A segment is 1 to %d characters long.", ECKID_SEGMENT_MAX);
-		return false;
-	}
-	if (!eckid_segment_is_valid(s, len))
-	{
-		GUC_check_errdetail("A segment consists of lowercase ASCII letters and digits only.");
-		return false;
-	}
-	for (size_t i = 0; i < lengthof(reserved_segments); i++)
-	{
-		if (strcmp(s, reserved_segments[i]) == 0)
-		{
-			GUC_check_errdetail("Segment \"%s\" is used by Nummervoorziening; locally derived values must not look like its values.",
-								s);
-			return false;
-		}
-	}
-	return true;
-}
-
-/*
  * Refuse to hand out a secret unless eckid was preloaded: otherwise the
  * settings were placeholders, readable by every role, until this session
  * loaded the library.
@@ -228,27 +210,21 @@ RequirePreloaded(void)
 }
 
 /*
- * Decode base64 (the standard alphabet, with padding) into a palloc'd buffer.
- * Reports what is wrong instead of raising an error, so that callers can word
- * the error for a setting or an argument; on failure nothing is allocated.
+ * Decode base64 (the standard alphabet, with padding) into buf, of maxlen
+ * bytes.  Reports what is wrong instead of raising an error, so that
+ * callers can word the error for a setting or an argument, and so that the
+ * log hook can use it; on failure buf is wiped.
  */
 static SaltStatus
-DecodeSalt(const char *b64, size_t b64_len, uint8_t **salt, size_t *salt_len)
+DecodeSaltInto(const char *b64, size_t b64_len, uint8_t *buf, size_t maxlen, size_t *len)
 {
-	size_t		maxlen;
 	size_t		bin_len = 0;
-	uint8_t    *buf;
 
-	*salt = NULL;
-	*salt_len = 0;
+	*len = 0;
 	if (b64_len == 0)
 		return SALT_EMPTY;
 	if (b64_len > SALT_B64_MAX_LEN)
 		return SALT_TOO_LONG;
-
-	/* 3 bytes per 4 characters, plus room for a final partial group */
-	maxlen = b64_len / 4 * 3 + 3;
-	buf = palloc(maxlen);
 
 	/*
 	 * No characters to ignore, and b64_end NULL: the whole input must be
@@ -258,29 +234,84 @@ DecodeSalt(const char *b64, size_t b64_len, uint8_t **salt, size_t *salt_len)
 						  sodium_base64_VARIANT_ORIGINAL) != 0 ||
 		bin_len == 0 || bin_len > SALT_MAX_BYTES)
 	{
-		eckid_free_secret(buf, maxlen);
+		sodium_memzero(buf, maxlen);
 		return SALT_NOT_BASE64;
 	}
-
-	*salt = buf;
-	*salt_len = bin_len;
+	*len = bin_len;
 	return SALT_OK;
 }
 
-uint8_t *
-eckid_configured_salt(size_t *salt_len)
+/*
+ * Decode base64 into a palloc'd buffer (DecodeSaltInto()); on failure
+ * nothing is allocated.
+ */
+static SaltStatus
+DecodeSalt(const char *b64, size_t b64_len, uint8_t **salt, size_t *len)
 {
-	uint8_t    *salt;
+	/* 3 bytes per 4 characters, plus room for a final partial group */
+	size_t		maxlen = b64_len / 4 * 3 + 3;
+	uint8_t    *buf;
+	SaltStatus	status;
 
+	*salt = NULL;
+	*len = 0;
+	if (b64_len == 0)
+		return SALT_EMPTY;
+	if (b64_len > SALT_B64_MAX_LEN)
+		return SALT_TOO_LONG;
+	buf = palloc(maxlen);
+	status = DecodeSaltInto(b64, b64_len, buf, maxlen, len);
+	if (status != SALT_OK)
+		pfree(buf);
+	else
+		*salt = buf;
+	return status;
+}
+
+/*
+ * Make salt_state (and salt_bytes) describe the current eckid.salt.  Never
+ * raises an error: without locked memory the salt counts as not decoded
+ * (the callers that need it then report out of memory).
+ */
+static void
+KnowSalt(void)
+{
+	const char *text = salt_setting != NULL ? salt_setting : "";
+
+	if (salt_known)
+		return;
+	if (salt_gen == 0)
+		salt_gen = ++generation_counter;
+	if (salt_bytes == NULL)
+	{
+		salt_bytes = sodium_malloc(SALT_MAX_BYTES);
+		if (salt_bytes == NULL)
+			return;
+	}
+	salt_state = DecodeSaltInto(text, strlen(text), salt_bytes, SALT_MAX_BYTES, &salt_bytes_len);
+	salt_known = true;
+}
+
+/* See secrets.h. */
+const uint8_t *
+eckid_salt(size_t *len, uint64 *generation)
+{
 	RequirePreloaded();
 
-	if (eckid_salt == NULL || eckid_salt[0] == '\0')
+	if (salt_setting == NULL || salt_setting[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("eckid.salt is not set"),
 				 errhint("Set eckid.salt in postgresql.conf to the environment salt (base64) that Kennisnet issued, then reload the configuration.")));
 
-	switch (DecodeSalt(eckid_salt, strlen(eckid_salt), &salt, salt_len))
+	KnowSalt();
+	if (!salt_known)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Could not allocate locked memory for the salt.")));
+
+	switch (salt_state)
 	{
 		case SALT_OK:
 			break;
@@ -299,7 +330,34 @@ eckid_configured_salt(size_t *salt_len)
 					 errhint("Copy the salt exactly as Kennisnet issued it, including any \"=\" at its end.")));
 			break;
 	}
-	return salt;
+	*len = salt_bytes_len;
+	if (generation != NULL)
+		*generation = salt_gen;
+	return salt_bytes;
+}
+
+/* See secrets.h. */
+uint64
+eckid_salt_for_redaction(const char **text, size_t *text_len,
+						 const uint8_t **salt, size_t *len)
+{
+	const char *t = salt_setting != NULL ? salt_setting : "";
+	size_t		tlen = strlen(t);
+
+	*text = t;
+	*text_len = tlen;
+	*salt = NULL;
+	*len = 0;
+	/* unusable as a salt; matched as text only */
+	if (tlen > SALT_B64_MAX_LEN)
+		return 0;
+	KnowSalt();
+	if (salt_known && salt_state == SALT_OK)
+	{
+		*salt = salt_bytes;
+		*len = salt_bytes_len;
+	}
+	return salt_gen;
 }
 
 uint8_t *
@@ -389,7 +447,7 @@ SameKeyFile(const struct stat *a, const struct stat *b)
 static void
 LoadKey(void)
 {
-	const char *path = eckid_key_file;
+	const char *path = key_file_setting;
 	char		buf[KEY_FILE_MAX_LEN + 1];	/* one more, to notice a longer file */
 	uint8_t		key[LOCAL_KEY_BYTES];
 	struct stat st;
@@ -482,16 +540,18 @@ LoadKey(void)
 	sodium_memzero(key, sizeof(key));
 	key_stat = st;
 	key_valid = true;
+	key_gen = ++generation_counter;
 }
 
+/* See secrets.h. */
 const uint8_t *
-eckid_local_key(void)
+eckid_local_key(uint64 *generation)
 {
 	struct stat st;
 
 	RequirePreloaded();
 
-	if (eckid_key_file == NULL || eckid_key_file[0] == '\0')
+	if (key_file_setting == NULL || key_file_setting[0] == '\0')
 	{
 		InvalidateKey();
 		ereport(ERROR,
@@ -508,38 +568,24 @@ eckid_local_key(void)
 	 */
 	if (key_valid)
 	{
-		if (key_checked_lxid == MyLocalTransactionId())
-			return key_cache;
-		if (stat(eckid_key_file, &st) == 0 && SameKeyFile(&st, &key_stat))
+		if (key_checked_lxid == MyLocalTransactionId() ||
+			(stat(key_file_setting, &st) == 0 && SameKeyFile(&st, &key_stat)))
 		{
 			key_checked_lxid = MyLocalTransactionId();
+			if (generation != NULL)
+				*generation = key_gen;
 			return key_cache;
 		}
 	}
 
 	LoadKey();
 	key_checked_lxid = MyLocalTransactionId();
+	if (generation != NULL)
+		*generation = key_gen;
 	return key_cache;
 }
 
-const char *
-eckid_salt_setting(void)
-{
-	return eckid_salt;
-}
-
-const char *
-eckid_local_stampseudonym_segment(void)
-{
-	return eckid_stampseudonym_segment;
-}
-
-const char *
-eckid_local_eckid_segment(void)
-{
-	return eckid_eckid_segment;
-}
-
+/* See secrets.h. */
 void
 eckid_free_secret(void *ptr, size_t len)
 {
@@ -577,14 +623,14 @@ eckid_secret_settings_status(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
-	if (eckid_salt == NULL || eckid_salt[0] == '\0')
+	if (salt_setting == NULL || salt_setting[0] == '\0')
 		salt_status = "unset";
 	else
 	{
 		uint8_t    *salt;
 		size_t		salt_len;
 
-		switch (DecodeSalt(eckid_salt, strlen(eckid_salt), &salt, &salt_len))
+		switch (DecodeSalt(salt_setting, strlen(salt_setting), &salt, &salt_len))
 		{
 			case SALT_OK:
 				eckid_free_secret(salt, salt_len);
@@ -599,9 +645,9 @@ eckid_secret_settings_status(PG_FUNCTION_ARGS)
 		}
 	}
 
-	if (eckid_key_file == NULL || eckid_key_file[0] == '\0')
+	if (key_file_setting == NULL || key_file_setting[0] == '\0')
 		key_status = "unset";
-	else if (stat(eckid_key_file, &st) != 0)
+	else if (stat(key_file_setting, &st) != 0)
 		key_status = (errno == ENOENT || errno == ENOTDIR) ? "missing" : "not accessible";
 	else
 	{

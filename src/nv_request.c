@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * nv_queue.c
+ * nv_request.c
  *	  The C side of the Nummervoorziening queue: eckid.nv_request() and the
  *	  calls into the queue's internal functions.
  *
- * The queue itself is SQL (sql/nummervoorziening.sql).  Its internal
+ * The queue itself is SQL (sql/install/).  Its internal
  * functions are executable by nobody: the trigger and eckid.nv_request()
  * reach them through fmgr, by OID, which checks no EXECUTE privilege and
  * uses no search_path.
@@ -48,54 +48,33 @@
 #include "utils/rel.h"
 
 #include "kdf.h"
-#include "nv_queue.h"
+#include "eckid_objects.h"
+#include "nv_request.h"
 #include "owner_context.h"
 #include "pgn.h"
 
 PG_FUNCTION_INFO_V1(eckid_nv_request);
 PG_FUNCTION_INFO_V1(eckid_nv_write_target);
 
-/* The most arguments of an internal function called here. */
-#define NV_CALL_MAX_ARGS	7
-
-/* See nv_queue.h. */
-Oid
-eckid_nv_internal_function(const char *name, int nargs, const Oid *argtypes)
-{
-	Oid			nsp = get_namespace_oid("eckid_internal", false);
-	Oid			fn;
-
-	fn = GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
-						 PointerGetDatum(buildoidvector(argtypes, nargs)),
-						 ObjectIdGetDatum(nsp));
-	if (!OidIsValid(fn))
-		elog(ERROR, "function eckid_internal.%s does not exist", name);
-	return fn;
-}
-
 /*
- * Call one of the queue's internal functions, by OID through fmgr, with
- * non-null arguments; it returns void.
+ * Call one of the queue's internal functions, by OID (eckid_objects.h),
+ * with non-null arguments; it returns void.
  */
 static void
 CallInternal(Oid fn, int nargs, const Datum *args)
 {
-	FmgrInfo	flinfo;
+	NullableDatum call_args[ECKID_CALL_MAX_ARGS];
 
-	LOCAL_FCINFO(fcinfo, NV_CALL_MAX_ARGS);
-
-	Assert(nargs <= NV_CALL_MAX_ARGS);
-	fmgr_info(fn, &flinfo);
-	InitFunctionCallInfoData(*fcinfo, &flinfo, nargs, DEFAULT_COLLATION_OID, NULL, NULL);
+	Assert(nargs <= ECKID_CALL_MAX_ARGS);
 	for (int i = 0; i < nargs; i++)
 	{
-		fcinfo->args[i].value = args[i];
-		fcinfo->args[i].isnull = false;
+		call_args[i].value = args[i];
+		call_args[i].isnull = false;
 	}
-	(void) FunctionCallInvoke(fcinfo);
+	(void) eckid_call(fn, DEFAULT_COLLATION_OID, nargs, call_args, NULL);
 }
 
-/* See nv_queue.h. */
+/* See nv_request.h. */
 void
 eckid_nv_enqueue(Oid fn, Oid relid, AttrNumber hpgn_attnum, AttrNumber eckid_attnum,
 				 text *hpgn, text *chain, text *sector, Oid requester)
@@ -112,7 +91,7 @@ eckid_nv_enqueue(Oid fn, Oid relid, AttrNumber hpgn_attnum, AttrNumber eckid_att
 	CallInternal(fn, 7, args);
 }
 
-/* See nv_queue.h. */
+/* See nv_request.h. */
 void
 eckid_nv_enqueue_replacement(Oid fn, text *old_hpgn, text *new_hpgn, DateADT effective)
 {
@@ -235,8 +214,7 @@ eckid_nv_request(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("column \"%s\" given to eckid.nv_request() as the HPgn column must be of type text or character varying",
 						hpgn_col)));
-	eckid_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("eckid"),
-								 ObjectIdGetDatum(get_namespace_oid("eckid", false)));
+	eckid_type = eckid_type_oid();
 	if (get_atttype(relid, eckid_attnum) != eckid_type)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -267,7 +245,7 @@ eckid_nv_request(PG_FUNCTION_ARGS)
 				 errmsg("sector given to eckid.nv_request() must be between 1 and %d bytes long",
 						LOCAL_ID_MAX_BYTES)));
 
-	fn = eckid_nv_internal_function("nv_enqueue", 7, argtypes);
+	fn = eckid_function_oid(ECKID_SCHEMA_INTERNAL, "nv_enqueue", 7, argtypes);
 	/* recorded as the role that asked: checked again when written */
 	eckid_nv_enqueue(fn, relid, hpgn_attnum, eckid_attnum, hpgn, chain, sector, GetUserId());
 	PG_RETURN_VOID();
