@@ -62,12 +62,10 @@ secrets() {
 	    WHERE x IS NOT NULL"
 }
 
-leaks() {	# leaks TEXT: how many secrets TEXT contains
-	local n=0 s
-	while read -r s; do
-		[ -n "$s" ] && grep -qF -- "$s" <<<"$1" && n=$((n + 1))
-	done <<<"$SECRETS"
-	echo "$n"
+leaks() {	# leaks TEXT: how many secrets TEXT contains (0 exactly when none)
+	# one grep with every secret as a pattern, not a grep per secret: the
+	# 1,000 secrets times 26 probes took most of this test's three minutes
+	grep -oF -f <(grep -v '^$' <<<"$SECRETS") <<<"$1" | sort -u | wc -l
 }
 
 no_leak() {	# no_leak TEXT: TEXT contains none of the secrets
