@@ -21,6 +21,7 @@
 
 #include "local_segments.h"
 #include "log_hook.h"
+#include "retention.h"
 #include "scrypt_settings.h"
 #include "secrets.h"
 
@@ -53,6 +54,7 @@ _PG_init(void)
 	SecretsInit();
 	ScryptSettingsInit();
 	LocalSegmentsInit();
+	RetentionInit();
 
 	/*
 	 * Last, after every subsystem defined its settings: reserving the prefix
