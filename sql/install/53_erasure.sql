@@ -35,7 +35,7 @@ CREATE OR REPLACE FUNCTION eckid.forget(hpgn text)
 AS $$
 #variable_conflict use_column
 DECLARE
-	chain text[];
+	pupil text[];
 	newer text;
 	items bigint[];
 	n_repl bigint;
@@ -93,29 +93,29 @@ BEGIN
 			) o
 		 WHERE b.depth < 1000
 	)
-	SELECT pg_catalog.array_agg(DISTINCT back.h) INTO chain FROM back;
+	SELECT pg_catalog.array_agg(DISTINCT back.h) INTO pupil FROM back;
 
 	-- An older HPgn of the chain also taken over by an HPgn outside it.
 	IF EXISTS (SELECT FROM eckid.hpgn_replacement r
-				WHERE r.old_hpgn = ANY (chain) AND r.new_hpgn <> ALL (chain))
+				WHERE r.old_hpgn = ANY (pupil) AND r.new_hpgn <> ALL (pupil))
 	   OR EXISTS (SELECT FROM eckid_internal.nv_item i
-				   WHERE i.operation = 'replace' AND i.hpgn = ANY (chain) AND i.new_hpgn <> ALL (chain)) THEN
+				   WHERE i.operation = 'replace' AND i.hpgn = ANY (pupil) AND i.new_hpgn <> ALL (pupil)) THEN
 		RAISE EXCEPTION 'HPgn shares its replacement chain with another HPgn'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = 'An older HPgn of its chain is also taken over by an HPgn that is not in the chain; erasing the chain would take that one''s Stampseudonym away.',
 				  HINT = 'Erase that HPgn first, or remove its replacement record if it was recorded in error.';
 	END IF;
 
-	DELETE FROM eckid.hpgn_replacement r WHERE r.new_hpgn = ANY (chain) OR r.old_hpgn = ANY (chain);
+	DELETE FROM eckid.hpgn_replacement r WHERE r.new_hpgn = ANY (pupil) OR r.old_hpgn = ANY (pupil);
 	GET DIAGNOSTICS n_repl = ROW_COUNT;
-	DELETE FROM eckid_internal.nv_stampseudonym s WHERE s.hpgn = ANY (chain);
+	DELETE FROM eckid_internal.nv_stampseudonym s WHERE s.hpgn = ANY (pupil);
 	GET DIAGNOSTICS n_sp = ROW_COUNT;
 
 	-- Queue items of the chain.  An item in a batch a worker holds goes
 	-- too: eckid.nv_store() finds items by their index in the batch and
 	-- stores nothing for one that is gone.
 	SELECT pg_catalog.array_agg(i.id) INTO items FROM eckid_internal.nv_item i
-	 WHERE i.hpgn = ANY (chain) OR (i.operation = 'replace' AND i.new_hpgn = ANY (chain));
+	 WHERE i.hpgn = ANY (pupil) OR (i.operation = 'replace' AND i.new_hpgn = ANY (pupil));
 	items := coalesce(items, '{}');
 	DELETE FROM eckid_internal.nv_item_target it WHERE it.item_id = ANY (items);
 	GET DIAGNOSTICS n_targets = ROW_COUNT;
@@ -131,7 +131,7 @@ BEGIN
 						('queue item', n_items),
 						('failed item', n_failed),
 						('target row', n_targets),
-						('hpgn', pg_catalog.cardinality(chain)::bigint);
+						('hpgn', pg_catalog.cardinality(pupil)::bigint);
 END
 $$;
 COMMENT ON FUNCTION eckid.forget(text) IS
@@ -168,10 +168,12 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	cutoff := pg_catalog.now() - keep;
-	SELECT pg_catalog.array_agg(i.id) INTO items FROM eckid_internal.nv_item i
-	 WHERE i.operation IN ('stampseudonym', 'eckid')
-	   AND ((i.state = 'done' AND i.done_at < cutoff) OR (i.state = 'failed' AND i.failed_at < cutoff))
-	   FOR UPDATE SKIP LOCKED;
+	-- an item a concurrent request is asking again is left for next time
+	SELECT pg_catalog.array_agg(q.id) INTO items
+	  FROM (SELECT i.id FROM eckid_internal.nv_item i
+			 WHERE i.operation IN ('stampseudonym', 'eckid')
+			   AND ((i.state = 'done' AND i.done_at < cutoff) OR (i.state = 'failed' AND i.failed_at < cutoff))
+			   FOR UPDATE SKIP LOCKED) q;
 	items := coalesce(items, '{}');
 	DELETE FROM eckid_internal.nv_item_target it WHERE it.item_id = ANY (items);
 	GET DIAGNOSTICS n_targets = ROW_COUNT;
