@@ -31,8 +31,8 @@ CREATE TRIGGER pupil_eckid BEFORE INSERT OR UPDATE ON pupil FOR EACH ROW
 	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', '$chain', '$sector', 'wipe_pgn');
 INSERT INTO pupil (name, pgn) VALUES ('Anna', '063138219'), ('Bram', '12345672');
 INSERT INTO pupil (name) VALUES ('Chloe');
-SELECT eckid.create_masked_view('pupil', 'pupil_report', hide => '{pgn,hpgn}') IS NOT NULL \gset made_
-SELECT eckid.create_masked_view('pupil', 'pupil_uitgeverij', '{pgn,hpgn}', 'uitgeverij-a') IS NOT NULL \gset made_
+SELECT eckid.create_masked_view('pupil', 'pupil_report', hide => '{pgn,hpgn}') IS NOT NULL AS made \gset
+SELECT eckid.create_masked_view('pupil', 'pupil_uitgeverij', '{pgn,hpgn}', 'uitgeverij-a') IS NOT NULL AS made \gset
 GRANT SELECT ON pupil_report, pupil_uitgeverij TO eckid_standby_report;
 SQL
 
