@@ -88,8 +88,12 @@ check "the Nummervoorziening queue (nv_claim) on the standby fails with 25006" h
 out=$(ro "SELECT eckid.create_masked_view('pupil', 'pupil_other', hide => '{pgn,hpgn}')")
 echo "    create_masked_view: $out"
 check "creating a masked view on the standby fails with 25006" has "$out" "25006"
-check "dropping a masked view on the standby fails with 25006" \
-	has "$(ro "DROP VIEW pupil_report")" "25006"
+out=$(ro "DROP VIEW pupil_report")
+echo "    DROP VIEW: $out"
+check "dropping a masked view's view on the standby fails with 25006" has "$out" "25006"
+out=$(ro "SELECT eckid.drop_masked_view('pupil_report')")
+echo "    drop_masked_view: $out"
+check "eckid.drop_masked_view() on the standby fails with 25006" has "$out" "25006"
 out=$(ro "SELECT eckid.replace_hpgn(eckid.hpgn('101222331'), eckid.hpgn('111222333'))")
 echo "    replace_hpgn: $out"
 check "replacing an HPgn on the standby fails with 25006" has "$out" "25006"
