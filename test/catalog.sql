@@ -71,6 +71,7 @@ SELECT results_eq(
 		('eckid_internal.citus_acl_inventory()', 's', 'u', false, false, false),
 		('eckid_internal.citus_acl_sync(jsonb,boolean)', 'v', 'u', true, false, false),
 		('eckid_internal.citus_partmethod(regclass)', 's', 'u', false, false, false),
+		('eckid_internal.key_source_status()', 'v', 'u', true, false, false),
 		('eckid_internal.masked_view_before_ddl()', 'v', 'u', false, false, false),
 		('eckid_internal.masked_view_bind()', 'v', 'u', false, false, false),
 		('eckid_internal.masked_view_clear_dependents(oid,boolean)', 'v', 'u', false, false, false),

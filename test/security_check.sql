@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(133);
+SELECT plan(135);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -47,13 +47,17 @@ SELECT throws_ok($$SELECT eckid_test.remote('eckid_monitor', 'SELECT count(*)::t
 	'42501', NULL, 'nor its helper, even with pg_read_all_settings');
 GRANT EXECUTE ON FUNCTION eckid.security_check() TO eckid_plain;
 GRANT EXECUTE ON FUNCTION eckid_internal.secret_settings_status() TO eckid_plain;
+GRANT EXECUTE ON FUNCTION eckid_internal.key_source_status() TO eckid_plain;
 GRANT USAGE ON SCHEMA eckid_internal TO eckid_plain;
 SET LOCAL ROLE eckid_plain;
 SELECT throws_ok($$SELECT count(*) FROM eckid.security_check()$$,
 	'42501', 'must be superuser to run eckid.security_check()', 'and granting it EXECUTE is not enough');
 SELECT throws_ok($$SELECT count(*) FROM eckid_internal.secret_settings_status()$$,
 	'42501', 'must be superuser to check eckid''s secret settings', 'for the helper either');
+SELECT throws_ok($$SELECT eckid_internal.key_source_status()$$,
+	'42501', 'must be superuser to check eckid''s secret settings', 'nor for the key source''s helper');
 RESET ROLE;
+SELECT is(eckid_internal.key_source_status(), 'file', 'a superuser sees that the key comes from eckid.key_file (the probe: the helper answers)');
 
 -- Library, salt and key file
 SELECT is(pg_temp.status('library preloaded'), 'ok', 'eckid is preloaded here');

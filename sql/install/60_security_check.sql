@@ -19,6 +19,15 @@ CREATE OR REPLACE FUNCTION eckid_internal.secret_settings_status(OUT preloaded b
 COMMENT ON FUNCTION eckid_internal.secret_settings_status() IS
 	'helper of eckid.security_check(): whether eckid was preloaded, and the state of eckid.salt and the key file (never their values); superusers only';
 
+-- Where the key comes from: 'file', 'command', 'both' (refused) or 'none';
+-- neither runs the command nor reads the file.
+CREATE OR REPLACE FUNCTION eckid_internal.key_source_status()
+	RETURNS text
+	AS 'MODULE_PATHNAME', 'eckid_key_source_status'
+	LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION eckid_internal.key_source_status() IS
+	'helper of eckid.security_check(): whether the key comes from eckid.key_file, eckid.key_command, both (refused) or neither (never their values); superusers only';
+
 -- One row per check, in the order docs/security.md explains them.  Reads
 -- settings, catalogs and privileges only: no secret, PGN, HPgn or ECK iD
 -- can be in its result.  For superusers (it looks at every role's
@@ -40,6 +49,7 @@ AS $$
 #variable_conflict error
 DECLARE
 	secrets record;
+	key_source text;
 	v text;
 	n bigint;
 	logs_statements boolean;
@@ -83,6 +93,7 @@ BEGIN
 		'eckid.nv_claim(text,integer,interval)',
 		'eckid.nv_store(bigint,text,integer[],text[],integer[],text[])']::regprocedure[];
 	secrets := eckid_internal.secret_settings_status();
+	key_source := eckid_internal.key_source_status();
 	-- 'all' and 'pseudonyms' both keep ECK iDs, HPgns, the salt and the
 	-- key out of the log (src/log_hook.c); only 'all' also stars PGNs.
 	redacting := redaction IS NOT NULL AND redaction OPERATOR(pg_catalog.=) ANY (ARRAY['all', 'pseudonyms']);
@@ -118,7 +129,15 @@ BEGIN
 	RETURN NEXT;
 
 	check_name := 'key file';
-	IF secrets.key_file = 'ok' THEN
+	IF key_source = 'both' THEN
+		status := 'problem';
+		detail := 'Both eckid.key_file and eckid.key_command are set: eckid refuses to compute Stampseudonyms, local ECK iDs and pseudonyms.';
+		remedy := 'Set exactly one of eckid.key_file and eckid.key_command in postgresql.conf and reload (docs/configuration.md).';
+	ELSIF key_source = 'command' THEN
+		status := 'ok';
+		detail := 'The key comes from eckid.key_command (not run by this check; a session runs it on first use and after a reload).';
+		remedy := NULL;
+	ELSIF secrets.key_file = 'ok' THEN
 		status := 'ok';
 		detail := format('The key file is a regular file owned by the server''s user with mode %s (checked without reading it).',
 						 secrets.key_file_mode);
@@ -902,4 +921,5 @@ COMMENT ON FUNCTION eckid.security_check() IS
 	'a DBA''s self-check: one row per check (library preloaded, salt, key file, log settings, schemas, privileges) with status ok, warning or problem, and a remedy; never shows a secret';
 
 REVOKE ALL ON FUNCTION eckid_internal.secret_settings_status() FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.key_source_status() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.security_check() FROM PUBLIC;
