@@ -19,6 +19,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "export_record.h"
 #include "local_segments.h"
 #include "log_hook.h"
 #include "scrypt_settings.h"
@@ -53,6 +54,7 @@ _PG_init(void)
 	SecretsInit();
 	ScryptSettingsInit();
 	LocalSegmentsInit();
+	ExportRecordInit();
 
 	/*
 	 * Last, after every subsystem defined its settings: reserving the prefix
