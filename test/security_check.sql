@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(133);
+SELECT plan(138);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -19,7 +19,7 @@ CREATE FUNCTION pg_temp.fresh_status(name text) RETURNS text LANGUAGE sql AS $$
 $$;
 
 SELECT is(ARRAY(SELECT check_name FROM eckid.security_check()),
-	ARRAY['library preloaded', 'salt', 'key file', 'log redaction', 'log_statement',
+	ARRAY['library preloaded', 'salt', 'key file', 'log redaction', 'export record', 'log_statement',
 		  'log_min_duration_statement', 'log_parameter_max_length', 'log_parameter_max_length_on_error',
 		  'log_min_error_statement', 'debug_print settings', 'auto_explain', 'plan_cache_mode',
 		  'settings of roles and databases',
@@ -86,6 +86,17 @@ SET LOCAL eckid.log_redaction = 'pseudonyms';
 SELECT is(pg_temp.status('log redaction'), 'warning', 'eckid.log_redaction = pseudonyms (PGNs reach the log): warning');
 SET LOCAL eckid.log_redaction = 'off';
 SELECT is(pg_temp.status('log redaction'), 'problem', 'eckid.log_redaction = off: problem');
+-- The export record: off for the server (here: this session) or for a role
+SELECT is(pg_temp.status('export record'), 'ok', 'eckid.export_record = on (the default): ok');
+SET LOCAL eckid.export_record = off;
+SELECT is(pg_temp.status('export record'), 'problem', 'eckid.export_record = off: problem');
+RESET eckid.export_record;
+CREATE ROLE eckid_quiet_exporter;
+ALTER ROLE eckid_quiet_exporter SET eckid.export_record = 'false';
+SELECT is(pg_temp.status('export record'), 'warning', 'off for a role (ALTER ROLE ... SET): warning');
+SELECT matches(pg_temp.detail('export record'), 'eckid_quiet_exporter', 'naming the role');
+ALTER ROLE eckid_quiet_exporter RESET eckid.export_record;
+SELECT is(pg_temp.status('export record'), 'ok', 'reset for the role: ok');
 -- The log settings below without redaction: a value in a logged statement
 -- reaches the log as it is.  With redaction, the same is a warning.
 SET LOCAL eckid.log_redaction = 'off';
