@@ -420,7 +420,7 @@ SELECT is(pg_temp.in_owned('postgres', $q$SELECT concat_ws(' ', current_setting(
 	'off 1 all owner_s, public, eckid escape',
 	'the database owner''s settings reach a superuser''s session (''\101'' is one character there)');
 SELECT is(pg_temp.in_owned('postgres', $q$SELECT count(*)::text FROM eckid.security_check()$q$), '29',
-	'and the check runs there, all 28 checks');
+	'and the check runs there, all 29 checks');
 SELECT is(pg_temp.in_owned('postgres', $q$SELECT status FROM eckid.security_check() WHERE check_name = 'schemas on a superuser''s search_path'$q$),
 	'problem', 'finding that the owner may create in schemas on the superuser''s search_path');
 SELECT matches(pg_temp.in_owned('postgres', $q$SELECT detail FROM eckid.security_check() WHERE check_name = 'schemas on a superuser''s search_path'$q$),
