@@ -19,6 +19,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "export_record.h"
 #include "local_segments.h"
 #include "log_hook.h"
 #include "retention.h"
@@ -55,6 +56,7 @@ _PG_init(void)
 	ScryptSettingsInit();
 	LocalSegmentsInit();
 	RetentionInit();
+	ExportRecordInit();
 
 	/*
 	 * Last, after every subsystem defined its settings: reserving the prefix

@@ -178,6 +178,35 @@ BEGIN
 	END IF;
 	RETURN NEXT;
 
+	-- the export record (docs/data-protection.md): off for the server, or
+	-- for roles by ALTER ROLE ... SET (only a superuser can set it)
+	check_name := 'export record';
+	v := current_setting('eckid.export_record', true);
+	SELECT string_agg(DISTINCT quote_ident(r.rolname), ', ' ORDER BY quote_ident(r.rolname)) INTO listed
+	  FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole, unnest(s.setconfig) c
+	 WHERE s.setdatabase IN (0, this_db)
+	   AND lower(c) IN ('eckid.export_record=off', 'eckid.export_record=false', 'eckid.export_record=no',
+						'eckid.export_record=0', 'eckid.export_record=of', 'eckid.export_record=f', 'eckid.export_record=n');
+	IF v IS NULL THEN
+		status := 'problem';
+		detail := 'eckid is not loaded by shared_preload_libraries: no statement that makes pseudonyms for a recipient is recorded.';
+		remedy := 'Add eckid to shared_preload_libraries and restart the server.';
+	ELSIF v <> 'on' THEN
+		status := 'problem';
+		detail := 'eckid.export_record = off: what is exported to recipients is not recorded in the server log.';
+		remedy := 'ALTER SYSTEM RESET eckid.export_record; SELECT pg_reload_conf(); (and remove it from postgresql.conf, ALTER DATABASE ... SET, ALTER ROLE ... SET).';
+	ELSIF listed IS NOT NULL THEN
+		status := 'warning';
+		detail := pg_catalog.format('eckid.export_record is off for these roles (ALTER ROLE ... SET): %s; what they export is not recorded.', listed);
+		remedy := 'ALTER ROLE <role> RESET eckid.export_record; for each, unless the role is documented as exempt.';
+	ELSE
+		status := 'ok';
+		detail := 'eckid.export_record = on: every statement that makes pseudonyms for a recipient writes an ECKID EXPORT line to the server log.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+	listed := NULL;
+
 	check_name := 'log_statement';
 	v := current_setting('log_statement');
 	IF v IN ('mod', 'all') THEN
