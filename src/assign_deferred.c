@@ -266,7 +266,7 @@ WriteRow(const AssignPlan *plan, Relation rel, ItemPointer tid, text *hpgn, EckI
 				   table, hpgn_col,
 				   eckid ? ", " : "", eckid ? quote_identifier(plan->eckid_column) : "",
 				   eckid ? " = eckid_values.eckid" : "", hpgn_col);
-	args[0] = ItemPointerGetDatum(tid);
+	args[0] = PointerGetDatum(tid);
 
 	desc = CreateTemplateTupleDesc(2);
 	TupleDescInitEntry(desc, (AttrNumber) 1, "hpgn", TEXTOID, -1, 0);
