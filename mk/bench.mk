@@ -7,6 +7,9 @@
 #   make bench-nv   the database's side of the Nummervoorziening queue (row
 #                   10) in a throwaway cluster; BENCH_NV_ITEMS pupils,
 #                   BENCH_ROUNDS rounds
+#   make bench-deferred  each statement form in eckid.assign()'s deferred mode
+#                   against eckid.backfill() of the same BENCH_BULK rows (row
+#                   11) in a throwaway cluster; also part of make bench
 BENCH_CFLAGS = -O2 -Wall -Wextra -Werror -Isrc/core $(SODIUM_CFLAGS)
 BENCHES = bench/scrypt_bench bench/redact_bench bench/pseudonym_bench
 EXTRA_CLEAN += $(BENCHES)
@@ -17,7 +20,7 @@ bench/scrypt_bench: BENCH_CFLAGS += -O3
 $(BENCHES): bench/%: bench/%.c bench/bench_time.h $(CORE_LIB)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_LIB) $(SODIUM_LIBS) -lpthread
 
-.PHONY: bench bench-log bench-nv
+.PHONY: bench bench-log bench-nv bench-deferred
 bench: bench/scrypt_bench
 	PG_CONFIG="$(PG_CONFIG)" UPDATE_DOCS="$(UPDATE_DOCS)" bench/run.sh
 
@@ -28,3 +31,6 @@ bench-log: bench/redact_bench
 
 bench-nv:
 	scripts/cluster bash bench/nv_queue_bench.sh | grep '^|'
+
+bench-deferred:
+	scripts/cluster bash bench/deferred_vs_backfill.sh | grep '^|'
