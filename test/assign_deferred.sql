@@ -5,7 +5,7 @@
 -- flush here is a SET CONSTRAINTS; test/shell/assign_deferred.sh commits.
 -- The values are compared with those of a table with the immediate trigger.
 BEGIN;
-SELECT plan(31);
+SELECT plan(35);
 
 \set chain '''http://purl.edustandaard.nl/begrippenkader/e7ec7d3c-c235-4513-bfb6-e54e66854795'''
 \set sector '''http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071d1b725'''
@@ -219,6 +219,28 @@ SELECT is((SELECT who FROM public.seen), 'eckid_deferred_owner',
 SELECT is((SELECT restricted FROM public.seen), true,
 	'in a security-restricted operation');
 SELECT is((SELECT count(*) FROM public.seen), 1::bigint, '(the probe fired once: the flush''s UPDATE)');
+
+-- 10. With nummervoorziening: the flush writes the HPgn and queues the request; the ECK iD stays NULL.
+CREATE TABLE pupils_nv (id serial PRIMARY KEY, pgn text, hpgn text, eck eckid.eckid);
+CREATE TRIGGER pupils_nv_eckid BEFORE INSERT OR UPDATE ON pupils_nv FOR EACH ROW
+	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck', 'chain-a', 'PO', 'nummervoorziening', 'deferred');
+CREATE CONSTRAINT TRIGGER pupils_nv_eckid_flush AFTER INSERT OR UPDATE ON pupils_nv
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.hpgn IS NULL AND NEW.pgn IS NOT NULL)
+	EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck', 'chain-a', 'PO', 'nummervoorziening', 'deferred');
+INSERT INTO pupils_nv (pgn) SELECT '9000000' || g || 'n' FROM generate_series(1, 2) g;
+SELECT is((SELECT count(*) FROM eckid_internal.nv_item_target it
+			JOIN eckid_internal.nv_target t ON t.id = it.target_id WHERE t.table_oid = 'pupils_nv'::regclass), 0::bigint,
+	'with nummervoorziening, nothing is queued before the flush');
+SET CONSTRAINTS pupils_nv_eckid_flush IMMEDIATE;
+SET CONSTRAINTS ALL DEFERRED;
+SELECT is((SELECT count(*) FROM pupils_nv WHERE hpgn IS NOT NULL AND eck IS NULL), 2::bigint,
+	'the flush writes the HPgn and leaves the ECK iD to the service');
+SELECT is((SELECT count(*) FROM eckid_internal.nv_item i JOIN pupils_nv p ON p.hpgn = i.hpgn
+			WHERE i.operation = 'eckid' AND i.chain = 'chain-a' AND i.sector = 'PO'), 2::bigint,
+	'and queues an ECK iD request for each row, in the trigger''s chain and sector');
+SELECT is((SELECT count(*) FROM eckid_internal.nv_item_target it
+			JOIN eckid_internal.nv_target t ON t.id = it.target_id WHERE t.table_oid = 'pupils_nv'::regclass), 2::bigint,
+	'(the probe of the queue before the flush sees them now)');
 
 SELECT * FROM finish();
 ROLLBACK;
