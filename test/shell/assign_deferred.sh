@@ -95,9 +95,9 @@ q -c "DROP TABLE immediate, d_copy, d_select, d_loop" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d "$restored" -c "CREATE EXTENSION eckid" -f "$work/dump.sql" >/dev/null 2>&1
 check "pg_dump and restore keep the BEFORE trigger and the deferred constraint trigger" same \
 	"$(psql -X -At -d "$restored" -c "SELECT string_agg(tgname || ':' || tgdeferrable || tginitdeferred, ' ' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'd_batch'::regclass")" \
-	"t:ff t_flush:tt"
+	"t:falsefalse t_flush:truetrue"
 check "the restored pair fills a new row at the commit" same \
-	"$(psql -X -At -d "$restored" -c "INSERT INTO d_batch (id, pgn) VALUES (20, '63138219')" \
+	"$(psql -X -q -At -d "$restored" -c "INSERT INTO d_batch (id, pgn) VALUES (20, '63138219')" \
 		-c "SELECT count(*) FROM d_batch WHERE id = 20 AND hpgn = (SELECT hpgn FROM d_batch WHERE id = 1)")" "1"
 
 checks_done
