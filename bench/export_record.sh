@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench-export (inside the cluster scripts/cluster started): what
-# eckid.export_record costs, row 11 of docs/performance.md.  A full read of
+# eckid.export_record costs, row 12 of docs/performance.md.  A full read of
 # a recipient view of BENCH_EXPORT_ROWS rows (default 1,000,000: every
 # pseudonym computed and counted, one ECKID EXPORT line at the end) with
 # the record on and off, alternating (and which goes first alternating),
@@ -39,4 +39,4 @@ done
 mon=$(median "${on[@]}")
 moff=$(median "${off[@]}")
 ratio=$(python3 -c "import sys; print(round(float(sys.argv[1])/float(sys.argv[2]),3))" "$mon" "$moff")
-echo "| 11 | a full read of a recipient view of $rows rows, eckid.export_record on / off (median of $rounds) | $mon ms | $moff ms | **$ratio x** |"
+echo "| 12 | a full read of a recipient view of $rows rows, eckid.export_record on / off (median of $rounds) | $mon ms | $moff ms | **$ratio x** |"
