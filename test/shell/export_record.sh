@@ -8,7 +8,8 @@
 # no ECK iD (the probe finds a planted one), reads back as JSON through the
 # officer's query of docs/data-protection.md over jsonlog, and stands next
 # to pgaudit's AUDIT line with pgaudit loaded (Debian's
-# postgresql-15-pgaudit, installed with apt when missing).
+# postgresql-15-pgaudit, installed with apt when missing); on a hot standby
+# (test/shell/lib/replicas.sh) the read leaves its line in the standby's log.
 source "$(dirname "$0")/../../scripts/lib.sh"
 source "$(dirname "$0")/lib/checks.sh"
 set -euo pipefail
@@ -172,5 +173,28 @@ check "the export lines passed the log redaction untouched (no mark in them)" \
 	same "$(grep -c '…' <<<"$export_lines" || true)" 0
 check "never sent to the client" \
 	same "$(as lms -c "SET client_min_messages = log" -c "SELECT count(ecid) FROM school_12ab_publisher_a" 2>&1)" 49
+
+
+say "on a hot standby: the same record, where no INSERT could keep it"
+source "$(dirname "$0")/lib/replicas.sh"
+on_exit stop_cluster
+start_standby sb
+wait_replay sb
+check "the standby is in recovery (read-only)" \
+	same "$(psql -X -At -h "$sb_HOST" -d las -c "SELECT pg_is_in_recovery()")" t
+PGAPPNAME=standby-job PGHOST=$sb_HOST PGUSER=lms psql -X -q -At -v ON_ERROR_STOP=1 -d las \
+	-c "SELECT ecid FROM school_12ab_publisher_a" >/dev/null
+sleep 1
+# the standby's jsonlog (its copy of the primary's log holds the lines made
+# before the base backup, none of them by standby-job)
+sb_lines=$(grep -h 'ECKID EXPORT' "$sb_HOST/data/log/postgresql.json" | grep 'standby-job' || true)
+check "the standby wrote one export line for the read" same "$(grep -c . <<<"$sb_lines" || true)" 1
+check "(for the view, its recipient, 49 values, by lms)" \
+	same "$(python3 -c 'import json, sys
+m = json.loads(sys.stdin.readline())["message"]
+r = json.loads(m[len("ECKID EXPORT: "):])
+print(r["object"], r["recipient"], r["values"], r["session_user"])' <<<"$sb_lines")" \
+	"public.school_12ab_publisher_a publisher-a 49 lms"
+check "no pseudonym or ECK iD in the standby's line" same "$(leaks "$sb_lines")" 0
 
 checks_done
