@@ -606,7 +606,10 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 
 	/*
 	 * A row the view's filter leaves out gets no pseudonym, whatever ctid
-	 * the caller names: the same error as for no row at all.
+	 * the caller names: NULL, not an error, because the planner may
+	 * evaluate a qual on the view's column (WHERE ecid IS NOT NULL) before
+	 * the view's own filter, for rows the view never shows.  NULL tells the
+	 * caller nothing that the view itself does not: such a row is not in it.
 	 */
 	if (site->row_filter != NULL)
 	{
@@ -620,9 +623,8 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 		if (!eckid_row_filter_passes(site->filters[i], &tuple))
 		{
 			ReleaseBuffer(buf);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("no row of masked view %d is at that ctid", view_id)));
+			table_close(rel, NoLock);
+			PG_RETURN_NULL();
 		}
 	}
 
