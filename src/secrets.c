@@ -470,6 +470,24 @@ SameKeyFile(const struct stat *a, const struct stat *b)
 }
 
 /*
+ * The key's locked cache, allocated once (sodium_malloc: locked, guarded,
+ * wiped when freed) for both the key file and eckid.key_command.
+ */
+static void
+EnsureKeyCache(void)
+{
+	if (key_cache == NULL)
+	{
+		key_cache = sodium_malloc(LOCAL_KEY_BYTES);
+		if (key_cache == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("Could not allocate locked memory for the local derivation key.")));
+	}
+}
+
+/*
  * Read the key file named by eckid.key_file into the cache, or raise an
  * error with the cache empty.  Every buffer that held key material is wiped
  * before this returns or raises.
@@ -494,16 +512,7 @@ LoadKey(void)
 	bool		valid;
 
 	InvalidateKey();
-
-	if (key_cache == NULL)
-	{
-		key_cache = sodium_malloc(LOCAL_KEY_BYTES);
-		if (key_cache == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory"),
-					 errdetail("Could not allocate locked memory for the local derivation key.")));
-	}
+	EnsureKeyCache();
 
 	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | PG_BINARY);
 	if (fd < 0)
@@ -588,15 +597,7 @@ static void
 LoadKeyFromCommand(void)
 {
 	InvalidateKey();
-	if (key_cache == NULL)
-	{
-		key_cache = sodium_malloc(LOCAL_KEY_BYTES);
-		if (key_cache == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory"),
-					 errdetail("Could not allocate locked memory for the local derivation key.")));
-	}
+	EnsureKeyCache();
 	eckid_run_key_command(key_command_setting, key_command_timeout, key_cache);
 	key_valid = true;
 	key_gen = ++generation_counter;
