@@ -53,6 +53,7 @@ NowMs(void)
 
 /*
  * In the child, between fork() and exec(): only async-signal-safe calls.
+ * It keeps standard input (/dev/null), output and error only.
  * The backend ignores SIGPIPE and may block signals; an exec'd program
  * keeps both, so they are reset first, as core's OpenPipeStream() does.
  */
@@ -70,6 +71,20 @@ ExecCommand(const char *command, int out_fd, int err_fd)
 	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
 		dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0)
 		_exit(127);
+
+	/*
+	 * Nothing else of the backend's: its client socket, data files and the
+	 * postmaster's pipe are none of the command's business (popen() would
+	 * pass them on).  close_range() is one system call; where the kernel
+	 * lacks it, close them one by one.
+	 */
+	if (close_range(STDERR_FILENO + 1, ~0U, 0) != 0)
+	{
+		long		max_fd = sysconf(_SC_OPEN_MAX);
+
+		for (long fd = STDERR_FILENO + 1; fd < (max_fd > 0 ? max_fd : 1024); fd++)
+			(void) close((int) fd);
+	}
 	execl("/bin/sh", "sh", "-c", command, (char *) NULL);
 	_exit(127);
 }

@@ -418,13 +418,15 @@ typedef struct ValueSpan
 	size_t		start;
 	size_t		end;
 	size_t		after;
+	bool		requote;		/* the span includes $tag$ quotes: write '...' */
 } ValueSpan;
 
 /*
  * The value at s, as SQL writes it: a string ('...' with an optional E, N,
  * B, X or U& in front, backslashes taken as escapes, so that a value is
  * never thought to end early), a quoted identifier ("..."), a dollar-quoted
- * string ($tag$...$tag$), or an unquoted word up to a space, ";", ",",
+ * string ($tag$...$tag$: with a tag other than $$, the tags count as part
+ * of the value), or an unquoted word up to a space, ";", ",",
  * ")" or a quote.  In a message, core's "..." around a value: up to the last '"' on
  * the line, since core does not double the quotes inside.  An unclosed
  * quote runs to the end.  False when there is nothing.
@@ -437,6 +439,7 @@ ValueAt(const char *s, size_t n, bool message, ValueSpan *v)
 
 	if (n == 0)
 		return false;
+	v->requote = false;
 	if (message && s[0] == '"')
 	{
 		size_t		line = 1;
@@ -493,7 +496,8 @@ ValueAt(const char *s, size_t n, bool message, ValueSpan *v)
 		v->after = i < n ? i + 1 : n;
 		return true;
 	}
-	if (s[0] == '$')
+	/* $tag$: the tag is an identifier, so it does not begin with a digit */
+	if (s[0] == '$' && !(n > 1 && IS(s[1], C_DIGIT)))
 	{
 		size_t		tag = 1;
 
@@ -510,6 +514,19 @@ ValueAt(const char *s, size_t n, bool message, ValueSpan *v)
 			v->start = tag;
 			v->end = i + tag <= n ? i : n;
 			v->after = i + tag <= n ? i + tag : n;
+
+			/*
+			 * A tag other than $$ goes with the value, and the mark is
+			 * written in plain quotes: another rule may change the tag (a
+			 * PGN's digits, a cut hex run), and a second pass would then
+			 * take the value for an unquoted word reaching further.
+			 */
+			if (tag > 2)
+			{
+				v->start = 0;
+				v->end = v->after;
+				v->requote = true;
+			}
 			return true;
 		}
 	}
@@ -613,17 +630,29 @@ SettingValueAt(const char *back, size_t nb, const char *s, size_t n,
 		p++;
 		if (!Gap(s, n, &p))
 			return false;
-		/* "$2 = " of logged bind parameters */
+		/*
+		 * "$2 = " of logged bind parameters.  A "$2" not followed by "=" is
+		 * the value's place itself (set_config('eckid.salt', $2, false)):
+		 * it is hidden like any other value, so that a second pass finds
+		 * the same thing to hide (the PGN rule may have starred its digits,
+		 * and "$***" is no longer a parameter).
+		 */
 		if (p + 1 < n && s[p] == '$' && IS(s[p + 1], C_DIGIT))
 		{
+			size_t		param = p;
+
+			/*
+			 * At most 5 digits (a statement has at most 65535
+			 * parameters), so that the PGN rule never changes a number
+			 * taken for a parameter's.
+			 */
 			p++;
 			while (p < n && IS(s[p], C_DIGIT))
 				p++;
-			if (!Gap(s, n, &p))
-				return false;
-			if (p >= n || s[p] != '=')
-				return false;
-			p++;
+			if (p - param - 1 <= 5 && Gap(s, n, &p) && p < n && s[p] == '=')
+				p++;
+			else
+				p = param;
 		}
 	}
 	else if (p < n && s[p] == ':')
@@ -731,7 +760,7 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 	const uint8_t *stop;
 	/* a secret setting's value ahead (SettingValueAt), relative to in */
 	size_t		value_at = SIZE_MAX;
-	ValueSpan	value = {0, 0, 0};
+	ValueSpan	value = {0, 0, 0, false};
 	bool		value_list = false;
 
 	*changed = false;
@@ -775,6 +804,7 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 		if (r >= value_at)
 		{
 			size_t		end = value.end;
+			bool		requote = value.requote && r == value.start;
 
 			value_at = SIZE_MAX;
 			if (value_list && value.after < len)
@@ -790,9 +820,22 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 						value.start = q + next.start;
 						value.end = q + next.end;
 						value.after = q + next.after;
+						value.requote = next.requote;
 						value_at = value.start;
 					}
 				}
+			}
+			if (requote && end > r)
+			{
+				/* $tag$...$tag$ (at least "$x$") becomes '...' */
+				char		mark[sizeof(REDACT_SALT_MARK) + 2];
+				size_t		n = end - r;
+				size_t		k = n - 2 < sizeof(REDACT_SALT_MARK) - 1 ? n - 2 : sizeof(REDACT_SALT_MARK) - 1;
+
+				mark[0] = '\'';
+				memset(mark + 1, '*', k);
+				mark[k + 1] = '\'';
+				REPLACE(n, mark, k + 2);
 			}
 			if (end > r && !AlreadyMasked(in + r, end - r))
 			{

@@ -15,10 +15,12 @@
  *   followed by anything but "*" or "'", and, with PGNs on, no run of 8 or
  *   9 digits that is a valid BSN or onderwijsnummer;
  * - redacting the result again changes nothing, when neither input nor
- *   result holds "/" followed by "*": a mark can open an SQL block comment
- *   ("/123456782" becomes "/" and nine "*") or replace the end of one, and a
- *   second pass, skipping comments from a setting's name to its value,
- *   may then find another value to hide.
+ *   result holds "/" followed by "*" or "--": a mark can open an SQL block
+ *   comment ("/123456782" becomes "/" and nine "*") or replace the end of
+ *   one (a block comment's "*" "/", a line comment's newline, when a value
+ *   and the comment around another setting's name are hidden together),
+ *   and a second pass, skipping comments from a setting's name to its
+ *   value, may then find another value to hide.
  *
  * Any violation calls __builtin_trap(), which libFuzzer reports as a crash.
  */
@@ -83,7 +85,7 @@ CountCommentStarts(const char *s, size_t n)
 	size_t		count = 0;
 
 	for (size_t i = 0; i + 1 < n; i++)
-		count += s[i] == '/' && s[i + 1] == '*';
+		count += (s[i] == '/' && s[i + 1] == '*') || (s[i] == '-' && s[i + 1] == '-');
 	return count;
 }
 

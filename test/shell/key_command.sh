@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # eckid.key_command (docs/configuration.md): the key from a command's
 # standard output gives the same values as the same key from eckid.key_file;
-# the worked example of the docs (eckid-key) runs as written; a failing
+# the worked example of the docs (eckid-key) runs as written; the command
+# inherits no descriptor of the backend but 0, 1 and 2; a failing
 # command, one that prints junk and one that hangs are refused with their
 # SQLSTATE; the command's standard error reaches the server log but not the
 # client; a reload picks a new key up in a running session; both settings
@@ -68,6 +69,17 @@ check "eckid-key of docs/configuration.md gives the values of the key file: Stam
 check "security_check() names the command as the key source" \
 	has "$(psql -X -At -c "SELECT status || ': ' || detail FROM eckid.security_check() WHERE check_name = 'key file'")" \
 	"ok: The key comes from eckid.key_command"
+
+say "the command inherits standard input, output and error only, not the backend's descriptors"
+# the descriptors of the shell that runs the command ($$ is that shell)
+listing='ls /proc/$$/fd | sort -n | paste -s -d " " -'
+check "the probe sees a descriptor a shell inherits (fd 7 opened before it)" \
+	has " $(sh -c "exec 7</dev/null; sh -c '$listing'") " " 7 "
+cmd_listing="$listing > '$work/fds'; cat '$ECKID_KEY_FILE'"
+reconfigure "$cmd_listing" "eckid.key_file = ''" "eckid.key_command = '${cmd_listing//\'/\'\'}'"
+check "the listing command gives the key file's values" same "$(psql -X -At -c "$values_sql")" "$from_file"
+check "the command's shell had descriptors 0, 1 and 2 only" same "$(as_pg cat "$work/fds")" "0 1 2"
+reconfigure "$cmd" "eckid.key_file = ''" "eckid.key_command = '${cmd//\'/\'\'}'"
 
 say "a reload picks up a new key in a running session; without one, the session keeps its key"
 as_pg sh -c "umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > '$work/new.key'"
