@@ -418,7 +418,8 @@ typedef struct ValueSpan
 	size_t		start;
 	size_t		end;
 	size_t		after;
-	bool		requote;		/* the span includes $tag$ quotes: write '...' */
+	bool		requote;		/* the span includes $tag$ quotes: write $$...$$ */
+	bool		closed;			/* ... and its closing tag */
 } ValueSpan;
 
 /*
@@ -440,6 +441,7 @@ ValueAt(const char *s, size_t n, bool message, ValueSpan *v)
 	if (n == 0)
 		return false;
 	v->requote = false;
+	v->closed = false;
 	if (message && s[0] == '"')
 	{
 		size_t		line = 1;
@@ -517,15 +519,17 @@ ValueAt(const char *s, size_t n, bool message, ValueSpan *v)
 
 			/*
 			 * A tag other than $$ goes with the value, and the mark is
-			 * written in plain quotes: another rule may change the tag (a
-			 * PGN's digits, a cut hex run), and a second pass would then
-			 * take the value for an unquoted word reaching further.
+			 * written between $$: another rule may change the tag (a PGN's
+			 * digits, a cut hex run), and a second pass would then take the
+			 * value for an unquoted word reaching further.  (Plain quotes
+			 * would not do: a "'" after the closing tag would double them.)
 			 */
 			if (tag > 2)
 			{
 				v->start = 0;
 				v->end = v->after;
 				v->requote = true;
+				v->closed = i + tag <= n;
 			}
 			return true;
 		}
@@ -760,7 +764,7 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 	const uint8_t *stop;
 	/* a secret setting's value ahead (SettingValueAt), relative to in */
 	size_t		value_at = SIZE_MAX;
-	ValueSpan	value = {0, 0, 0, false};
+	ValueSpan	value = {0, 0, 0, false, false};
 	bool		value_list = false;
 
 	*changed = false;
@@ -805,6 +809,7 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 		{
 			size_t		end = value.end;
 			bool		requote = value.requote && r == value.start;
+			bool		closed = value.closed;
 
 			value_at = SIZE_MAX;
 			if (value_list && value.after < len)
@@ -821,21 +826,26 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 						value.end = q + next.end;
 						value.after = q + next.after;
 						value.requote = next.requote;
+						value.closed = next.closed;
 						value_at = value.start;
 					}
 				}
 			}
 			if (requote && end > r)
 			{
-				/* $tag$...$tag$ (at least "$x$") becomes '...' */
-				char		mark[sizeof(REDACT_SALT_MARK) + 2];
+				/*
+				 * $tag$...$tag$ (at least 6 bytes) becomes $$...$$, an
+				 * unclosed $tag$... (at least 3) $$...
+				 */
+				char		mark[sizeof(REDACT_SALT_MARK) + 4];
 				size_t		n = end - r;
-				size_t		k = n - 2 < sizeof(REDACT_SALT_MARK) - 1 ? n - 2 : sizeof(REDACT_SALT_MARK) - 1;
+				size_t		quotes = closed ? 4 : 2;
+				size_t		k = n - quotes < sizeof(REDACT_SALT_MARK) - 1 ? n - quotes : sizeof(REDACT_SALT_MARK) - 1;
 
-				mark[0] = '\'';
-				memset(mark + 1, '*', k);
-				mark[k + 1] = '\'';
-				REPLACE(n, mark, k + 2);
+				memcpy(mark, "$$", 2);
+				memset(mark + 2, '*', k);
+				memcpy(mark + 2 + k, "$$", quotes - 2);
+				REPLACE(n, mark, k + quotes);
 			}
 			if (end > r && !AlreadyMasked(in + r, end - r))
 			{
@@ -998,6 +1008,7 @@ redact_text(char *out, const char *in, size_t len, const RedactOptions *opt,
 					value.start = v.start;
 					value.end = v.end > value.end ? v.end : value.end;
 					value.after = v.after > value.after ? v.after : value.after;
+					value.requote = false;
 					value_at = v.start;
 				}
 			}

@@ -216,7 +216,7 @@ main(void)
 	EXPECT("SET eckid.salt = U&'" TYPO "'", "SET eckid.salt = U&'********'", &nosalt);
 	EXPECT("SET eckid.salt = 'it''s " TYPO "'", "SET eckid.salt = '********'", &nosalt);
 	EXPECT("SET eckid.salt = $$" TYPO "$$", "SET eckid.salt = $$********$$", &nosalt);
-	EXPECT("SET eckid.salt = $s$" TYPO "$s$; SELECT 1", "SET eckid.salt = '********'; SELECT 1", &nosalt);
+	EXPECT("SET eckid.salt = $s$" TYPO "$s$; SELECT 1", "SET eckid.salt = $$********$$; SELECT 1", &nosalt);
 	EXPECT("SET eckid.salt = \"" TYPO "\"", "SET eckid.salt = \"********\"", &nosalt);
 	EXPECT("SET eckid.salt = '" TYPO "', '" TYPO "'", "SET eckid.salt = '********', '********'", &nosalt);
 	EXPECT("SET eckid.salt = 'abc'", "SET eckid.salt = '***'", &nosalt);
@@ -229,9 +229,12 @@ main(void)
 		   "SELECT set_config($$eckid.salt$$, $$********$$, false)", &nosalt);
 	EXPECT("parameters: $1 = 'eckid.salt', $2 = '" TYPO "'", "parameters: $1 = 'eckid.salt', $2 = '********'", &nosalt);
 	EXPECT("SELECT set_config('eckid.salt', $1, false)", "SELECT set_config('eckid.salt', **, false)", &nosalt);
-	EXPECT("SELECT set_config('eckid.salt', $x$" TYPO "$x$, false)", "SELECT set_config('eckid.salt', '********', false)", &nosalt);
-	EXPECT("SET eckid.salt = $ki366666666$", "SET eckid.salt = '********'", &nosalt);
-	EXPECT("SET eckid.salt = 'a', $t$(b)$t$(c)", "SET eckid.salt = '*', '*******'(c)", &nosalt);
+	EXPECT("SELECT set_config('eckid.salt', $x$" TYPO "$x$, false)", "SELECT set_config('eckid.salt', $$********$$, false)", &nosalt);
+	EXPECT("SET eckid.salt = $ki366666666$", "SET eckid.salt = $$********", &nosalt);
+	EXPECT("SET eckid.salt = $a$$a$'", "SET eckid.salt = $$**$$'", &nosalt);
+	EXPECT("SET eckid.salt = $a$$a$,d", "SET eckid.salt = $$**$$,*", &nosalt);
+	EXPECT("SET eckid.salt--eckid.salt = '\n=$o$", "SET eckid.salt--eckid.salt = '*****", &nosalt);
+	EXPECT("SET eckid.salt = 'a', $t$(b)$t$(c)", "SET eckid.salt = '*', $$*****$$(c)", &nosalt);
 	EXPECT("parameters: $1 = 'eckid.key_file', $366666666 = 'x'", "parameters: $1 = 'eckid.key_file', ******** = 'x'", &nosalt);
 	/* the fuzzer's find: a BSN-like parameter number, then no delimiter */
 	EXPECT("set_config('eckid.key_file', $366666666|x", "set_config('eckid.key_file', ********", &nosalt);
