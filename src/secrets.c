@@ -48,6 +48,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "fingerprint.h"
 #include "secrets.h"
 
 /* The key file holds 64 hex digits and at most one newline. */
@@ -330,6 +331,7 @@ eckid_salt(size_t *len, uint64 *generation)
 					 errhint("Copy the salt exactly as Kennisnet issued it, including any \"=\" at its end.")));
 			break;
 	}
+	eckid_fingerprint_check(ECKID_SECRET_SALT, salt_bytes, salt_bytes_len, salt_gen);
 	*len = salt_bytes_len;
 	if (generation != NULL)
 		*generation = salt_gen;
@@ -572,6 +574,7 @@ eckid_local_key(uint64 *generation)
 			(stat(key_file_setting, &st) == 0 && SameKeyFile(&st, &key_stat)))
 		{
 			key_checked_lxid = MyLocalTransactionId();
+			eckid_fingerprint_check(ECKID_SECRET_KEY, key_cache, LOCAL_KEY_BYTES, key_gen);
 			if (generation != NULL)
 				*generation = key_gen;
 			return key_cache;
@@ -580,6 +583,7 @@ eckid_local_key(uint64 *generation)
 
 	LoadKey();
 	key_checked_lxid = MyLocalTransactionId();
+	eckid_fingerprint_check(ECKID_SECRET_KEY, key_cache, LOCAL_KEY_BYTES, key_gen);
 	if (generation != NULL)
 		*generation = key_gen;
 	return key_cache;

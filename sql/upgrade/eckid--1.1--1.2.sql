@@ -82,5 +82,9 @@ END
 $$;
 DROP FUNCTION eckid.create_masked_view(regclass, text, text[], text);
 
+-- The fingerprints of the salt and the key (issue 23): a new table and
+-- functions; security_check() reports them.
+-- @include sql/install/55_secret_fingerprint.sql
+
 -- eckid.security_check(): the worker's functions hand out HPgns.
 -- @include sql/install/60_security_check.sql
