@@ -227,7 +227,7 @@ eckid_fingerprint_check(EckidSecret which, const uint8_t *secret, size_t len, ui
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("the configured eckid.salt is not the salt this database was filled with"),
 					 errdetail("Its fingerprint differs from the one recorded in eckid.secret_fingerprint: HPgns computed with it would match no stored HPgn."),
-					 errhint("Set eckid.salt to the salt this database was filled with and reload the configuration. "
+					 errhint("Put the salt this database was filled with into eckid.salt and reload the configuration. "
 							 "If the change is intended, a superuser calls eckid.record_secret_fingerprints().")));
 		else
 			ereport(ERROR,
