@@ -19,8 +19,10 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "export_record.h"
 #include "local_segments.h"
 #include "log_hook.h"
+#include "retention.h"
 #include "scrypt_settings.h"
 #include "secrets.h"
 
@@ -53,6 +55,8 @@ _PG_init(void)
 	SecretsInit();
 	ScryptSettingsInit();
 	LocalSegmentsInit();
+	RetentionInit();
+	ExportRecordInit();
 
 	/*
 	 * Last, after every subsystem defined its settings: reserving the prefix

@@ -9,6 +9,7 @@ SELECT ok(NOT has_function_privilege('eckid_plain', f, 'EXECUTE'), 'PUBLIC canno
   FROM unnest(ARRAY['eckid.hpgn(text)', 'eckid.hpgn(text,text)', 'eckid.stampseudonym(text)',
 					'eckid.derive(eckid.eckid,text,text)', 'eckid.replace_hpgn(text,text,timestamptz)',
 					'eckid.local_stampseudonym(text)', 'eckid.resolve_hpgn(text)',
+					'eckid.forget(text)', 'eckid.nv_purge(interval)',
 					'eckid.record_secret_fingerprints(boolean)', 'eckid_internal.secret_fingerprint_configured(text)']) f;
 
 SELECT throws_ok($$SELECT eckid_test.remote('eckid_plain', 'SELECT eckid.hpgn(''063138219'')')$$,
