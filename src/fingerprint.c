@@ -17,11 +17,16 @@
  * (secrets.h), the table (at most one row per secret) read once per
  * transaction; every later call in the transaction compares two numbers.
  *
- * When nothing is recorded yet, the first derivation in a transaction that
- * may write records the configured secret.  Not CREATE EXTENSION: pg_restore
- * creates the extension before it restores this table's rows, which would
- * then conflict with the rows the new cluster's secrets gave, and the
- * restored database would take the new cluster's secrets as its own.
+ * When nothing is recorded yet, a secret is recorded when the database is
+ * first filled with it: when the first transaction that obtained the secret
+ * and wrote anything (it has a transaction ID) commits.  A secret only read
+ * with (eckid.hpgn() in a query, a masked view read, a session that tried
+ * another salt after a reload) records nothing, so a temporary secret cannot
+ * lock itself in by accident, and a transaction that is rolled back records
+ * nothing either.  Not CREATE EXTENSION: pg_restore creates the extension
+ * before it restores this table's rows, which would then conflict with the
+ * rows the new cluster's secrets gave, and the restored database would take
+ * the new cluster's secrets as its own.
  *
  *-------------------------------------------------------------------------
  */
@@ -49,6 +54,7 @@
 #include "fingerprint.h"
 #include "owner_context.h"
 #include "secrets.h"
+#include "xact_end.h"
 
 #define FINGERPRINT_BYTES	16
 #define FINGERPRINT_HEX_LEN	(2 * FINGERPRINT_BYTES)
@@ -64,11 +70,14 @@ typedef struct SecretFingerprint
 {
 	uint64		generation;		/* of the secret hex was computed from */
 	char		hex[FINGERPRINT_HEX_LEN + 1];
-	LocalTransactionId checked_lxid;	/* found matching (or recorded) in */
+	LocalTransactionId checked_lxid;	/* found matching (or pending) in */
 	uint64		checked_generation; /* ... with this generation */
+	bool		pending;		/* none recorded: record pending_hex at commit */
+	char		pending_hex[FINGERPRINT_HEX_LEN + 1];
 } SecretFingerprint;
 
 static SecretFingerprint known[ECKID_SECRET_COUNT];
+static bool callback_registered = false;
 
 /* Set while eckid_secret_fingerprint_configured() obtains a secret. */
 static bool check_suspended = false;
@@ -185,6 +194,65 @@ RecordFingerprint(Oid relid, EckidSecret which, const char *hex)
 	return inserted;
 }
 
+/*
+ * The configured secret is not the recorded one.  The message names the
+ * secret and its setting, never the secret or either fingerprint.
+ */
+static void
+ReportMismatch(EckidSecret which)
+{
+	if (which == ECKID_SECRET_SALT)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the configured eckid.salt is not the salt this database was filled with"),
+				 errdetail("Its fingerprint differs from the one recorded in eckid.secret_fingerprint: HPgns computed with it would match no stored HPgn."),
+				 errhint("Put the salt this database was filled with into eckid.salt and reload the configuration. "
+						 "If the change is intended, a superuser calls eckid.record_secret_fingerprints().")));
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the configured local derivation key is not the key this database was filled with"),
+				 errdetail("Its fingerprint differs from the one recorded in eckid.secret_fingerprint: local ECK iDs and pseudonyms computed with it would match no stored value."),
+				 errhint("Configure the key this database was filled with (eckid.key_file or eckid.key_command) and reload the configuration. "
+						 "If the change is intended, a superuser calls eckid.record_secret_fingerprints().")));
+}
+
+/*
+ * At commit: record the secrets this transaction used while none was
+ * recorded, if it wrote anything.  When another transaction recorded one
+ * meanwhile, compare with that one instead: a mismatch aborts the commit.
+ */
+static void
+RecordPendingAtCommit(XactEvent event, void *arg pg_attribute_unused())
+{
+	bool		record = (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE);
+
+	if (!record && !eckid_xact_event_ends(event))
+		return;
+	for (int which = 0; which < ECKID_SECRET_COUNT; which++)
+	{
+		SecretFingerprint *k = &known[which];
+		Oid			relid;
+
+		if (!k->pending)
+			continue;
+		k->pending = false;
+		k->checked_lxid = InvalidLocalTransactionId;
+		if (!record || !TransactionIdIsValid(GetTopTransactionIdIfAny()))
+			continue;
+		relid = eckid_relation_oid(ECKID_SCHEMA_PUBLIC, "secret_fingerprint");
+		if (!OidIsValid(relid))
+			continue;
+		if (!RecordFingerprint(relid, (EckidSecret) which, k->pending_hex))
+		{
+			char	   *recorded = RecordedFingerprint(relid, (EckidSecret) which);
+
+			if (recorded != NULL && strcmp(recorded, k->pending_hex) != 0)
+				ReportMismatch((EckidSecret) which);
+		}
+	}
+}
+
 /* See fingerprint.h. */
 void
 eckid_fingerprint_check(EckidSecret which, const uint8_t *secret, size_t len, uint64 generation)
@@ -210,33 +278,24 @@ eckid_fingerprint_check(EckidSecret which, const uint8_t *secret, size_t len, ui
 	if (recorded == NULL)
 	{
 		/*
-		 * Nothing recorded: record the configured secret where this
-		 * transaction may write; on a standby, in a read-only transaction or
-		 * in a parallel worker derive unchecked (security_check() then
-		 * reports "not recorded").
+		 * Nothing recorded: derive unchecked.  Where this transaction may
+		 * write, the secret is recorded at commit if the transaction wrote
+		 * anything (RecordPendingAtCommit()); on a standby, in a read-only
+		 * transaction or in a parallel worker it is not (security_check()
+		 * then reports "not recorded").
 		 */
 		if (RecoveryInProgress() || XactReadOnly || IsInParallelMode())
 			return;
-		if (!RecordFingerprint(relid, which, configured))
-			return;
+		if (!callback_registered)
+		{
+			RegisterXactCallback(RecordPendingAtCommit, NULL);
+			callback_registered = true;
+		}
+		k->pending = true;
+		strcpy(k->pending_hex, configured);
 	}
 	else if (strcmp(recorded, configured) != 0)
-	{
-		if (which == ECKID_SECRET_SALT)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("the configured eckid.salt is not the salt this database was filled with"),
-					 errdetail("Its fingerprint differs from the one recorded in eckid.secret_fingerprint: HPgns computed with it would match no stored HPgn."),
-					 errhint("Put the salt this database was filled with into eckid.salt and reload the configuration. "
-							 "If the change is intended, a superuser calls eckid.record_secret_fingerprints().")));
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("the configured local derivation key is not the key this database was filled with"),
-					 errdetail("Its fingerprint differs from the one recorded in eckid.secret_fingerprint: local ECK iDs and pseudonyms computed with it would match no stored value."),
-					 errhint("Configure the key file this database was filled with and reload the configuration. "
-							 "If the change is intended, a superuser calls eckid.record_secret_fingerprints().")));
-	}
+		ReportMismatch(which);
 	else
 		pfree(recorded);
 

@@ -29,9 +29,10 @@ typedef enum EckidSecret
  * hand out and its generation.  Compares its fingerprint with the one
  * recorded in this database (read once per transaction; the configured
  * secret's fingerprint computed once per generation) and raises 55000 when
- * they differ.  Records it when none is recorded yet and the transaction
- * may write (not on a standby, not read-only, not in a parallel worker):
- * then nothing is checked.  Does nothing when the extension's table does
+ * they differ.  When none is recorded yet, nothing is checked, and the
+ * secret is recorded when the transaction commits if it wrote anything
+ * (not on a standby, not read-only, not in a parallel worker; a rolled back
+ * or read-only use records nothing).  Does nothing when the extension's table does
  * not exist (an older version being updated) or while the check is
  * suspended by eckid_internal.secret_fingerprint_configured().
  */

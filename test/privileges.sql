@@ -2,7 +2,7 @@
 -- salt or the key, and cannot compute pseudonyms unless granted.  Checked in
 -- fresh sessions (dblink), as a new connection of each role sees things.
 BEGIN;
-SELECT plan(30);
+SELECT plan(32);
 
 -- Not executable by PUBLIC
 SELECT ok(NOT has_function_privilege('eckid_plain', f, 'EXECUTE'), 'PUBLIC cannot execute ' || f)

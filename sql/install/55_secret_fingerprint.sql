@@ -6,7 +6,8 @@
 -- One row per secret ('salt', 'key'): a keyed one-way value of it, which
 -- reveals neither.  A configuration table, so pg_dump carries its rows and a
 -- restored database refuses secrets other than its own.  Written by eckid
--- only (at the first derivation, or by eckid.record_secret_fingerprints()).
+-- only (at the commit of the first transaction that derived and wrote, or by
+-- eckid.record_secret_fingerprints()).
 CREATE TABLE eckid.secret_fingerprint (
 	secret		text PRIMARY KEY CHECK (secret IN ('salt', 'key')),
 	fingerprint	text NOT NULL CHECK (fingerprint ~ '^[0-9a-f]{32}$'),

@@ -175,7 +175,7 @@ BEGIN
 		END IF;
 		IF fp_recorded IS NULL THEN
 			status := 'warning';
-			detail := format('The fingerprint of the %s this database is filled with is not recorded (nothing derived yet in a transaction that could write, or a standby): a different %s would not be noticed.', v, v);
+			detail := format('The fingerprint of the %s this database is filled with is not recorded (no transaction that derived a value with it and wrote has committed yet, or a standby): a different %s would not be noticed.', v, v);
 			remedy := 'Run eckid.record_secret_fingerprints() on the primary once the right salt and key are configured.';
 		ELSIF fp_configured IS NULL THEN
 			status := 'problem';
