@@ -60,9 +60,9 @@
 #define FINGERPRINT_HEX_LEN	(2 * FINGERPRINT_BYTES)
 
 /* The table's key and the domain string of each secret. */
-static const char *const secret_names[ECKID_SECRET_COUNT] = {"salt", "key"};
+static const char *const secret_names[ECKID_SECRET_COUNT] = {"salt", "key", "pseudonym key"};
 static const char *const secret_domains[ECKID_SECRET_COUNT] = {
-	"eckid salt fingerprint v1", "eckid key fingerprint v1"
+	"eckid salt fingerprint v1", "eckid key fingerprint v1", "eckid pseudonym key fingerprint v1"
 };
 
 /* What is known of one secret in this backend. */
@@ -208,6 +208,13 @@ ReportMismatch(EckidSecret which)
 				 errdetail("Its fingerprint differs from the one recorded in eckid.secret_fingerprint: HPgns computed with it would match no stored HPgn."),
 				 errhint("Put the salt this database was filled with into eckid.salt and reload the configuration. "
 						 "If the change is intended, a superuser calls eckid.record_secret_fingerprints().")));
+	else if (which == ECKID_SECRET_PSEUDONYM_KEY)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the configured pseudonym key is not the one recorded for this database's recipient pseudonyms"),
+				 errdetail("Its fingerprint differs from the one recorded in eckid.secret_fingerprint: recipients would be given other pseudonyms."),
+				 errhint("Set eckid.pseudonym_key_file to the pseudonym key this database uses and reload the configuration. "
+						 "If the change is intended, a superuser calls eckid.record_secret_fingerprints().")));
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -243,6 +250,8 @@ RecordPendingAtCommit(XactEvent event, void *arg pg_attribute_unused())
 		relid = eckid_relation_oid(ECKID_SCHEMA_PUBLIC, "secret_fingerprint");
 		if (!OidIsValid(relid))
 			continue;
+		/* no statement is running at commit: SPI needs a snapshot */
+		PushActiveSnapshot(GetTransactionSnapshot());
 		if (!RecordFingerprint(relid, (EckidSecret) which, k->pending_hex))
 		{
 			char	   *recorded = RecordedFingerprint(relid, (EckidSecret) which);
@@ -250,12 +259,14 @@ RecordPendingAtCommit(XactEvent event, void *arg pg_attribute_unused())
 			if (recorded != NULL && strcmp(recorded, k->pending_hex) != 0)
 				ReportMismatch((EckidSecret) which);
 		}
+		PopActiveSnapshot();
 	}
 }
 
-/* See fingerprint.h. */
-void
-eckid_fingerprint_check(EckidSecret which, const uint8_t *secret, size_t len, uint64 generation)
+/* eckid_fingerprint_check() and eckid_fingerprint_check_recorded(). */
+static void
+CheckFingerprint(EckidSecret which, const uint8_t *secret, size_t len, uint64 generation,
+				 bool may_record)
 {
 	SecretFingerprint *k = &known[which];
 	LocalTransactionId lxid = MyLocalTransactionId();
@@ -284,15 +295,16 @@ eckid_fingerprint_check(EckidSecret which, const uint8_t *secret, size_t len, ui
 		 * transaction or in a parallel worker it is not (security_check()
 		 * then reports "not recorded").
 		 */
-		if (RecoveryInProgress() || XactReadOnly || IsInParallelMode())
-			return;
-		if (!callback_registered)
+		if (may_record && !RecoveryInProgress() && !XactReadOnly && !IsInParallelMode())
 		{
-			RegisterXactCallback(RecordPendingAtCommit, NULL);
-			callback_registered = true;
+			if (!callback_registered)
+			{
+				RegisterXactCallback(RecordPendingAtCommit, NULL);
+				callback_registered = true;
+			}
+			k->pending = true;
+			strcpy(k->pending_hex, configured);
 		}
-		k->pending = true;
-		strcpy(k->pending_hex, configured);
 	}
 	else if (strcmp(recorded, configured) != 0)
 		ReportMismatch(which);
@@ -301,6 +313,20 @@ eckid_fingerprint_check(EckidSecret which, const uint8_t *secret, size_t len, ui
 
 	k->checked_lxid = lxid;
 	k->checked_generation = generation;
+}
+
+/* See fingerprint.h. */
+void
+eckid_fingerprint_check(EckidSecret which, const uint8_t *secret, size_t len, uint64 generation)
+{
+	CheckFingerprint(which, secret, len, generation, true);
+}
+
+/* See fingerprint.h. */
+void
+eckid_fingerprint_check_recorded(EckidSecret which, const uint8_t *secret, size_t len, uint64 generation)
+{
+	CheckFingerprint(which, secret, len, generation, false);
 }
 
 /*
@@ -327,10 +353,12 @@ eckid_secret_fingerprint_configured(PG_FUNCTION_ARGS)
 		which = ECKID_SECRET_SALT;
 	else if (strcmp(name, "key") == 0)
 		which = ECKID_SECRET_KEY;
+	else if (strcmp(name, "pseudonym key") == 0)
+		which = ECKID_SECRET_PSEUDONYM_KEY;
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("secret must be \"salt\" or \"key\"")));
+				 errmsg("secret must be \"salt\", \"key\" or \"pseudonym key\"")));
 
 	check_suspended = true;
 	PG_TRY();
@@ -346,7 +374,8 @@ eckid_secret_fingerprint_configured(PG_FUNCTION_ARGS)
 		else
 		{
 			uint64		generation;
-			const uint8_t *key = eckid_local_key(&generation);
+			const uint8_t *key = which == ECKID_SECRET_KEY ? eckid_local_key(&generation)
+				: eckid_pseudonym_key(&generation);
 
 			strcpy(hex, ConfiguredFingerprint(which, key, LOCAL_KEY_BYTES, generation));
 		}

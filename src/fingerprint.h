@@ -15,14 +15,18 @@
 #ifndef ECKID_FINGERPRINT_H
 #define ECKID_FINGERPRINT_H
 
-/* Which secret a fingerprint is of; also the table's key ("salt", "key"). */
+/*
+ * Which secret a fingerprint is of; also the table's key ("salt", "key",
+ * "pseudonym key": eckid.pseudonym_key_file, recorded once it is set).
+ */
 typedef enum EckidSecret
 {
 	ECKID_SECRET_SALT,
-	ECKID_SECRET_KEY
+	ECKID_SECRET_KEY,
+	ECKID_SECRET_PSEUDONYM_KEY
 } EckidSecret;
 
-#define ECKID_SECRET_COUNT	2
+#define ECKID_SECRET_COUNT	3
 
 /*
  * Called by the accessors in secrets.c with the secret they are about to
@@ -38,5 +42,14 @@ typedef enum EckidSecret
  */
 extern void eckid_fingerprint_check(EckidSecret which, const uint8_t *secret,
 									size_t len, uint64 generation);
+
+/*
+ * As eckid_fingerprint_check(), but never records: compares only when a
+ * fingerprint is recorded.  For the derivation key used for pseudonyms
+ * while eckid.pseudonym_key_file is empty: once a separate pseudonym key
+ * was recorded, the old key is refused for pseudonyms.
+ */
+extern void eckid_fingerprint_check_recorded(EckidSecret which, const uint8_t *secret,
+											 size_t len, uint64 generation);
 
 #endif							/* ECKID_FINGERPRINT_H */

@@ -9,7 +9,7 @@
 -- only (at the commit of the first transaction that derived and wrote, or by
 -- eckid.record_secret_fingerprints()).
 CREATE TABLE eckid.secret_fingerprint (
-	secret		text PRIMARY KEY CHECK (secret IN ('salt', 'key')),
+	secret		text PRIMARY KEY CHECK (secret IN ('salt', 'key', 'pseudonym key')),
 	fingerprint	text NOT NULL CHECK (fingerprint ~ '^[0-9a-f]{32}$'),
 	recorded_at	timestamptz NOT NULL,
 	recorded_by	name NOT NULL
@@ -17,7 +17,7 @@ CREATE TABLE eckid.secret_fingerprint (
 REVOKE ALL ON TABLE eckid.secret_fingerprint FROM PUBLIC;
 COMMENT ON TABLE eckid.secret_fingerprint IS
 	'fingerprints of the salt and the key this database was filled with; derivations refuse other secrets';
-COMMENT ON COLUMN eckid.secret_fingerprint.secret IS 'salt (eckid.salt) or key (the local derivation key)';
+COMMENT ON COLUMN eckid.secret_fingerprint.secret IS 'salt (eckid.salt), key (the local derivation key) or pseudonym key (eckid.pseudonym_key_file, once set)';
 COMMENT ON COLUMN eckid.secret_fingerprint.fingerprint IS 'BLAKE2b-128 keyed with the secret over a fixed string, hex: reveals neither';
 COMMENT ON COLUMN eckid.secret_fingerprint.recorded_at IS 'when it was recorded';
 COMMENT ON COLUMN eckid.secret_fingerprint.recorded_by IS 'the role whose derivation or call recorded it';
@@ -112,6 +112,30 @@ BEGIN
 					   ELSE 'replaced by force' END;
 		RETURN NEXT;
 	END LOOP;
+	-- The pseudonym key: nothing stored depends on it (recipient pseudonyms
+	-- are computed when read), so it is recorded without refusal while
+	-- eckid.pseudonym_key_file is set, and forgotten when it is emptied
+	-- (recipient pseudonyms from the derivation key again).
+	SELECT f.fingerprint INTO recorded FROM eckid.secret_fingerprint f
+	 WHERE f.secret OPERATOR(pg_catalog.=) 'pseudonym key';
+	IF pg_catalog.current_setting('eckid.pseudonym_key_file') OPERATOR(pg_catalog.<>) '' THEN
+		configured := eckid_internal.secret_fingerprint_configured('pseudonym key');
+		INSERT INTO eckid.secret_fingerprint AS f (secret, fingerprint, recorded_at, recorded_by)
+			 VALUES ('pseudonym key', configured, pg_catalog.now(), CURRENT_USER)
+			 ON CONFLICT ON CONSTRAINT secret_fingerprint_pkey DO UPDATE
+				SET fingerprint = EXCLUDED.fingerprint, recorded_at = EXCLUDED.recorded_at,
+					recorded_by = EXCLUDED.recorded_by;
+		secret := 'pseudonym key';
+		action := CASE WHEN recorded IS NULL THEN 'recorded'
+					   WHEN recorded OPERATOR(pg_catalog.=) configured THEN 'unchanged'
+					   ELSE 'replaced' END;
+		RETURN NEXT;
+	ELSIF recorded IS NOT NULL THEN
+		DELETE FROM eckid.secret_fingerprint f WHERE f.secret OPERATOR(pg_catalog.=) 'pseudonym key';
+		secret := 'pseudonym key';
+		action := 'removed';
+		RETURN NEXT;
+	END IF;
 END
 $$;
 REVOKE ALL ON FUNCTION eckid.record_secret_fingerprints(boolean) FROM PUBLIC;

@@ -277,7 +277,7 @@ IsPgn(const char *s, size_t n)
  * anything the other rules recognise.  A key command may carry a token or
  * name where the key is kept.
  */
-static const char *const secret_settings[] = {"salt", "key_file", "key_command"};
+static const char *const secret_settings[] = {"salt", "key_file", "key_command", "pseudonym_key_file"};
 
 static inline bool
 IsSpace(unsigned char c)
