@@ -7,12 +7,13 @@
 -- fingerprint_restore.sh uses a really different salt and key.  Everything
 -- is rolled back.
 BEGIN;
-SELECT plan(32);
+SELECT plan(38);
 
 \set chain '''http://purl.edustandaard.nl/begrippenkader/e7ec7d3c-c235-4513-bfb6-e54e66854795'''
 \set sector '''http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071d1b725'''
 \set salt_msg '''the configured eckid.salt is not the salt this database was filled with'''
 \set key_msg '''the configured local derivation key is not the key this database was filled with'''
+\set pk_msg '''the configured pseudonym key is not the one recorded for this database''''s recipient pseudonyms'''
 
 -- Record another fingerprint for a secret, as if the database had been
 -- filled with another one.  The recorded value is read once per
@@ -113,6 +114,24 @@ SELECT throws_ok($$SELECT * FROM eckid.record_secret_fingerprints()$$, '55000',
 SELECT results_eq($$SELECT secret, action FROM eckid.record_secret_fingerprints(true)$$,
 	$$VALUES ('salt', 'unchanged'), ('key', 'replaced by force')$$,
 	'with force it records the configured key');
+
+-- A separate pseudonym key recorded (eckid.pseudonym_key_file; test/shell/
+-- leaked_key.sh sets a real one): with the setting empty, the derivation
+-- key is refused for recipient pseudonyms only
+SELECT isnt(eckid_internal.secret_fingerprint_configured('pseudonym key'), eckid_internal.secret_fingerprint_configured('key'),
+	'the pseudonym key''s fingerprint is not the key''s, even where it is the same key');
+INSERT INTO eckid.secret_fingerprint VALUES ('pseudonym key', repeat('0', 32), now(), current_user);
+SELECT eckid_internal.secret_fingerprint_configured('pseudonym key') IS NOT NULL AS reread \gset
+SELECT throws_ok($$SELECT eckid.pseudonymize(eck_id, 'uitgever-a') FROM fp_test.pupils$$, '55000', :pk_msg,
+	'with a pseudonym key recorded and none configured, eckid.pseudonymize() refuses');
+SELECT throws_ok($$SELECT * FROM fp_test.pupils_for_a$$, '55000', :pk_msg,
+	'... and so does a masked view with a recipient');
+SELECT lives_ok($$SELECT eckid.derive(eckid.stampseudonym(repeat('ab', 32)), 'c', 's')$$,
+	'while the local derivation goes on');
+SELECT results_eq($$SELECT secret, action FROM eckid.record_secret_fingerprints() WHERE secret = 'pseudonym key'$$,
+	$$VALUES ('pseudonym key', 'removed')$$,
+	'record_secret_fingerprints() removes the row while eckid.pseudonym_key_file is empty');
+SELECT lives_ok($$SELECT * FROM fp_test.pupils_for_a$$, 'then the masked view works again');
 
 -- Privileges
 SET LOCAL ROLE eckid_plain;
