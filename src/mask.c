@@ -105,7 +105,7 @@ eckid_kept_prefix_is_current(const KeptPrefix *kept)
 {
 	uint64		key_generation;
 
-	(void) eckid_local_key(&key_generation);
+	(void) eckid_pseudonym_key(&key_generation);
 	return kept->valid && kept->key_generation == key_generation;
 }
 
@@ -144,7 +144,7 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 				 errdetail("A recipient may be at most %d bytes.", RECIPIENT_MAX_BYTES)));
 	eckid_check_stored_value(value);
 
-	key = eckid_local_key(&key_generation);
+	key = eckid_pseudonym_key(&key_generation);
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PseudonymizeCache));

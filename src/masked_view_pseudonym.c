@@ -371,7 +371,7 @@ static void
 EnsurePrefix(PseudonymSite *site)
 {
 	uint64		key_generation;
-	const uint8_t *key = eckid_local_key(&key_generation);
+	const uint8_t *key = eckid_pseudonym_key(&key_generation);
 
 	if (eckid_keep_prefix_for(&site->kept, key, key_generation, VARDATA_ANY(site->recipient),
 							  VARSIZE_ANY_EXHDR(site->recipient), true))

@@ -52,6 +52,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "fingerprint.h"
 #include "key_command.h"
 #include "secrets.h"
 
@@ -73,6 +74,7 @@ static char *salt_setting = NULL;
 static char *key_file_setting = NULL;
 static char *key_command_setting = NULL;
 static int	key_command_timeout = 10;
+static char *pseudonym_key_file_setting = NULL;
 
 /* Were we loaded from shared_preload_libraries?  Inherited by fork. */
 static bool eckid_preloaded = false;
@@ -108,9 +110,21 @@ static uint64 generation_counter = 0;
 static uint64 salt_gen = 0;
 static uint64 key_gen = 0;
 
+/*
+ * The pseudonym key (eckid.pseudonym_key_file), kept as the derivation key
+ * is: for recipient pseudonyms only, so that a leaked key can be replaced
+ * for them while the local ECK iDs keep the derivation key.
+ */
+static uint8_t *pseudonym_cache = NULL;
+static bool pseudonym_valid = false;
+static struct stat pseudonym_stat;
+static LocalTransactionId pseudonym_checked_lxid = InvalidLocalTransactionId;
+static uint64 pseudonym_gen = 0;
+
 static const char *ShowSalt(void);
 static void AssignSalt(const char *newval, void *extra);
 static void AssignKeyFile(const char *newval, void *extra);
+static void AssignPseudonymKeyFile(const char *newval, void *extra);
 
 /* See secrets.h. */
 void
@@ -160,6 +174,18 @@ SecretsInit(void)
 							   GUC_SUPERUSER_ONLY | GUC_DISALLOW_IN_AUTO_FILE,
 							   NULL,
 							   AssignKeyFile,
+							   NULL);
+
+	DefineCustomStringVariable("eckid.pseudonym_key_file",
+							   "File holding the key of recipient pseudonyms (64 hexadecimal digits); empty: the local derivation key.",
+							   "Set it to replace a leaked key for recipient pseudonyms while local ECK iDs keep the derivation key. "
+							   "The same checks as eckid.key_file apply.",
+							   &pseudonym_key_file_setting,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY | GUC_DISALLOW_IN_AUTO_FILE,
+							   NULL,
+							   AssignPseudonymKeyFile,
 							   NULL);
 
 	DefineCustomIntVariable("eckid.key_command_timeout",
@@ -227,6 +253,15 @@ static void
 AssignKeyFile(const char *newval pg_attribute_unused(), void *extra pg_attribute_unused())
 {
 	InvalidateKey();
+}
+
+/* eckid.pseudonym_key_file was (re)assigned: as AssignKeyFile(). */
+static void
+AssignPseudonymKeyFile(const char *newval pg_attribute_unused(), void *extra pg_attribute_unused())
+{
+	if (pseudonym_cache != NULL)
+		sodium_memzero(pseudonym_cache, LOCAL_KEY_BYTES);
+	pseudonym_valid = false;
 }
 
 /*
@@ -367,6 +402,7 @@ eckid_salt(size_t *len, uint64 *generation)
 					 errhint("Copy the salt exactly as Kennisnet issued it, including any \"=\" at its end.")));
 			break;
 	}
+	eckid_fingerprint_check(ECKID_SECRET_SALT, salt_bytes, salt_bytes_len, salt_gen);
 	*len = salt_bytes_len;
 	if (generation != NULL)
 		*generation = salt_gen;
@@ -488,8 +524,9 @@ EnsureKeyCache(void)
 }
 
 /*
- * Read the key file named by eckid.key_file into the cache, or raise an
- * error with the cache empty.  Every buffer that held key material is wiped
+ * Read the key file at path into dest (LOCAL_KEY_BYTES of locked memory)
+ * and its identity into *dest_stat, or raise an error with dest untouched
+ * (the caller has wiped it).  Every buffer that held key material is wiped
  * before this returns or raises.
  *
  * Symbolic links are followed (no O_NOFOLLOW), as core does for
@@ -500,9 +537,8 @@ EnsureKeyCache(void)
  * refused as not a regular file.
  */
 static void
-LoadKey(void)
+ReadKeyFile(const char *path, uint8_t *dest, struct stat *dest_stat)
 {
-	const char *path = key_file_setting;
 	char		buf[KEY_FILE_MAX_LEN + 1];	/* one more, to notice a longer file */
 	uint8_t		key[LOCAL_KEY_BYTES];
 	struct stat st;
@@ -510,9 +546,6 @@ LoadKey(void)
 	int			fd;
 	int			save_errno;
 	bool		valid;
-
-	InvalidateKey();
-	EnsureKeyCache();
 
 	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | PG_BINARY);
 	if (fd < 0)
@@ -582,9 +615,18 @@ LoadKey(void)
 				 errmsg("key file \"%s\" does not contain a valid key", path),
 				 errdetail("The file must contain exactly 64 hexadecimal digits, optionally followed by a newline.")));
 
-	memcpy(key_cache, key, LOCAL_KEY_BYTES);
+	memcpy(dest, key, LOCAL_KEY_BYTES);
 	sodium_memzero(key, sizeof(key));
-	key_stat = st;
+	*dest_stat = st;
+}
+
+/* Read the key file named by eckid.key_file into the cache (ReadKeyFile()). */
+static void
+LoadKey(void)
+{
+	InvalidateKey();
+	EnsureKeyCache();
+	ReadKeyFile(key_file_setting, key_cache, &key_stat);
 	key_valid = true;
 	key_gen = ++generation_counter;
 }
@@ -603,9 +645,12 @@ LoadKeyFromCommand(void)
 	key_gen = ++generation_counter;
 }
 
-/* See secrets.h. */
-const uint8_t *
-eckid_local_key(uint64 *generation)
+/*
+ * The configured key, from eckid.key_command or the key file, loaded or
+ * reloaded as needed; its generation in *generation.
+ */
+static const uint8_t *
+ConfiguredLocalKey(uint64 *generation)
 {
 	struct stat st;
 	bool		have_file = key_file_setting != NULL && key_file_setting[0] != '\0';
@@ -631,8 +676,7 @@ eckid_local_key(uint64 *generation)
 	{
 		if (!key_valid)
 			LoadKeyFromCommand();
-		if (generation != NULL)
-			*generation = key_gen;
+		*generation = key_gen;
 		return key_cache;
 	}
 
@@ -658,17 +702,78 @@ eckid_local_key(uint64 *generation)
 			(stat(key_file_setting, &st) == 0 && SameKeyFile(&st, &key_stat)))
 		{
 			key_checked_lxid = MyLocalTransactionId();
-			if (generation != NULL)
-				*generation = key_gen;
+			*generation = key_gen;
 			return key_cache;
 		}
 	}
 
 	LoadKey();
 	key_checked_lxid = MyLocalTransactionId();
-	if (generation != NULL)
-		*generation = key_gen;
+	*generation = key_gen;
 	return key_cache;
+}
+
+/*
+ * See secrets.h.  The fingerprint check is here, after the key's source
+ * was chosen, so that a key from eckid.key_command is checked exactly as
+ * one from the key file.
+ */
+const uint8_t *
+eckid_local_key(uint64 *generation)
+{
+	uint64		gen;
+	const uint8_t *key = ConfiguredLocalKey(&gen);
+
+	eckid_fingerprint_check(ECKID_SECRET_KEY, key, LOCAL_KEY_BYTES, gen);
+	if (generation != NULL)
+		*generation = gen;
+	return key;
+}
+
+/* See secrets.h. */
+const uint8_t *
+eckid_pseudonym_key(uint64 *generation)
+{
+	struct stat st;
+	const uint8_t *key;
+	uint64		gen;
+
+	if (pseudonym_key_file_setting == NULL || pseudonym_key_file_setting[0] == '\0')
+	{
+		/* the derivation key, checked as the key; and as the pseudonym key if one is recorded */
+		key = eckid_local_key(&gen);
+		eckid_fingerprint_check_recorded(ECKID_SECRET_PSEUDONYM_KEY, key, LOCAL_KEY_BYTES, gen);
+	}
+	else
+	{
+		RequirePreloaded();
+		if (!pseudonym_valid ||
+			(pseudonym_checked_lxid != MyLocalTransactionId() &&
+			 !(stat(pseudonym_key_file_setting, &st) == 0 && SameKeyFile(&st, &pseudonym_stat))))
+		{
+			pseudonym_valid = false;
+			if (pseudonym_cache == NULL)
+			{
+				pseudonym_cache = sodium_malloc(LOCAL_KEY_BYTES);
+				if (pseudonym_cache == NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_OUT_OF_MEMORY),
+							 errmsg("out of memory"),
+							 errdetail("Could not allocate locked memory for the pseudonym key.")));
+			}
+			sodium_memzero(pseudonym_cache, LOCAL_KEY_BYTES);
+			ReadKeyFile(pseudonym_key_file_setting, pseudonym_cache, &pseudonym_stat);
+			pseudonym_valid = true;
+			pseudonym_gen = ++generation_counter;
+		}
+		pseudonym_checked_lxid = MyLocalTransactionId();
+		key = pseudonym_cache;
+		gen = pseudonym_gen;
+		eckid_fingerprint_check(ECKID_SECRET_PSEUDONYM_KEY, key, LOCAL_KEY_BYTES, gen);
+	}
+	if (generation != NULL)
+		*generation = gen;
+	return key;
 }
 
 /* See secrets.h. */

@@ -79,6 +79,14 @@ extern uint8_t *eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_
 extern const uint8_t *eckid_local_key(uint64 *generation);
 
 /*
+ * The key of recipient pseudonyms and masks: the file eckid.pseudonym_key_file
+ * names, read and checked as the key file (above), or, when that is empty,
+ * the local derivation key.  Its generation is in *generation (never equal
+ * to another secret's).  Same lifetime as eckid_local_key()'s pointer.
+ */
+extern const uint8_t *eckid_pseudonym_key(uint64 *generation);
+
+/*
  * Parse a key file's content or a key command's output: exactly 64 hex
  * digits (either case), optionally followed by one newline, into key.
  * Returns false, with key wiped, when it is anything else.  Constant time

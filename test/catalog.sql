@@ -1,7 +1,7 @@
 -- The catalog entries users rely on: volatility, parallel safety, who may
 -- execute what, comments, and the type's storage.
 BEGIN;
-SELECT plan(20);
+SELECT plan(22);
 
 -- Without eckid on the search path, regprocedure names come out qualified.
 SET LOCAL search_path = public;
@@ -55,6 +55,7 @@ SELECT results_eq(
 		('eckid.nv_submitted(bigint,text,text)', 'v', 'u', false, true, false),
 		('eckid.onderwijsnummer_is_valid(text)', 'i', 's', true, false, true),
 		('eckid.pseudonymize(eckid.eckid,text)', 's', 's', true, false, false),
+		('eckid.record_secret_fingerprints(boolean)', 'v', 'u', false, false, false),
 		('eckid.replace_hpgn(text,text,timestamp with time zone)', 'v', 'u', false, true, false),
 		('eckid.resolve_hpgn(text)', 's', 's', true, false, false),
 		('eckid.security_check()', 'v', 'u', false, false, false),
@@ -102,6 +103,7 @@ SELECT results_eq(
 		('eckid_internal.nv_write_group(integer,text,bigint[])', 'v', 'u', false, false, false),
 		('eckid_internal.nv_write_target(oid,smallint,smallint,text,text[],eckid.eckid[])', 'v', 'u', false, false, false),
 		('eckid_internal.nv_write_targets(bigint[])', 'v', 'u', false, false, false),
+		('eckid_internal.secret_fingerprint_configured(text)', 'v', 'u', true, false, false),
 		('eckid_internal.secret_settings_status()', 'v', 'u', true, false, false)$$,
 	'every function has the documented volatility, parallel safety, strictness and PUBLIC access'
 );
@@ -253,6 +255,17 @@ SELECT ok(
 	(SELECT extconfig @> ARRAY['eckid.hpgn_replacement'::regclass::oid]
 	   FROM pg_extension WHERE extname = 'eckid'),
 	'the replacement table is an extension configuration table, so pg_dump keeps its rows'
+);
+
+SELECT ok(
+	NOT has_table_privilege('eckid_plain', 'eckid.secret_fingerprint', 'SELECT'),
+	'the fingerprint table is not readable by PUBLIC'
+);
+
+SELECT ok(
+	(SELECT extconfig @> ARRAY['eckid.secret_fingerprint'::regclass::oid]
+	   FROM pg_extension WHERE extname = 'eckid'),
+	'the fingerprint table is an extension configuration table, so pg_dump keeps its rows'
 );
 
 SELECT ok(

@@ -75,6 +75,8 @@ DECLARE
 	trig_hpgn name[];
 	trig_eckid name[];
 	node record;
+	fp_recorded text;
+	fp_configured text;
 BEGIN
 	IF current_setting('is_superuser') <> 'on' THEN
 		RAISE EXCEPTION 'must be superuser to run eckid.security_check()'
@@ -157,6 +159,39 @@ BEGIN
 					   ELSE 'Make the server''s user own the key file and give it mode 0600 or 0400 (chown postgres: eckid.key; chmod 0600 eckid.key).' END;
 	END IF;
 	RETURN NEXT;
+
+	-- The fingerprints of the salt and the key (src/fingerprint.c):
+	-- compared, never shown.
+	FOREACH v IN ARRAY ARRAY['salt', 'key'] LOOP
+		check_name := v || ' fingerprint';
+		fp_recorded := (SELECT f.fingerprint FROM eckid.secret_fingerprint f WHERE f.secret OPERATOR(pg_catalog.=) v);
+		fp_configured := NULL;
+		IF (CASE v WHEN 'salt' THEN secrets.salt ELSE secrets.key_file END) OPERATOR(pg_catalog.=) 'ok' THEN
+			BEGIN
+				fp_configured := eckid_internal.secret_fingerprint_configured(v);
+			EXCEPTION WHEN OTHERS THEN
+				fp_configured := NULL;
+			END;
+		END IF;
+		IF fp_recorded IS NULL THEN
+			status := 'warning';
+			detail := format('The fingerprint of the %s this database is filled with is not recorded (no transaction that derived a value with it and wrote has committed yet, or a standby): a different %s would not be noticed.', v, v);
+			remedy := 'Run eckid.record_secret_fingerprints() on the primary once the right salt and key are configured.';
+		ELSIF fp_configured IS NULL THEN
+			status := 'problem';
+			detail := format('A fingerprint of the %s is recorded, but the configured %s cannot be read (see the row above).', v, v);
+			remedy := 'Configure the salt and the key this database was filled with (docs/security.md).';
+		ELSIF fp_recorded OPERATOR(pg_catalog.=) fp_configured THEN
+			status := 'ok';
+			detail := format('The configured %s matches the fingerprint recorded in eckid.secret_fingerprint.', v);
+			remedy := NULL;
+		ELSE
+			status := 'problem';
+			detail := format('The configured %s differs from the one this database was filled with (its fingerprint differs from the recorded one): eckid refuses to compute with it.', v);
+			remedy := 'Configure the salt or key this database was filled with and reload; if the change is intended, call eckid.record_secret_fingerprints() (docs/security.md).';
+		END IF;
+		RETURN NEXT;
+	END LOOP;
 
 	check_name := 'log redaction';
 	IF redaction IS NULL THEN

@@ -85,5 +85,9 @@ DROP FUNCTION eckid.create_masked_view(regclass, text, text[], text);
 -- Erasure and retention (issue 24): eckid.forget(), eckid.nv_purge().
 -- @include sql/install/53_erasure.sql
 
+-- The fingerprints of the salt and the key (issue 23): a new table and
+-- functions; security_check() reports them.
+-- @include sql/install/55_secret_fingerprint.sql
+
 -- eckid.security_check(): the worker's functions hand out HPgns.
 -- @include sql/install/60_security_check.sql

@@ -277,7 +277,7 @@ IsPgn(const char *s, size_t n)
  * anything the other rules recognise.  A key command may carry a token or
  * name where the key is kept.
  */
-static const char *const secret_settings[] = {"salt", "key_file", "key_command"};
+static const char *const secret_settings[] = {"salt", "key_file", "key_command", "pseudonym_key_file"};
 
 static inline bool
 IsSpace(unsigned char c)
@@ -688,15 +688,17 @@ SettingValueAt(const char *back, size_t nb, const char *s, size_t n,
 }
 
 /*
- * Can a "." between these two bytes be the one of "eckid.salt" or
- * "eckid.key_file"?  A quick test before SettingValueAt(), since "." is
- * common (numbers, sentences, file names).
+ * Can a "." between these two bytes be the one of "eckid." and one of
+ * secret_settings ("salt", "key_file", "key_command",
+ * "pseudonym_key_file")?  A quick test before SettingValueAt(), since "."
+ * is common (numbers, sentences, file names).
  */
 static inline bool
 MaybeSettingDot(unsigned char before, unsigned char after)
 {
 	return (ToLower(before) == 'd' || before == '"' || before == '/' || IsSpace(before)) &&
-		(ToLower(after) == 's' || ToLower(after) == 'k' || after == '"' || after == '/' || IsSpace(after));
+		(ToLower(after) == 's' || ToLower(after) == 'k' || ToLower(after) == 'p' ||
+		 after == '"' || after == '/' || IsSpace(after));
 }
 
 /* Are these at most REDACT_SALT_MARK's length of bytes all "*" already? */

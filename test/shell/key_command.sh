@@ -5,7 +5,8 @@
 # inherits no descriptor of the backend but 0, 1 and 2; a failing
 # command, one that prints junk and one that hangs are refused with their
 # SQLSTATE; the command's standard error reaches the server log but not the
-# client; a reload picks a new key up in a running session; both settings
+# client; a reload picks a new key up in a running session; a key from a
+# command is checked against the recorded fingerprint; both settings
 # set are refused; and no key, no token given in the command, reaches the
 # log (each grep shown to find what it looks for when it is planted).
 # Runs against the cluster of scripts/cluster; changes it only through
@@ -104,6 +105,17 @@ check "after pg_reload_conf() the same session derives with the new key" \
 	bash -c '[ -n "$1" ] && [ "$1" != "$2" ] && [ "${1#https://ketenid.nl/}" != "$1" ]' _ "$reloaded" "$from_file"
 new_from_file=$(reconfigure "" "eckid.key_file = '$work/new.key'" && psql -X -At -c "$values_sql")
 check "the new key from a file gives what the command gave" same "$new_from_file" "$reloaded"
+
+say "the recorded fingerprint: a key from a command is checked as one from a file"
+psql -X -q -c "SELECT * FROM eckid.record_secret_fingerprints()" >/dev/null
+as_pg mkdir -m 700 "$work/creds_old"
+as_pg sh -c "umask 077; cat '$ECKID_KEY_FILE' > '$work/creds_old/eckid.key'"
+cmd_old="CREDENTIALS_DIRECTORY='$work/creds_old' '$work/eckid-key'"
+reconfigure "$cmd" "eckid.key_file = ''" "eckid.key_command = '${cmd//\'/\'\'}'"
+check "the command printing the recorded key derives" same "$(psql -X -At -c "$values_sql")" "$reloaded"
+reconfigure "$cmd_old" "eckid.key_file = ''" "eckid.key_command = '${cmd_old//\'/\'\'}'"
+check "the command printing another key: 55000, as the key file would be" \
+	has "$(try "$values_sql")" "55000: the configured local derivation key is not the key this database was filled with"
 
 say "a failing command: exit status to the client, standard error to the log only"
 log_before=$(wc -c < "$ECKID_LOG")

@@ -56,6 +56,11 @@ snapshot="SELECT id, eck_id::text, encode(eckid.digest(eck_id), 'hex'), eckid.se
                  eckid.stampseudonym(hpgn)::text FROM pupil ORDER BY id"
 q -p 5433 -d las -c "$snapshot" > "$work/before.txt"
 q -p 5433 -d las -c "SELECT new_hpgn, old_hpgn, effective FROM eckid.hpgn_replacement ORDER BY 1" > "$work/repl_before.txt"
+# the fingerprints of the salt and the key: the UPDATE above recorded the
+# key's; record the salt's too, then they must survive as they are
+q -p 5433 -d las -c "SELECT * FROM eckid.record_secret_fingerprints()" >/dev/null
+fingerprints="SELECT secret, fingerprint, recorded_at FROM eckid.secret_fingerprint ORDER BY secret"
+q -p 5433 -d las -c "$fingerprints" > "$work/fp_before.txt"
 as_pg "$PGBIN/pg_ctl" -D "$work/old" -m fast -w -s stop
 
 echo "running pg_upgrade"
@@ -69,6 +74,11 @@ cmp -s "$work/before.txt" "$work/after.txt" || { diff "$work/before.txt" "$work/
 [ "$(wc -l < "$work/after.txt")" -eq 2000 ] || fail "expected 2000 rows after pg_upgrade"
 cmp -s "$work/repl_before.txt" "$work/repl_after.txt" || fail "replacement records differ after pg_upgrade"
 [ -s "$work/repl_after.txt" ] || fail "no replacement record after pg_upgrade"
+q -p 5434 -d las -c "$fingerprints" > "$work/fp_after.txt"
+[ "$(wc -l < "$work/fp_before.txt")" -eq 2 ] || fail "expected the fingerprints of the salt and the key before pg_upgrade"
+cmp -s "$work/fp_before.txt" "$work/fp_after.txt" || fail "the recorded fingerprints differ after pg_upgrade"
+[ "$(q -p 5434 -d las -c "SELECT string_agg(status, ',') FROM eckid.security_check() WHERE check_name LIKE '% fingerprint'")" = ok,ok ] \
+	|| fail "after pg_upgrade security_check() does not find both fingerprints matching"
 q -p 5434 -d las -c "SELECT bt_index_check('pupil_eck_id_key'::regclass, true)" >/dev/null || fail "btree index fails amcheck"
 n=$(q -p 5434 -d las -c "SET enable_seqscan = off; SELECT count(*) FROM pupil a JOIN pupil b USING (eck_id)")
 [ "$n" = 2000 ] || fail "index join after pg_upgrade found $n rows, not 2000"
@@ -76,4 +86,5 @@ n=$(q -p 5434 -d las -c "SET enable_seqscan = off; SET enable_bitmapscan = off;
 	SELECT count(*) FROM pupil p WHERE eck_id = (SELECT eck_id FROM pupil WHERE id = 7)")
 [ "$n" = 1 ] || fail "hash or btree index lookup after pg_upgrade found $n rows"
 echo "ok: pg_upgrade 15 -> 15 kept 2000 eckid values byte-identical (text, digest, segment), the stamps and"
-echo "    stampseudonym() results, the replacement record, a valid btree index and a working hash index"
+echo "    stampseudonym() results, the replacement record, the recorded fingerprints of the salt and the key,"
+echo "    a valid btree index and a working hash index"

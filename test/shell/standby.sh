@@ -16,6 +16,7 @@ sector=http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071
 db=eckid_standby
 cleanup() {
 	PGDATABASE=postgres dropdb --if-exists "$db" >/dev/null 2>&1 || true
+	PGDATABASE=postgres dropdb --if-exists eckid_standby_fresh >/dev/null 2>&1 || true
 	psql -X -q -d postgres -c "DROP ROLE IF EXISTS eckid_standby_report" >/dev/null 2>&1 || true
 }
 on_exit cleanup
@@ -67,10 +68,53 @@ check "eckid.hpgn(), the local derivation and pseudonymize() on the standby give
 check "... which are the stored ones" \
 	has "$primary_values" "$(pr -c "SELECT hpgn || '|' FROM pupil WHERE name = 'Anna'")"
 
-# FINGERPRINT: the checks of the recorded fingerprints on the standby go
-# here (the standby reads the primary's record; the same secrets work, a
-# standby configured with another key or salt refuses with the primary's
-# error).
+# FINGERPRINT: the standby checks its own secrets against the row it
+# replays from the primary (docs/security.md, "Fingerprints of the salt and
+# the key"): the same secrets work, another key or salt refuses with the
+# primary's error, and a database with nothing recorded derives unchecked
+# there (a standby cannot record) while security_check() warns.
+say "the fingerprints on the standby"
+createdb eckid_standby_fresh
+psql -X -q -d eckid_standby_fresh -c "CREATE EXTENSION eckid"
+wait_replay standby
+fp_status() { sb -d "$1" -c "SELECT string_agg(status, ',' ORDER BY check_name) FROM eckid.security_check() WHERE check_name LIKE '% fingerprint'"; }
+sb_err() { { sb -d "$1" -v VERBOSITY=verbose -c "$2" 2>&1 || true; } | sed -n 's/^ERROR: *//p' | head -n 1; }
+check "the primary recorded both fingerprints when the first rows were stored" \
+	same "$(pr -c "SELECT string_agg(secret, ',' ORDER BY secret) FROM eckid.secret_fingerprint")" key,salt
+check "the standby, with the primary's secrets, finds both fingerprints matching" same "$(fp_status "$db")" ok,ok
+check "a database with nothing recorded: security_check() on the standby warns" same "$(fp_status eckid_standby_fresh)" warning,warning
+sb_conf=$REPLICAS_DIR/standby/data/postgresql.conf
+sb_generation=0
+sb_reconfigure() {
+	sb_generation=$((sb_generation + 1))
+	as_pg sed -i '/^# fingerprint test/,$d' "$sb_conf"
+	printf '# fingerprint test\neckid_fp_test.generation = %d\n%s\n' "$sb_generation" "$1" | as_pg tee -a "$sb_conf" >/dev/null
+	as_pg "$PGBIN/pg_ctl" -D "$REPLICAS_DIR/standby/data" -s reload
+	for _ in $(seq 1 100); do
+		[ "$(sb -d postgres -c "SELECT current_setting('eckid_fp_test.generation', true)")" = "$sb_generation" ] && return 0
+		sleep 0.1
+	done
+	echo "the standby did not reload"; return 1
+}
+other_key=$REPLICAS_DIR/standby/other.key
+as_pg sh -c "umask 077; openssl rand -hex 32 > '$other_key'"
+key_err='55000: the configured local derivation key is not the key this database was filled with'
+salt_err='55000: the configured eckid.salt is not the salt this database was filled with'
+sb_reconfigure "eckid.key_file = '$other_key'"
+check "a standby with another key: the recipient view refuses with 55000, naming the key" \
+	same "$(sb_err "$db" "$export_sql")" "$key_err"
+check "... and so does the local derivation" \
+	same "$(sb_err "$db" "SELECT eckid.local_stampseudonym(eckid.hpgn('12345672'))")" "$key_err"
+check "... while what needs only the salt works" same "$(sb -d "$db" -c "SELECT eckid.hpgn('063138219') = hpgn FROM pupil WHERE name = 'Anna'")" t
+check "... and security_check() there says the key differs" same "$(fp_status "$db")" problem,ok
+check "a database with nothing recorded derives under the other key on the standby, unchecked" \
+	same "$(sb -d eckid_standby_fresh -c "SELECT eckid.local_stampseudonym(repeat('ab', 32)) IS NOT NULL")" t
+sb_reconfigure "eckid.salt = '$(openssl rand -base64 16)'"
+check "a standby with another salt: eckid.hpgn() refuses with 55000, naming the salt" \
+	same "$(sb_err "$db" "SELECT eckid.hpgn('063138219')")" "$salt_err"
+check "... while the recipient view (key only) works" same "$(sb -d "$db" -U eckid_standby_report -c "$export_sql")" "$primary_export"
+sb_reconfigure "# the primary's secrets again"
+check "with the primary's secrets again, the standby gives the primary's values" same "$(sb -d "$db" -c "$values")" "$primary_values"
 # /FINGERPRINT
 
 say "what writes fails with the read-only error"

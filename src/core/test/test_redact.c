@@ -246,6 +246,8 @@ main(void)
 	EXPECT("ALTER SYSTEM SET eckid.key_command = 'vault kv get -field=key secret/eckid'",
 		   "ALTER SYSTEM SET eckid.key_command = '********'", &nosalt);
 	EXPECT("SET eckid.key_command_timeout = 5", "SET eckid.key_command_timeout = 5", &nosalt);
+	EXPECT("ALTER SYSTEM SET eckid.pseudonym_key_file = '/etc/eckid/pseudonym.key'",
+		   "ALTER SYSTEM SET eckid.pseudonym_key_file = '********'", &nosalt);
 	/* with the salt configured, its own text is hidden by either rule */
 	EXPECT("SET eckid.salt = '" SALT_B64 "'", "SET eckid.salt = '********'", &all);
 	EXPECT("SET eckid.salt = '********'", "SET eckid.salt = '********'", &nosalt);
