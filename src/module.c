@@ -19,6 +19,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "hpgn_engine.h"
 #include "local_segments.h"
 #include "log_hook.h"
 #include "scrypt_settings.h"
@@ -52,6 +53,7 @@ _PG_init(void)
 	LogRedactionInit();
 	SecretsInit();
 	ScryptSettingsInit();
+	HpgnEngineInit();
 	LocalSegmentsInit();
 
 	/*
