@@ -200,7 +200,15 @@ HashHeld(int implementation)
 	if (kdf_scrypt_uses_simd(&options))
 		rc = kdf_hpgn_each(nheld, pgn, pgn_len, salt, salt_len, hex, &options);
 	else
+	{
+		/*
+		 * libsodium allocates its own 512 MiB per hash: give the AVX-512
+		 * arena back first, so that the worker stays within its share of
+		 * eckid.hash_memory (the next AVX-512 request faults it in again).
+		 */
+		scrypt_simd_release_memory();
 		rc = kdf_hpgn(pgn[0], pgn_len[0], salt[0], salt_len[0], hex[0], &options);
+	}
 	if (rc != 0)
 		error = errno;
 
