@@ -99,6 +99,8 @@ ShouldStop(void *arg pg_attribute_unused())
 {
 	if (ProcDiePending)
 		return 1;
+	if (nheld == 0)
+		return 0;				/* warming up */
 	for (int i = 0; i < nheld; i++)
 		if (held[i].slot->state != HPGN_SLOT_ABANDONED)
 			return 0;
