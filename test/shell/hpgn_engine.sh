@@ -155,7 +155,7 @@ kill -9 "$(q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'eckid HP
 hung=0
 for job in $(jobs -p); do wait "$job" || { [ $? = 124 ] && hung=$((hung + 1)); }; done
 check "SIGKILL of a worker: no caller hangs" same "$hung" 0
-ended=$(cat "$out"/kill.* | grep -c "^$vector\$\|terminating connection\|server closed the connection" || true)
+ended=$(grep -l "^$vector\$\|terminating connection\|server closed the connection" "$out"/kill.* | wc -l)
 check "each caller got its answer or an error" same "$ended" 4
 for _ in $(seq 1 120); do
 	[ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'eckid HPgn worker'" 2>/dev/null)" = 2 ] && break
