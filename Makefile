@@ -32,7 +32,7 @@ DATA_built = sql/eckid--$(EXTVERSION).sql $(UPGRADE_SCRIPTS)
 # They hold no value that depends on the cluster's salt or key (pgTAP, run
 # on the test cluster, checks those), so make installcheck runs against any
 # cluster configured as docs/configuration.md says.
-REGRESS = eckid_type eckid_ops validation hpgn derivation_errors mask log_redaction
+REGRESS = eckid_type eckid_ops validation hpgn derivation_errors mask log_redaction assign_deferred
 REGRESS_OPTS = --inputdir=test/regress --load-extension=eckid
 
 SODIUM_CFLAGS := $(shell pkg-config --cflags libsodium)

@@ -100,13 +100,10 @@ insert_class() {
 	[ "$bad" = 0 ] || { echo "row 9: the bulk INSERT gave other values than libsodium row by row" >&2; exit 1; }
 	echo "| 9 | one INSERT ... VALUES of $bulk new pupils through the trigger (hashed by the HPgn workers) vs the same with libsodium row by row | $cs s | libsodium $cl s | **$(ratio "$cs" "$cl") x** the time |"
 }
-# 11: the HPgn engine under concurrency and in every statement form, each
-# against a backfill of the same number of new pupils in the same run.
-# 11a: 8 sessions adding 4 pupils each, one INSERT at a time, all at once,
-# vs one CALL eckid.backfill() of 32.  11b-11e: 16 new pupils through the
-# trigger by COPY, INSERT ... SELECT, a PL/pgSQL loop and 16 single-row
-# INSERTs in one transaction (what pgJDBC's executeBatch() sends), each vs a
-# backfill of 16.  Every value is checked against the backfill's.
+# 13: the HPgn engine under concurrency: 8 sessions adding 4 pupils each,
+# one INSERT at a time, all at once, vs one CALL eckid.backfill() of the same
+# 32, in the same run; every value is checked against the backfill's.  (The
+# statement forms against the backfill are row 11, bench/deferred_vs_backfill.sh.)
 engine_rows() {
 	local trig="FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
 	q -c "DROP TABLE IF EXISTS en_c, en_b" -c "CREATE TABLE en_c (id int, pgn text, hpgn text, eck_id eckid.eckid); CREATE TABLE en_b (LIKE en_c)" \
@@ -123,25 +120,10 @@ engine_rows() {
 	q -c "TRUNCATE en_b" -c "ALTER TABLE en_b DISABLE TRIGGER t" -c "INSERT INTO en_b SELECT i, 'pupil-' || i FROM generate_series(1, 32) i" -c "ALTER TABLE en_b ENABLE TRIGGER t"
 	tb=$(secs q -c "CALL eckid.backfill('en_b', 16)")
 	bad=$(q -c "SELECT count(*) FROM en_c c FULL JOIN en_b b USING (id) WHERE c.hpgn IS DISTINCT FROM b.hpgn")
-	[ "$bad" = 0 ] || { echo "row 11a: other values than the backfill's" >&2; exit 1; }
-	echo "| 11a | 8 sessions adding 4 new pupils each, one INSERT at a time, all at once (32 HPgns) vs one backfill of the same 32 | $tc s | backfill $tb s | **$(ratio "$tc" "$tb") x** |"
-	local form sql t16 b16 n=16
-	for form in copy insert_select plpgsql batch; do
-		q -c "TRUNCATE en_c, en_b" -c "ALTER TABLE en_b DISABLE TRIGGER t" -c "INSERT INTO en_b SELECT i, 'pupil-' || i FROM generate_series(1, $n) i" -c "ALTER TABLE en_b ENABLE TRIGGER t"
-		case $form in
-			copy) t16=$(secs bash -c "seq 1 $n | sed 's/.*/&,pupil-&/' | psql -X -q -v ON_ERROR_STOP=1 -d $db -c 'COPY en_c (id, pgn) FROM STDIN (FORMAT csv)'") ;;
-			insert_select) t16=$(secs q -c "INSERT INTO en_c (id, pgn) SELECT i, 'pupil-' || i FROM generate_series(1, $n) i") ;;
-			plpgsql) t16=$(secs q -c "DO \$x\$BEGIN FOR i IN 1 .. $n LOOP INSERT INTO en_c (id, pgn) VALUES (i, 'pupil-' || i); END LOOP; END\$x\$") ;;
-			batch) sql="BEGIN;"; for k in $(seq 1 $n); do sql+=" INSERT INTO en_c (id, pgn) VALUES ($k, 'pupil-$k');"; done
-				t16=$(secs q -c "$sql COMMIT;") ;;
-		esac
-		b16=$(secs q -c "CALL eckid.backfill('en_b', 16)")
-		bad=$(q -c "SELECT count(*) FROM en_c c FULL JOIN en_b b USING (id) WHERE c.hpgn IS DISTINCT FROM b.hpgn")
-		[ "$bad" = 0 ] || { echo "row 11 ($form): other values than the backfill's" >&2; exit 1; }
-		echo "| 11-$form | $n new pupils through the trigger by $form vs a backfill of $n | $t16 s | backfill $b16 s | **$(ratio "$t16" "$b16") x** |"
-	done
+	[ "$bad" = 0 ] || { echo "row 13: other values than the backfill's" >&2; exit 1; }
+	echo "| 13 | 8 sessions adding 4 new pupils each, one INSERT at a time, all at once (32 HPgns) vs one backfill of the same 32 | $tc s | backfill $tb s | **$(ratio "$tc" "$tb") x** |"
 }
-# BENCH_ONLY=engine: rows 1c, 1d and 11 alone.
+# BENCH_ONLY=engine: row 13 alone.
 if [ "${BENCH_ONLY:-}" = engine ]; then
 	engine_rows
 	dropdb "$db"

@@ -4,9 +4,17 @@
 #                   bench/results/, or UPDATE_DOCS=1 into the docs
 #   make bench-log  the cost of eckid.log_redaction: the scanner alone, then
 #                   rows 9a-9d in a throwaway cluster
+#   make bench-export  the cost of eckid.export_record (row 12) in a
+#                   throwaway cluster; BENCH_EXPORT_ROWS rows, BENCH_ROUNDS rounds
 #   make bench-nv   the database's side of the Nummervoorziening queue (row
 #                   10) in a throwaway cluster; BENCH_NV_ITEMS pupils,
 #                   BENCH_ROUNDS rounds
+#   make bench-deferred  each statement form in eckid.assign()'s deferred mode
+#                   against eckid.backfill() of the same BENCH_BULK rows (row
+#                   11) in a throwaway cluster; also part of make bench
+#   make bench-engine  8 sessions adding 4 pupils each at once through the
+#                   HPgn workers against one backfill of the same 32 (row 13)
+#                   in a throwaway cluster; also part of make bench
 BENCH_CFLAGS = -O2 -Wall -Wextra -Werror -Isrc/core $(SODIUM_CFLAGS)
 BENCHES = bench/scrypt_bench bench/redact_bench bench/pseudonym_bench
 EXTRA_CLEAN += $(BENCHES)
@@ -17,9 +25,10 @@ bench/scrypt_bench: BENCH_CFLAGS += -O3
 $(BENCHES): bench/%: bench/%.c bench/bench_time.h $(CORE_LIB)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_LIB) $(SODIUM_LIBS) -lpthread
 
-.PHONY: bench bench-log bench-nv
+.PHONY: bench bench-log bench-nv bench-export bench-deferred bench-engine
 bench: bench/scrypt_bench
 	PG_CONFIG="$(PG_CONFIG)" UPDATE_DOCS="$(UPDATE_DOCS)" bench/run.sh
+	$(MAKE) bench-export
 
 bench-log: bench/redact_bench
 	@set -- $$(bench/redact_bench); \
@@ -28,3 +37,12 @@ bench-log: bench/redact_bench
 
 bench-nv:
 	scripts/cluster bash bench/nv_queue_bench.sh | grep '^|'
+
+bench-export:
+	scripts/cluster bash bench/export_record.sh | grep '^|'
+
+bench-deferred:
+	scripts/cluster bash bench/deferred_vs_backfill.sh | grep '^|'
+
+bench-engine:
+	BENCH_ONLY=engine scripts/cluster bash bench/sql_bench.sh | grep '^|'

@@ -84,10 +84,21 @@ eckid_assign(PG_FUNCTION_ARGS)
 	eckid_assign_push_context(&ctx, ASSIGN_CONTEXT_TRIGGER, trigdata->tg_trigger->tgname,
 							  RelationGetRelationName(rel));
 	eckid_assign_check_firing(TRIGGER_FIRED_FOR_ROW(trigdata->tg_event),
-							  TRIGGER_FIRED_BEFORE(trigdata->tg_event),
+							  TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+							  eckid_assign_is_flush_trigger(trigdata->tg_trigger),
 							  TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 							  TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event));
 	plan = eckid_assign_plan_for_trigger(fcinfo->flinfo, rel, trigdata->tg_trigger);
+
+	/* The deferred half of the flag deferred: the flush of one row. */
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event))
+	{
+		eckid_assign_flush_row(plan, rel,
+							   TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+							   trigdata->tg_newtuple : trigdata->tg_trigtuple);
+		eckid_assign_pop_context(&ctx);
+		return PointerGetDatum(NULL);
+	}
 
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
@@ -115,6 +126,26 @@ eckid_assign(PG_FUNCTION_ARGS)
 		{
 			eckid_assign_pop_context(&ctx);
 			return PointerGetDatum(newtuple);
+		}
+	}
+
+	/*
+	 * The flag deferred: a row that has no HPgn yet (new, or not flushed
+	 * since its INSERT) gets its PGN checked now and its HPgn at the flush,
+	 * from the PGN it has then.
+	 */
+	if (plan->deferred)
+	{
+		(void) heap_getattr(oldtuple ? oldtuple : newtuple, plan->hpgn_attnum, tupdesc, &isnull);
+		if (!oldtuple || isnull)
+		{
+			cols[0] = plan->hpgn_attnum;
+			values[0] = (Datum) 0;
+			nulls[0] = true;
+			eckid_assign_defer_pgn(plan, new_pgn);
+			eckid_assign_pop_context(&ctx);
+			return PointerGetDatum(heap_modify_tuple_by_cols(newtuple, tupdesc, 1, cols,
+															 values, nulls));
 		}
 	}
 

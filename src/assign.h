@@ -61,6 +61,7 @@ typedef struct AssignPlan
 	text	   *sector;
 	bool		wipe_pgn;
 	bool		nummervoorziening;	/* queue for the service, derive nothing */
+	bool		deferred;		/* HPgn and ECK iD at the flush (assign_deferred.c) */
 	Oid			shard_parent;	/* the Citus distributed table relid is a
 								 * shard of, or InvalidOid (citus.h) */
 	EckidObjects objs;
@@ -89,6 +90,21 @@ extern const AssignPlan *eckid_assign_plan_for_backfill(Oid relid,
 
 /* Is the trigger fired as eckid.assign() must be?  Raises the error if not. */
 extern void eckid_assign_check_firing(bool for_row, bool before, bool insert_or_update_only);
+
+/*
+ * Is trigger the deferred half of the flag deferred: an AFTER constraint
+ * trigger of eckid.assign() given the flag (checked fully with its plan)?
+ */
+extern bool eckid_assign_is_flush_trigger(const Trigger *trigger);
+
+/*
+ * The flag deferred (assign_deferred.c).  The BEFORE trigger checks the PGN
+ * of a row and keeps it for the flush, with the row's HPgn left NULL; the
+ * deferred constraint trigger, at the flush, hashes the kept PGNs at once
+ * and writes each row's HPgn and ECK iD as the table's owner.
+ */
+extern void eckid_assign_defer_pgn(const AssignPlan *plan, Datum pgn);
+extern void eckid_assign_flush_row(const AssignPlan *plan, Relation rel, HeapTuple tuple);
 
 /*
  * Error context of the trigger and the backfill, as whole sentences:

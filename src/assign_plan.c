@@ -470,11 +470,13 @@ ParseAssignArgs(Relation rel, const Trigger *trigger, AssignPlan *plan)
 			plan->wipe_pgn = true;
 		else if (strcmp(args[i], "nummervoorziening") == 0)
 			plan->nummervoorziening = true;
+		else if (strcmp(args[i], "deferred") == 0)
+			plan->deferred = true;
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown flag \"%s\" given to eckid.assign()", args[i]),
-					 errhint("The flags are wipe_pgn and nummervoorziening.")));
+					 errhint("The flags are wipe_pgn, nummervoorziening and deferred.")));
 	}
 
 	plan->pgn_column = pstrdup(args[0]);
@@ -491,6 +493,21 @@ ParseAssignArgs(Relation rel, const Trigger *trigger, AssignPlan *plan)
 				 errmsg("the flag nummervoorziening of eckid.assign() needs an HPgn column"),
 				 errdetail("The ECK iD from Nummervoorziening is written into the rows that have the HPgn it was asked for."),
 				 errhint("Name the HPgn column in the trigger's second argument.")));
+	/*
+	 * The flush finds the rows still to do by their NULL HPgn, and the row
+	 * is first stored with NULLs: the PGN must still be there then.
+	 */
+	if (plan->deferred && !plan->hpgn_column)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the flag deferred of eckid.assign() needs an HPgn column"),
+				 errdetail("The deferred trigger finds the rows still to be hashed by their NULL HPgn."),
+				 errhint("Name the HPgn column in the trigger's second argument.")));
+	if (plan->deferred && plan->wipe_pgn)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the flags deferred and wipe_pgn of eckid.assign() cannot be combined"),
+				 errdetail("With deferred, the PGN is read again when the transaction commits, so it cannot be wiped when the row is written.")));
 	plan->chain = AssignLocalId(args[3], true);
 	plan->sector = AssignLocalId(args[4], false);
 
@@ -509,6 +526,14 @@ ParseAssignArgs(Relation rel, const Trigger *trigger, AssignPlan *plan)
 				 errmsg("the PGN, HPgn and ECK iD columns given to eckid.assign() must be different columns")));
 
 	CheckTextColumns(tupdesc, plan);
+
+	if (plan->deferred &&
+		(TupleDescAttr(tupdesc, plan->hpgn_attnum - 1)->attnotnull ||
+		 TupleDescAttr(tupdesc, plan->eckid_attnum - 1)->attnotnull))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the HPgn and ECK iD columns given to eckid.assign() with the flag deferred must allow NULL"),
+				 errdetail("With deferred, a row is stored with a NULL HPgn and ECK iD until the transaction commits.")));
 
 	att = TupleDescAttr(tupdesc, plan->eckid_attnum - 1);
 	if (att->atttypid != plan->objs.eckid_type)
@@ -567,6 +592,80 @@ eckid_assign_check_firing(bool for_row, bool before, bool insert_or_update_only)
 				 errdetail("Only a BEFORE trigger can change the row being written.")));
 }
 
+/* Does trigger carry the flag deferred among its flags? */
+static bool
+HasDeferredFlag(const Trigger *trigger)
+{
+	for (int i = ASSIGN_FIXED_ARGS; i < trigger->tgnargs; i++)
+		if (strcmp(trigger->tgargs[i], "deferred") == 0)
+			return true;
+	return false;
+}
+
+/* See assign.h. */
+bool
+eckid_assign_is_flush_trigger(const Trigger *trigger)
+{
+	return OidIsValid(trigger->tgconstraint) && HasDeferredFlag(trigger);
+}
+
+/* Are two triggers given the same arguments? */
+static bool
+SameArgs(const Trigger *a, const Trigger *b)
+{
+	if (a->tgnargs != b->tgnargs)
+		return false;
+	for (int i = 0; i < a->tgnargs; i++)
+		if (strcmp(a->tgargs[i], b->tgargs[i]) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * The flag deferred takes two triggers of eckid.assign() with the same
+ * arguments: the BEFORE ROW trigger, which leaves the HPgn NULL, and the
+ * AFTER ROW constraint trigger, DEFERRABLE INITIALLY DEFERRED, which fills
+ * it.  Either alone would leave rows without an HPgn, or hash nothing
+ * ahead: each refuses to run without the other.
+ */
+static void
+CheckDeferredPair(Relation rel, const Trigger *trigger, Oid assign_fn)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+	bool		is_flush = !TRIGGER_FOR_BEFORE(trigger->tgtype);
+
+	if (is_flush && !(OidIsValid(trigger->tgconstraint) && trigger->tgdeferrable &&
+					  trigger->tginitdeferred))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("the AFTER trigger of eckid.assign() with the flag deferred must be a constraint trigger, DEFERRABLE INITIALLY DEFERRED")));
+
+	for (int i = 0; trigdesc && i < trigdesc->numtriggers; i++)
+	{
+		const Trigger *other = &trigdesc->triggers[i];
+
+		if (other->tgoid == trigger->tgoid || other->tgfoid != assign_fn ||
+			!SameArgs(trigger, other) || !TRIGGER_FOR_ROW(other->tgtype) ||
+			other->tgenabled == TRIGGER_DISABLED)
+			continue;
+		if (is_flush ? TRIGGER_FOR_BEFORE(other->tgtype) :
+			(!TRIGGER_FOR_BEFORE(other->tgtype) && OidIsValid(other->tgconstraint) &&
+			 other->tgdeferrable && other->tginitdeferred))
+			return;
+	}
+	if (is_flush)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the deferred trigger \"%s\" of eckid.assign() on table \"%s\" has no BEFORE trigger of eckid.assign() with the same arguments",
+						trigger->tgname, RelationGetRelationName(rel)),
+				 errhint("The flag deferred takes both triggers: see docs/row-level.md, \"Deferred mode\".")));
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("eckid.assign() trigger \"%s\" on table \"%s\" has the flag deferred but no deferred constraint trigger of eckid.assign() with the same arguments",
+					trigger->tgname, RelationGetRelationName(rel)),
+			 errhint("The flag deferred takes both triggers: see docs/row-level.md, \"Deferred mode\".")));
+}
+
 /*
  * Resolve a plan in a context of its own under plans_cxt, so that a failed
  * check leaves nothing behind.
@@ -589,6 +688,8 @@ BuildPlan(Relation rel, const Trigger *trigger)
 			eckid_nv_check_target(RelationGetRelid(rel));
 			LookupNvObjects(&plan->objs);
 		}
+		if (plan->deferred)
+			CheckDeferredPair(rel, trigger, plan->objs.assign);
 		plan->shard_parent = eckid_citus_check_replacements(RelationGetRelid(rel));
 		plan->tgoid = trigger->tgoid;
 	}
@@ -675,7 +776,8 @@ FindAssignTrigger(Relation rel, Oid assign_fn)
 
 	for (int i = 0; trigdesc && i < trigdesc->numtriggers; i++)
 	{
-		if (trigdesc->triggers[i].tgfoid == assign_fn)
+		if (trigdesc->triggers[i].tgfoid == assign_fn &&
+			!eckid_assign_is_flush_trigger(&trigdesc->triggers[i]))
 		{
 			found = &trigdesc->triggers[i];
 			count++;

@@ -141,4 +141,19 @@
 #define eckid_wait_event(name)	((uint32) PG_WAIT_EXTENSION)
 #endif
 
+/*
+ * PostgreSQL 18 dropped ExecutorRun()'s execute_once argument.  A hook
+ * declares its parameters with ECKID_EXECUTOR_RUN_PARAMS and passes them
+ * on with ECKID_EXECUTOR_RUN_ARGS.
+ */
+#if PG_VERSION_NUM >= 180000
+#define ECKID_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count
+#define ECKID_EXECUTOR_RUN_ARGS	queryDesc, direction, count
+#else
+#define ECKID_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count, bool execute_once
+#define ECKID_EXECUTOR_RUN_ARGS	queryDesc, direction, count, execute_once
+#endif
+
 #endif							/* ECKID_COMPAT_H */

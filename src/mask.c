@@ -25,6 +25,7 @@
 
 #include "ecktext.h"
 #include "eckid_type.h"
+#include "export_record.h"
 #include "kdf.h"
 #include "mask.h"
 #include "secrets.h"
@@ -113,6 +114,7 @@ typedef struct PseudonymizeCache
 {
 	KeptPrefix	kept;
 	text	   *recipient;		/* the one kept is for: a copy, in fn_mcxt */
+	ExportSite	export;			/* its count in the export record */
 } PseudonymizeCache;
 
 /*
@@ -159,9 +161,12 @@ eckid_pseudonymize(PG_FUNCTION_ARGS)
 		cache->recipient = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARHDRSZ + recipient_len);
 		SET_VARSIZE(cache->recipient, VARHDRSZ + recipient_len);
 		memcpy(VARDATA(cache->recipient), VARDATA_ANY(recipient_t), recipient_len);
+		eckid_export_forget(&cache->export);
 	}
 	if (kdf_pseudonym_of(&cache->kept.prefix, value, pseudonym) != 0)
 		elog(ERROR, "pseudonym derivation failed for valid arguments");
 
+	eckid_export_count(&cache->export, fcinfo->flinfo->fn_oid, false,
+					   VARDATA_ANY(recipient_t), recipient_len);
 	PG_RETURN_TEXT_P(eckid_pseudonym_text(pseudonym));
 }

@@ -43,6 +43,7 @@
 #include "ecktext.h"
 #include "eckid_objects.h"
 #include "eckid_type.h"
+#include "export_record.h"
 #include "heap_page.h"
 #include "kdf.h"
 #include "mask.h"
@@ -137,6 +138,9 @@ typedef struct PseudonymSite
 	 */
 	char	   *row_filter;
 	RowFilterState **filters;
+
+	/* the count of pseudonyms shown, for the export record */
+	ExportSite	export;
 } PseudonymSite;
 
 /*
@@ -374,6 +378,14 @@ EnsurePrefix(PseudonymSite *site)
 		site->batch.valid = false;
 }
 
+/* One pseudonym shown: counted for the export record (export_record.h). */
+static inline void
+CountShown(PseudonymSite *site)
+{
+	eckid_export_count(&site->export, site->view_oid, true,
+					   VARDATA_ANY(site->recipient), VARSIZE_ANY_EXHDR(site->recipient));
+}
+
 /* Whether the call site's page batch holds what this call asks for. */
 static bool
 BatchServes(PseudonymSite *site, int i, ItemPointer tid, Snapshot snapshot)
@@ -402,6 +414,7 @@ BatchAnswer(FunctionCallInfo fcinfo, PseudonymSite *site, int i, ItemPointer tid
 	site->last_block = ItemPointerGetBlockNumber(tid);
 	if (site->batch.state[offnum] == BATCH_NULL)
 		PG_RETURN_NULL();
+	CountShown(site);
 	PG_RETURN_TEXT_P(eckid_pseudonym_text(site->batch.pseudonym[offnum]));
 }
 
@@ -593,7 +606,10 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 
 	/*
 	 * A row the view's filter leaves out gets no pseudonym, whatever ctid
-	 * the caller names: the same error as for no row at all.
+	 * the caller names: NULL, not an error, because the planner may
+	 * evaluate a qual on the view's column (WHERE ecid IS NOT NULL) before
+	 * the view's own filter, for rows the view never shows.  NULL tells the
+	 * caller nothing that the view itself does not: such a row is not in it.
 	 */
 	if (site->row_filter != NULL)
 	{
@@ -607,9 +623,8 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 		if (!eckid_row_filter_passes(site->filters[i], &tuple))
 		{
 			ReleaseBuffer(buf);
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("no row of masked view %d is at that ctid", view_id)));
+			table_close(rel, NoLock);
+			PG_RETURN_NULL();
 		}
 	}
 
@@ -630,5 +645,6 @@ eckid_masked_view_pseudonym(PG_FUNCTION_ARGS)
 
 	if (isnull)
 		PG_RETURN_NULL();
+	CountShown(site);
 	PG_RETURN_TEXT_P(eckid_pseudonym_text(pseudonym));
 }

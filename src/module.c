@@ -19,9 +19,11 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "export_record.h"
 #include "hpgn_engine.h"
 #include "local_segments.h"
 #include "log_hook.h"
+#include "retention.h"
 #include "scrypt_settings.h"
 #include "secrets.h"
 
@@ -55,6 +57,8 @@ _PG_init(void)
 	ScryptSettingsInit();
 	HpgnEngineInit();
 	LocalSegmentsInit();
+	RetentionInit();
+	ExportRecordInit();
 
 	/*
 	 * Last, after every subsystem defined its settings: reserving the prefix

@@ -17,6 +17,10 @@
  * - eckid.key_file, the path of the local derivation key.  The key is read
  *	 on first use, checked the way core checks ssl_key_file, and cached in
  *	 locked memory until the setting is reloaded or the file changes.
+ * - eckid.key_command, the other source of the same key (as core's
+ *	 ssl_passphrase_command): a shell command whose standard output is the
+ *	 key, run on first use and after every reload (key_command.c).  Exactly
+ *	 one of the two may be set.
  *
  * Both are PGC_SIGHUP: they come from postgresql.conf, so no SQL statement
  * (and hence no statement log) ever carries them.  That protection holds
@@ -48,6 +52,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "key_command.h"
 #include "secrets.h"
 
 /* The key file holds 64 hex digits and at most one newline. */
@@ -66,6 +71,8 @@ typedef enum SaltStatus
 /* Setting variables (owned by guc.c). */
 static char *salt_setting = NULL;
 static char *key_file_setting = NULL;
+static char *key_command_setting = NULL;
+static int	key_command_timeout = 10;
 
 /* Were we loaded from shared_preload_libraries?  Inherited by fork. */
 static bool eckid_preloaded = false;
@@ -137,6 +144,36 @@ SecretsInit(void)
 							   NULL,
 							   AssignKeyFile,
 							   NULL);
+
+	/*
+	 * The command may name a token or a vault path: superusers only, and
+	 * never in postgresql.auto.conf, where ALTER SYSTEM would have put it
+	 * through the statement log.
+	 */
+	DefineCustomStringVariable("eckid.key_command",
+							   "Shell command that prints the local derivation key (64 hexadecimal digits).",
+							   "Run on first use and after every configuration reload; its standard error goes to the server log only. "
+							   "Exactly one of eckid.key_file and eckid.key_command may be set.",
+							   &key_command_setting,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_SUPERUSER_ONLY | GUC_DISALLOW_IN_AUTO_FILE,
+							   NULL,
+							   AssignKeyFile,
+							   NULL);
+
+	DefineCustomIntVariable("eckid.key_command_timeout",
+							"Time eckid.key_command may take before it is killed.",
+							NULL,
+							&key_command_timeout,
+							10,
+							1,
+							3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
 }
 
 /* SHOW eckid.salt: whether it is set, never what it is. */
@@ -181,8 +218,8 @@ InvalidateKey(void)
 }
 
 /*
- * eckid.key_file was (re)assigned, which happens on every configuration
- * reload.  Assign hooks must not fail, so only drop the cache here; the next
+ * eckid.key_file or eckid.key_command was (re)assigned, which happens on
+ * every configuration reload.  Assign hooks must not fail, so only drop the cache here; the next
  * use reads the file again, which is how pg_reload_conf() picks up a
  * rotated key.
  */
@@ -391,13 +428,13 @@ eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_len)
 }
 
 /*
- * Parse the content of a key file: exactly 64 hex digits (either case),
+ * Parse the content of a key file (or a key command's output): exactly 64 hex digits (either case),
  * optionally followed by one newline.  sodium_hex2bin() decodes in constant
  * time, so the key does not leak through timing.  Writes the key only when
  * the whole content is valid.
  */
-static bool
-ParseKey(const char *buf, size_t len, uint8_t key[LOCAL_KEY_BYTES])
+bool
+eckid_parse_key(const char *buf, size_t len, uint8_t key[LOCAL_KEY_BYTES])
 {
 	size_t		bin_len = 0;
 	const char *end = NULL;
@@ -433,6 +470,24 @@ SameKeyFile(const struct stat *a, const struct stat *b)
 }
 
 /*
+ * The key's locked cache, allocated once (sodium_malloc: locked, guarded,
+ * wiped when freed) for both the key file and eckid.key_command.
+ */
+static void
+EnsureKeyCache(void)
+{
+	if (key_cache == NULL)
+	{
+		key_cache = sodium_malloc(LOCAL_KEY_BYTES);
+		if (key_cache == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("Could not allocate locked memory for the local derivation key.")));
+	}
+}
+
+/*
  * Read the key file named by eckid.key_file into the cache, or raise an
  * error with the cache empty.  Every buffer that held key material is wiped
  * before this returns or raises.
@@ -457,16 +512,7 @@ LoadKey(void)
 	bool		valid;
 
 	InvalidateKey();
-
-	if (key_cache == NULL)
-	{
-		key_cache = sodium_malloc(LOCAL_KEY_BYTES);
-		if (key_cache == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory"),
-					 errdetail("Could not allocate locked memory for the local derivation key.")));
-	}
+	EnsureKeyCache();
 
 	fd = OpenTransientFile(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | PG_BINARY);
 	if (fd < 0)
@@ -528,7 +574,7 @@ LoadKey(void)
 	}
 	CloseTransientFile(fd);
 
-	valid = ParseKey(buf, len, key);
+	valid = eckid_parse_key(buf, len, key);
 	sodium_memzero(buf, sizeof(buf));
 	if (!valid)
 		ereport(ERROR,
@@ -543,15 +589,54 @@ LoadKey(void)
 	key_gen = ++generation_counter;
 }
 
+/*
+ * Allocate the key's locked cache if needed and run eckid.key_command into
+ * it (key_command.c), or raise an error with the cache empty.
+ */
+static void
+LoadKeyFromCommand(void)
+{
+	InvalidateKey();
+	EnsureKeyCache();
+	eckid_run_key_command(key_command_setting, key_command_timeout, key_cache);
+	key_valid = true;
+	key_gen = ++generation_counter;
+}
+
 /* See secrets.h. */
 const uint8_t *
 eckid_local_key(uint64 *generation)
 {
 	struct stat st;
+	bool		have_file = key_file_setting != NULL && key_file_setting[0] != '\0';
+	bool		have_command = key_command_setting != NULL && key_command_setting[0] != '\0';
 
 	RequirePreloaded();
 
-	if (key_file_setting == NULL || key_file_setting[0] == '\0')
+	if (have_file && have_command)
+	{
+		InvalidateKey();
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIG_FILE_ERROR),
+				 errmsg("eckid.key_file and eckid.key_command are both set"),
+				 errhint("Set exactly one of them in postgresql.conf, then reload the configuration.")));
+	}
+
+	/*
+	 * A key from a command is read on first use and after a reload only
+	 * (AssignKeyFile()): there is no file whose change could be noticed, and
+	 * running a command once per transaction would be slow.
+	 */
+	if (have_command)
+	{
+		if (!key_valid)
+			LoadKeyFromCommand();
+		if (generation != NULL)
+			*generation = key_gen;
+		return key_cache;
+	}
+
+	if (!have_file)
 	{
 		InvalidateKey();
 		ereport(ERROR,
@@ -559,7 +644,8 @@ eckid_local_key(uint64 *generation)
 				 errmsg("eckid.key_file is not set"),
 				 errhint("Create a key file as the database server's user, for example with "
 						 "\"umask 077; openssl rand -hex 32 > eckid.key\" in the data directory, "
-						 "set eckid.key_file to its path in postgresql.conf, then reload the configuration.")));
+						 "set eckid.key_file to its path in postgresql.conf (or eckid.key_command to a command that prints the key), "
+						 "then reload the configuration.")));
 	}
 
 	/*
@@ -669,4 +755,28 @@ eckid_secret_settings_status(PG_FUNCTION_ARGS)
 	values[1] = CStringGetTextDatum(salt_status);
 	values[2] = CStringGetTextDatum(key_status);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+/*
+ * eckid_internal.key_source_status(): for eckid.security_check(), where the
+ * key comes from: 'file', 'command', 'both' (refused) or 'none'.  Neither
+ * runs the command nor reads the file, and never returns either setting.
+ * Superusers only, like the settings.
+ */
+PG_FUNCTION_INFO_V1(eckid_key_source_status);
+
+Datum
+eckid_key_source_status(PG_FUNCTION_ARGS)
+{
+	bool		have_file = key_file_setting != NULL && key_file_setting[0] != '\0';
+	bool		have_command = key_command_setting != NULL && key_command_setting[0] != '\0';
+
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be superuser to check eckid's secret settings")));
+
+	PG_RETURN_TEXT_P(cstring_to_text(have_file && have_command ? "both" :
+									 have_command ? "command" :
+									 have_file ? "file" : "none"));
 }

@@ -65,7 +65,9 @@ extern uint8_t *eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_
 
 /*
  * The 32-byte local derivation key from the file named by eckid.key_file,
- * and (if generation is not NULL) its generation.  Read on first use,
+ * or printed by eckid.key_command (run on first use and after every
+ * configuration reload, key_command.h), and (if generation is not NULL) its
+ * generation.  Both set: an error (F0000).  Read on first use,
  * cached in locked memory, and read again after every configuration reload
  * or, checked once per transaction, when the file's identity, size or
  * times changed.  Raises an error when eckid was not preloaded, the
@@ -75,6 +77,14 @@ extern uint8_t *eckid_decode_salt(const char *b64, size_t b64_len, size_t *salt_
  * until the next call or configuration reload; do not keep it.
  */
 extern const uint8_t *eckid_local_key(uint64 *generation);
+
+/*
+ * Parse a key file's content or a key command's output: exactly 64 hex
+ * digits (either case), optionally followed by one newline, into key.
+ * Returns false, with key wiped, when it is anything else.  Constant time
+ * in the digits.
+ */
+extern bool eckid_parse_key(const char *buf, size_t len, uint8_t key[LOCAL_KEY_BYTES]);
 
 /* sodium_memzero() then pfree(). */
 extern void eckid_free_secret(void *ptr, size_t len);

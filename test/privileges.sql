@@ -2,13 +2,14 @@
 -- salt or the key, and cannot compute pseudonyms unless granted.  Checked in
 -- fresh sessions (dblink), as a new connection of each role sees things.
 BEGIN;
-SELECT plan(28);
+SELECT plan(30);
 
 -- Not executable by PUBLIC
 SELECT ok(NOT has_function_privilege('eckid_plain', f, 'EXECUTE'), 'PUBLIC cannot execute ' || f)
   FROM unnest(ARRAY['eckid.hpgn(text)', 'eckid.hpgn(text,text)', 'eckid.stampseudonym(text)',
 					'eckid.derive(eckid.eckid,text,text)', 'eckid.replace_hpgn(text,text,timestamptz)',
-					'eckid.local_stampseudonym(text)', 'eckid.resolve_hpgn(text)']) f;
+					'eckid.local_stampseudonym(text)', 'eckid.resolve_hpgn(text)',
+					'eckid.forget(text)', 'eckid.nv_purge(interval)']) f;
 
 SELECT throws_ok($$SELECT eckid_test.remote('eckid_plain', 'SELECT eckid.hpgn(''063138219'')')$$,
 	'42501', 'permission denied for function hpgn', 'a plain role cannot compute an HPgn');

@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(133);
+SELECT plan(140);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -19,7 +19,7 @@ CREATE FUNCTION pg_temp.fresh_status(name text) RETURNS text LANGUAGE sql AS $$
 $$;
 
 SELECT is(ARRAY(SELECT check_name FROM eckid.security_check()),
-	ARRAY['library preloaded', 'salt', 'key file', 'log redaction', 'log_statement',
+	ARRAY['library preloaded', 'salt', 'key file', 'log redaction', 'export record', 'log_statement',
 		  'log_min_duration_statement', 'log_parameter_max_length', 'log_parameter_max_length_on_error',
 		  'log_min_error_statement', 'debug_print settings', 'auto_explain', 'plan_cache_mode',
 		  'settings of roles and databases',
@@ -47,13 +47,17 @@ SELECT throws_ok($$SELECT eckid_test.remote('eckid_monitor', 'SELECT count(*)::t
 	'42501', NULL, 'nor its helper, even with pg_read_all_settings');
 GRANT EXECUTE ON FUNCTION eckid.security_check() TO eckid_plain;
 GRANT EXECUTE ON FUNCTION eckid_internal.secret_settings_status() TO eckid_plain;
+GRANT EXECUTE ON FUNCTION eckid_internal.key_source_status() TO eckid_plain;
 GRANT USAGE ON SCHEMA eckid_internal TO eckid_plain;
 SET LOCAL ROLE eckid_plain;
 SELECT throws_ok($$SELECT count(*) FROM eckid.security_check()$$,
 	'42501', 'must be superuser to run eckid.security_check()', 'and granting it EXECUTE is not enough');
 SELECT throws_ok($$SELECT count(*) FROM eckid_internal.secret_settings_status()$$,
 	'42501', 'must be superuser to check eckid''s secret settings', 'for the helper either');
+SELECT throws_ok($$SELECT eckid_internal.key_source_status()$$,
+	'42501', 'must be superuser to check eckid''s secret settings', 'nor for the key source''s helper');
 RESET ROLE;
+SELECT is(eckid_internal.key_source_status(), 'file', 'a superuser sees that the key comes from eckid.key_file (the probe: the helper answers)');
 
 -- Library, salt and key file
 SELECT is(pg_temp.status('library preloaded'), 'ok', 'eckid is preloaded here');
@@ -86,6 +90,17 @@ SET LOCAL eckid.log_redaction = 'pseudonyms';
 SELECT is(pg_temp.status('log redaction'), 'warning', 'eckid.log_redaction = pseudonyms (PGNs reach the log): warning');
 SET LOCAL eckid.log_redaction = 'off';
 SELECT is(pg_temp.status('log redaction'), 'problem', 'eckid.log_redaction = off: problem');
+-- The export record: off for the server (here: this session) or for a role
+SELECT is(pg_temp.status('export record'), 'ok', 'eckid.export_record = on (the default): ok');
+SET LOCAL eckid.export_record = off;
+SELECT is(pg_temp.status('export record'), 'problem', 'eckid.export_record = off: problem');
+RESET eckid.export_record;
+CREATE ROLE eckid_quiet_exporter;
+ALTER ROLE eckid_quiet_exporter SET eckid.export_record = 'false';
+SELECT is(pg_temp.status('export record'), 'warning', 'off for a role (ALTER ROLE ... SET): warning');
+SELECT matches(pg_temp.detail('export record'), 'eckid_quiet_exporter', 'naming the role');
+ALTER ROLE eckid_quiet_exporter RESET eckid.export_record;
+SELECT is(pg_temp.status('export record'), 'ok', 'reset for the role: ok');
 -- The log settings below without redaction: a value in a logged statement
 -- reaches the log as it is.  With redaction, the same is a warning.
 SET LOCAL eckid.log_redaction = 'off';
@@ -408,8 +423,8 @@ SELECT is(pg_temp.in_owned('postgres', $q$SELECT concat_ws(' ', current_setting(
 		current_setting('plpgsql.extra_errors'), current_setting('search_path'), current_setting('bytea_output'))$q$),
 	'off 1 all owner_s, public, eckid escape',
 	'the database owner''s settings reach a superuser''s session (''\101'' is one character there)');
-SELECT is(pg_temp.in_owned('postgres', $q$SELECT count(*)::text FROM eckid.security_check()$q$), '28',
-	'and the check runs there, all 28 checks');
+SELECT is(pg_temp.in_owned('postgres', $q$SELECT count(*)::text FROM eckid.security_check()$q$), '29',
+	'and the check runs there, all 29 checks');
 SELECT is(pg_temp.in_owned('postgres', $q$SELECT status FROM eckid.security_check() WHERE check_name = 'schemas on a superuser''s search_path'$q$),
 	'problem', 'finding that the owner may create in schemas on the superuser''s search_path');
 SELECT matches(pg_temp.in_owned('postgres', $q$SELECT detail FROM eckid.security_check() WHERE check_name = 'schemas on a superuser''s search_path'$q$),

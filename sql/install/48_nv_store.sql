@@ -230,9 +230,12 @@ BEGIN
 	END IF;
 	b := eckid_internal.nv_held(nv_store.batch_id, nv_store.worker);
 
-	-- A held batch's items are numbered 0 .. n - 1 (eckid.nv_claim()).
-	SELECT pg_catalog.array_agg(i.id ORDER BY i.item_index) INTO ids
-	  FROM eckid_internal.nv_item i WHERE i.batch_id = b.id AND i.state = 'claimed';
+	-- A held batch's items are numbered 0 .. n - 1 (eckid.nv_claim()); an
+	-- item eckid.forget() erased meanwhile leaves its index NULL, and its
+	-- answer is stored nowhere.
+	SELECT pg_catalog.array_agg(i.id ORDER BY x.k) INTO ids
+	  FROM pg_catalog.generate_series(0, b.items - 1) x(k)
+	  LEFT JOIN eckid_internal.nv_item i ON i.batch_id = b.id AND i.state = 'claimed' AND i.item_index = x.k;
 	ids := coalesce(ids, '{}');
 	SELECT x INTO bad FROM pg_catalog.unnest(oi || fi) x GROUP BY x HAVING pg_catalog.count(*) > 1 LIMIT 1;
 	IF FOUND THEN
@@ -265,6 +268,40 @@ BEGIN
 	 WHERE v.idx <> ALL (problem_idx);
 	fi := fi || problem_idx;
 	fm := fm || coalesce(problems, '{}');
+
+	-- A Stampseudonym asked for an HPgn that a replacement reported after
+	-- the claim makes (issue 24: the replacement was queued while the
+	-- request was in flight, so the answer may be the HPgn's own value):
+	-- not stored.  While the replacement is unanswered the item waits for
+	-- it, as one queued after the report would, and the replacement's
+	-- store completes it with the old HPgn's value; once the replacement
+	-- is answered and in force, that value, already stored for the HPgn,
+	-- is the item's answer and is not overwritten.  A replacement not yet
+	-- in force leaves the answer as it is: until then the service gives
+	-- the HPgn its own value.
+	IF b.operation = 'stampseudonym' AND good_ids IS NOT NULL THEN
+		WITH stale AS (
+			SELECT i.id, i.hpgn, pg_catalog.bool_or(r.state = 'done') AS answered
+			  FROM eckid_internal.nv_item i
+			  JOIN eckid_internal.nv_item r ON r.operation = 'replace' AND r.new_hpgn = i.hpgn
+			 WHERE i.id = ANY (good_ids)
+			   AND (r.state <> 'done' OR r.effective_date IS NULL OR r.effective_date <= current_date)
+			 GROUP BY i.id, i.hpgn
+		), upd AS (
+			UPDATE eckid_internal.nv_item i
+			   SET state = CASE WHEN st.answered AND sp.hpgn IS NOT NULL THEN 'done' ELSE 'waiting' END,
+				   value = CASE WHEN st.answered AND sp.hpgn IS NOT NULL THEN sp.stampseudonym::text END,
+				   done_at = CASE WHEN st.answered AND sp.hpgn IS NOT NULL THEN now() ELSE i.done_at END,
+				   again = false, retry_at = '-infinity', batch_id = NULL, item_index = NULL, error = NULL
+			  FROM stale st
+			  LEFT JOIN eckid_internal.nv_stampseudonym sp ON sp.hpgn = st.hpgn
+			 WHERE i.id = st.id
+			RETURNING i.id
+		)
+		SELECT pg_catalog.array_agg(v.id), pg_catalog.array_agg(v.val) INTO good_ids, good_vals
+		  FROM ROWS FROM (pg_catalog.unnest(good_ids), pg_catalog.unnest(good_vals)) v(id, val)
+		 WHERE v.id NOT IN (SELECT upd.id FROM upd);
+	END IF;
 
 	-- The answers.  An item asked again while it was claimed goes back to
 	-- pending with its answer (written now, and again later).

@@ -19,6 +19,15 @@ CREATE OR REPLACE FUNCTION eckid_internal.secret_settings_status(OUT preloaded b
 COMMENT ON FUNCTION eckid_internal.secret_settings_status() IS
 	'helper of eckid.security_check(): whether eckid was preloaded, and the state of eckid.salt and the key file (never their values); superusers only';
 
+-- Where the key comes from: 'file', 'command', 'both' (refused) or 'none';
+-- neither runs the command nor reads the file.
+CREATE OR REPLACE FUNCTION eckid_internal.key_source_status()
+	RETURNS text
+	AS 'MODULE_PATHNAME', 'eckid_key_source_status'
+	LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION eckid_internal.key_source_status() IS
+	'helper of eckid.security_check(): whether the key comes from eckid.key_file, eckid.key_command, both (refused) or neither (never their values); superusers only';
+
 -- One row per check, in the order docs/security.md explains them.  Reads
 -- settings, catalogs and privileges only: no secret, PGN, HPgn or ECK iD
 -- can be in its result.  For superusers (it looks at every role's
@@ -40,6 +49,7 @@ AS $$
 #variable_conflict error
 DECLARE
 	secrets record;
+	key_source text;
 	v text;
 	n bigint;
 	logs_statements boolean;
@@ -83,6 +93,7 @@ BEGIN
 		'eckid.nv_claim(text,integer,interval)',
 		'eckid.nv_store(bigint,text,integer[],text[],integer[],text[])']::regprocedure[];
 	secrets := eckid_internal.secret_settings_status();
+	key_source := eckid_internal.key_source_status();
 	-- 'all' and 'pseudonyms' both keep ECK iDs, HPgns, the salt and the
 	-- key out of the log (src/log_hook.c); only 'all' also stars PGNs.
 	redacting := redaction IS NOT NULL AND redaction OPERATOR(pg_catalog.=) ANY (ARRAY['all', 'pseudonyms']);
@@ -118,7 +129,15 @@ BEGIN
 	RETURN NEXT;
 
 	check_name := 'key file';
-	IF secrets.key_file = 'ok' THEN
+	IF key_source = 'both' THEN
+		status := 'problem';
+		detail := 'Both eckid.key_file and eckid.key_command are set: eckid refuses to compute Stampseudonyms, local ECK iDs and pseudonyms.';
+		remedy := 'Set exactly one of eckid.key_file and eckid.key_command in postgresql.conf and reload (docs/configuration.md).';
+	ELSIF key_source = 'command' THEN
+		status := 'ok';
+		detail := 'The key comes from eckid.key_command (not run by this check; a session runs it on first use and after a reload).';
+		remedy := NULL;
+	ELSIF secrets.key_file = 'ok' THEN
 		status := 'ok';
 		detail := format('The key file is a regular file owned by the server''s user with mode %s (checked without reading it).',
 						 secrets.key_file_mode);
@@ -158,6 +177,35 @@ BEGIN
 		remedy := 'Set eckid.log_redaction = ''all'' in postgresql.conf and reload.';
 	END IF;
 	RETURN NEXT;
+
+	-- the export record (docs/data-protection.md): off for the server, or
+	-- for roles by ALTER ROLE ... SET (only a superuser can set it)
+	check_name := 'export record';
+	v := current_setting('eckid.export_record', true);
+	SELECT string_agg(DISTINCT quote_ident(r.rolname), ', ' ORDER BY quote_ident(r.rolname)) INTO listed
+	  FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole, unnest(s.setconfig) c
+	 WHERE s.setdatabase IN (0, this_db)
+	   AND lower(c) IN ('eckid.export_record=off', 'eckid.export_record=false', 'eckid.export_record=no',
+						'eckid.export_record=0', 'eckid.export_record=of', 'eckid.export_record=f', 'eckid.export_record=n');
+	IF v IS NULL THEN
+		status := 'problem';
+		detail := 'eckid is not loaded by shared_preload_libraries: no statement that makes pseudonyms for a recipient is recorded.';
+		remedy := 'Add eckid to shared_preload_libraries and restart the server.';
+	ELSIF v <> 'on' THEN
+		status := 'problem';
+		detail := 'eckid.export_record = off: what is exported to recipients is not recorded in the server log.';
+		remedy := 'ALTER SYSTEM RESET eckid.export_record; SELECT pg_reload_conf(); (and remove it from postgresql.conf, ALTER DATABASE ... SET, ALTER ROLE ... SET).';
+	ELSIF listed IS NOT NULL THEN
+		status := 'warning';
+		detail := pg_catalog.format('eckid.export_record is off for these roles (ALTER ROLE ... SET): %s; what they export is not recorded.', listed);
+		remedy := 'ALTER ROLE <role> RESET eckid.export_record; for each, unless the role is documented as exempt.';
+	ELSE
+		status := 'ok';
+		detail := 'eckid.export_record = on: every statement that makes pseudonyms for a recipient writes an ECKID EXPORT line to the server log.';
+		remedy := NULL;
+	END IF;
+	RETURN NEXT;
+	listed := NULL;
 
 	check_name := 'log_statement';
 	v := current_setting('log_statement');
@@ -902,4 +950,5 @@ COMMENT ON FUNCTION eckid.security_check() IS
 	'a DBA''s self-check: one row per check (library preloaded, salt, key file, log settings, schemas, privileges) with status ok, warning or problem, and a remedy; never shows a secret';
 
 REVOKE ALL ON FUNCTION eckid_internal.secret_settings_status() FROM PUBLIC;
+REVOKE ALL ON FUNCTION eckid_internal.key_source_status() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid.security_check() FROM PUBLIC;

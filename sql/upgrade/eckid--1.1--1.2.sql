@@ -82,5 +82,8 @@ END
 $$;
 DROP FUNCTION eckid.create_masked_view(regclass, text, text[], text);
 
+-- Erasure and retention (issue 24): eckid.forget(), eckid.nv_purge().
+-- @include sql/install/53_erasure.sql
+
 -- eckid.security_check(): the worker's functions hand out HPgns.
 -- @include sql/install/60_security_check.sql

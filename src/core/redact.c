@@ -271,12 +271,13 @@ IsPgn(const char *s, size_t n)
 
 /*
  * Settings whose value is hidden wherever a statement or message sets it
- * (the part after "eckid.").  Both are PGC_SIGHUP, so every SET of them is
+ * (the part after "eckid.").  All are PGC_SIGHUP, so every SET of them is
  * refused, but only after the statement was logged; and a DBA who mistypes
  * a salt or pastes the key where the path belongs need not have typed
- * anything the other rules recognise.
+ * anything the other rules recognise.  A key command may carry a token or
+ * name where the key is kept.
  */
-static const char *const secret_settings[] = {"salt", "key_file"};
+static const char *const secret_settings[] = {"salt", "key_file", "key_command"};
 
 static inline bool
 IsSpace(unsigned char c)

@@ -85,7 +85,8 @@ typedef struct RedactOptions
  * - the salt as base64 (with or without padding, standard or URL-safe
  *   alphabet), as hex in either case, and as its bytes when they are
  *   printable ASCII, by REDACT_SALT_MARK;
- * - the value given to eckid.salt or eckid.key_file, whatever it is, where
+ * - the value given to eckid.salt, eckid.key_file or eckid.key_command,
+ *   whatever it is, where
  *   a statement or message sets it: after the name (any case, either part
  *   or the whole double-quoted, or in a string as set_config() takes it;
  *   spaces and comments of up to 256 bytes between the tokens), then "=",

@@ -92,7 +92,8 @@ masked_view_follow_ddl masked_view_forget_dropped masked_view_plan masked_view_r
 masked_view_type_kind replace_hpgn resolve_hpgn security_check stampseudonym
 nv_claim nv_extend nv_release nv_report_replacement nv_requeue nv_resubmit nv_store nv_submitted
 nv_batch_items nv_check_worker nv_enqueue nv_enqueue_replacement nv_forget_dropped nv_held nv_scrub
-nv_target_bind nv_write_targets nv_write_group nv_retry_targets nv_answer_problem nv_follow_renames"
+nv_target_bind nv_write_targets nv_write_group nv_retry_targets nv_answer_problem nv_follow_renames
+forget nv_purge"
 uncovered=$(q "SELECT string_agg(proname, ' ' ORDER BY proname) FROM pg_proc
 				WHERE pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
 				  AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
@@ -193,6 +194,8 @@ SELECT eckid.nv_store(pg_catalog.min(c5.batch_id), 'w', pg_catalog.array_agg(c5.
 SELECT pg_catalog.count(*) FROM eckid.nv_status;
 SELECT pg_catalog.count(*) FROM eckid.nv_failure;
 SELECT eckid.nv_requeue(NULL);
+SELECT pg_catalog.count(*) FROM eckid.nv_purge(NULL);
+SELECT pg_catalog.count(*) FROM eckid.forget(pg_catalog.repeat('9', 64));
 UPDATE school_${n}r.nv_pupils SET pgn = '101222331' WHERE id OPERATOR(pg_catalog.=) 1;
 -- a table that refuses every answer with a serialization failure: its
 -- write is retried (nv_claim runs the retries) and fails on its own

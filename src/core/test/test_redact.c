@@ -233,6 +233,9 @@ main(void)
 	EXPECT("parameter \"eckid.salt\" changed to \"ab\"cd\"", "parameter \"eckid.salt\" changed to \"*****\"", &nosalt);
 	EXPECT("ALTER SYSTEM SET eckid.key_file = '/etc/eckid/key'", "ALTER SYSTEM SET eckid.key_file = '********'", &nosalt);
 	EXPECT("SET eckid.key_file TO '0123456789abcdef'", "SET eckid.key_file TO '********'", &nosalt);
+	EXPECT("ALTER SYSTEM SET eckid.key_command = 'vault kv get -field=key secret/eckid'",
+		   "ALTER SYSTEM SET eckid.key_command = '********'", &nosalt);
+	EXPECT("SET eckid.key_command_timeout = 5", "SET eckid.key_command_timeout = 5", &nosalt);
 	/* with the salt configured, its own text is hidden by either rule */
 	EXPECT("SET eckid.salt = '" SALT_B64 "'", "SET eckid.salt = '********'", &all);
 	EXPECT("SET eckid.salt = '********'", "SET eckid.salt = '********'", &nosalt);
