@@ -12,9 +12,11 @@
 #   make bench-deferred  each statement form in eckid.assign()'s deferred mode
 #                   against eckid.backfill() of the same BENCH_BULK rows (row
 #                   11) in a throwaway cluster; also part of make bench
-#   make bench-engine  8 sessions adding 4 pupils each at once through the
-#                   HPgn workers against one backfill of the same 32 (row 13)
-#                   in a throwaway cluster; also part of make bench
+#   make bench-engine  the HPgn engine in a throwaway cluster: a new
+#                   session's first HPgn vs libsodium (row 1g), peak memory
+#                   at 1, 8, 24, 48 callers vs eckid.hash_memory (row 14),
+#                   pgbench enrolments (row 15) and 8 sessions x 4 pupils
+#                   (row 13) vs the backfill; also part of make bench
 BENCH_CFLAGS = -O2 -Wall -Wextra -Werror -Isrc/core $(SODIUM_CFLAGS)
 BENCHES = bench/scrypt_bench bench/redact_bench bench/pseudonym_bench
 EXTRA_CLEAN += $(BENCHES)
@@ -44,5 +46,5 @@ bench-export:
 bench-deferred:
 	scripts/cluster bash bench/deferred_vs_backfill.sh | grep '^|'
 
-bench-engine:
-	BENCH_ONLY=engine scripts/cluster bash bench/sql_bench.sh | grep '^|'
+bench-engine: bench/scrypt_bench
+	scripts/cluster bash -c 'bench/engine_load.sh && BENCH_ONLY=engine bench/sql_bench.sh' | grep '^|'
