@@ -52,7 +52,7 @@ cluster_with() {
 	done
 	q -c "CREATE EXTENSION eckid"
 	[ "$(q -c "SELECT eckid.hpgn('063138219')")" = "$vector" ] || fail "wrong HPgn with eckid.scrypt_huge_pages = $1"
-	free_pages
+	held=$(worker_hugetlb_mib)
 }
 
 # Two workers of 1 GiB: 2 x 514 pages (the arena's working state and its
