@@ -40,7 +40,9 @@ worker_hugetlb_mib() { worker_sum '^HugetlbPages:$'; }
 # settled), set held to the MiB of huge pages the workers hold then
 cluster_with() {
 	local i
-	start_cluster "eckid.scrypt_huge_pages = $1"
+	# huge_pages = off: PostgreSQL's own shared memory stays out of the
+	# workers' HugetlbPages, so only eckid's memory is counted
+	start_cluster "eckid.scrypt_huge_pages = $1" "huge_pages = off"
 	trap 'stop_cluster; echo "$old" > "$knob"' EXIT
 	for i in $(seq 1 60); do
 		[ "$(q -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'eckid HPgn worker'")" = 2 ] && break
