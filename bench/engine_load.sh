@@ -61,8 +61,8 @@ for n in 1 8 24 48; do
 	touch "$work/stop"; wait "$sampler"
 	errors=$(cat "$work"/err.* | grep -c . || true); rm -f "$work"/err.*
 	[ "$errors" = 0 ] || { echo "row 14: $errors errors with $n sessions" >&2; exit 1; }
-	rise=$(( $(cat "$work/peak") - before )); [ "$rise" -lt 0 ] && rise=0
-	echo "| 14 ($n) | peak resident memory of the server above its level before, $n sessions each inserting a pupil through the trigger at once ($t s) | +$rise MiB | eckid.hash_memory $budget MiB | **$(ratio "$rise" "$budget") x** the budget |"
+	peak=$(cat "$work/peak"); rise=$((peak - before)); [ "$rise" -lt 0 ] && rise=0
+	echo "| 14 ($n) | peak resident memory of the server, $n sessions each inserting a pupil through the trigger at once ($t s): above its level before (which holds the workers' memory since their start) | +$rise MiB (peak $peak MiB, before $before MiB) | eckid.hash_memory $budget MiB | **$(ratio "$rise" "$budget") x** the budget above before, $(ratio "$peak" "$budget") x in all |"
 done
 
 # 15
