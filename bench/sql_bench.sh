@@ -109,9 +109,12 @@ engine_rows() {
 	q -c "DROP TABLE IF EXISTS en_c, en_b" -c "CREATE TABLE en_c (id int, pgn text, hpgn text, eck_id eckid.eckid); CREATE TABLE en_b (LIKE en_c)" \
 	  -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON en_c $trig" -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON en_b $trig"
 	conc() {
-		local s
+		local s cmds k
 		for s in $(seq 0 7); do
-			( for k in 1 2 3 4; do q -c "INSERT INTO en_c VALUES ($((s * 4 + k)), 'pupil-$((s * 4 + k))')"; done ) &
+			# one session (a LAS's pooled connection), 4 INSERTs one after another, each its own transaction
+			cmds=()
+			for k in 1 2 3 4; do cmds+=(-c "INSERT INTO en_c VALUES ($((s * 4 + k)), 'pupil-$((s * 4 + k))')"); done
+			q "${cmds[@]}" &
 		done
 		wait
 	}
