@@ -2,13 +2,13 @@
 # Row 9 against the backfill, per PGN, in one run, inside the cluster scripts/cluster
 # started (docs/performance.md, "The trigger after issue 13"): BENCH_BULK (64)
 # new PGNs a round hashed by one multi-row INSERT, by eckid.backfill() in
-# batches of 16 and of 64, and by a second INSERT in a session whose memory is
-# already mapped (all on nproc threads); libsodium row by row on 16 of them.
+# batches of 16 and of 64, and by a second INSERT in a session that hashed
+# before (all by the HPgn workers); libsodium row by row on 16 of them.
 # The INSERT and the batches of 16 take turns at going first.  Each statement in a
 # fresh session; every HPgn compared.  BENCH_ROUNDS (3) rounds.
 set -euo pipefail
 
-threads=$(nproc); db=eckid_bench_class; rounds=${BENCH_ROUNDS:-3}; n=${BENCH_BULK:-64}; ns=$(( n < 16 ? n : 16 ))
+db=eckid_bench_class; rounds=${BENCH_ROUNDS:-3}; n=${BENCH_BULK:-64}; ns=$(( n < 16 ? n : 16 ))
 createdb "$db"
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d $db "$@"; }
 secs() { local t0; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; python3 -c "print(round($(date +%s.%N) - $t0, 2))"; }
@@ -28,15 +28,15 @@ for r in $(seq $rounds); do
 	la=$(cut -d' ' -f1 /proc/loadavg)
 	# the first statement of a round may pay for memory the host took back: alternate
 	if [ $((r % 2)) = 1 ]; then
-		ti=$(secs q -c "SET eckid.scrypt_threads = $threads" -c "INSERT INTO ins VALUES $(vals $((off + 1)) $n)")
-		tb=$(secs q -c "SET eckid.scrypt_threads = $threads" -c "CALL eckid.backfill('bf', 16)")
+		ti=$(secs q -c "INSERT INTO ins VALUES $(vals $((off + 1)) $n)")
+		tb=$(secs q -c "CALL eckid.backfill('bf', 16)")
 	else
-		tb=$(secs q -c "SET eckid.scrypt_threads = $threads" -c "CALL eckid.backfill('bf', 16)")
-		ti=$(secs q -c "SET eckid.scrypt_threads = $threads" -c "INSERT INTO ins VALUES $(vals $((off + 1)) $n)")
+		tb=$(secs q -c "CALL eckid.backfill('bf', 16)")
+		ti=$(secs q -c "INSERT INTO ins VALUES $(vals $((off + 1)) $n)")
 	fi
-	tb64=$(secs q -c "SET eckid.scrypt_threads = $threads" -c "CALL eckid.backfill('bf64', 64)")
-	# the same INSERT once more in a session whose memory is already mapped (first INSERT not counted)
-	tw=$(q -c "SET eckid.scrypt_threads = $threads" -c "SET eckid.scrypt_keep_memory = on" -c "INSERT INTO warm VALUES $(vals $((off + 501)) $n)" -c "TRUNCATE warm" -c "\\timing on" -c "INSERT INTO warm VALUES $(vals $((off + 1)) $n)" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)
+	tb64=$(secs q -c "CALL eckid.backfill('bf64', 64)")
+	# the same INSERT once more in a session that hashed before (first INSERT not counted)
+	tw=$(q -c "INSERT INTO warm VALUES $(vals $((off + 501)) $n)" -c "TRUNCATE warm" -c "\\timing on" -c "INSERT INTO warm VALUES $(vals $((off + 1)) $n)" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)
 	ts=$(secs q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "INSERT INTO sod VALUES $(vals $((off + 1)) $ns)")
 	bad=$(q -c "SELECT count(*) FROM ins i JOIN bf b USING (id) JOIN bf64 c USING (id) JOIN warm w USING (id) LEFT JOIN sod s USING (id) WHERE i.hpgn IS DISTINCT FROM b.hpgn OR i.hpgn IS DISTINCT FROM c.hpgn OR i.hpgn IS DISTINCT FROM w.hpgn OR (s.id IS NOT NULL AND s.hpgn IS DISTINCT FROM i.hpgn) OR i.hpgn IS NULL")
 	python3 - "$ti" "$tb" "$tb64" "$tw" "$ts" "$n" "$ns" "$la" "$(cut -d' ' -f1 /proc/loadavg)" "$bad" <<'PY'

@@ -27,6 +27,7 @@ cores=$(nproc)
 # only the table rows: scripts/cluster also says what it is doing
 "$root/scripts/cluster" bash "$root/bench/sql_bench.sh" | grep '^|' >> "$out"
 "$root/scripts/cluster" bash "$root/bench/deferred_vs_backfill.sh" | grep '^|' >> "$out"
+"$root/scripts/cluster" bash "$root/bench/engine_load.sh" | grep '^|' >> "$out"
 cat "$out"
 if [ "${UPDATE_DOCS:-}" = 1 ]; then
 	target=$root/docs/performance.md

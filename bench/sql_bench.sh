@@ -83,8 +83,8 @@ bulk=${BENCH_BULK:-64}; threads=$(nproc)
 secs() { local t0; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; python3 -c "import sys; print(round($(date +%s.%N) - $t0, 2))"; }
 
 # 9: a class enrolled at once: BENCH_BULK new pupils in one INSERT ... VALUES
-# through the trigger (their PGNs hashed at once on eckid.scrypt_threads =
-# nproc threads, assign_ahead.c) vs the same INSERT with libsodium row by
+# through the trigger (their PGNs handed to the HPgn workers at once,
+# assign_ahead.c) vs the same INSERT with libsodium row by
 # row; the HPgns must be the same.
 insert_class() {
 	local vals
@@ -94,12 +94,52 @@ insert_class() {
 	  -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON cl_simd FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')" \
 	  -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON cl_sod FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
 	local cs cl
-	cs=$(secs q -c "SET eckid.scrypt_threads = $threads" -c "INSERT INTO cl_simd VALUES $vals")
+	cs=$(secs q -c "INSERT INTO cl_simd VALUES $vals")
 	cl=$(secs q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "INSERT INTO cl_sod VALUES $vals")
 	bad=$(q -c "SELECT count(*) FROM cl_simd s JOIN cl_sod l USING (id) WHERE s.hpgn IS DISTINCT FROM l.hpgn OR s.eck_id IS DISTINCT FROM l.eck_id")
 	[ "$bad" = 0 ] || { echo "row 9: the bulk INSERT gave other values than libsodium row by row" >&2; exit 1; }
-	echo "| 9 | one INSERT ... VALUES of $bulk new pupils through the trigger (eckid.scrypt_threads = $threads) vs the same with libsodium row by row | $cs s | libsodium $cl s | **$(ratio "$cs" "$cl") x** the time |"
+	echo "| 9 | one INSERT ... VALUES of $bulk new pupils through the trigger (hashed by the HPgn workers) vs the same with libsodium row by row | $cs s | libsodium $cl s | **$(ratio "$cs" "$cl") x** the time |"
 }
+# 13: the HPgn engine under concurrency: 8 sessions adding 4 pupils each,
+# one INSERT at a time, all at once, vs one CALL eckid.backfill() of the same
+# 32, in the same run; every value is checked against the backfill's.  (The
+# statement forms against the backfill are row 11, bench/deferred_vs_backfill.sh.)
+engine_rows() {
+	local trig="FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
+	q -c "DROP TABLE IF EXISTS en_c, en_b" -c "CREATE TABLE en_c (id int, pgn text, hpgn text, eck_id eckid.eckid); CREATE TABLE en_b (LIKE en_c)" \
+	  -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON en_c $trig" -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON en_b $trig"
+	conc() {
+		local s cmds k
+		for s in $(seq 0 7); do
+			# one session (a LAS's pooled connection), 4 INSERTs one after another, each its own transaction
+			cmds=()
+			for k in 1 2 3 4; do cmds+=(-c "INSERT INTO en_c VALUES ($((s * 4 + k)), 'pupil-$((s * 4 + k))')"); done
+			q "${cmds[@]}" &
+		done
+		wait
+	}
+	backfill32() {
+		q -c "TRUNCATE en_b" -c "ALTER TABLE en_b DISABLE TRIGGER t" -c "INSERT INTO en_b SELECT i, 'pupil-' || i FROM generate_series(1, 32) i" -c "ALTER TABLE en_b ENABLE TRIGGER t"
+		q -c "CALL eckid.backfill('en_b', 16)"
+	}
+	# 2 rounds (BENCH_ENGINE_ROUNDS), the two arms taking turns at going first; sums
+	local tc=0 tb=0 r n=${BENCH_ENGINE_ROUNDS:-2}
+	for r in $(seq "$n"); do
+		q -c "TRUNCATE en_c"
+		if [ $((r % 2)) = 1 ]; then tc=$(python3 -c "print($tc + $(secs conc))"); tb=$(python3 -c "print($tb + $(secs backfill32))")
+		else tb=$(python3 -c "print($tb + $(secs backfill32))"); tc=$(python3 -c "print($tc + $(secs conc))"); fi
+		bad=$(q -c "SELECT count(*) FROM en_c c FULL JOIN en_b b USING (id) WHERE c.hpgn IS DISTINCT FROM b.hpgn")
+		[ "$bad" = 0 ] || { echo "row 13: other values than the backfill's" >&2; exit 1; }
+	done
+	echo "| 13 | 8 sessions adding 4 new pupils each, one INSERT at a time, all at once (32 HPgns) vs one backfill of the same 32; $n rounds, alternating, load $(cut -d' ' -f1 /proc/loadavg) | $tc s | backfill $tb s | **$(ratio "$tc" "$tb") x** |"
+}
+# BENCH_ONLY=engine: row 13 alone.
+if [ "${BENCH_ONLY:-}" = engine ]; then
+	engine_rows
+	dropdb "$db"
+	exit 0
+fi
+
 # BENCH_ONLY=class: row 9 alone, with BENCH_BULK pupils.
 if [ "${BENCH_ONLY:-}" = class ]; then
 	insert_class
@@ -159,17 +199,15 @@ done
 ma=$(median "${a[@]}"); mb=$(median "${b[@]}"); mc=$(median "${c[@]}")
 echo "| 1c | one HPgn through SQL (new transaction each): auto vs libsodium vs OpenSSL (python hashlib) | $ma ms | libsodium $mb ms, OpenSSL $mc ms | **$(ratio "$ma" "$mb") x** libsodium, $(ratio "$ma" "$mc") x OpenSSL |"
 
-# 1d, 1e: one HPgn per transaction in one long session, as a LAS
-# application's pooled connection inserts pupils one by one through the
-# trigger, alternating with libsodium in the same session; medians.  1d with
-# eckid.scrypt_keep_memory = on (the AVX-512 path keeps its memory between
-# transactions), 1e with the default off (it maps fresh memory each time).
+# 1d: one HPgn per transaction in one long session, as a LAS application's
+# pooled connection inserts pupils one by one through the trigger,
+# alternating with libsodium in the same session; medians.  With the HPgn
+# engine it costs what 1c (a new session each) costs: no session keeps memory.
 session_hpgn() {
 	q -c "DO \$\$
 DECLARE t timestamptz; a float8[] := '{}'; b float8[] := '{}';
 BEGIN
-	PERFORM pg_catalog.set_config('eckid.scrypt_keep_memory', '$1', false);
-	PERFORM eckid.hpgn('063138219');	-- the session's first HPgn is not counted
+	PERFORM eckid.hpgn('063138219');	-- not counted
 	COMMIT;
 	FOR k IN 1 .. $rounds LOOP
 		PERFORM pg_catalog.set_config('eckid.scrypt_implementation', 'auto', false);
@@ -183,10 +221,8 @@ BEGIN
 		(SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY x)::numeric, 1) FROM unnest(b) x);
 END\$\$" 2>&1 | sed -n 's/.*res=//p'
 }
-read -r ka kb < <(session_hpgn on)
-echo "| 1d | one HPgn per transaction in one session, eckid.scrypt_keep_memory = on: auto vs libsodium, alternating | $ka ms | libsodium $kb ms | **$(ratio "$ka" "$kb") x** |"
-read -r ka kb < <(session_hpgn off)
-echo "| 1e | the same with eckid.scrypt_keep_memory = off (the default) | $ka ms | libsodium $kb ms | **$(ratio "$ka" "$kb") x** |"
+read -r ka kb < <(session_hpgn)
+echo "| 1d | one HPgn per transaction in one session: auto vs libsodium, alternating | $ka ms | libsodium $kb ms | **$(ratio "$ka" "$kb") x** |"
 
 # 1f: as 1c (a new session each), with huge pages reserved for eckid
 # (vm.nr_hugepages, eckid.scrypt_huge_pages = on, the default); needs root,
@@ -208,8 +244,8 @@ else
 	echo "| 1f | as 1c, with huge pages reserved | not measured: needs root to set vm.nr_hugepages | | |"
 fi
 
-# 2b: a backfill through SQL: BENCH_BULK rows hashed in batches of 16 on
-# eckid.scrypt_threads = nproc threads, vs libsodium row by row in this one
+# 2b: a backfill through SQL: BENCH_BULK rows hashed in batches of 16 by
+# the HPgn workers, vs libsodium row by row in this one
 # backend (fewer rows: it is slow); compared as rows per second
 bulk=${BENCH_BULK:-64}; sod_rows=$(( bulk < 16 ? bulk : 16 )); threads=$(nproc)
 q -c "CREATE TABLE bf_simd (id int, pgn text, hpgn text, eck_id eckid.eckid); CREATE TABLE bf_sod (LIKE bf_simd)" \
@@ -218,15 +254,16 @@ q -c "CREATE TABLE bf_simd (id int, pgn text, hpgn text, eck_id eckid.eckid); CR
   -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON bf_simd FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')" \
   -c "CREATE TRIGGER t BEFORE INSERT OR UPDATE ON bf_sod FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
 secs() { local t0; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; python3 -c "import sys; print(round($(date +%s.%N) - $t0, 2))"; }
-bs=$(secs q -c "SET eckid.scrypt_threads = $threads" -c "CALL eckid.backfill('bf_simd', 16)")
+bs=$(secs q -c "CALL eckid.backfill('bf_simd', 16)")
 bl=$(secs q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "CALL eckid.backfill('bf_sod', $sod_rows)")
 # every HPgn is libsodium's (a sample; each check costs a libsodium hash)
 bad=$(q -c "SET eckid.scrypt_implementation = 'libsodium'" -c "SELECT count(*) FROM bf_simd WHERE id % 16 = 1 AND hpgn IS DISTINCT FROM eckid.hpgn(pgn)")
 [ "$bad" = 0 ] || { echo "backfill HPgn mismatch" >&2; exit 1; }
 rs=$(python3 -c "print(round($bulk / $bs, 2))"); rl=$(python3 -c "print(round($sod_rows / $bl, 2))")
-echo "| 2b | CALL eckid.backfill() of $bulk rows (batches of 16, eckid.scrypt_threads = $threads) vs $sod_rows rows with libsodium in the one backend | $rs rows/s ($bs s) | libsodium $rl rows/s ($bl s) | **$(ratio "$rs" "$rl") x** one libsodium process |"
+echo "| 2b | CALL eckid.backfill() of $bulk rows (batches of 16, the HPgn workers) vs $sod_rows rows with libsodium in the one backend | $rs rows/s ($bs s) | libsodium $rl rows/s ($bl s) | **$(ratio "$rs" "$rl") x** one libsodium process |"
 
 insert_class
+engine_rows
 
 # data: rows ECK iDs, as eckid, text and bytea (the 64-byte digest alone)
 q -c "CREATE UNLOGGED TABLE src AS SELECT 'https://ketenid.nl/201703/' || encode(sha512(i::text::bytea), 'hex') AS t FROM generate_series(1, $rows) i"

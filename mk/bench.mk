@@ -12,6 +12,11 @@
 #   make bench-deferred  each statement form in eckid.assign()'s deferred mode
 #                   against eckid.backfill() of the same BENCH_BULK rows (row
 #                   11) in a throwaway cluster; also part of make bench
+#   make bench-engine  the HPgn engine in a throwaway cluster: a new
+#                   session's first HPgn vs libsodium (row 1g), peak memory
+#                   at 1, 8, 24, 48 callers vs eckid.hash_memory (row 14),
+#                   pgbench enrolments (row 15) and 8 sessions x 4 pupils
+#                   (row 13) vs the backfill; also part of make bench
 BENCH_CFLAGS = -O2 -Wall -Wextra -Werror -Isrc/core $(SODIUM_CFLAGS)
 BENCHES = bench/scrypt_bench bench/redact_bench bench/pseudonym_bench
 EXTRA_CLEAN += $(BENCHES)
@@ -22,7 +27,7 @@ bench/scrypt_bench: BENCH_CFLAGS += -O3
 $(BENCHES): bench/%: bench/%.c bench/bench_time.h $(CORE_LIB)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(CORE_LIB) $(SODIUM_LIBS) -lpthread
 
-.PHONY: bench bench-log bench-nv bench-export bench-deferred
+.PHONY: bench bench-log bench-nv bench-export bench-deferred bench-engine
 bench: bench/scrypt_bench
 	PG_CONFIG="$(PG_CONFIG)" UPDATE_DOCS="$(UPDATE_DOCS)" bench/run.sh
 	$(MAKE) bench-export
@@ -40,3 +45,6 @@ bench-export:
 
 bench-deferred:
 	scripts/cluster bash bench/deferred_vs_backfill.sh | grep '^|'
+
+bench-engine: bench/scrypt_bench
+	scripts/cluster bash -c 'bench/engine_load.sh && BENCH_ONLY=engine bench/sql_bench.sh' | grep '^|'

@@ -10,8 +10,8 @@
  * reach: when the trigger fires for the first row of an INSERT, the portal
  * being run holds the plan, and the plan of INSERT ... VALUES (...), (...)
  * holds every row's values.  The PGNs among them that are constants (or,
- * through the extended protocol of a driver, parameters) are hashed at once
- * on eckid.scrypt_threads threads of the AVX-512 path and kept as the
+ * through the extended protocol of a driver, parameters) are handed to the
+ * HPgn workers at once (hpgn_engine.h), which interleave them, and kept as the
  * backfill's batches are (eckid_hpgn_compute_ahead(): for this transaction
  * only, with their salt, wiped at its end).
  *
@@ -21,8 +21,8 @@
  * row whose PGN is not a constant, another BEFORE trigger that changes a
  * PGN, an INSERT ... SELECT, an INSERT from PL/pgSQL (whose statement is
  * not the portal's): all of these are hashed row by row as before.  When
- * the memory for the bulk path cannot be had, the rows are hashed one by
- * one too (each needs less).
+ * a worker cannot hash, the statement fails with its error, as a row's
+ * own hash would.
  *
  *-------------------------------------------------------------------------
  */

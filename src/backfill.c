@@ -186,14 +186,13 @@ InBatch(Oid tableoid, ItemPointer ctid, int n, const Oid *oids, const ItemPointe
 
 /*
  * eckid_internal.backfill_compute_ahead(tbl regclass, tableoids oid[], rows tid[])
- * returns integer: the batch step of eckid.backfill().  Hashes at once, on
- * eckid.scrypt_threads threads, the PGNs of those of the given rows (each
+ * returns integer: the batch step of eckid.backfill().  Hashes at once, by
+ * the HPgn workers (within eckid.hash_memory), the PGNs of those of the given rows (each
  * named by its tableoid and ctid: on a partitioned or inherited table, a
  * ctid alone names a row in every partition) whose HPgn backfill_row() would
  * compute, and keeps the HPgns for the rest of the transaction
  * (eckid_hpgn_compute_ahead()), so that the row-by-row UPDATEs that follow
- * find them.  Returns how many distinct PGNs it hashed: 0 when the AVX-512
- * path is not in use, and the rows are then hashed one by one.
+ * find them.  Returns how many distinct PGNs it hashed.
  *
  * The caller must be allowed to read the columns (checked as the query
  * would), and the rows are read as the table's owner, or under row-level

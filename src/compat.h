@@ -117,6 +117,31 @@
 #endif
 
 /*
+ * The number of this backend's PGPROC (an index into ProcGlobal->allProcs),
+ * for per-process slots in shared memory: PostgreSQL 17 replaced
+ * MyProc->pgprocno by MyProcNumber.
+ */
+#if PG_VERSION_NUM >= 170000
+#define eckid_my_proc_number()	((int) MyProcNumber)
+#else
+#define eckid_my_proc_number()	(MyProc->pgprocno)
+#endif
+
+/*
+ * A wait event of eckid's own, shown by that name in pg_stat_activity:
+ * PostgreSQL 17 lets an extension name its wait events
+ * (WaitEventExtensionNew(), in shared memory: call it from the process that
+ * waits); before, every extension's wait shows as "Extension".
+ */
+#if PG_VERSION_NUM >= 170000
+#include "utils/wait_event.h"
+#define eckid_wait_event(name)	WaitEventExtensionNew(name)
+#else
+#include "utils/wait_event.h"
+#define eckid_wait_event(name)	((uint32) PG_WAIT_EXTENSION)
+#endif
+
+/*
  * PostgreSQL 18 dropped ExecutorRun()'s execute_once argument.  A hook
  * declares its parameters with ECKID_EXECUTOR_RUN_PARAMS and passes them
  * on with ECKID_EXECUTOR_RUN_ARGS.

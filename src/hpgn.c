@@ -21,7 +21,6 @@
 #include "postgres.h"
 #include "compat.h"
 
-#include <errno.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -36,7 +35,7 @@
 #include "xact_end.h"
 #include "hpgn.h"
 #include "kdf.h"
-#include "scrypt_settings.h"
+#include "hpgn_engine.h"
 
 PG_FUNCTION_INFO_V1(eckid_hpgn);
 PG_FUNCTION_INFO_V1(eckid_hpgn_with_salt);
@@ -128,77 +127,36 @@ FreeArgCopy(FunctionCallInfo fcinfo, int argno, text *t)
 }
 
 /*
- * Raise the error for a failed scrypt (errno value save_errno) computing
- * nhashes HPgns at once; everything secret must already be wiped.  The
- * memory sizes follow from Kennisnet's parameters: libsodium needs
- * 128 * r * (N + p) bytes for one hash; the AVX-512 path gives each of the
- * p lanes of a hash its own V, and a thread of the bulk path works on up
- * to 8 lanes at a time.
- */
-static void
-ReportScryptFailure(int save_errno, size_t nhashes)
-{
-	errno = save_errno;
-	if (save_errno == ECANCELED)
-	{
-		/* the AVX-512 path stopped for a pending cancel or termination */
-		CHECK_FOR_INTERRUPTS();
-		ereport(ERROR,
-				(errcode(ERRCODE_QUERY_CANCELED),
-				 errmsg("canceling statement due to user request")));
-	}
-	if (save_errno == ENOMEM && nhashes == 1)
-	{
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("Computing an HPgn needs %s of memory that could not be allocated.",
-						   eckid_scrypt_memory_text(false))));
-	}
-	if (save_errno == ENOMEM)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("Computing HPgns in bulk needs %s of memory per thread (eckid.scrypt_threads) that could not be allocated.",
-						   eckid_scrypt_memory_text(true))));
-	ereport(ERROR,
-			(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
-			 errmsg("could not compute HPgn"),
-			 errdetail("scrypt failed: %m.")));
-}
-
-/*
  * Hash the checked PGN with the given salt and return it as text; wipes and
  * frees the salt if it is a copy of the caller's (own_salt), never the
- * configured salt, which secrets.c keeps.  Raises an error only after
- * everything secret is wiped.
+ * configured salt, which secrets.c keeps.  The engine's workers hash it;
+ * whatever error the wait ends with (cancel, no worker, out of memory),
+ * everything secret is wiped first.
  */
 static text *
 ComputeHpgn(const char *pgn, size_t pgn_len, const uint8_t *salt, size_t salt_len, bool own_salt)
 {
 	uint8_t		pgn_lower[PGN_MAX_BYTES];
-	char		hex[HPGN_HEX_LEN + 1];
-	int			rc;
-	int			save_errno = 0;
+	const uint8_t *lower = pgn_lower;
+	char		hex[1][HPGN_HEX_LEN + 1];
 	text	   *result;
 
 	Assert(pgn_len > 0 && pgn_len <= PGN_MAX_BYTES);
 
 	pgn_lowercase(pgn, pgn_len, pgn_lower);
-	rc = kdf_hpgn(pgn_lower, pgn_len, salt, salt_len, hex, eckid_scrypt_options());
-	if (rc != 0)
-		save_errno = errno;
-	sodium_memzero(pgn_lower, sizeof(pgn_lower));
-	if (own_salt)
-		eckid_free_secret(unconstify(uint8_t *, salt), salt_len);
-
-	if (rc != 0)
+	PG_TRY();
 	{
-		sodium_memzero(hex, sizeof(hex));
-		ReportScryptFailure(save_errno, 1);
+		eckid_engine_hpgn(1, &lower, &pgn_len, salt, salt_len, hex);
 	}
+	PG_FINALLY();
+	{
+		sodium_memzero(pgn_lower, sizeof(pgn_lower));
+		if (own_salt)
+			eckid_free_secret(unconstify(uint8_t *, salt), salt_len);
+	}
+	PG_END_TRY();
 
-	result = cstring_to_text_with_len(hex, HPGN_HEX_LEN);
+	result = cstring_to_text_with_len(hex[0], HPGN_HEX_LEN);
 	sodium_memzero(hex, sizeof(hex));
 	return result;
 }
@@ -275,11 +233,9 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len, bool 
 	size_t		salt_len;
 	uint64		salt_generation;
 	int			count = 0;
-	int			rc;
-	int			save_errno = 0;
 	AheadEntry *entries;
 
-	if (n <= 0 || !kdf_scrypt_uses_simd(eckid_scrypt_options()))
+	if (n <= 0)
 	{
 		ForgetComputedAhead();
 		return 0;
@@ -347,38 +303,35 @@ eckid_hpgn_compute_ahead(int n, const char *const *pgn, const size_t *len, bool 
 		pgn_lowercase(pgn[from[j]], len[from[j]], (uint8_t *) lower[j]);
 		lower_len[j] = len[from[j]];
 	}
-	/* eckid.backfill() commits each batch and goes on with the next */
-	if (!soft)
-		eckid_keep_scrypt_memory_past_commit();
-	rc = kdf_hpgn_multi(count, lower, lower_len, salt, salt_len, hex, eckid_scrypt_options());
-	if (rc != 0)
-		save_errno = errno;
+	PG_TRY();
+	{
+		eckid_engine_hpgn(count, lower, lower_len, salt, salt_len, hex);
+	}
+	PG_CATCH();
+	{
+		/* the answers of the chunks done before the error too */
+		for (int j = 0; j < count; j++)
+			eckid_free_secret((void *) lower[j], lower_len[j]);
+		sodium_memzero(hex, count * sizeof(*hex));
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	for (int j = 0; j < count; j++)
 		eckid_free_secret((void *) lower[j], lower_len[j]);
 
-	if (rc == 0)
+	for (int j = 0; j < count; j++)
 	{
-		for (int j = 0; j < count; j++)
-		{
-			memcpy(entries[j].pgn, pgn[from[j]], len[from[j]]);
-			entries[j].len = len[from[j]];
-			memcpy(entries[j].hex, hex[j], sizeof(entries[j].hex));
-		}
-		ahead_salt_generation = salt_generation;
-		ahead = entries;
-		ahead_count = count;
+		memcpy(entries[j].pgn, pgn[from[j]], len[from[j]]);
+		entries[j].len = len[from[j]];
+		memcpy(entries[j].hex, hex[j], sizeof(entries[j].hex));
 	}
-	else
-		MemoryContextReset(ahead_cxt);
+	ahead_salt_generation = salt_generation;
+	ahead = entries;
+	ahead_count = count;
 	eckid_free_secret(hex, count * sizeof(*hex));
 	pfree(lower);
 	pfree(lower_len);
 	pfree(from);
-
-	if (rc != 0 && (save_errno == ENOTSUP || (soft && save_errno == ENOMEM)))
-		return 0;
-	if (rc != 0)
-		ReportScryptFailure(save_errno, count);
 	return count;
 }
 
@@ -394,7 +347,6 @@ HpgnOfChecked(const char *pgn, size_t pgn_len, const text *salt_arg)
 	size_t		salt_len;
 	uint64		salt_generation;
 
-	/* libsodium's scrypt cannot be interrupted: check before it */
 	CHECK_FOR_INTERRUPTS();
 
 	if (salt_arg == NULL)

@@ -20,6 +20,7 @@
 #include "utils/guc.h"
 
 #include "export_record.h"
+#include "hpgn_engine.h"
 #include "local_segments.h"
 #include "log_hook.h"
 #include "retention.h"
@@ -54,6 +55,7 @@ _PG_init(void)
 	LogRedactionInit();
 	SecretsInit();
 	ScryptSettingsInit();
+	HpgnEngineInit();
 	LocalSegmentsInit();
 	RetentionInit();
 	ExportRecordInit();

@@ -54,7 +54,7 @@ CREATE FUNCTION eckid_internal.backfill_compute_ahead(tbl regclass, tableoids oi
 	LANGUAGE C STRICT VOLATILE;
 
 COMMENT ON FUNCTION eckid_internal.backfill_compute_ahead(regclass, oid[], tid[]) IS
-	'helper of eckid.backfill(): hashes the PGNs of a batch of rows (tableoid and ctid of each) at once, on eckid.scrypt_threads threads, for the rest of the transaction';
+	'helper of eckid.backfill(): hashes the PGNs of a batch of rows (tableoid and ctid of each) at once, by the HPgn workers, for the rest of the transaction';
 
 REVOKE ALL ON FUNCTION eckid.assign() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eckid_internal.backfill_setup(regclass) FROM PUBLIC;

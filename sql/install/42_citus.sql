@@ -30,8 +30,7 @@ COMMENT ON FUNCTION eckid_internal.citus_partmethod(regclass) IS
 -- eckid.backfill() of a Citus distributed table (docs/scaling.md): each
 -- node that holds shards of the table runs eckid.backfill() on them, one
 -- shard after another, all nodes at once, so that the hashing spreads over
--- the workers while each keeps one backend (one scrypt's memory at a time,
--- or eckid.scrypt_threads of them).  Returns false, having done nothing,
+-- the nodes (each node's hashing within its own eckid.hash_memory).  Returns false, having done nothing,
 -- when Citus is absent or the table is not distributed.
 -- The workers' commands run under the caller's name (Citus connects as the
 -- current user), so the caller's own rights on the shards apply there.

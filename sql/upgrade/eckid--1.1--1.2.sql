@@ -53,6 +53,11 @@ ALTER OPERATOR eckid.>= (eckid.eckid, eckid.eckid) SET SCHEMA pg_catalog;
 -- nodes.
 -- @include sql/install/41_backfill.sql
 
+-- The HPgn engine (issue 22): the backfill's batches are hashed by the HPgn
+-- workers (sql/install/40_row_level.sql).
+COMMENT ON FUNCTION eckid_internal.backfill_compute_ahead(regclass, oid[], tid[]) IS
+	'helper of eckid.backfill(): hashes the PGNs of a batch of rows (tableoid and ctid of each) at once, by the HPgn workers, for the rest of the transaction';
+
 -- Masked views (issue 20): a row filter, kept in eckid.masked_view; the
 -- upkeep moved into 52_masked_view_upkeep.sql, which never replaces a view
 -- its owner has changed and drops what roles without rights built on a

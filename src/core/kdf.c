@@ -179,26 +179,25 @@ kdf_hpgn(const uint8_t *pgn_lower, size_t pgn_len,
 }
 
 int
-kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
-			   const uint8_t *salt, size_t salt_len,
-			   char (*hex_out)[HPGN_HEX_LEN + 1],
-			   const KdfScryptOptions *options)
+kdf_hpgn_each(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
+			  const uint8_t *const *salt, const size_t *salt_len,
+			  char (*hex_out)[HPGN_HEX_LEN + 1],
+			  const KdfScryptOptions *options)
 {
 	uint8_t    *hashes;
 	uint8_t   **outs;
-	const uint8_t **salts;
-	size_t	   *salt_lens;
 	int			rc = -1;
 	int			save_errno;
 
 	if (n == 0 || pgn_lower == NULL || pgn_len == NULL || hex_out == NULL ||
-		salt == NULL || salt_len == 0 || salt_len > SALT_MAX_BYTES)
+		salt == NULL || salt_len == NULL)
 	{
 		errno = EINVAL;
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (pgn_lower[i] == NULL || pgn_len[i] == 0 || pgn_len[i] > PGN_MAX_BYTES)
+		if (pgn_lower[i] == NULL || pgn_len[i] == 0 || pgn_len[i] > PGN_MAX_BYTES ||
+			salt[i] == NULL || salt_len[i] == 0 || salt_len[i] > SALT_MAX_BYTES)
 		{
 			errno = EINVAL;
 			return -1;
@@ -218,21 +217,15 @@ kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
 
 	hashes = malloc(n * HPGN_BYTES);
 	outs = malloc(n * sizeof(*outs));
-	salts = malloc(n * sizeof(*salts));
-	salt_lens = malloc(n * sizeof(*salt_lens));
-	if (hashes == NULL || outs == NULL || salts == NULL || salt_lens == NULL)
+	if (hashes == NULL || outs == NULL)
 		errno = ENOMEM;
 	else
 	{
 		ScryptSimdOptions simd = SimdOptions(options);
 
 		for (size_t i = 0; i < n; i++)
-		{
 			outs[i] = hashes + i * HPGN_BYTES;
-			salts[i] = salt;
-			salt_lens[i] = salt_len;
-		}
-		rc = scrypt_simd_multi(n, pgn_lower, pgn_len, salts, salt_lens,
+		rc = scrypt_simd_multi(n, pgn_lower, pgn_len, salt, salt_len,
 							   HPGN_SCRYPT_N, HPGN_SCRYPT_R, HPGN_SCRYPT_P,
 							   outs, HPGN_BYTES, &simd);
 		if (rc == 0)
@@ -245,6 +238,41 @@ kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
 		sodium_memzero(hashes, n * HPGN_BYTES);
 	free(hashes);
 	free(outs);
+	errno = save_errno;
+	return rc;
+}
+
+int
+kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower, const size_t *pgn_len,
+			   const uint8_t *salt, size_t salt_len,
+			   char (*hex_out)[HPGN_HEX_LEN + 1],
+			   const KdfScryptOptions *options)
+{
+	const uint8_t **salts;
+	size_t	   *salt_lens;
+	int			rc = -1;
+	int			save_errno;
+
+	if (n == 0 || n > SIZE_MAX / sizeof(*salts))
+	{
+		errno = n == 0 ? EINVAL : ENOMEM;
+		return -1;
+	}
+	salts = malloc(n * sizeof(*salts));
+	salt_lens = malloc(n * sizeof(*salt_lens));
+	if (salts == NULL || salt_lens == NULL)
+		errno = ENOMEM;
+	else
+	{
+		/* the same salt for every PGN: pointers to the one copy */
+		for (size_t i = 0; i < n; i++)
+		{
+			salts[i] = salt;
+			salt_lens[i] = salt_len;
+		}
+		rc = kdf_hpgn_each(n, pgn_lower, pgn_len, salts, salt_lens, hex_out, options);
+	}
+	save_errno = errno;
 	free(salts);
 	free(salt_lens);
 	errno = save_errno;

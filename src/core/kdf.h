@@ -114,6 +114,17 @@ extern int	kdf_hpgn_multi(size_t n, const uint8_t *const *pgn_lower,
 						   const KdfScryptOptions *options);
 
 /*
+ * n HPgns at once, each with its own salt (the requests of several sessions
+ * hashed together by an HPgn worker), otherwise as kdf_hpgn_multi(), which
+ * is this function with one salt for all.
+ */
+extern int	kdf_hpgn_each(size_t n, const uint8_t *const *pgn_lower,
+						  const size_t *pgn_len,
+						  const uint8_t *const *salt, const size_t *salt_len,
+						  char (*hex_out)[HPGN_HEX_LEN + 1],
+						  const KdfScryptOptions *options);
+
+/*
  * Local derivation (docs/derivation.md specifies it byte for byte):
  *
  *   stamp digest = BLAKE2b-512(key, "eckid/v1/stampseudonym" 0x00 || hpgn)

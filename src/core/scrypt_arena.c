@@ -165,11 +165,13 @@ scrypt_arena_put(int t, uint8_t *aligned, size_t bytes, void *map_base, size_t m
 	{
 #ifdef MADV_FREE
 		/*
-		 * Already wiped.  Let the kernel take the pages back if it runs short
-		 * of memory (they read as zeros then); until it does, the next call
-		 * reuses them without faulting.
+		 * Already wiped.  Kept lazily: let the kernel take the pages back if
+		 * it runs short of memory (they read as zeros then); until it does,
+		 * the next call reuses them without faulting.  Kept resident: they
+		 * stay as they are.
 		 */
-		(void) madvise(aligned, bytes, MADV_FREE);
+		if (keep_memory == SCRYPT_SIMD_KEEP_LAZY)
+			(void) madvise(aligned, bytes, MADV_FREE);
 #endif
 		kept[t].base = map_base;
 		kept[t].len = map_len;

@@ -88,11 +88,18 @@ extern int	scrypt_simd(const uint8_t *pw, size_t pw_len,
 						const ScryptSimdOptions *options);
 
 /*
- * keep = 1: keep the (wiped) memory mapped after a call, for the next one;
- * keep = 0 (the default): unmap after every call, and now.
+ * keep = SCRYPT_SIMD_KEEP_LAZY: keep the (wiped) memory mapped after a
+ * call, for the next one, but let the kernel take it back lazily
+ * (MADV_FREE); SCRYPT_SIMD_KEEP_RESIDENT: keep it mapped and resident (an
+ * HPgn worker, whose memory is the server's budget: MADV_FREE would split
+ * its transparent huge pages and make the next call fault them in again);
+ * SCRYPT_SIMD_KEEP_NONE (the default): unmap after every call, and now.
  * scrypt_simd_release_memory() unmaps what is kept; scrypt_simd_kept_bytes()
  * says how much that is.  Not thread-safe: one caller thread per process.
  */
+#define SCRYPT_SIMD_KEEP_NONE		0
+#define SCRYPT_SIMD_KEEP_LAZY		1
+#define SCRYPT_SIMD_KEEP_RESIDENT	2
 extern void scrypt_simd_keep_memory(int keep);
 extern void scrypt_simd_release_memory(void);
 extern uint64_t scrypt_simd_kept_bytes(void);

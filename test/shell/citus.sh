@@ -50,9 +50,10 @@ for d in coordinator worker1 worker2; do
 		echo "shared_preload_libraries = 'citus,eckid'"
 		echo "eckid.salt = '$ECKID_TEST_SALT'"
 		echo "eckid.key_file = '$work/eckid.key'"
-		# The nodes share this machine's cores: one scrypt thread each, so
-		# that the timing of 1 and 2 workers compares nodes, not threads.
-		echo "eckid.scrypt_threads = 1"
+		# The nodes share this machine's cores: one HPgn worker hashing one
+		# HPgn at a time each, so that the timing of 1 and 2 workers
+		# compares nodes, not workers.
+		echo "eckid.hash_memory = 512"
 		echo "max_prepared_transactions = 20"
 		echo "max_worker_processes = 16"
 		# loopback only; a real cluster keeps Citus's default, TLS
@@ -271,7 +272,16 @@ done
 # CPU seconds a node's backends used: the postmaster's reaped children
 # (fields 16 and 17 of /proc/PID/stat, in clock ticks); the workers' backends
 # of master_run_on_worker exit when the backfill ends.
-cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$(head -1 "$work/$1/postmaster.pid")/stat"; }
+# CPU seconds of a node: its exited children's, and its HPgn workers' (which
+# hash for every backend and do not exit)
+cpu() {
+	local pm files
+	pm=$(head -1 "$work/$1/postmaster.pid")
+	files=("/proc/$pm/stat")
+	for w in $(pgrep -P "$pm" -f "eckid HPgn worker"); do files+=("/proc/$w/stat"); done
+	awk -v hz="$(getconf CLK_TCK)" -v pm="/proc/$pm/stat" \
+		'{ s += (FILENAME == pm) ? $16 + $17 : $14 + $15 } END { printf "%.2f", s / hz }' "${files[@]}"
+}
 declare -A took=() cpu1=() cpu2=()
 for t in one_worker two_workers; do
 	start=$(date +%s.%N)
@@ -285,7 +295,7 @@ for t in one_worker two_workers; do
 	check "spread: $t: all $n rows filled" same "$(c "SELECT count(*) FROM $t WHERE eck_id IS NOT NULL")" "$n"
 	check "spread: $t: hashed on $(nodes_of "$t") worker(s)" same "$(grep -o 'from 127.0.0.1:[0-9]*' <<<"$out" | sort -u | wc -l)" "$(nodes_of "$t")"
 done
-echo "# spread: backfill of $n rows, eckid.scrypt_threads = 1, load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores"
+echo "# spread: backfill of $n rows, eckid.hash_memory = 512, load average $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores"
 echo "#   shards on 1 worker:  ${took[one_worker]} s; CPU s worker1 ${cpu1[one_worker]}, worker2 ${cpu2[one_worker]}"
 echo "#   shards on 2 workers: ${took[two_workers]} s; CPU s worker1 ${cpu1[two_workers]}, worker2 ${cpu2[two_workers]}"
 echo "#   time ratio 1 worker / 2 workers: $(awk -v a="${took[one_worker]}" -v b="${took[two_workers]}" 'BEGIN { printf "%.2f", a / b }')"

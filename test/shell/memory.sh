@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Memory: 16 concurrent HPgn computations (512 MiB each on the AVX-512
-# path, 128 MiB with libsodium) do not take the server down; and with the
-# server's address space limited (ulimit -v) so that scrypt cannot have its
-# memory, eckid.hpgn fails with SQLSTATE 53200 and the server stays up.
+# Memory: 16 concurrent HPgn computations do not take the server down (the
+# HPgn workers hash them within eckid.hash_memory, the others wait); and
+# with the server's address space limited (ulimit -v) so that the workers
+# cannot have scrypt's memory, eckid.hpgn fails with SQLSTATE 53200 and the
+# server stays up.
 # Runs two clusters of its own.
 source "$(dirname "$0")/../../scripts/lib.sh"
 set -euo pipefail
@@ -23,12 +24,12 @@ wait
 ok=$(cat "$out"/* | grep -c "^$vector\$" || true)
 [ "$ok" = 16 ] || { cat "$out"/*; fail "only $ok of 16 concurrent HPgns were right"; }
 [ "$(q -c "SELECT pg_postmaster_start_time()")" = "$started" ] || fail "the server restarted"
-echo "ok: 16 concurrent HPgns (8 GiB of scrypt memory in all on the AVX-512 path) computed, all equal to the vector; server up"
+echo "ok: 16 concurrent HPgns computed by the HPgn workers, all equal to the vector; server up"
 stop_cluster
 rm -rf "$out"
 
-# 2. A server whose processes may map at most 200 MiB (a backend maps about 100): its backends start,
-#    but scrypt's 512 MiB (128 MiB with libsodium) more do not fit.
+# 2. A server whose processes may map at most 200 MiB (a backend maps about 100): its backends and
+#    HPgn workers start, but scrypt's 512 MiB (128 MiB with libsodium) more do not fit in a worker.
 # (Set inside the server's own shell: runuser's PAM session would reset a
 # limit set here.)
 limit_kb=$((200 * 1024))
@@ -42,14 +43,14 @@ echo "$err" | grep -q "063138219" && fail "the error message contains the PGN"
 [ "$(q -c "SELECT pg_postmaster_start_time()")" = "$started" ] || fail "the server restarted"
 [ "$(q -c "SELECT eckid.bsn_is_valid('063138219')")" = t ] || fail "the server does not answer after the failure"
 echo "ok: under ulimit -v $limit_kb kB, eckid.hpgn fails with 53200 (out of memory), the server stays up and answers"
-# the bulk path of eckid.backfill(): 1 GiB per thread does not fit either
+# a backfill batch, hashed by the same workers, does not fit either
 q -c "CREATE TABLE bf (pgn text, hpgn text, eck_id eckid.eckid)" \
   -c "INSERT INTO bf VALUES ('063138219', NULL, NULL), ('123456782', NULL, NULL)" \
   -c "CREATE TRIGGER bf_eckid BEFORE INSERT OR UPDATE ON bf FOR EACH ROW EXECUTE FUNCTION eckid.assign('pgn', 'hpgn', 'eck_id', 'chain', 'sector')"
 err=$(psql -X -q -At -c "\set VERBOSITY verbose" -c "SELECT eckid_internal.backfill_compute_ahead('bf', ARRAY(SELECT tableoid FROM bf), ARRAY(SELECT ctid FROM bf))" 2>&1 || true)
 if grep -qw avx512f /proc/cpuinfo; then
 	echo "$err" | grep -q "53200" || fail "expected SQLSTATE 53200 from a backfill batch under a 200 MiB limit, got: $err"
-	echo "$err" | grep -q "Computing HPgns in bulk needs 1 GiB of memory per thread" || fail "the bulk out-of-memory detail is missing: $err"
+	echo "$err" | grep -q "An HPgn worker could not allocate the 512 MiB of memory an HPgn needs" || fail "the worker's out-of-memory detail is missing: $err"
 	echo "$err" | grep -Eq "063138219|123456782" && fail "the error message contains a PGN"
 	[ "$(q -c "SELECT pg_postmaster_start_time()")" = "$started" ] || fail "the server restarted"
 	[ "$(q -c "SELECT count(*) FROM bf WHERE hpgn IS NULL")" = 2 ] || fail "a failed batch changed rows"

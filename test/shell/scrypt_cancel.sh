@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # A cancel (here statement_timeout = 100 ms) stops eckid.hpgn() with 57014
-# and no result, on whichever scrypt the server uses:
-#   - the AVX-512 path checks for interrupts between slices of the hash, so
-#     the cancel comes well within a second, though one hash takes longer;
+# and no result, on whichever scrypt the HPgn worker uses: the backend waits
+# for the worker in slices of 100 ms with an interrupt check between, so the
+# cancel comes within a second either way;
+#   - the AVX-512 path also stops the worker between slices of the hash;
 #   - libsodium cannot be interrupted inside crypto_pwhash_scryptsalsa208sha256_ll:
-#     the cancel comes when that hash ends (about a second).
+#     the worker finishes that hash and throws the answer away.
 # The libsodium case is run on every CPU (SET eckid.scrypt_implementation);
 # the AVX-512 case where the CPU has AVX-512F, with one clear skip line
 # otherwise.  (Runs inside scripts/test's cluster.)
@@ -28,7 +29,7 @@ cancel_after() {
 }
 
 ms=$(cancel_after libsodium)
-echo "ok: libsodium: cancelled with 57014 after ${ms} ms (when its uninterruptible hash ended)"
+echo "ok: libsodium: cancelled with 57014 after ${ms} ms (the backend stops waiting; the worker ends its hash)"
 [ "$ms" -lt 10000 ] || fail "libsodium: the cancel took ${ms} ms"
 
 if grep -qw avx512f /proc/cpuinfo; then
