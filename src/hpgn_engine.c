@@ -82,6 +82,14 @@ EngineShmemStartup(void)
 void
 HpgnEngineInit(void)
 {
+	/*
+	 * Without preloading there are no workers, and PostgreSQL refuses a
+	 * postmaster setting defined after startup (FATAL): like
+	 * pg_stat_statements, define nothing then.  eckid_engine_hpgn() refuses.
+	 */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
 	DefineCustomIntVariable("eckid.hash_memory",
 							"Memory the server's HPgn workers hash with (512 MB per HPgn at once).",
 							"The budget of all scrypt memory, whatever the number of callers: one background "
@@ -95,9 +103,6 @@ HpgnEngineInit(void)
 							NULL,
 							NULL,
 							NULL);
-
-	if (!process_shared_preload_libraries_in_progress)
-		return;
 
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = EngineShmemRequest;

@@ -3,7 +3,7 @@
 -- postgresql.conf as a placeholder that any role can read until eckid is
 -- loaded in its session, so eckid refuses to use the salt or the key.
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 
 SELECT is(current_setting('shared_preload_libraries'), '', 'this cluster does not preload eckid');
 
@@ -20,9 +20,11 @@ SELECT throws_ok($$SELECT eckid.pseudonymize(('https://ketenid.nl/201703/' || re
 	'55000', 'eckid must be loaded via shared_preload_libraries', 'pseudonymize() refuses to use the key');
 SELECT is(eckid.mask(('https://ketenid.nl/201703/' || repeat('ab', 64))::eckid.eckid), 'https://ketenid.nl/201703/…ababab',
 	'mask(), which uses no secret, still works');
-SELECT is(eckid.hpgn('063138219', 'rktYml0MIp9TC9u6Ny6uqw=='),
-	'9735dfd2235eaeb5f0300886bcc99c82ffc1d6420c4e0bde8de7218def2135fa',
-	'the explicit-salt form, which reads no setting, still works');
+SELECT throws_ok($$SELECT eckid.hpgn('063138219', 'rktYml0MIp9TC9u6Ny6uqw==')$$, '55000',
+	'eckid must be loaded via shared_preload_libraries',
+	'the explicit-salt form reads no setting, but HPgns are hashed by the workers a preloaded eckid starts');
+SELECT is((SELECT count(*) FROM pg_settings WHERE name = 'eckid.hash_memory'), 0::bigint,
+	'eckid.hash_memory, a postmaster setting, is not defined after startup (PostgreSQL would refuse it)');
 
 SELECT is((SELECT status FROM eckid.security_check() WHERE check_name = 'library preloaded'), 'problem',
 	'security_check() reports the missing preload as a problem');
