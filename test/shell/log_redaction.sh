@@ -209,7 +209,7 @@ for what in \
 	"statement: ALTER SYSTEM SET eckid.salt = '********'" \
 	"Statement, redacted by eckid: ALTER SYSTEM SET eckid.salt = '********'" \
 	"statement: set ECKID.SALT /* new */ to \$\$********\$\$" \
-	"statement: SET \"eckid\".\"salt\" = \$x\$********\$x\$" \
+	"statement: SET \"eckid\".\"salt\" = \$\$********\$\$" \
 	"SET eckid.salt TO E'********'" \
 	"SET eckid.salt = ********" \
 	"SELECT set_config('eckid.salt', '********', false)" \

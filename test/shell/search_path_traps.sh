@@ -93,7 +93,7 @@ masked_view_type_kind replace_hpgn resolve_hpgn security_check stampseudonym
 nv_claim nv_extend nv_release nv_report_replacement nv_requeue nv_resubmit nv_store nv_submitted
 nv_batch_items nv_check_worker nv_enqueue nv_enqueue_replacement nv_forget_dropped nv_held nv_scrub
 nv_target_bind nv_write_targets nv_write_group nv_retry_targets nv_answer_problem nv_follow_renames
-forget nv_purge"
+forget nv_purge record_secret_fingerprints"
 uncovered=$(q "SELECT string_agg(proname, ' ' ORDER BY proname) FROM pg_proc
 				WHERE pronamespace IN ('eckid'::regnamespace, 'eckid_internal'::regnamespace)
 				  AND prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
@@ -196,6 +196,7 @@ SELECT pg_catalog.count(*) FROM eckid.nv_failure;
 SELECT eckid.nv_requeue(NULL);
 SELECT pg_catalog.count(*) FROM eckid.nv_purge(NULL);
 SELECT pg_catalog.count(*) FROM eckid.forget(pg_catalog.repeat('9', 64));
+SELECT pg_catalog.count(*) FROM eckid.record_secret_fingerprints(true);
 UPDATE school_${n}r.nv_pupils SET pgn = '101222331' WHERE id OPERATOR(pg_catalog.=) 1;
 -- a table that refuses every answer with a serialization failure: its
 -- write is retried (nv_claim runs the retries) and fails on its own
