@@ -14,9 +14,10 @@
  * wiped; its standard error is kept (up to ERR_MAX bytes) for the server
  * log only, since a failing command may well print what it tried to read.
  *
- * The wait does not answer a cancel: leaving would orphan the command while
- * it may still print the key into a pipe nobody reads.  It lasts at most
- * eckid.key_command_timeout.
+ * A cancel or a terminate ends the wait within a second (poll()'s slice):
+ * the command's process group is killed and reaped first, and what it
+ * printed wiped, so that no command is left behind holding a pipe with the
+ * key in it.  Otherwise the wait lasts at most eckid.key_command_timeout.
  *
  *-------------------------------------------------------------------------
  */
@@ -33,6 +34,7 @@
 #include <sodium.h>
 
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 
 #include "key_command.h"
 #include "secrets.h"
@@ -49,6 +51,18 @@ NowMs(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A cancel or a terminate that CHECK_FOR_INTERRUPTS() would act on now.
+ * Other interrupts (a barrier, a memory-context dump) are left for later:
+ * they are no reason to kill the command.
+ */
+static bool
+CancelRequested(void)
+{
+	return INTERRUPTS_CAN_BE_PROCESSED() &&
+		(ProcDiePending || (QueryCancelPending && QueryCancelHoldoffCount == 0));
 }
 
 /*
@@ -111,6 +125,7 @@ eckid_run_key_command(const char *command, int timeout_s, uint8_t key[LOCAL_KEY_
 	pid_t		pid;
 	int			status = 0;
 	bool		timed_out = false;
+	bool		interrupted = false;
 	bool		exited = false;
 	int64		deadline = NowMs() + (int64) timeout_s * 1000;
 	bool		valid;
@@ -182,6 +197,11 @@ eckid_run_key_command(const char *command, int timeout_s, uint8_t key[LOCAL_KEY_
 				timed_out = true;
 				break;
 			}
+			if (CancelRequested())
+			{
+				interrupted = true;
+				break;
+			}
 			if (out_fd >= 0)
 				fds[nfds++] = (struct pollfd) {.fd = out_fd,.events = POLLIN};
 			if (err_fd >= 0)
@@ -231,7 +251,7 @@ eckid_run_key_command(const char *command, int timeout_s, uint8_t key[LOCAL_KEY_
 	}
 
 	/* The pipes are closed; the command should be gone or about to be. */
-	while (!timed_out)
+	while (!timed_out && !interrupted)
 	{
 		pid_t		r = waitpid(pid, &status, WNOHANG);
 
@@ -244,6 +264,8 @@ eckid_run_key_command(const char *command, int timeout_s, uint8_t key[LOCAL_KEY_
 			break;
 		if (NowMs() >= deadline)
 			timed_out = true;
+		else if (CancelRequested())
+			interrupted = true;
 		else
 			pg_usleep(10000L);
 	}
@@ -260,6 +282,16 @@ eckid_run_key_command(const char *command, int timeout_s, uint8_t key[LOCAL_KEY_
 	while (err.len > 0 && (err.data[err.len - 1] == '\n' || err.data[err.len - 1] == '\r'))
 		err.data[--err.len] = '\0';
 
+	if (interrupted)
+	{
+		sodium_free(out);		/* wipes */
+		pfree(err.data);
+		CHECK_FOR_INTERRUPTS();
+		/* not reached: CancelRequested() saw an interrupt that will throw */
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement due to user request")));
+	}
 	if (timed_out)
 	{
 		sodium_free(out);

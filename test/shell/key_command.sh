@@ -7,7 +7,8 @@
 # SQLSTATE; the command's standard error reaches the server log but not the
 # client; a reload picks a new key up in a running session; a key from a
 # command is checked against the recorded fingerprint; both settings
-# set are refused; and no key, no token given in the command, reaches the
+# set are refused; a cancel or terminate ends the wait for a hanging command
+# and kills it; and no key, no token given in the command, reaches the
 # log (each grep shown to find what it looks for when it is planted).
 # Runs against the cluster of scripts/cluster; changes it only through
 # eckid_test.conf, emptied again at the end.
@@ -145,6 +146,36 @@ check "a command that hangs: 38000 eckid.key_command timed out" \
 	has "$(try "$values_sql")" "38000: eckid.key_command timed out"
 check "the hung command's process group is gone (its background sleep too)" \
 	bash -c '! pgrep -x -f "sleep 3600" >/dev/null && ! pgrep -x -f "sleep 3599" >/dev/null'
+
+say "a cancel or a terminate ends the wait for a hanging command and kills it"
+# the command writes its process group's id, then hangs within its timeout of
+# 60 s; the SQLSTATE shows that the signal ended the statement, not the
+# timeout (38000); the time it took is printed
+slow="echo \$\$ > '$work/slow.pid'; sleep 3600 & sleep 3599; echo never"
+reconfigure "$slow" "eckid.key_file = ''" "eckid.key_command = '${slow//\'/\'\'}'" "eckid.key_command_timeout = 60"
+for how in cancel terminate; do
+	as_pg rm -f "$work/slow.pid"
+	PGAPPNAME=keycmd_$how timeout 90 psql -X -At -v VERBOSITY=verbose -c "$values_sql" > "$work/$how.out" 2>&1 &
+	waiter=$!
+	for _ in $(seq 1 100); do as_pg test -s "$work/slow.pid" && break; sleep 0.1; done
+	check "the probe: the command runs ($how)" bash -c 'pgrep -x -f "sleep 3599" >/dev/null'
+	t0=$(date +%s%N)
+	psql -X -At -c "SELECT pg_${how}_backend(pid) FROM pg_stat_activity WHERE application_name = 'keycmd_$how'" >/dev/null
+	wait "$waiter" || true
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	echo "# pg_${how}_backend while the command hangs: the statement ended after $ms ms"
+	if [ "$how" = cancel ]; then
+		check "the cancelled statement: 57014" has "$(cat "$work/$how.out")" "57014: canceling statement due to user request"
+	else
+		check "the terminated session: 57P01" has "$(cat "$work/$how.out")" "57P01"
+	fi
+	check "the command's process group is gone after pg_${how}_backend" \
+		bash -c '! pgrep -x -f "sleep 3600" >/dev/null && ! pgrep -x -f "sleep 3599" >/dev/null'
+done
+reconfigure "$cmd" "eckid.key_file = ''" "eckid.key_command = '${cmd//\'/\'\'}'"
+check "after a cancel and a terminate, the command gives the key file's values again" \
+	same "$(psql -X -At -c "$values_sql")" "$new_from_file"
+
 both="cat '$ECKID_KEY_FILE'"
 reconfigure "$both" "eckid.key_command = '${both//\'/\'\'}'"
 check "eckid.key_file and eckid.key_command both set: F0000" \
