@@ -278,7 +278,7 @@ LogRedactionInit(void)
 	DefineCustomEnumVariable("eckid.log_redaction",
 							 "Hides ECK iDs, HPgns, the salt, the key and PGNs in messages to the server log.",
 							 "all: ECK iDs are masked, HPgns and other runs of 64 hex digits cut, the salt and any value "
-							 "set for eckid.salt, eckid.key_file or eckid.key_command hidden, "
+							 "set for eckid.salt, eckid.key_file, eckid.key_command or eckid.pseudonym_key_file hidden, "
 							 "and 8- or 9-digit numbers that are a valid BSN or onderwijsnummer hidden. "
 							 "pseudonyms: all but the numbers. off: nothing.",
 							 &log_redaction,

@@ -7,7 +7,7 @@
 -- fingerprint_restore.sh uses a really different salt and key.  Everything
 -- is rolled back.
 BEGIN;
-SELECT plan(38);
+SELECT plan(39);
 
 \set chain '''http://purl.edustandaard.nl/begrippenkader/e7ec7d3c-c235-4513-bfb6-e54e66854795'''
 \set sector '''http://purl.edustandaard.nl/begrippenkader/512e4729-03a4-43a2-95ba-758071d1b725'''
@@ -128,6 +128,8 @@ SELECT throws_ok($$SELECT * FROM fp_test.pupils_for_a$$, '55000', :pk_msg,
 	'... and so does a masked view with a recipient');
 SELECT lives_ok($$SELECT eckid.derive(eckid.stampseudonym(repeat('ab', 32)), 'c', 's')$$,
 	'while the local derivation goes on');
+SELECT alike(pg_temp.fp_status('pseudonym key fingerprint'), 'problem: %recorded%empty%',
+	'security_check(): a pseudonym key recorded but none configured is a problem');
 SELECT results_eq($$SELECT secret, action FROM eckid.record_secret_fingerprints() WHERE secret = 'pseudonym key'$$,
 	$$VALUES ('pseudonym key', 'removed')$$,
 	'record_secret_fingerprints() removes the row while eckid.pseudonym_key_file is empty');

@@ -4,7 +4,7 @@
 -- with SET LOCAL; the salt and the key file by reconfiguring the cluster,
 -- seen from fresh sessions (dblink).  Everything is rolled back.
 BEGIN;
-SELECT plan(140);
+SELECT plan(141);
 
 CREATE FUNCTION pg_temp.status(name text) RETURNS text LANGUAGE sql AS $$
 	SELECT status FROM eckid.security_check() WHERE check_name = name
@@ -19,7 +19,7 @@ CREATE FUNCTION pg_temp.fresh_status(name text) RETURNS text LANGUAGE sql AS $$
 $$;
 
 SELECT is(ARRAY(SELECT check_name FROM eckid.security_check()),
-	ARRAY['library preloaded', 'salt', 'key file', 'salt fingerprint', 'key fingerprint', 'log redaction', 'export record', 'log_statement',
+	ARRAY['library preloaded', 'salt', 'key file', 'salt fingerprint', 'key fingerprint', 'pseudonym key fingerprint', 'log redaction', 'export record', 'log_statement',
 		  'log_min_duration_statement', 'log_parameter_max_length', 'log_parameter_max_length_on_error',
 		  'log_min_error_statement', 'debug_print settings', 'auto_explain', 'plan_cache_mode',
 		  'settings of roles and databases',
@@ -82,6 +82,8 @@ SELECT eckid_test.reconfigure('eckid.key_file', '');
 SELECT is(pg_temp.fresh_status('key file'), 'problem', 'no key file: problem');
 SELECT eckid_test.reconfigure('eckid.key_file', NULL);
 SELECT is(pg_temp.fresh_status('key file'), 'ok', 'the key file back: ok');
+SELECT is(pg_temp.status('pseudonym key fingerprint'), 'ok',
+	'no separate pseudonym key: ok (its other states: test/fingerprint.sql, test/shell/leaked_key.sh)');
 
 -- Log settings
 SELECT is(pg_temp.status('log redaction'), 'ok', 'eckid.log_redaction = all (the default): ok');
@@ -423,8 +425,8 @@ SELECT is(pg_temp.in_owned('postgres', $q$SELECT concat_ws(' ', current_setting(
 		current_setting('plpgsql.extra_errors'), current_setting('search_path'), current_setting('bytea_output'))$q$),
 	'off 1 all owner_s, public, eckid escape',
 	'the database owner''s settings reach a superuser''s session (''\101'' is one character there)');
-SELECT is(pg_temp.in_owned('postgres', $q$SELECT count(*)::text FROM eckid.security_check()$q$), '31',
-	'and the check runs there, all 31 checks');
+SELECT is(pg_temp.in_owned('postgres', $q$SELECT count(*)::text FROM eckid.security_check()$q$), '32',
+	'and the check runs there, all 32 checks');
 SELECT is(pg_temp.in_owned('postgres', $q$SELECT status FROM eckid.security_check() WHERE check_name = 'schemas on a superuser''s search_path'$q$),
 	'problem', 'finding that the owner may create in schemas on the superuser''s search_path');
 SELECT matches(pg_temp.in_owned('postgres', $q$SELECT detail FROM eckid.security_check() WHERE check_name = 'schemas on a superuser''s search_path'$q$),

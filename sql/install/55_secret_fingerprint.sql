@@ -90,7 +90,10 @@ BEGIN
 					uses := 'the Nummervoorziening queue has HPgns';
 				END IF;
 			END IF;
+			-- recipient pseudonyms come from the derivation key only where
+			-- no pseudonym key of their own is configured
 			IF uses IS NULL AND s OPERATOR(pg_catalog.=) 'key' AND
+			   pg_catalog.current_setting('eckid.pseudonym_key_file') OPERATOR(pg_catalog.=) '' AND
 			   EXISTS (SELECT FROM eckid.masked_view m WHERE m.recipient IS NOT NULL) THEN
 				uses := 'a masked view shows recipient pseudonyms';
 			END IF;

@@ -193,6 +193,45 @@ BEGIN
 		RETURN NEXT;
 	END LOOP;
 
+	-- The optional pseudonym key (eckid.pseudonym_key_file): only recipient
+	-- pseudonyms and masks depend on it, so it has a row of its own.
+	check_name := 'pseudonym key fingerprint';
+	fp_recorded := (SELECT f.fingerprint FROM eckid.secret_fingerprint f WHERE f.secret OPERATOR(pg_catalog.=) 'pseudonym key');
+	fp_configured := NULL;
+	IF COALESCE(pg_catalog.current_setting('eckid.pseudonym_key_file', true), '') OPERATOR(pg_catalog.<>) '' THEN
+		BEGIN
+			fp_configured := eckid_internal.secret_fingerprint_configured('pseudonym key');
+		EXCEPTION WHEN OTHERS THEN
+			fp_configured := '';	-- set, but cannot be read
+		END;
+	END IF;
+	IF fp_configured IS NULL AND fp_recorded IS NULL THEN
+		status := 'ok';
+		detail := 'No separate pseudonym key is configured: recipient pseudonyms and masks come from the local derivation key.';
+		remedy := NULL;
+	ELSIF fp_configured IS NULL THEN
+		status := 'problem';
+		detail := 'A pseudonym key is recorded for this database, but eckid.pseudonym_key_file is empty: recipient pseudonyms and masks are refused.';
+		remedy := 'Set eckid.pseudonym_key_file to the recorded key and reload, or call eckid.record_secret_fingerprints() to go back to pseudonyms from the local derivation key (docs/security.md).';
+	ELSIF fp_configured OPERATOR(pg_catalog.=) '' THEN
+		status := 'problem';
+		detail := 'eckid.pseudonym_key_file is set, but the key cannot be read (a missing file, wrong permissions or not 64 hexadecimal digits): recipient pseudonyms and masks are refused.';
+		remedy := 'Fix the file named by eckid.pseudonym_key_file (owned by the server''s user, mode 0600 or 0400) and reload.';
+	ELSIF fp_recorded IS NULL THEN
+		status := 'warning';
+		detail := 'The fingerprint of the configured pseudonym key is not recorded yet: another pseudonym key would not be noticed.';
+		remedy := 'Run eckid.record_secret_fingerprints() on the primary.';
+	ELSIF fp_recorded OPERATOR(pg_catalog.=) fp_configured THEN
+		status := 'ok';
+		detail := 'The configured pseudonym key matches the fingerprint recorded in eckid.secret_fingerprint.';
+		remedy := NULL;
+	ELSE
+		status := 'problem';
+		detail := 'The configured pseudonym key is not the one recorded for this database: recipient pseudonyms and masks are refused.';
+		remedy := 'Configure the recorded pseudonym key and reload; if the change is intended (a leaked key replaced), call eckid.record_secret_fingerprints() (docs/security.md).';
+	END IF;
+	RETURN NEXT;
+
 	check_name := 'log redaction';
 	IF redaction IS NULL THEN
 		status := 'warning';
