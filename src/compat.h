@@ -117,14 +117,16 @@
 #endif
 
 /*
- * The number of this backend's PGPROC (an index into ProcGlobal->allProcs),
- * for per-process slots in shared memory: PostgreSQL 17 replaced
- * MyProc->pgprocno by MyProcNumber.
+ * The number of this backend's PGPROC, or of another's (an index into
+ * ProcGlobal->allProcs), for per-process slots in shared memory: PostgreSQL
+ * 17 replaced PGPROC's pgprocno by MyProcNumber and GetNumberFromPGProc().
  */
 #if PG_VERSION_NUM >= 170000
 #define eckid_my_proc_number()	((int) MyProcNumber)
+#define eckid_proc_number(proc)	((int) GetNumberFromPGProc(proc))
 #else
 #define eckid_my_proc_number()	(MyProc->pgprocno)
+#define eckid_proc_number(proc)	((proc)->pgprocno)
 #endif
 
 /*

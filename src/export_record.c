@@ -25,10 +25,15 @@
  * - what is left when the transaction ends (a statement that failed: the
  *	 client may have received some of its rows) is written then.
  *
- * A parallel worker runs its own executor and writes its own line for its
- * share.  The strings a line needs are captured when its counter is made,
- * in a normal transaction: the line may be written during an abort, when
- * the catalog cannot be read.
+ * A parallel worker runs its own executor and counts its share; at its
+ * end it hands the share to its leader through shared memory
+ * (export_share.c), and the leader adds it to its own count of the
+ * statement, so that a parallel statement leaves one line.  Where that
+ * cannot be (eckid not preloaded, more pairs of view and recipient in one
+ * statement than a slot holds, a worker that fails), the worker writes its
+ * own line for its share.  The strings a line needs are captured when its
+ * counter is made, in a normal transaction: the line may be written during
+ * an abort, when the catalog cannot be read.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,6 +42,7 @@
 
 #include <string.h>
 
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "commands/dbcommands.h"
 #include "executor/executor.h"
@@ -53,6 +59,7 @@
 #include "utils/timestamp.h"
 
 #include "export_record.h"
+#include "export_share.h"
 
 /* The prefix of every line, as the docs and the officer's query name it. */
 #define EXPORT_LINE_PREFIX	"ECKID EXPORT: "
@@ -77,6 +84,9 @@ static const char utility_marker = 0;
 /* no line while a line is written: nothing the log calls is recorded */
 static bool emitting = false;
 
+/* the kind of the last statement begun at the top, for a late share */
+static const char *last_statement_type = "OTHER";
+
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ExecutorEnd_hook_type prev_ExecutorEnd = NULL;
@@ -92,13 +102,13 @@ CurrentStatement(void)
 }
 
 static const char *
-StatementType(void)
+StatementTypeOf(QueryDesc *query)
 {
 	if (utility_owns && utility_tag != NULL)
 		return utility_tag;
-	if (top_query != NULL)
+	if (query != NULL)
 	{
-		switch (top_query->operation)
+		switch (query->operation)
 		{
 			case CMD_SELECT:
 				return "SELECT";
@@ -115,6 +125,12 @@ StatementType(void)
 		}
 	}
 	return "OTHER";
+}
+
+static const char *
+StatementType(void)
+{
+	return StatementTypeOf(top_query);
 }
 
 static char *
@@ -284,6 +300,94 @@ EmitCounters(const void *statement, bool all)
 		MemoryContextReset(export_cxt);
 }
 
+/*
+ * In a parallel worker: hand the counts of statement to the leader
+ * (export_share.c).  What was handed over is zeroed, so that Emit() skips
+ * it; what could not be stays for the worker's own line.
+ */
+static void
+HandToLeader(const void *statement)
+{
+	for (ExportCounter *c = counters; c != NULL; c = c->next)
+	{
+		ExportShareEntry share;
+
+		if (c->statement != statement || c->values == 0 ||
+			strlen(c->object_name) >= sizeof(share.object_name) ||
+			strlen(c->recipient) >= sizeof(share.recipient) ||
+			strlen(c->session_user) >= sizeof(share.session_user) ||
+			strlen(c->current_user) >= sizeof(share.current_user) ||
+			strlen(c->database) >= sizeof(share.database) ||
+			strlen(c->application_name) >= sizeof(share.application_name))
+			continue;
+		memset(&share, 0, sizeof(share));
+		share.object = c->object;
+		share.is_view = c->is_view;
+		share.values = c->values;
+		strlcpy(share.object_name, c->object_name, sizeof(share.object_name));
+		strlcpy(share.recipient, c->recipient, sizeof(share.recipient));
+		strlcpy(share.session_user, c->session_user, sizeof(share.session_user));
+		strlcpy(share.current_user, c->current_user, sizeof(share.current_user));
+		strlcpy(share.database, c->database, sizeof(share.database));
+		strlcpy(share.application_name, c->application_name, sizeof(share.application_name));
+		if (ExportShareAdd(&share))
+			c->values = 0;
+	}
+}
+
+/*
+ * In a leader: add what its parallel workers handed over to the counters
+ * of statement, making a counter from the share's own strings where the
+ * leader counted nothing itself (no catalog access: this also runs while a
+ * transaction aborts).
+ */
+static void
+TakeWorkerShares(const void *statement, const char *statement_type)
+{
+	ExportShareEntry shares[EXPORT_SHARE_ENTRIES];
+	int			n;
+
+	if (IsParallelWorker())
+		return;
+	while ((n = ExportShareTake(shares, lengthof(shares))) > 0)
+	{
+		for (int i = 0; i < n; i++)
+		{
+			ExportShareEntry *share = &shares[i];
+			ExportCounter *c;
+
+			for (c = counters; c != NULL; c = c->next)
+			{
+				if (c->statement == statement && c->object == share->object &&
+					c->is_view == share->is_view && strcmp(c->recipient, share->recipient) == 0)
+					break;
+			}
+			if (c == NULL)
+			{
+				if (export_cxt == NULL)
+					export_cxt = AllocSetContextCreate(TopMemoryContext, "eckid export record",
+													   ALLOCSET_SMALL_SIZES);
+				c = MemoryContextAllocZero(export_cxt, sizeof(ExportCounter));
+				c->statement = statement;
+				c->object = share->object;
+				c->is_view = share->is_view;
+				c->object_name = CopyIn(share->object_name);
+				c->recipient = CopyIn(share->recipient);
+				c->session_user = CopyIn(share->session_user);
+				c->current_user = CopyIn(share->current_user);
+				c->database = CopyIn(share->database);
+				c->application_name = CopyIn(share->application_name);
+				c->statement_type = statement_type;
+				c->next = counters;
+				counters = c;
+				/* call sites look their counters up again */
+				eckid_export_generation++;
+			}
+			c->values += share->values;
+		}
+	}
+}
+
 /* Enter an executor call: the outermost one names the statement. */
 static void
 EnterExecutor(QueryDesc *queryDesc)
@@ -291,6 +395,7 @@ EnterExecutor(QueryDesc *queryDesc)
 	if (exec_depth++ == 0)
 	{
 		top_query = queryDesc;
+		last_statement_type = StatementType();
 		eckid_export_generation++;
 	}
 }
@@ -344,10 +449,23 @@ ExportExecutorFinish(QueryDesc *queryDesc)
 static void
 ExportExecutorEnd(QueryDesc *queryDesc)
 {
+	/* the statement its counts belong to: a nested query's are its top's */
+	const void *statement = (exec_depth == 0 && !utility_owns) ? queryDesc : CurrentStatement();
+
 	if (prev_ExecutorEnd)
 		prev_ExecutorEnd(queryDesc);
 	else
 		standard_ExecutorEnd(queryDesc);
+
+	/*
+	 * Its parallel workers, if it had any, have finished by now: the
+	 * executor waited for them when it shut its Gather nodes down.
+	 */
+	if (IsParallelWorker())
+		HandToLeader(queryDesc);
+	else
+		TakeWorkerShares(statement,
+						 StatementTypeOf(exec_depth == 0 ? queryDesc : top_query));
 	EmitCounters(queryDesc, false);
 }
 
@@ -363,6 +481,7 @@ ExportProcessUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyT
 	{
 		utility_owns = true;
 		utility_tag = CreateCommandName(pstmt->utilityStmt);
+		last_statement_type = utility_tag;
 		eckid_export_generation++;
 	}
 	utility_depth++;
@@ -401,6 +520,8 @@ ExportXactCallback(XactEvent event, void *arg)
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
+			/* parallel workers are gone before the callbacks run */
+			TakeWorkerShares(NULL, last_statement_type);
 			EmitCounters(NULL, true);
 			break;
 		default:
@@ -441,4 +562,5 @@ ExportRecordInit(void)
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = ExportProcessUtility;
 	RegisterXactCallback(ExportXactCallback, NULL);
+	ExportShareInit();
 }

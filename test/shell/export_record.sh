@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The export record (docs/data-protection.md): one "ECKID EXPORT:" line per
 # statement that made pseudonyms for a recipient, with the right count, for
-# a recipient view, eckid.pseudonymize(), a read-only transaction and a
-# cursor fetched in parts (one line, at its close); none for a role that a
-# superuser switched it off for, and a role cannot switch it off itself
+# a recipient view, eckid.pseudonymize(), a read-only transaction, a
+# cursor fetched in parts (one line, at its close) and a parallel read (one
+# line, by the leader, with what its workers counted); none for a role that
+# a superuser switched it off for, and a role cannot switch it off itself
 # (42501); eckid.security_check() says so.  The line holds no pseudonym and
 # no ECK iD (the probe finds a planted one), reads back as JSON through the
 # officer's query of docs/data-protection.md over jsonlog, and stands next
@@ -113,6 +114,35 @@ exec {P[1]}>&-
 wait
 check "one line at its close" same "$(count_records)" $((n0 + 1))
 check "with the 25 fetched" same "$(last)" "public.school_34cd_publisher_b publisher-b 25 SELECT lms psql"
+
+say "a parallel read: the workers hand their counts to the leader, one line"
+# the leader takes no part, so every pseudonym is computed by a worker; the
+# one line for the statement comes from the leader's process (jsonlog's
+# backend_type), with the workers' total
+parallel="-c parallel_setup_cost=0 -c parallel_tuple_cost=0 -c min_parallel_table_scan_size=0 -c max_parallel_workers_per_gather=2 -c parallel_leader_participation=off"
+plan=$(PGOPTIONS="$parallel" as lms -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(ecid) FROM school_34cd_publisher_b")
+check "the probe: the read runs in parallel workers (EXPLAIN ANALYZE)" has "$plan" "Workers Launched: "
+check "(at least one worker launched)" bash -c '! grep -q "Workers Launched: 0" <<<"$1"' _ "$plan"
+check "EXPLAIN ANALYZE: one line, the workers' 50, statement EXPLAIN" \
+	same "$(last)" "public.school_34cd_publisher_b publisher-b 50 EXPLAIN lms psql"
+n0=$(count_records)
+PGAPPNAME=parallel-job PGOPTIONS="$parallel" as lms -c "SELECT count(ecid) FROM school_34cd_publisher_b" >/dev/null
+check "one line for the parallel statement" same "$(count_records)" $((n0 + 1))
+check "with the 50 pseudonyms the workers made" same "$(last)" "public.school_34cd_publisher_b publisher-b 50 SELECT lms parallel-job"
+check "written by the leader, not by a worker" \
+	same "$(q -c "SELECT j->>'backend_type' FROM (SELECT line::jsonb AS j
+	        FROM regexp_split_to_table(pg_read_file('log/postgresql.json'), E'\n') AS line
+	       WHERE line LIKE '{%ECKID EXPORT: %parallel-job%') l WHERE j->>'message' LIKE 'ECKID EXPORT: %'")" "client backend"
+# the probe: a line a worker writes shows as such (RAISE LOG in a parallel
+# safe function, run by the workers alone)
+q -c "CREATE FUNCTION parallel_probe(i integer) RETURNS integer LANGUAGE plpgsql PARALLEL SAFE
+	AS \$\$BEGIN RAISE LOG 'eckid-parallel-probe'; RETURN i; END\$\$"
+PGOPTIONS="$parallel" q -c "SELECT sum(parallel_probe(id)) FROM pupils" >/dev/null
+sleep 0.5
+check "(the probe: jsonlog shows a line a worker wrote as a parallel worker's)" \
+	has "$(q -c "SELECT DISTINCT j->>'backend_type' FROM (SELECT line::jsonb AS j
+	        FROM regexp_split_to_table(pg_read_file('log/postgresql.json'), E'\n') AS line
+	       WHERE line LIKE '{%eckid-parallel-probe%') l WHERE j->>'message' = 'eckid-parallel-probe'")" "parallel worker"
 
 say "switched off for a role, by a superuser only"
 n0=$(count_records)
