@@ -5,7 +5,7 @@
 -- queue (a Stampseudonym claimed before its HPgn's replacement was
 -- reported) stores the old HPgn's Stampseudonym, never the HPgn's own.
 BEGIN;
-SELECT plan(46);
+SELECT plan(49);
 
 CREATE FUNCTION pg_temp.hx(t text) RETURNS text LANGUAGE sql AS
 	$$ SELECT encode(sha256(convert_to(t, 'UTF8')), 'hex') $$;
@@ -87,6 +87,18 @@ SELECT throws_ok(format('SELECT * FROM eckid.forget(%L)', pg_temp.hx('g')), '550
 	'HPgn shares its replacement chain with another HPgn',
 	'a chain whose older HPgn another HPgn also takes over is refused (55000)');
 SELECT is(pg_temp.holds(ARRAY[pg_temp.hx('e')]), 2::bigint, 'and nothing of it was removed');
+-- a replacement that takes effect only later: the LAS still holds the old
+-- HPgn, but the chain's newest is the new one, and it erases both
+SELECT eckid.replace_hpgn(pg_temp.hx('h'), pg_temp.hx('i'), now() + interval '30 days');
+SELECT throws_ok(format('SELECT * FROM eckid.forget(%L)', pg_temp.hx('h')), '55000',
+	'HPgn is not the newest of its replacement chain',
+	'the old HPgn of a replacement dated in the future is refused too');
+SELECT matches(eckid_test.error_hint(format('SELECT * FROM eckid.forget(%L)', pg_temp.hx('h'))),
+	'newest HPgn of the chain.*also when that replacement takes effect only later',
+	'its hint names the newest HPgn, also for a replacement that takes effect later');
+SELECT results_eq(format('SELECT kind, removed FROM eckid.forget(%L) WHERE kind IN (''replacement record'', ''hpgn'')', pg_temp.hx('i')),
+	$$VALUES ('replacement record', 1::bigint), ('hpgn', 2::bigint)$$,
+	'forget() of the new HPgn erases the future-dated record and both HPgns');
 
 ------------------------------------------------------------------------------
 -- forget

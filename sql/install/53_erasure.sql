@@ -77,7 +77,7 @@ BEGIN
 		RAISE EXCEPTION 'HPgn is not the newest of its replacement chain'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  DETAIL = 'A newer HPgn of the same pupil takes over its Stampseudonym; erasing this one alone would break that chain.',
-				  HINT = 'Call eckid.forget() with the pupil''s current HPgn: it erases the whole chain.';
+				  HINT = 'Call eckid.forget() with the newest HPgn of the chain, the HPgn of the pupil''s latest PGN (also when that replacement takes effect only later): it erases the whole chain.';
 	END IF;
 
 	-- The chain: this HPgn and every older one it takes over, by either
