@@ -11,10 +11,13 @@
 #   15  pgbench, BENCH_CLIENTS (8) clients enrolling pupils through the
 #       trigger (test/pgbench/insert.sql) for BENCH_SECONDS (30), against one
 #       eckid.backfill() of 32 rows in the same run: HPgns per second.
-# Needs bench/scrypt_bench (make bench/scrypt_bench) and read access to the
-# data directory's postmaster.pid (run as root or as the server's user).
+# Needs read access to the data directory's postmaster.pid (run as root or
+# as the server's user).  It builds bench/scrypt_bench when it is missing:
+# scripts/cluster's build cleans the tree (make clean removes the benches)
+# before it runs this.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+[ -x "$root/bench/scrypt_bench" ] || make -C "$root" -s bench/scrypt_bench >/dev/null
 rounds=${BENCH_ROUNDS:-5}; clients=${BENCH_CLIENTS:-8}; seconds=${BENCH_SECONDS:-30}
 db=eckid_bench_engine
 createdb "$db"
