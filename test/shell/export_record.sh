@@ -133,6 +133,16 @@ check "written by the leader, not by a worker" \
 	same "$(q -c "SELECT j->>'backend_type' FROM (SELECT line::jsonb AS j
 	        FROM regexp_split_to_table(pg_read_file('log/postgresql.json'), E'\n') AS line
 	       WHERE line LIKE '{%ECKID EXPORT: %parallel-job%') l WHERE j->>'message' LIKE 'ECKID EXPORT: %'")" "client backend"
+# a parallel statement that fails in the leader after its workers counted:
+# the transaction's end writes what was counted (by the leader, or by a
+# worker that had not handed its share over yet); the lines add up to all 50
+n0=$(count_records)
+err=$(PGAPPNAME=parallel-fail PGOPTIONS="$parallel" as lms -c "SELECT count(ecid) / 0 FROM school_34cd_publisher_b" 2>&1 || true)
+check "(the parallel statement failed: division by zero)" has "$err" "division by zero"
+fail_lines=$(records | tail -n +$((n0 + 1)))
+check "a failed parallel statement: its lines count the 50 pseudonyms the workers made" \
+	same "$(python3 -c 'import json, sys
+print(sum(r["values"] for r in map(json.loads, filter(str.strip, sys.stdin)) if r.get("application_name") == "parallel-fail"))' <<<"$fail_lines")" 50
 # the probe: a line a worker writes shows as such (RAISE LOG in a parallel
 # safe function, run by the workers alone)
 q -c "CREATE FUNCTION parallel_probe(i integer) RETURNS integer LANGUAGE plpgsql PARALLEL SAFE
